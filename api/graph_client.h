@@ -1,0 +1,113 @@
+/* The Graph HTTP client: one shared object used by every thread.
+ * It knows nothing of FUSE or of the cache. Functions return 0 or a negative errno. */
+#ifndef GS_GRAPH_CLIENT_H
+#define GS_GRAPH_CLIENT_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "api/graph_error.h"
+
+/* Supplies a bearer token. force_refresh=1 after a 401 InvalidAuthenticationToken.
+ * Returns 0 with *token_out malloc'd (or NULL: send no Authorization header),
+ * or a negative errno. The client frees the token after use and never logs it. */
+typedef int (*gs_token_fn)(void *ctx, int force_refresh, char **token_out);
+
+struct gs_client_config {
+    const char *graph_url;     /* root without version, e.g. "https://graph.microsoft.com" */
+    const char *api_version;   /* "v1.0" or "beta" */
+    long timeout_ms;           /* total time of one attempt (default 30000) */
+    long connect_timeout_ms;   /* default 10000 */
+    int retries;               /* extra attempts for retryable failures (default 3) */
+    int max_conns;             /* connections kept open to the host (default 8) */
+    int http_debug;            /* log every request line and status (never tokens) */
+    gs_token_fn token_fn;      /* NULL: no Authorization header */
+    void *token_ctx;
+};
+
+struct gs_client;
+
+int gs_client_new(const struct gs_client_config *cfg, struct gs_client **out);
+void gs_client_free(struct gs_client *c);
+
+/* Full URL for a path relative to the version root ("/servicePrincipals").
+ * An absolute URL (http:// or https://) is returned as is. malloc'd. */
+char *gs_client_url(const struct gs_client *c, const char *path);
+
+struct gs_request {
+    const char *method;        /* "GET", "POST", "PUT", "DELETE", "PATCH" */
+    const char *path;          /* relative to the version root, or an absolute URL (nextLink) */
+    const char *body;          /* NULL: no body */
+    size_t body_len;
+    const char *content_type;  /* default "application/json" when body != NULL */
+    int post_is_safe;          /* 1: this POST has no side effect ($batch of GETs,
+                                * parseExpression); it may be retried like a GET */
+};
+
+struct gs_response {
+    long status;               /* HTTP status of the final attempt, 0 if none */
+    char *body;                /* NUL-terminated, malloc'd (empty string if none) */
+    size_t body_len;
+    char request_id[64];       /* "request-id" response header */
+    char client_request_id[64];/* what we sent as client-request-id */
+    char *location;            /* "Location" header, malloc'd or NULL */
+    double retry_after;        /* seconds from Retry-After, -1 if absent */
+    int attempts;              /* how many attempts were made */
+};
+
+void gs_response_clear(struct gs_response *r);
+
+/* Performs one logical request with the retry policy:
+ *  - GET, PUT, DELETE (and safe POSTs) are retried on 429, 503, 504 and
+ *    connection failures, honouring Retry-After (fractional seconds too),
+ *    else exponential backoff with jitter; bounded by cfg.retries and by a
+ *    total deadline of timeout_ms * (retries + 1).
+ *  - other POSTs are retried only when provably not processed (429 or 503
+ *    answered, or no connection made). A connection lost after sending gives
+ *    -EIO with err->outcome_unknown = 1 and is never resent.
+ *  - 401 with InvalidAuthenticationToken: one forced token refresh, one retry.
+ * Returns 0 when the final answer is 2xx. Otherwise a negative errno
+ * (DESIGN.md section 6; -ETIMEDOUT for timeouts, -EHOSTUNREACH for refused or
+ * unresolvable hosts) and, when err != NULL, err filled in.
+ * resp may be NULL; if not, it holds the final answer (also on HTTP errors). */
+int gs_client_request(struct gs_client *c, const struct gs_request *req,
+                      struct gs_response *resp, struct gs_error *err);
+
+/* GET of a collection following @odata.nextLink until absent.
+ * *items_out: a cJSON array with every item of every page (caller deletes).
+ * request_id (may be NULL, else 64 bytes) gets the first page's request-id. */
+int gs_client_get_collection(struct gs_client *c, const char *path, cJSON **items_out,
+                             char *request_id, struct gs_error *err);
+
+/* JSON batching: at most 20 items per call (GS_BATCH_MAX), sent as one
+ * POST /$batch. Items answered 429 (with their own Retry-After) or 503 are
+ * retried alone; if the batch is refused as a whole, every item falls back to
+ * a single request. Returns 0 when every item has an outcome (see item->err),
+ * a negative errno only for bad arguments. */
+#define GS_BATCH_MAX 20
+struct gs_batch_item {
+    const char *method;        /* input */
+    const char *path;          /* input, relative to the version root */
+    const char *body;          /* input JSON text or NULL */
+    long status;               /* output: item status */
+    char *body_out;            /* output: item body as JSON text (malloc'd, "" if none) */
+    size_t body_len;
+    char request_id[64];       /* output */
+    int err;                   /* output: 0 or negative errno */
+    struct gs_error error;     /* output when err != 0 */
+};
+int gs_client_batch(struct gs_client *c, struct gs_batch_item *items, size_t n);
+void gs_batch_item_clear(struct gs_batch_item *it);
+
+/* Builds a path from a format in which every %s argument is percent-encoded
+ * as one URL path segment ('/', '#', '?', '%', ' ', non-ASCII ... escaped;
+ * letters, digits, "-._~" kept) and %% is a literal '%'. No other
+ * conversions. malloc'd, NULL on ENOMEM.
+ * Example: gs_path("/servicePrincipals/%s/synchronization/jobs/%s", sp, job). */
+char *gs_path(const char *fmt, ...);
+
+/* Parses a Retry-After value: seconds (fractional allowed) or an HTTP-date.
+ * Returns 0 and seconds (>= 0) in *out, or -EINVAL. */
+int gs_parse_retry_after(const char *value, double now, double *out);
+
+#endif

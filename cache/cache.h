@@ -1,0 +1,92 @@
+/* The cache between the filesystem and Graph (DESIGN.md section 7).
+ * Keys are Graph paths relative to the version root. Entries are immutable,
+ * reference-counted documents: a refresh publishes a new gs_doc, so a reader
+ * holding one never sees it change. Knows nothing of FUSE. */
+#ifndef GS_CACHE_H
+#define GS_CACHE_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "api/graph_client.h"
+
+enum gs_ttl_class {
+    GS_TTL_DIR = 0,     /* listings: dir_timeout, default 60 s */
+    GS_TTL_STATUS,      /* jobs and their status: status_timeout, default 5 s */
+    GS_TTL_DOC,         /* documents (schema, templates, ...): doc_timeout, default 300 s */
+    GS_TTL_NCLASS
+};
+
+struct gs_doc {
+    const char *key;            /* the Graph path it was fetched from */
+    cJSON *json;                /* parsed content, read-only for everyone */
+    uint64_t generation;        /* increases whenever the content of this key changes */
+    struct timespec changed_at; /* when the content last changed, as far as we know */
+    struct timespec fetched_at; /* when it was fetched (or filled from a listing) */
+    char request_id[64];        /* request-id of the fetch that produced it */
+    /* private fields follow in the implementation */
+};
+
+void gs_doc_ref(struct gs_doc *d);
+void gs_doc_unref(struct gs_doc *d);
+
+/* Called when an entry's content changed (a refresh brought different JSON)
+ * or the entry was invalidated or dropped after a 404. May be called from any
+ * thread, never with a cache lock held. Must not block. */
+typedef void (*gs_cache_change_fn)(void *ctx, const char *key);
+
+struct gs_cache_config {
+    double ttl[GS_TTL_NCLASS];  /* seconds; 0 = always refetch (still one request for concurrent readers) */
+    size_t max_bytes;           /* memory bound of all entries (estimated), default 64 MiB */
+};
+
+struct gs_cache;
+
+int gs_cache_new(struct gs_client *client, const struct gs_cache_config *cfg,
+                 gs_cache_change_fn on_change, void *ctx, struct gs_cache **out);
+void gs_cache_free(struct gs_cache *c);
+
+enum {
+    GS_GET_COLLECTION = 1 << 0, /* follow @odata.nextLink; the doc is {"value":[all items]} */
+    GS_GET_FILL_ITEMS = 1 << 1, /* with COLLECTION: also store each item that has an "id"
+                                 * under key + "/" + gs_path-escaped id, same class */
+    GS_GET_CACHED_ONLY = 1 << 2,/* never fetch: return what is cached (even expired) or -ENOENT */
+    GS_GET_STALE_OK = 1 << 3,   /* if the refresh fails with a network error (not an HTTP
+                                 * answer), return the expired entry instead of the error */
+};
+
+/* Returns a referenced doc: the cached one while its TTL holds, otherwise
+ * fetched by GET (one request for any number of concurrent callers of the
+ * same key; no cache lock is held during the request). A refresh whose JSON
+ * equals the cached JSON keeps generation and changed_at.
+ * On failure: negative errno, and err (may be NULL) describes it. A 404 drops
+ * the entry. */
+int gs_cache_get(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
+                 unsigned flags, struct gs_doc **out, struct gs_error *err);
+
+/* Stores content obtained otherwise (a listing item, a $batch answer, the
+ * body returned by a write). Takes its own copy of json. Same change rules
+ * as a fetch. */
+int gs_cache_put(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
+                 const cJSON *json, const char *request_id);
+
+/* Marks an entry expired (next get refetches; CACHED_ONLY still sees it).
+ * Calls on_change. */
+void gs_cache_invalidate(struct gs_cache *c, const char *key);
+/* Same for every key that starts with prefix. */
+void gs_cache_invalidate_prefix(struct gs_cache *c, const char *prefix);
+/* Removes an entry (after a DELETE). Calls on_change. */
+void gs_cache_remove(struct gs_cache *c, const char *key);
+
+/* 1 when the key has an entry whose TTL still holds. */
+int gs_cache_is_fresh(struct gs_cache *c, const char *key);
+
+struct gs_cache_stats {
+    uint64_t hits, misses, fetches, coalesced, evictions;
+    size_t bytes, entries;
+};
+void gs_cache_get_stats(struct gs_cache *c, struct gs_cache_stats *out);
+
+#endif
