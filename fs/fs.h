@@ -1,0 +1,94 @@
+/* The filesystem's shared state and its node table. A node is one name in
+ * the tree: (parent, name) with a stable inode number for as long as the
+ * kernel remembers it. */
+#ifndef GS_FS_H
+#define GS_FS_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "api/graph_client.h"
+#include "cache/cache.h"
+#include "fs/blob.h"
+#include "fs/kinds.h"
+#include "fs/map.h"
+
+struct gs_inval;
+struct gs_errors;
+
+struct gs_fs_config {
+    double entry_timeout;   /* kernel dentry cache, seconds */
+    double attr_timeout;    /* kernel attribute cache, seconds */
+    int read_only;
+    uid_t uid;
+    gid_t gid;
+    mode_t umask;
+};
+
+struct gs_node {
+    uint64_t ino;
+    uint64_t nlookup;       /* lookups the kernel holds */
+    unsigned pins;          /* open handles, children and callers in flight */
+    struct gs_node *parent;
+    char *name;
+    enum gs_kind kind;
+    char *sp;               /* Graph ids this node belongs to (NULL when n/a) */
+    char *job;
+    char *tpl;
+    char *target;           /* symlink target */
+    char *key;              /* cache key its content or entries come from, or NULL */
+    struct gs_node *key_next; /* other nodes with the same key */
+    /* rendered content (files) */
+    struct gs_blob *content;
+    uint64_t content_gen;
+    struct timespec mtime;
+    int64_t reported_size;  /* last size told to the kernel, -1 if none */
+};
+
+struct gs_fs {
+    struct gs_fs_config cfg;
+    struct gs_client *client;
+    struct gs_cache *cache;
+    struct fuse_session *se;
+    struct gs_inval *inval;
+    struct gs_errors *errors;
+    struct timespec started;
+    pthread_mutex_t lock;   /* the node table and every node's fields */
+    struct gs_map by_ino;   /* ino -> node */
+    struct gs_map by_name;  /* "<parent ino>/<name>" -> node */
+    struct gs_map by_key;   /* cache key -> first node with that key */
+    uint64_t next_ino;
+    struct gs_node *root;
+    pthread_mutex_t fill_lock; /* guards sp_fill_gen */
+    uint64_t sp_fill_gen;   /* generation of the service principal listing last spread into items */
+};
+
+int gs_fs_init(struct gs_fs *fs, const struct gs_fs_config *cfg,
+               struct gs_client *client, struct gs_cache *cache);
+void gs_fs_destroy(struct gs_fs *fs);
+
+/* What a directory entry is, before it becomes a node. */
+struct gs_entry {
+    char *name;
+    enum gs_kind kind;
+    const char *sp, *job, *tpl; /* borrowed */
+    char *target;               /* owned (links) */
+};
+
+/* With fs->lock held. */
+struct gs_node *gs_node_by_ino(struct gs_fs *fs, uint64_t ino);
+/* Finds or creates the child node for an entry (fs->lock held). NULL on ENOMEM. */
+struct gs_node *gs_node_child(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e);
+void gs_node_pin(struct gs_node *n);
+/* Drops a pin; frees the node when nothing holds it (fs->lock held). */
+void gs_node_unpin(struct gs_fs *fs, struct gs_node *n);
+/* The kernel forgot nlookup references (fs->lock held). */
+void gs_node_forget(struct gs_fs *fs, struct gs_node *n, uint64_t nlookup);
+/* Calls fn for every node with this cache key (fs->lock held). */
+void gs_node_each_with_key(struct gs_fs *fs, const char *key,
+                           void (*fn)(void *ctx, struct gs_node *n), void *ctx);
+
+void gs_entry_clear(struct gs_entry *e);
+
+#endif

@@ -1,0 +1,34 @@
+#include "fs/kinds.h"
+
+#include <sys/stat.h>
+
+static const struct gs_kind_info infos[GS_K_COUNT] = {
+    [GS_K_ROOT] = {NULL, S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DIR, NULL},
+    [GS_K_README] = {"README", S_IFREG, 0444, GS_SRC_STATIC, GS_TTL_DOC, NULL},
+    [GS_K_SPS] = {"servicePrincipals", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DIR, NULL},
+    [GS_K_SP] = {NULL, S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DIR, NULL},
+    [GS_K_SP_JSON] = {"servicePrincipal.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_DIR, NULL},
+    [GS_K_SECRETS] = {"secrets.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_DOC, NULL},
+    [GS_K_LAST_ERROR] = {"last_error", S_IFREG, 0444, GS_SRC_LAST_ERROR, GS_TTL_STATUS, NULL},
+    [GS_K_TEMPLATES] = {"templates", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DOC, NULL},
+    [GS_K_TEMPLATE] = {NULL, S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DOC, NULL},
+    [GS_K_TEMPLATE_JSON] = {"template.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_DOC, NULL},
+    [GS_K_TEMPLATE_SCHEMA] = {"schema.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_DOC, NULL},
+    [GS_K_JOBS] = {"jobs", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_STATUS, NULL},
+    [GS_K_JOB] = {NULL, S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_STATUS, NULL},
+    [GS_K_JOB_JSON] = {"job.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_STATUS, NULL},
+    [GS_K_JOB_STATUS] = {"status.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_STATUS, "status"},
+    [GS_K_JOB_SCHEDULE] = {"schedule.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_STATUS, "schedule"},
+    [GS_K_JOB_SETTINGS] = {"settings.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_STATUS, "synchronizationJobSettings"},
+    [GS_K_JOB_SCHEMA] = {"schema.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_DOC, NULL},
+    [GS_K_JOB_FUNCTIONS] = {"functions.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_DOC, "value"},
+    [GS_K_JOB_FILTEROPS] = {"filterOperators.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_DOC, "value"},
+    [GS_K_BYNAME] = {"by-name", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DIR, NULL},
+    [GS_K_BYAPPID] = {"by-appId", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DIR, NULL},
+    [GS_K_LINK] = {NULL, S_IFLNK, 0777, GS_SRC_NONE, GS_TTL_DIR, NULL},
+};
+
+const struct gs_kind_info *gs_kind_info(enum gs_kind k)
+{
+    return &infos[k];
+}

@@ -1,0 +1,55 @@
+/* Every kind of node in the tree (DESIGN.md section 2) and its fixed facts. */
+#ifndef GS_KINDS_H
+#define GS_KINDS_H
+
+#include <sys/types.h>
+
+#include "cache/cache.h"
+
+enum gs_kind {
+    GS_K_ROOT = 0,
+    GS_K_README,
+    GS_K_SPS,             /* servicePrincipals/ */
+    GS_K_SP,              /* servicePrincipals/<spId>/ */
+    GS_K_SP_JSON,         /* servicePrincipal.json */
+    GS_K_SECRETS,         /* secrets.json */
+    GS_K_LAST_ERROR,      /* last_error (service principal or job directory) */
+    GS_K_TEMPLATES,       /* templates/ */
+    GS_K_TEMPLATE,        /* templates/<templateId>/ */
+    GS_K_TEMPLATE_JSON,   /* template.json */
+    GS_K_TEMPLATE_SCHEMA, /* templates/<id>/schema.json */
+    GS_K_JOBS,            /* jobs/ */
+    GS_K_JOB,             /* jobs/<jobId>/ */
+    GS_K_JOB_JSON,        /* job.json */
+    GS_K_JOB_STATUS,      /* status.json */
+    GS_K_JOB_SCHEDULE,    /* schedule.json */
+    GS_K_JOB_SETTINGS,    /* settings.json */
+    GS_K_JOB_SCHEMA,      /* jobs/<id>/schema.json */
+    GS_K_JOB_FUNCTIONS,   /* functions.json */
+    GS_K_JOB_FILTEROPS,   /* filterOperators.json */
+    GS_K_BYNAME,          /* by-name/ */
+    GS_K_BYAPPID,         /* by-appId/ */
+    GS_K_LINK,            /* a symlink in by-name/ or by-appId/ */
+    GS_K_COUNT
+};
+
+/* How a file's bytes are produced. */
+enum gs_source {
+    GS_SRC_NONE = 0,      /* directories and links */
+    GS_SRC_STATIC,        /* generated text (README) */
+    GS_SRC_GRAPH,         /* a Graph document, rendered */
+    GS_SRC_LAST_ERROR,    /* the directory's last failure */
+};
+
+struct gs_kind_info {
+    const char *name;        /* fixed file name, NULL for entries named by Graph ids */
+    mode_t type;             /* S_IFDIR, S_IFREG or S_IFLNK */
+    mode_t perm;             /* permission bits before umask */
+    enum gs_source source;
+    enum gs_ttl_class ttl;   /* for GS_SRC_GRAPH and listings */
+    const char *member;      /* render only this member of the document (NULL: whole) */
+};
+
+const struct gs_kind_info *gs_kind_info(enum gs_kind k);
+
+#endif

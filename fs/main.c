@@ -1,0 +1,222 @@
+/* graphsyncfs: mount Microsoft Graph's synchronization API.
+ * Parses options, reaches Graph before daemonizing (a bad setup fails the
+ * mount with a one-line reason), then serves FUSE requests. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fuse_lowlevel.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/graph_client.h"
+#include "api/log.h"
+#include "cache/cache.h"
+#include "fs/errors.h"
+#include "fs/fs.h"
+#include "fs/inval.h"
+#include "fs/ops.h"
+#include "fs/options.h"
+
+static void on_cache_change(void *ctx, const char *key)
+{
+    struct gs_fs *fs = ctx;
+    gs_inval_push_key(__atomic_load_n(&fs->inval, __ATOMIC_ACQUIRE), key);
+}
+
+static int client_config(const struct gs_options *o, struct gs_client_config *cc)
+{
+    memset(cc, 0, sizeof(*cc));
+    cc->graph_url = o->graph_url;
+    cc->api_version = o->api;
+    cc->timeout_ms = (long)(o->timeout * 1000);
+    cc->connect_timeout_ms = (long)(o->connect_timeout * 1000);
+    cc->retries = o->retries;
+    cc->max_conns = o->max_conns;
+    cc->http_debug = o->http_debug;
+    if (strcmp(o->auth, "none") != 0) {
+        fprintf(stderr, "graphsyncfs: auth=%s is not supported by this version; use auth=none\n", o->auth);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* One small request before daemonizing: the URL, the network and the token
+ * all work, or the mount fails now with the reason. */
+static int probe_graph(const struct gs_client_config *cc)
+{
+    struct gs_client *c = NULL;
+    int r = gs_client_new(cc, &c);
+    if (r < 0) {
+        fprintf(stderr, "graphsyncfs: cannot start the Graph client: %s\n", strerror(-r));
+        return r;
+    }
+    struct gs_request req = {.method = "GET", .path = "/servicePrincipals?$top=1&$select=id"};
+    struct gs_error err = {0};
+    r = gs_client_request(c, &req, NULL, &err);
+    if (r < 0) {
+        fprintf(stderr, "graphsyncfs: cannot reach Graph at %s/%s: %s%s%s%s\n", cc->graph_url,
+                cc->api_version, strerror(-r), err.http_status ? " (HTTP " : "",
+                err.http_status ? (err.code ? err.code : "error") : "",
+                err.http_status ? ")" : "");
+        if (err.message)
+            fprintf(stderr, "graphsyncfs: %s\n", err.message);
+    }
+    gs_error_clear(&err);
+    gs_client_free(c);
+    return r;
+}
+
+static int add_default_args(struct fuse_args *args, const struct gs_options *o)
+{
+    char buf[512];
+    snprintf(buf, sizeof(buf), "-osubtype=graphsyncfs,fsname=graphsyncfs:%s", o->graph_url);
+    /* commas inside the fsname would split the option: drop them */
+    for (char *p = buf + strlen("-osubtype=graphsyncfs,fsname="); *p; p++)
+        if (*p == ',')
+            *p = '_';
+    return fuse_opt_add_arg(args, buf);
+}
+
+int main(int argc, char *argv[])
+{
+    struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+    struct fuse_cmdline_opts copts;
+    struct gs_options o;
+    struct fuse_session *se = NULL;
+    struct gs_client *client = NULL;
+    struct gs_cache *cache = NULL;
+    struct gs_fs *fs = NULL;
+    int ret = 1;
+
+    memset(&copts, 0, sizeof(copts));
+    if (gs_options_parse(&args, &o) != 0)
+        goto out_opts;
+    if (o.show_version) {
+        printf("graphsyncfs version %s\nFUSE library version %s\n", GS_VERSION, fuse_pkgversion());
+        ret = 0;
+        goto out_opts;
+    }
+    if (o.show_help) {
+        gs_options_usage(argv[0]);
+        printf("FUSE options:\n");
+        fuse_cmdline_help();
+        fuse_lowlevel_help();
+        ret = 0;
+        goto out_opts;
+    }
+    if (fuse_parse_cmdline(&args, &copts) != 0)
+        goto out_opts;
+    if (!copts.mountpoint) {
+        fprintf(stderr, "graphsyncfs: no mountpoint given (see --help)\n");
+        goto out_opts;
+    }
+    if (o.log_level) {
+        enum gs_log_level lvl;
+        if (gs_log_parse_level(o.log_level, &lvl) != 0) {
+            fprintf(stderr, "graphsyncfs: log_level must be error, warn, info or debug\n");
+            goto out_opts;
+        }
+        gs_log_set_level(lvl);
+    } else {
+        gs_log_set_level(copts.debug ? GS_LOG_DEBUG : GS_LOG_WARN);
+    }
+
+    struct gs_client_config cc;
+    if (client_config(&o, &cc) != 0)
+        goto out_opts;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "graphsyncfs: cannot initialise libcurl\n");
+        goto out_opts;
+    }
+    if (probe_graph(&cc) != 0)
+        goto out_curl;
+    if (add_default_args(&args, &o) != 0)
+        goto out_curl;
+
+    fs = calloc(1, sizeof(*fs));
+    if (!fs)
+        goto out_curl;
+    se = fuse_session_new(&args, &gs_ops, sizeof(gs_ops), fs);
+    if (!se)
+        goto out_fs;
+    if (fuse_set_signal_handlers(se) != 0)
+        goto out_session;
+    if (fuse_session_mount(se, copts.mountpoint) != 0)
+        goto out_signals;
+    if (fuse_daemonize(copts.foreground) != 0)
+        goto out_unmount;
+    if (!copts.foreground)
+        gs_log_use_syslog(1);
+
+    /* the client and its connections are made after the fork of daemonizing */
+    if (gs_client_new(&cc, &client) != 0) {
+        gs_error_log("cannot start the Graph client");
+        goto out_unmount;
+    }
+    struct gs_cache_config kc = {
+        .ttl = {[GS_TTL_DIR] = o.dir_timeout, [GS_TTL_STATUS] = o.status_timeout,
+                [GS_TTL_DOC] = o.doc_timeout},
+        .max_bytes = o.cache_bytes,
+    };
+    if (gs_cache_new(client, &kc, on_cache_change, fs, &cache) != 0) {
+        gs_error_log("cannot create the cache");
+        goto out_client;
+    }
+    struct gs_fs_config fc = {
+        .entry_timeout = o.entry_timeout,
+        .attr_timeout = o.attr_timeout,
+        .read_only = o.read_only,
+        .uid = o.has_uid ? o.uid : getuid(),
+        .gid = o.has_gid ? o.gid : getgid(),
+        .umask = o.has_umask ? o.umask : 022,
+    };
+    if (gs_fs_init(fs, &fc, client, cache) != 0)
+        goto out_cache;
+    fs->se = se;
+    if (gs_errors_new(&fs->errors) != 0)
+        goto out_fsinit;
+    struct gs_inval *iv = NULL;
+    if (gs_inval_start(fs, &iv) != 0)
+        goto out_errors;
+    __atomic_store_n(&fs->inval, iv, __ATOMIC_RELEASE);
+
+    if (copts.singlethread) {
+        ret = fuse_session_loop(se);
+    } else {
+        struct fuse_loop_config *lc = fuse_loop_cfg_create();
+        if (lc) {
+            fuse_loop_cfg_set_clone_fd(lc, (unsigned)copts.clone_fd);
+            fuse_loop_cfg_set_max_threads(lc, copts.max_threads);
+            ret = fuse_session_loop_mt(se, lc);
+            fuse_loop_cfg_destroy(lc);
+        }
+    }
+    ret = ret != 0;
+
+    __atomic_store_n(&fs->inval, NULL, __ATOMIC_RELEASE);
+    gs_inval_stop(iv);
+out_errors:
+    gs_errors_free(fs->errors);
+out_fsinit:
+    gs_fs_destroy(fs);
+out_cache:
+    gs_cache_free(cache);
+out_client:
+    gs_client_free(client);
+out_unmount:
+    fuse_session_unmount(se);
+out_signals:
+    fuse_remove_signal_handlers(se);
+out_session:
+    fuse_session_destroy(se);
+out_fs:
+    free(fs);
+out_curl:
+    curl_global_cleanup();
+out_opts:
+    free(copts.mountpoint);
+    fuse_opt_free_args(&args);
+    gs_options_free(&o);
+    return ret;
+}

@@ -1,0 +1,234 @@
+/* The node table: inode numbers, names, lookup counts and pins. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs/fs.h"
+#include "fs/tree.h"
+
+static char *dupnull(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static size_t name_key(char *buf, size_t size, uint64_t parent_ino, const char *name)
+{
+    int n = snprintf(buf, size, "%" PRIu64 "/%s", parent_ino, name);
+    return n < 0 ? 0 : (size_t)n;
+}
+
+struct gs_node *gs_node_by_ino(struct gs_fs *fs, uint64_t ino)
+{
+    return gs_map_get(&fs->by_ino, &ino, sizeof(ino));
+}
+
+static void key_link(struct gs_fs *fs, struct gs_node *n)
+{
+    if (!n->key)
+        return;
+    struct gs_node *first = gs_map_gets(&fs->by_key, n->key);
+    n->key_next = first;
+    if (gs_map_puts(&fs->by_key, n->key, n, NULL) != 0) {
+        /* cannot index: the node simply gets no kernel invalidations */
+        free(n->key);
+        n->key = NULL;
+        n->key_next = NULL;
+    }
+}
+
+static void key_unlink(struct gs_fs *fs, struct gs_node *n)
+{
+    if (!n->key)
+        return;
+    struct gs_node *first = gs_map_gets(&fs->by_key, n->key);
+    if (first == n) {
+        if (n->key_next)
+            gs_map_puts(&fs->by_key, n->key, n->key_next, NULL);
+        else
+            gs_map_dels(&fs->by_key, n->key);
+        return;
+    }
+    for (struct gs_node *p = first; p; p = p->key_next)
+        if (p->key_next == n) {
+            p->key_next = n->key_next;
+            return;
+        }
+}
+
+static struct gs_node *node_new(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e)
+{
+    struct gs_node *n = calloc(1, sizeof(*n));
+    if (!n)
+        return NULL;
+    n->ino = fs->next_ino++;
+    n->parent = parent;
+    n->kind = e->kind;
+    n->name = strdup(e->name);
+    n->sp = dupnull(e->sp);
+    n->job = dupnull(e->job);
+    n->tpl = dupnull(e->tpl);
+    n->target = dupnull(e->target);
+    n->reported_size = -1;
+    n->key = gs_tree_key(e->kind, e->sp, e->job, e->tpl);
+    if (!n->name || (e->sp && !n->sp) || (e->job && !n->job) || (e->tpl && !n->tpl) ||
+        (e->target && !n->target)) {
+        free(n->name);
+        free(n->sp);
+        free(n->job);
+        free(n->tpl);
+        free(n->target);
+        free(n->key);
+        free(n);
+        return NULL;
+    }
+    return n;
+}
+
+static void node_free(struct gs_node *n)
+{
+    gs_blob_unref(n->content);
+    free(n->name);
+    free(n->sp);
+    free(n->job);
+    free(n->tpl);
+    free(n->target);
+    free(n->key);
+    free(n);
+}
+
+struct gs_node *gs_node_child(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e)
+{
+    char k[GS_NAME_KEY_MAX];
+    size_t klen = name_key(k, sizeof(k), parent->ino, e->name);
+    struct gs_node *n = gs_map_get(&fs->by_name, k, klen);
+    if (n) {
+        /* same name, different object (a display name now points elsewhere) */
+        int same = n->kind == e->kind &&
+                   (!e->target || (n->target && strcmp(n->target, e->target) == 0));
+        if (same)
+            return n;
+        gs_map_del(&fs->by_name, k, klen);
+        n->parent = NULL; /* detached: lives on while the kernel holds it */
+        gs_node_unpin(fs, parent);
+    }
+    n = node_new(fs, parent, e);
+    if (!n)
+        return NULL;
+    if (gs_map_put(&fs->by_ino, &n->ino, sizeof(n->ino), n, NULL) != 0 ||
+        gs_map_put(&fs->by_name, k, klen, n, NULL) != 0) {
+        gs_map_del(&fs->by_ino, &n->ino, sizeof(n->ino));
+        node_free(n);
+        return NULL;
+    }
+    key_link(fs, n);
+    gs_node_pin(parent); /* a child keeps its parent */
+    return n;
+}
+
+void gs_node_pin(struct gs_node *n)
+{
+    n->pins++;
+}
+
+static void node_release(struct gs_fs *fs, struct gs_node *n)
+{
+    while (n && n != fs->root && n->nlookup == 0 && n->pins == 0) {
+        struct gs_node *parent = n->parent;
+        gs_map_del(&fs->by_ino, &n->ino, sizeof(n->ino));
+        if (parent) {
+            char k[GS_NAME_KEY_MAX];
+            size_t klen = name_key(k, sizeof(k), parent->ino, n->name);
+            if (gs_map_get(&fs->by_name, k, klen) == n)
+                gs_map_del(&fs->by_name, k, klen);
+        }
+        key_unlink(fs, n);
+        node_free(n);
+        if (!parent)
+            break;
+        parent->pins--;
+        n = parent;
+    }
+}
+
+void gs_node_unpin(struct gs_fs *fs, struct gs_node *n)
+{
+    if (n->pins > 0)
+        n->pins--;
+    node_release(fs, n);
+}
+
+void gs_node_forget(struct gs_fs *fs, struct gs_node *n, uint64_t nlookup)
+{
+    n->nlookup = nlookup > n->nlookup ? 0 : n->nlookup - nlookup;
+    node_release(fs, n);
+}
+
+void gs_node_each_with_key(struct gs_fs *fs, const char *key,
+                           void (*fn)(void *ctx, struct gs_node *n), void *ctx)
+{
+    for (struct gs_node *n = gs_map_gets(&fs->by_key, key); n; n = n->key_next)
+        fn(ctx, n);
+}
+
+void gs_entry_clear(struct gs_entry *e)
+{
+    free(e->name);
+    free(e->target);
+    e->name = NULL;
+    e->target = NULL;
+}
+
+int gs_fs_init(struct gs_fs *fs, const struct gs_fs_config *cfg,
+               struct gs_client *client, struct gs_cache *cache)
+{
+    memset(fs, 0, sizeof(*fs));
+    fs->cfg = *cfg;
+    fs->client = client;
+    fs->cache = cache;
+    clock_gettime(CLOCK_REALTIME, &fs->started);
+    pthread_mutex_init(&fs->lock, NULL);
+    pthread_mutex_init(&fs->fill_lock, NULL);
+    if (gs_map_init(&fs->by_ino) || gs_map_init(&fs->by_name) || gs_map_init(&fs->by_key)) {
+        gs_fs_destroy(fs);
+        return -ENOMEM;
+    }
+    fs->next_ino = 2; /* FUSE_ROOT_ID is 1 */
+    fs->root = calloc(1, sizeof(*fs->root));
+    if (!fs->root || !(fs->root->name = strdup(""))) {
+        gs_fs_destroy(fs);
+        return -ENOMEM;
+    }
+    fs->root->ino = 1;
+    fs->root->kind = GS_K_ROOT;
+    fs->root->reported_size = -1;
+    fs->root->mtime = fs->started;
+    if (gs_map_put(&fs->by_ino, &fs->root->ino, sizeof(uint64_t), fs->root, NULL) != 0) {
+        gs_fs_destroy(fs);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static void free_node_cb(void *ctx, const void *key, size_t klen, void *value)
+{
+    (void)ctx;
+    (void)key;
+    (void)klen;
+    node_free(value);
+}
+
+void gs_fs_destroy(struct gs_fs *fs)
+{
+    if (fs->by_ino.buckets)
+        gs_map_each(&fs->by_ino, free_node_cb, NULL);
+    else if (fs->root)
+        node_free(fs->root);
+    fs->root = NULL;
+    gs_map_destroy(&fs->by_ino);
+    gs_map_destroy(&fs->by_name);
+    gs_map_destroy(&fs->by_key);
+    pthread_mutex_destroy(&fs->lock);
+    pthread_mutex_destroy(&fs->fill_lock);
+}

@@ -1,0 +1,520 @@
+/* FUSE low-level operations: thin adapters from kernel requests to the tree,
+ * the content renderers and the node table. Requests may block on Graph in
+ * the worker thread that serves them; no lock is held while they do. */
+#include "fs/ops.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include "api/log.h"
+#include "fs/content.h"
+#include "fs/fs.h"
+#include "fs/inval.h"
+#include "fs/tree.h"
+
+#define FS(req) ((struct gs_fs *)fuse_req_userdata(req))
+
+struct gs_dh {
+    struct gs_entry *entries;
+    size_t n;
+};
+
+struct gs_fh {
+    struct gs_node *node;   /* pinned */
+    struct gs_blob *blob;   /* snapshot taken at open */
+};
+
+/* Looks up and pins a node by inode number. */
+static struct gs_node *get_node(struct gs_fs *fs, fuse_ino_t ino)
+{
+    pthread_mutex_lock(&fs->lock);
+    struct gs_node *n = gs_node_by_ino(fs, ino);
+    if (n)
+        gs_node_pin(n);
+    pthread_mutex_unlock(&fs->lock);
+    return n;
+}
+
+static void put_node(struct gs_fs *fs, struct gs_node *n)
+{
+    pthread_mutex_lock(&fs->lock);
+    gs_node_unpin(fs, n);
+    pthread_mutex_unlock(&fs->lock);
+}
+
+/* Attributes of a node; for files this renders (and may fetch) the content. */
+static int fill_attr(struct gs_fs *fs, struct gs_node *n, struct stat *st)
+{
+    const struct gs_kind_info *ki = gs_kind_info(n->kind);
+    memset(st, 0, sizeof(*st));
+    st->st_ino = n->ino;
+    st->st_uid = fs->cfg.uid;
+    st->st_gid = fs->cfg.gid;
+    st->st_blksize = 4096;
+    mode_t perm = ki->perm;
+    if (ki->type != S_IFLNK)
+        perm &= ~fs->cfg.umask;
+    if (fs->cfg.read_only && ki->type != S_IFLNK)
+        perm &= ~(mode_t)0222;
+    st->st_mode = ki->type | perm;
+
+    struct timespec mtime;
+    if (ki->type == S_IFDIR) {
+        st->st_nlink = 2;
+        gs_content_dir_mtime(fs, n, &mtime);
+    } else if (ki->type == S_IFLNK) {
+        st->st_nlink = 1;
+        st->st_size = (off_t)strlen(n->target);
+        gs_content_dir_mtime(fs, n->parent ? n->parent : n, &mtime);
+    } else {
+        struct gs_blob *b = NULL;
+        int r = gs_content_get(fs, n, &b, &mtime);
+        if (r < 0)
+            return r;
+        st->st_nlink = 1;
+        st->st_size = (off_t)b->len;
+        pthread_mutex_lock(&fs->lock);
+        n->reported_size = (int64_t)b->len;
+        pthread_mutex_unlock(&fs->lock);
+        gs_blob_unref(b);
+    }
+    st->st_blocks = (st->st_size + 511) / 512;
+    st->st_mtim = mtime;
+    st->st_ctim = mtime;
+    st->st_atim = mtime;
+    return 0;
+}
+
+static void gs_init(void *userdata, struct fuse_conn_info *conn)
+{
+    (void)userdata;
+    conn->time_gran = 1000000000; /* Graph times have second resolution at best */
+    if (conn->capable & FUSE_CAP_READDIRPLUS)
+        conn->want |= FUSE_CAP_READDIRPLUS;
+}
+
+/* Builds the reply for a child entry: creates the node, counts the lookup. */
+static int make_entry(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e,
+                      struct fuse_entry_param *ep)
+{
+    pthread_mutex_lock(&fs->lock);
+    struct gs_node *child = gs_node_child(fs, parent, e);
+    if (child)
+        gs_node_pin(child);
+    pthread_mutex_unlock(&fs->lock);
+    if (!child)
+        return -ENOMEM;
+    memset(ep, 0, sizeof(*ep));
+    int r = fill_attr(fs, child, &ep->attr);
+    if (r == 0) {
+        ep->ino = child->ino;
+        ep->generation = 1;
+        ep->entry_timeout = fs->cfg.entry_timeout;
+        ep->attr_timeout = fs->cfg.attr_timeout;
+    }
+    pthread_mutex_lock(&fs->lock);
+    if (r == 0)
+        child->nlookup++;
+    gs_node_unpin(fs, child);
+    pthread_mutex_unlock(&fs->lock);
+    return r;
+}
+
+static void gs_lookup(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_node *parent = get_node(fs, parent_ino);
+    if (!parent) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    struct gs_entry e;
+    int r = gs_tree_lookup(fs, parent, name, &e);
+    if (r == 0) {
+        struct fuse_entry_param ep;
+        r = make_entry(fs, parent, &e, &ep);
+        gs_entry_clear(&e);
+        if (r == 0) {
+            put_node(fs, parent);
+            fuse_reply_entry(req, &ep);
+            return;
+        }
+    }
+    put_node(fs, parent);
+    fuse_reply_err(req, -r);
+}
+
+static void gs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+    struct gs_fs *fs = FS(req);
+    pthread_mutex_lock(&fs->lock);
+    struct gs_node *n = gs_node_by_ino(fs, ino);
+    if (n)
+        gs_node_forget(fs, n, nlookup);
+    pthread_mutex_unlock(&fs->lock);
+    fuse_reply_none(req);
+}
+
+static void gs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+    struct gs_fs *fs = FS(req);
+    pthread_mutex_lock(&fs->lock);
+    for (size_t i = 0; i < count; i++) {
+        struct gs_node *n = gs_node_by_ino(fs, forgets[i].ino);
+        if (n)
+            gs_node_forget(fs, n, forgets[i].nlookup);
+    }
+    pthread_mutex_unlock(&fs->lock);
+    fuse_reply_none(req);
+}
+
+static void gs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    (void)fi;
+    struct gs_fs *fs = FS(req);
+    struct gs_node *n = get_node(fs, ino);
+    if (!n) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    struct stat st;
+    int r = fill_attr(fs, n, &st);
+    put_node(fs, n);
+    if (r < 0)
+        fuse_reply_err(req, -r);
+    else
+        fuse_reply_attr(req, &st, fs->cfg.attr_timeout);
+}
+
+static void gs_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_node *n = get_node(fs, ino);
+    if (!n) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    if (n->kind != GS_K_LINK)
+        fuse_reply_err(req, EINVAL);
+    else
+        fuse_reply_readlink(req, n->target);
+    put_node(fs, n);
+}
+
+static void gs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_node *n = get_node(fs, ino);
+    if (!n) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    struct gs_dh *dh = calloc(1, sizeof(*dh));
+    int r = dh ? gs_tree_list(fs, n, &dh->entries, &dh->n) : -ENOMEM;
+    if (r < 0) {
+        free(dh);
+        put_node(fs, n);
+        fuse_reply_err(req, -r);
+        return;
+    }
+    fi->fh = (uintptr_t)dh;
+    fi->cache_readdir = 0;
+    if (fuse_reply_open(req, fi) != 0) {
+        for (size_t i = 0; i < dh->n; i++)
+            gs_entry_clear(&dh->entries[i]);
+        free(dh->entries);
+        free(dh);
+        put_node(fs, n);
+    }
+    /* the directory node stays pinned until releasedir */
+}
+
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                       struct fuse_file_info *fi, int plus)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_dh *dh = (struct gs_dh *)(uintptr_t)fi->fh;
+    struct gs_node *dir = get_node(fs, ino);
+    if (!dir) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    char *buf = malloc(size);
+    if (!buf) {
+        put_node(fs, dir);
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
+    size_t used = 0;
+    /* offsets: 1 = after ".", 2 = after "..", 2 + i + 1 = after entry i */
+    for (off_t i = off; i < (off_t)dh->n + 2; i++) {
+        const char *name;
+        struct fuse_entry_param ep;
+        memset(&ep, 0, sizeof(ep));
+        int counted = 0;
+        if (i < 2) {
+            name = i == 0 ? "." : "..";
+            ep.attr.st_ino = i == 0 ? dir->ino : (dir->parent ? dir->parent->ino : dir->ino);
+            ep.attr.st_mode = S_IFDIR;
+        } else {
+            const struct gs_entry *e = &dh->entries[i - 2];
+            name = e->name;
+            if (plus) {
+                int r = make_entry(fs, dir, e, &ep);
+                if (r < 0) {
+                    /* still list it; its attributes come with lookup */
+                    memset(&ep, 0, sizeof(ep));
+                    ep.attr.st_mode = gs_kind_info(e->kind)->type;
+                } else {
+                    counted = 1;
+                }
+            } else {
+                ep.attr.st_mode = gs_kind_info(e->kind)->type;
+            }
+        }
+        size_t rest = size - used;
+        size_t need = plus ? fuse_add_direntry_plus(req, buf + used, rest, name, &ep, i + 1)
+                           : fuse_add_direntry(req, buf + used, rest, name, &ep.attr, i + 1);
+        if (need > rest) {
+            if (counted) {
+                /* not sent: give the lookup back */
+                pthread_mutex_lock(&fs->lock);
+                struct gs_node *c = gs_node_by_ino(fs, ep.ino);
+                if (c)
+                    gs_node_forget(fs, c, 1);
+                pthread_mutex_unlock(&fs->lock);
+            }
+            break;
+        }
+        used += need;
+    }
+    put_node(fs, dir);
+    fuse_reply_buf(req, buf, used);
+    free(buf);
+}
+
+static void gs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+    do_readdir(req, ino, size, off, fi, 0);
+}
+
+static void gs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+    do_readdir(req, ino, size, off, fi, 1);
+}
+
+static void gs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_dh *dh = (struct gs_dh *)(uintptr_t)fi->fh;
+    for (size_t i = 0; i < dh->n; i++)
+        gs_entry_clear(&dh->entries[i]);
+    free(dh->entries);
+    free(dh);
+    pthread_mutex_lock(&fs->lock);
+    struct gs_node *n = gs_node_by_ino(fs, ino);
+    if (n)
+        gs_node_unpin(fs, n);
+    pthread_mutex_unlock(&fs->lock);
+    fuse_reply_err(req, 0);
+}
+
+static void gs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_node *n = get_node(fs, ino);
+    if (!n) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    const struct gs_kind_info *ki = gs_kind_info(n->kind);
+    int r = 0;
+    if (ki->type == S_IFDIR)
+        r = -EISDIR;
+    else if ((fi->flags & O_ACCMODE) != O_RDONLY)
+        r = fs->cfg.read_only ? -EROFS : -EACCES;
+    struct gs_fh *fh = NULL;
+    struct timespec mtime;
+    if (r == 0) {
+        fh = calloc(1, sizeof(*fh));
+        r = fh ? gs_content_get(fs, n, &fh->blob, &mtime) : -ENOMEM;
+    }
+    if (r < 0) {
+        free(fh);
+        put_node(fs, n);
+        fuse_reply_err(req, -r);
+        return;
+    }
+    fh->node = n; /* keeps the pin */
+    pthread_mutex_lock(&fs->lock);
+    /* The kernel still believes an older size: serve this handle directly so
+     * the reader gets the whole new content, and refresh the kernel's view. */
+    int stale = n->reported_size != (int64_t)fh->blob->len;
+    n->reported_size = (int64_t)fh->blob->len;
+    pthread_mutex_unlock(&fs->lock);
+    fi->fh = (uintptr_t)fh;
+    fi->keep_cache = 0;
+    fi->direct_io = stale || n->kind == GS_K_LAST_ERROR;
+    if (stale)
+        gs_inval_push_ino(fs->inval, n->ino);
+    if (fuse_reply_open(req, fi) != 0) {
+        gs_blob_unref(fh->blob);
+        free(fh);
+        put_node(fs, n);
+    }
+}
+
+static void gs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+    (void)ino;
+    struct gs_fh *fh = (struct gs_fh *)(uintptr_t)fi->fh;
+    const struct gs_blob *b = fh->blob;
+    if (off < 0 || (size_t)off >= b->len) {
+        fuse_reply_buf(req, NULL, 0);
+        return;
+    }
+    size_t n = b->len - (size_t)off;
+    if (n > size)
+        n = size;
+    fuse_reply_buf(req, b->data + off, n);
+}
+
+static void gs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    (void)ino;
+    struct gs_fs *fs = FS(req);
+    struct gs_fh *fh = (struct gs_fh *)(uintptr_t)fi->fh;
+    gs_blob_unref(fh->blob);
+    put_node(fs, fh->node);
+    free(fh);
+    fuse_reply_err(req, 0);
+}
+
+static void gs_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+    (void)ino;
+    struct statvfs sv;
+    memset(&sv, 0, sizeof(sv));
+    sv.f_bsize = 4096;
+    sv.f_frsize = 4096;
+    sv.f_namemax = 255;
+    fuse_reply_statfs(req, &sv);
+}
+
+/* Extended attributes: where a file comes from (DESIGN.md section 3). */
+#define XA_URL "user.graphsyncfs.url"
+#define XA_FETCHED "user.graphsyncfs.fetched"
+#define XA_REQID "user.graphsyncfs.request_id"
+
+static int xattr_value(struct gs_fs *fs, struct gs_node *n, const char *name, char **out)
+{
+    *out = NULL;
+    if (!n->key)
+        return -ENODATA;
+    if (strcmp(name, XA_URL) == 0) {
+        *out = gs_client_url(fs->client, n->key);
+        return *out ? 0 : -ENOMEM;
+    }
+    if (strcmp(name, XA_FETCHED) != 0 && strcmp(name, XA_REQID) != 0)
+        return -ENODATA;
+    struct gs_doc *doc = NULL;
+    if (gs_cache_get(fs->cache, n->key, gs_kind_info(n->kind)->ttl, GS_GET_CACHED_ONLY, &doc, NULL) != 0)
+        return -ENODATA;
+    int r = 0;
+    if (strcmp(name, XA_FETCHED) == 0) {
+        struct tm tm;
+        char buf[64];
+        gmtime_r(&doc->fetched_at.tv_sec, &tm);
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        *out = strdup(buf);
+    } else if (doc->request_id[0]) {
+        *out = strdup(doc->request_id);
+    } else {
+        r = -ENODATA;
+    }
+    gs_doc_unref(doc);
+    if (r == 0 && !*out)
+        r = -ENOMEM;
+    return r;
+}
+
+static void gs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_node *n = get_node(fs, ino);
+    if (!n) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    char *v = NULL;
+    int r = xattr_value(fs, n, name, &v);
+    put_node(fs, n);
+    if (r < 0) {
+        fuse_reply_err(req, -r);
+        return;
+    }
+    size_t len = strlen(v);
+    if (size == 0)
+        fuse_reply_xattr(req, len);
+    else if (size < len)
+        fuse_reply_err(req, ERANGE);
+    else
+        fuse_reply_buf(req, v, len);
+    free(v);
+}
+
+static void gs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_node *n = get_node(fs, ino);
+    if (!n) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    char list[128];
+    size_t len = 0;
+    if (n->key) {
+        static const char *names[] = {XA_URL, XA_FETCHED, XA_REQID};
+        for (size_t i = 0; i < 3; i++) {
+            char *v = NULL;
+            if (xattr_value(fs, n, names[i], &v) == 0) {
+                size_t l = strlen(names[i]) + 1;
+                memcpy(list + len, names[i], l);
+                len += l;
+            }
+            free(v);
+        }
+    }
+    put_node(fs, n);
+    if (size == 0)
+        fuse_reply_xattr(req, len);
+    else if (size < len)
+        fuse_reply_err(req, ERANGE);
+    else
+        fuse_reply_buf(req, list, len);
+}
+
+const struct fuse_lowlevel_ops gs_ops = {
+    .init = gs_init,
+    .lookup = gs_lookup,
+    .forget = gs_forget,
+    .forget_multi = gs_forget_multi,
+    .getattr = gs_getattr,
+    .readlink = gs_readlink,
+    .opendir = gs_opendir,
+    .readdir = gs_readdir,
+    .readdirplus = gs_readdirplus,
+    .releasedir = gs_releasedir,
+    .open = gs_open,
+    .read = gs_read,
+    .release = gs_release,
+    .statfs = gs_statfs,
+    .getxattr = gs_getxattr,
+    .listxattr = gs_listxattr,
+};

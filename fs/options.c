@@ -1,0 +1,254 @@
+#include "fs/options.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define OPT(t, p) {t, offsetof(struct gs_options, p), 1}
+
+enum { KEY_RO, KEY_ALLOW_OTHER, KEY_DEFAULT_PERMS, KEY_DISCARD, KEY_HELP, KEY_VERSION,
+       KEY_UID, KEY_GID, KEY_UMASK };
+
+static const struct fuse_opt opts[] = {
+    OPT("graph_url=%s", graph_url),
+    OPT("api=%s", api),
+    OPT("cloud=%s", cloud),
+    OPT("auth=%s", auth),
+    OPT("log_level=%s", log_level),
+    OPT("cache_size=%s", cache_size),
+    OPT("dir_timeout=%lf", dir_timeout),
+    OPT("status_timeout=%lf", status_timeout),
+    OPT("doc_timeout=%lf", doc_timeout),
+    OPT("entry_timeout=%lf", entry_timeout),
+    OPT("attr_timeout=%lf", attr_timeout),
+    OPT("timeout=%lf", timeout),
+    OPT("connect_timeout=%lf", connect_timeout),
+    OPT("retries=%d", retries),
+    OPT("max_conns=%d", max_conns),
+    OPT("http_debug", http_debug),
+    FUSE_OPT_KEY("uid=", KEY_UID),
+    FUSE_OPT_KEY("gid=", KEY_GID),
+    FUSE_OPT_KEY("umask=", KEY_UMASK),
+    FUSE_OPT_KEY("ro", KEY_RO),
+    FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
+    FUSE_OPT_KEY("default_permissions", KEY_DEFAULT_PERMS),
+    /* fstab and mount(8) words that mean nothing to a FUSE daemon */
+    FUSE_OPT_KEY("auto", KEY_DISCARD),
+    FUSE_OPT_KEY("noauto", KEY_DISCARD),
+    FUSE_OPT_KEY("user", KEY_DISCARD),
+    FUSE_OPT_KEY("nouser", KEY_DISCARD),
+    FUSE_OPT_KEY("users", KEY_DISCARD),
+    FUSE_OPT_KEY("_netdev", KEY_DISCARD),
+    FUSE_OPT_KEY("nofail", KEY_DISCARD),
+    FUSE_OPT_KEY("defaults", KEY_DISCARD),
+    FUSE_OPT_KEY("rw", KEY_DISCARD),
+    FUSE_OPT_KEY("exec", KEY_DISCARD),
+    FUSE_OPT_KEY("noexec", KEY_DISCARD),
+    FUSE_OPT_KEY("x-systemd.", KEY_DISCARD),
+    FUSE_OPT_KEY("comment=", KEY_DISCARD),
+    FUSE_OPT_KEY("-h", KEY_HELP),
+    FUSE_OPT_KEY("--help", KEY_HELP),
+    FUSE_OPT_KEY("-V", KEY_VERSION),
+    FUSE_OPT_KEY("--version", KEY_VERSION),
+    FUSE_OPT_END,
+};
+
+static int parse_uint(const char *arg, int base, unsigned *out)
+{
+    const char *v = strchr(arg, '=');
+    if (!v || !v[1])
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long x = strtoul(v + 1, &end, base);
+    if (errno || *end || x > 0xffffffffUL)
+        return -1;
+    *out = (unsigned)x;
+    return 0;
+}
+
+static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
+{
+    (void)outargs;
+    struct gs_options *o = data;
+    switch (key) {
+    case KEY_RO:
+        o->read_only = 1;
+        return 1; /* also a kernel mount flag */
+    case KEY_ALLOW_OTHER:
+        o->allow_other = 1;
+        return 1;
+    case KEY_DEFAULT_PERMS:
+        o->default_permissions = 1;
+        return 1;
+    case KEY_DISCARD:
+        return 0;
+    case KEY_HELP:
+        o->show_help = 1;
+        return 0;
+    case KEY_VERSION:
+        o->show_version = 1;
+        return 0;
+    case KEY_UID:
+        o->has_uid = 1;
+        if (parse_uint(arg, 10, &o->uid) == 0)
+            return 0;
+        break;
+    case KEY_GID:
+        o->has_gid = 1;
+        if (parse_uint(arg, 10, &o->gid) == 0)
+            return 0;
+        break;
+    case KEY_UMASK:
+        o->has_umask = 1;
+        if (parse_uint(arg, 8, &o->umask) == 0 && o->umask <= 0777)
+            return 0;
+        break;
+    default:
+        return 1;
+    }
+    fprintf(stderr, "graphsyncfs: invalid option value: %s\n", arg);
+    return -1;
+}
+
+int gs_parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || v < 0)
+        return -EINVAL;
+    double mult = 1;
+    if (*end) {
+        switch (*end) {
+        case 'k': case 'K': mult = 1024.0; break;
+        case 'm': case 'M': mult = 1024.0 * 1024; break;
+        case 'g': case 'G': mult = 1024.0 * 1024 * 1024; break;
+        default: return -EINVAL;
+        }
+        end++;
+        if (*end == 'i')
+            end++;
+        if (*end == 'B' || *end == 'b')
+            end++;
+        if (*end)
+            return -EINVAL;
+    }
+    v *= mult;
+    if (v > (double)SIZE_MAX / 2)
+        return -EINVAL;
+    *out = (size_t)v;
+    return 0;
+}
+
+static int check_timeout(const char *name, double v)
+{
+    if (v < 0 || v > 86400 * 365) {
+        fprintf(stderr, "graphsyncfs: %s must be between 0 and 31536000 seconds\n", name);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int gs_options_parse(struct fuse_args *args, struct gs_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->dir_timeout = 60;
+    o->status_timeout = 5;
+    o->doc_timeout = 300;
+    o->entry_timeout = 1;
+    o->attr_timeout = 1;
+    o->timeout = 30;
+    o->connect_timeout = 10;
+    o->retries = 3;
+    o->max_conns = 8;
+    if (fuse_opt_parse(args, o, opts, opt_proc) != 0)
+        return -EINVAL;
+    if (o->show_help || o->show_version)
+        return 0;
+    if (!o->graph_url)
+        o->graph_url = strdup("https://graph.microsoft.com");
+    if (!o->api)
+        o->api = strdup("v1.0");
+    if (!o->auth)
+        o->auth = strdup("auto");
+    if (!o->graph_url || !o->api || !o->auth)
+        return -ENOMEM;
+    if (strcmp(o->api, "v1.0") != 0 && strcmp(o->api, "beta") != 0) {
+        fprintf(stderr, "graphsyncfs: api must be v1.0 or beta, not '%s'\n", o->api);
+        return -EINVAL;
+    }
+    if (strncmp(o->graph_url, "https://", 8) != 0 && strncmp(o->graph_url, "http://", 7) != 0) {
+        fprintf(stderr, "graphsyncfs: graph_url must start with https:// (or http:// for a local emulator)\n");
+        return -EINVAL;
+    }
+    size_t ul = strlen(o->graph_url);
+    while (ul > 8 && o->graph_url[ul - 1] == '/')
+        o->graph_url[--ul] = '\0';
+    if (check_timeout("dir_timeout", o->dir_timeout) || check_timeout("status_timeout", o->status_timeout) ||
+        check_timeout("doc_timeout", o->doc_timeout) || check_timeout("entry_timeout", o->entry_timeout) ||
+        check_timeout("attr_timeout", o->attr_timeout) || check_timeout("timeout", o->timeout) ||
+        check_timeout("connect_timeout", o->connect_timeout))
+        return -EINVAL;
+    if (o->timeout == 0 || o->connect_timeout == 0) {
+        fprintf(stderr, "graphsyncfs: timeout and connect_timeout must be positive\n");
+        return -EINVAL;
+    }
+    if (o->retries < 0 || o->retries > 20) {
+        fprintf(stderr, "graphsyncfs: retries must be between 0 and 20\n");
+        return -EINVAL;
+    }
+    if (o->max_conns < 1 || o->max_conns > 256) {
+        fprintf(stderr, "graphsyncfs: max_conns must be between 1 and 256\n");
+        return -EINVAL;
+    }
+    o->cache_bytes = 64u << 20;
+    if (o->cache_size && gs_parse_size(o->cache_size, &o->cache_bytes) != 0) {
+        fprintf(stderr, "graphsyncfs: cache_size '%s' is not a size (e.g. 64M)\n", o->cache_size);
+        return -EINVAL;
+    }
+    /* allow_other without permission checks would let any user read the tenant */
+    if (o->allow_other && !o->default_permissions) {
+        if (fuse_opt_add_arg(args, "-odefault_permissions") != 0)
+            return -ENOMEM;
+        o->default_permissions = 1;
+    }
+    return 0;
+}
+
+void gs_options_free(struct gs_options *o)
+{
+    free(o->graph_url);
+    free(o->api);
+    free(o->cloud);
+    free(o->auth);
+    free(o->log_level);
+    free(o->cache_size);
+}
+
+void gs_options_usage(const char *progname)
+{
+    printf("usage: %s [options] <mountpoint>\n\n"
+           "graphsyncfs options:\n"
+           "    -o graph_url=URL        Graph root (default https://graph.microsoft.com)\n"
+           "    -o api=v1.0|beta        Graph API version (default v1.0)\n"
+           "    -o auth=METHOD          authentication: none (default for now: auto)\n"
+           "    -o dir_timeout=S        listings time-to-live (default 60)\n"
+           "    -o status_timeout=S     jobs and status time-to-live (default 5)\n"
+           "    -o doc_timeout=S        documents time-to-live (default 300)\n"
+           "    -o cache_size=SIZE      memory bound of the cache (default 64M)\n"
+           "    -o timeout=S            time limit of one request attempt (default 30)\n"
+           "    -o connect_timeout=S    time limit to connect (default 10)\n"
+           "    -o retries=N            retries of retryable failures (default 3)\n"
+           "    -o max_conns=N          connections kept to Graph (default 8)\n"
+           "    -o log_level=LEVEL      error, warn, info or debug (default warn)\n"
+           "    -o http_debug           log every request (never tokens)\n"
+           "    -o entry_timeout=S      kernel name cache (default 1)\n"
+           "    -o attr_timeout=S       kernel attribute cache (default 1)\n"
+           "    -o uid=N,gid=N,umask=M  owner and mode of every file\n"
+           "    -o ro                   read-only mount\n"
+           "    -o allow_other          let other users in (turns on default_permissions)\n\n",
+           progname);
+}

@@ -1,0 +1,40 @@
+/* Mount options (DESIGN.md section 8), parsed with fuse_opt as sshfs does. */
+#ifndef GS_OPTIONS_H
+#define GS_OPTIONS_H
+
+#include <fuse_lowlevel.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct gs_options {
+    char *graph_url;
+    char *api;
+    char *cloud;
+    char *auth;
+    char *log_level;
+    char *cache_size;
+    double dir_timeout, status_timeout, doc_timeout;
+    double entry_timeout, attr_timeout;
+    double timeout, connect_timeout;
+    int retries;
+    int max_conns;
+    int http_debug;
+    int read_only;
+    int allow_other;
+    int default_permissions;
+    int has_uid, has_gid, has_umask;
+    unsigned uid, gid, umask;
+    int show_help, show_version;
+    size_t cache_bytes; /* parsed cache_size */
+};
+
+/* Fills defaults, parses our options out of args (leaving libfuse's), and
+ * checks values. Returns 0 or -EINVAL with a message on stderr. */
+int gs_options_parse(struct fuse_args *args, struct gs_options *o);
+void gs_options_free(struct gs_options *o);
+void gs_options_usage(const char *progname);
+
+/* "64M", "1G", "4096", "512k" -> bytes; 0 or -EINVAL. */
+int gs_parse_size(const char *s, size_t *out);
+
+#endif

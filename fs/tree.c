@@ -1,0 +1,434 @@
+#include "fs/tree.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "api/log.h"
+#include "fs/errors.h"
+#include "fs/names.h"
+
+#define SP_LIST_KEY "/servicePrincipals?$select=" GS_SP_SELECT "&$top=999"
+#define SYNC "/servicePrincipals/%s/synchronization"
+
+char *gs_tree_key(enum gs_kind kind, const char *sp, const char *job, const char *tpl)
+{
+    switch (kind) {
+    case GS_K_SPS:
+    case GS_K_BYNAME:
+    case GS_K_BYAPPID:
+        return strdup(SP_LIST_KEY);
+    case GS_K_SP_JSON:
+        return gs_path("/servicePrincipals/%s?$select=" GS_SP_SELECT, sp);
+    case GS_K_SECRETS:
+        return gs_path(SYNC "/secrets", sp);
+    case GS_K_TEMPLATES:
+        return gs_path(SYNC "/templates", sp);
+    case GS_K_TEMPLATE_JSON:
+        return gs_path(SYNC "/templates/%s", sp, tpl);
+    case GS_K_TEMPLATE_SCHEMA:
+        return gs_path(SYNC "/templates/%s/schema", sp, tpl);
+    case GS_K_JOBS:
+        return gs_path(SYNC "/jobs", sp);
+    case GS_K_JOB_JSON:
+    case GS_K_JOB_STATUS:
+    case GS_K_JOB_SCHEDULE:
+    case GS_K_JOB_SETTINGS:
+        return gs_path(SYNC "/jobs/%s", sp, job);
+    case GS_K_JOB_SCHEMA:
+        return gs_path(SYNC "/jobs/%s/schema", sp, job);
+    case GS_K_JOB_FUNCTIONS:
+        return gs_path(SYNC "/jobs/%s/schema/functions", sp, job);
+    case GS_K_JOB_FILTEROPS:
+        return gs_path(SYNC "/jobs/%s/schema/filterOperators", sp, job);
+    default:
+        return NULL;
+    }
+}
+
+unsigned gs_tree_get_flags(enum gs_kind kind)
+{
+    switch (kind) {
+    case GS_K_SPS:
+    case GS_K_BYNAME:
+    case GS_K_BYAPPID:
+        return GS_GET_COLLECTION | GS_GET_STALE_OK;
+    case GS_K_TEMPLATES:
+    case GS_K_JOBS:
+        return GS_GET_COLLECTION | GS_GET_FILL_ITEMS | GS_GET_STALE_OK;
+    default:
+        return GS_GET_STALE_OK;
+    }
+}
+
+/* Something that was listed is gone: the listings that named it are out of
+ * date, so the next look at them asks Graph again. */
+static void forget_gone(struct gs_fs *fs, const struct gs_node *n)
+{
+    char *key = NULL;
+    if (n->job)
+        key = gs_tree_key(GS_K_JOBS, n->sp, NULL, NULL);
+    else if (n->tpl)
+        key = gs_tree_key(GS_K_TEMPLATES, n->sp, NULL, NULL);
+    else if (n->sp)
+        key = gs_tree_key(GS_K_SPS, NULL, NULL, NULL);
+    if (key)
+        gs_cache_invalidate(fs->cache, key);
+    free(key);
+    if (n->sp && !n->job && !n->tpl) {
+        key = gs_tree_key(GS_K_SP_JSON, n->sp, NULL, NULL);
+        if (key)
+            gs_cache_remove(fs->cache, key);
+        free(key);
+    }
+}
+
+void gs_tree_record_error(struct gs_fs *fs, const struct gs_node *n, const struct gs_error *err)
+{
+    if (err->err == -ENOENT)
+        forget_gone(fs, n);
+    char *owner = gs_errors_owner(n->sp, n->job);
+    if (!owner)
+        return;
+    gs_errors_record(fs->errors, owner, err);
+    gs_warn("%s %s: %s%s%s (HTTP %ld, request-id %s)", err->method[0] ? err->method : "GET",
+            err->url ? err->url : "?", err->code ? err->code : "",
+            err->code && err->message ? ": " : "", err->message ? err->message : "",
+            err->http_status, err->request_id ? err->request_id : "-");
+    free(owner);
+}
+
+/* Fetches the listing behind a directory node. */
+static int get_listing(struct gs_fs *fs, struct gs_node *dir, struct gs_doc **doc)
+{
+    char *key = gs_tree_key(dir->kind, dir->sp, dir->job, dir->tpl);
+    if (!key)
+        return -ENOMEM;
+    struct gs_error err = {0};
+    const struct gs_kind_info *ki = gs_kind_info(dir->kind);
+    int r = gs_cache_get(fs->cache, key, ki->ttl, gs_tree_get_flags(dir->kind), doc, &err);
+    if (r < 0) {
+        gs_tree_record_error(fs, dir, &err);
+    } else if (dir->kind == GS_K_SPS || dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID) {
+        gs_tree_fill_sps(fs, *doc);
+    }
+    gs_error_clear(&err);
+    free(key);
+    return r;
+}
+
+static const cJSON *listing_items(const struct gs_doc *doc)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc->json, "value");
+    return cJSON_IsArray(v) ? v : NULL;
+}
+
+static const char *item_str(const cJSON *item, const char *member)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, member);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Entry array builder. */
+struct entries {
+    struct gs_entry *v;
+    size_t n, cap;
+    int err;
+};
+
+static void add(struct entries *es, const char *name, enum gs_kind kind, const char *sp,
+                const char *job, const char *tpl, const char *target)
+{
+    if (es->err)
+        return;
+    if (es->n == es->cap) {
+        size_t cap = es->cap ? es->cap * 2 : 16;
+        struct gs_entry *v = realloc(es->v, cap * sizeof(*v));
+        if (!v) {
+            es->err = -ENOMEM;
+            return;
+        }
+        es->v = v;
+        es->cap = cap;
+    }
+    struct gs_entry *e = &es->v[es->n];
+    memset(e, 0, sizeof(*e));
+    e->name = strdup(name);
+    e->kind = kind;
+    e->sp = sp;
+    e->job = job;
+    e->tpl = tpl;
+    e->target = target ? strdup(target) : NULL;
+    if (!e->name || (target && !e->target)) {
+        gs_entry_clear(e);
+        es->err = -ENOMEM;
+        return;
+    }
+    es->n++;
+}
+
+static void add_fixed(struct entries *es, struct gs_node *dir, const enum gs_kind *kinds, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        add(es, gs_kind_info(kinds[i])->name, kinds[i], dir->sp, dir->job, dir->tpl, NULL);
+}
+
+static const enum gs_kind root_kids[] = {GS_K_README, GS_K_SPS, GS_K_BYNAME, GS_K_BYAPPID};
+static const enum gs_kind sp_kids[] = {GS_K_SP_JSON, GS_K_SECRETS, GS_K_LAST_ERROR,
+                                       GS_K_TEMPLATES, GS_K_JOBS};
+static const enum gs_kind tpl_kids[] = {GS_K_TEMPLATE_JSON, GS_K_TEMPLATE_SCHEMA};
+static const enum gs_kind job_kids[] = {GS_K_JOB_JSON, GS_K_JOB_STATUS, GS_K_JOB_SCHEDULE,
+                                        GS_K_JOB_SETTINGS, GS_K_JOB_SCHEMA, GS_K_JOB_FUNCTIONS,
+                                        GS_K_JOB_FILTEROPS, GS_K_LAST_ERROR};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static int fixed_kids(enum gs_kind kind, const enum gs_kind **kids, size_t *n)
+{
+    switch (kind) {
+    case GS_K_ROOT: *kids = root_kids; *n = N(root_kids); return 1;
+    case GS_K_SP: *kids = sp_kids; *n = N(sp_kids); return 1;
+    case GS_K_TEMPLATE: *kids = tpl_kids; *n = N(tpl_kids); return 1;
+    case GS_K_JOB: *kids = job_kids; *n = N(job_kids); return 1;
+    default: return 0;
+    }
+}
+
+/* Names in by-name/: display names made safe; every member of a group of
+ * equal names gets its id as a suffix, so a name never changes meaning
+ * with the order Graph lists them in. */
+static char *byname_name(const cJSON *items, const cJSON *item)
+{
+    const char *dn = item_str(item, "displayName");
+    const char *id = item_str(item, "id");
+    char *safe = gs_name_safe(dn, GS_NAME_MAX);
+    if (!safe || !id)
+        return safe;
+    int dup = 0;
+    const cJSON *other;
+    cJSON_ArrayForEach(other, items) {
+        if (other == item)
+            continue;
+        char *o = gs_name_safe(item_str(other, "displayName"), GS_NAME_MAX);
+        if (o && strcmp(o, safe) == 0)
+            dup = 1;
+        free(o);
+        if (dup)
+            break;
+    }
+    if (!dup)
+        return safe;
+    free(safe);
+    return gs_name_with_id(dn, id);
+}
+
+static char *sp_link_target(const char *id)
+{
+    char *safe = gs_name_safe(id, GS_NAME_MAX);
+    char *t = NULL;
+    if (safe && asprintf(&t, "../servicePrincipals/%s", safe) < 0)
+        t = NULL;
+    free(safe);
+    return t;
+}
+
+int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_entry **out, size_t *n)
+{
+    struct entries es = {0};
+    const enum gs_kind *kids;
+    size_t nkids;
+    struct gs_doc *doc = NULL;
+    int r = 0;
+
+    if (fixed_kids(dir->kind, &kids, &nkids)) {
+        add_fixed(&es, dir, kids, nkids);
+    } else if (dir->kind == GS_K_SPS || dir->kind == GS_K_TEMPLATES || dir->kind == GS_K_JOBS ||
+               dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID) {
+        r = get_listing(fs, dir, &doc);
+        if (r < 0)
+            return r;
+        const cJSON *items = listing_items(doc);
+        const cJSON *item;
+        cJSON_ArrayForEach(item, items) {
+            const char *id = item_str(item, "id");
+            if (!id || !gs_name_is_safe(id))
+                continue; /* an id that cannot be a file name is never shown */
+            switch (dir->kind) {
+            case GS_K_SPS:
+                add(&es, id, GS_K_SP, id, NULL, NULL, NULL);
+                break;
+            case GS_K_TEMPLATES:
+                add(&es, id, GS_K_TEMPLATE, dir->sp, NULL, NULL, NULL);
+                break;
+            case GS_K_JOBS:
+                add(&es, id, GS_K_JOB, dir->sp, NULL, NULL, NULL);
+                break;
+            case GS_K_BYNAME: {
+                char *name = byname_name(items, item);
+                char *target = sp_link_target(id);
+                if (name && target)
+                    add(&es, name, GS_K_LINK, NULL, NULL, NULL, target);
+                else
+                    es.err = -ENOMEM;
+                free(name);
+                free(target);
+                break;
+            }
+            case GS_K_BYAPPID: {
+                const char *app = item_str(item, "appId");
+                char *name = app ? gs_name_safe(app, GS_NAME_MAX) : NULL;
+                char *target = app ? sp_link_target(id) : NULL;
+                if (name && target)
+                    add(&es, name, GS_K_LINK, NULL, NULL, NULL, target);
+                free(name);
+                free(target);
+                break;
+            }
+            default:
+                break;
+            }
+            /* entries borrow ids: point them at the entry's own name when it is the id */
+        }
+        /* ids were borrowed from the doc; rebind to strings owned by the entry */
+        for (size_t i = 0; i < es.n && !es.err; i++) {
+            struct gs_entry *e = &es.v[i];
+            if (e->kind == GS_K_SP)
+                e->sp = e->name;
+            else if (e->kind == GS_K_TEMPLATE)
+                e->tpl = e->name;
+            else if (e->kind == GS_K_JOB)
+                e->job = e->name;
+        }
+        gs_doc_unref(doc);
+    } else {
+        return -ENOTDIR;
+    }
+    if (es.err) {
+        for (size_t i = 0; i < es.n; i++)
+            gs_entry_clear(&es.v[i]);
+        free(es.v);
+        return es.err;
+    }
+    *out = es.v;
+    *n = es.n;
+    return 0;
+}
+
+/* True for names that look like a Graph object id (a GUID). */
+static int looks_like_guid(const char *s)
+{
+    if (strlen(s) != 36)
+        return 0;
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-')
+                return 0;
+        } else if (!isxdigit((unsigned char)s[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A service principal not (yet) in the listing: ask Graph for it directly. */
+static int lookup_sp_direct(struct gs_fs *fs, struct gs_node *dir, const char *id)
+{
+    char *key = gs_tree_key(GS_K_SP_JSON, id, NULL, NULL);
+    if (!key)
+        return -ENOMEM;
+    struct gs_doc *doc = NULL;
+    struct gs_error err = {0};
+    int r = gs_cache_get(fs->cache, key, GS_TTL_DIR, GS_GET_STALE_OK, &doc, &err);
+    if (r == 0)
+        gs_doc_unref(doc);
+    else if (r != -ENOENT)
+        gs_tree_record_error(fs, dir, &err);
+    gs_error_clear(&err);
+    free(key);
+    return r;
+}
+
+int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_entry *out)
+{
+    const enum gs_kind *kids;
+    size_t nkids;
+    memset(out, 0, sizeof(*out));
+    if (fixed_kids(dir->kind, &kids, &nkids)) {
+        /* fixed entries: answered locally, no request */
+        for (size_t i = 0; i < nkids; i++) {
+            if (strcmp(gs_kind_info(kids[i])->name, name) == 0) {
+                out->name = strdup(name);
+                if (!out->name)
+                    return -ENOMEM;
+                out->kind = kids[i];
+                out->sp = dir->sp;
+                out->job = dir->job;
+                out->tpl = dir->tpl;
+                return 0;
+            }
+        }
+        return -ENOENT;
+    }
+    if (!gs_name_is_safe(name))
+        return -ENOENT;
+
+    struct gs_entry *v = NULL;
+    size_t n = 0;
+    int r = gs_tree_list(fs, dir, &v, &n);
+    if (r < 0 && dir->kind != GS_K_SPS)
+        return r;
+    int found = -1;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i].name, name) == 0)
+            found = (int)i;
+    if (found >= 0) {
+        *out = v[found];
+        v[found].name = NULL;
+        v[found].target = NULL;
+        if (out->kind == GS_K_SP)
+            out->sp = out->name;
+        else if (out->kind == GS_K_TEMPLATE)
+            out->tpl = out->name;
+        else if (out->kind == GS_K_JOB)
+            out->job = out->name;
+        r = 0;
+    } else if (dir->kind == GS_K_SPS && looks_like_guid(name)) {
+        /* the listing may be older than the service principal */
+        r = lookup_sp_direct(fs, dir, name);
+        if (r == 0) {
+            out->name = strdup(name);
+            out->kind = GS_K_SP;
+            out->sp = out->name;
+            r = out->name ? 0 : -ENOMEM;
+        }
+    } else if (r == 0) {
+        r = -ENOENT;
+    }
+    for (size_t i = 0; i < n; i++)
+        gs_entry_clear(&v[i]);
+    free(v);
+    return r;
+}
+
+void gs_tree_fill_sps(struct gs_fs *fs, const struct gs_doc *listing)
+{
+    pthread_mutex_lock(&fs->fill_lock);
+    int todo = fs->sp_fill_gen != listing->generation;
+    fs->sp_fill_gen = listing->generation;
+    pthread_mutex_unlock(&fs->fill_lock);
+    if (!todo)
+        return;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, listing_items(listing)) {
+        const char *id = item_str(item, "id");
+        if (!id)
+            continue;
+        char *key = gs_tree_key(GS_K_SP_JSON, id, NULL, NULL);
+        if (key)
+            gs_cache_put(fs->cache, key, GS_TTL_DIR, item, listing->request_id);
+        free(key);
+    }
+}

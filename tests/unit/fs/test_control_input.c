@@ -1,0 +1,106 @@
+/* Control-file input becomes exactly the body Graph expects, or EINVAL. */
+#include <errno.h>
+
+#include "check.h"
+#include "fs/control_input.h"
+
+static void restart(const char *in, const char *want)
+{
+    char *body = NULL;
+    int r = gs_restart_body(in, strlen(in), &body, NULL);
+    if (want) {
+        CHECK(r == 0);
+        CHECK_STR(body, want);
+    } else {
+        CHECK(r == -EINVAL);
+        CHECK(body == NULL);
+    }
+    free(body);
+}
+
+static void pod(const char *in, const char *rule, const char *want)
+{
+    char *body = NULL;
+    const char *why = NULL;
+    int r = gs_pod_body(in, strlen(in), rule, &body, &why);
+    if (want) {
+        CHECK(r == 0);
+        CHECK_STR(body, want);
+    } else {
+        CHECK(r == -EINVAL);
+        CHECK(why != NULL);
+    }
+    free(body);
+}
+
+int main(void)
+{
+    CHECK(gs_json_complete("{\"a\":1}\n", 8));
+    CHECK(!gs_json_complete("{\"a\":1", 6));
+    CHECK(!gs_json_complete("{\"a\":1} x", 9));
+    CHECK(gs_input_complete("Full\n", 5));
+    CHECK(!gs_input_complete("Full", 4));
+    CHECK(!gs_input_complete("{\n", 2));
+    CHECK(gs_input_complete("{}\n", 3));
+
+    restart("Full\n", "{\"criteria\":{\"resetScope\":\"Full\"}}");
+    restart("", "{\"criteria\":{}}");
+    restart("\n", "{\"criteria\":{}}");
+    restart("escrows,watermark quarantinestate", "{\"criteria\":{\"resetScope\":\"Escrows, Watermark, QuarantineState\"}}");
+    restart("Watermark, Watermark", "{\"criteria\":{\"resetScope\":\"Watermark\"}}");
+    restart("Everything", NULL);
+    restart("{\"criteria\":{\"resetScope\":\"forcedeletes\"}}", "{\"criteria\":{\"resetScope\":\"ForceDeletes\"}}");
+    restart("{\"resetScope\":\"Full\"}", "{\"criteria\":{\"resetScope\":\"Full\"}}");
+    restart("{\"criteria\":{\"resetScope\":\"Bogus\"}}", NULL);
+    restart("{\"other\":1}", NULL);
+    restart("{not json", NULL);
+
+    pod("9bb0f679-a883-4a6f-8260-35b491b8b8c8\n", "rule-1",
+        "{\"parameters\":[{\"ruleId\":\"rule-1\",\"subjects\":[{\"objectId\":\"9bb0f679-a883-4a6f-8260-35b491b8b8c8\",\"objectTypeName\":\"User\"}]}]}");
+    pod("abc Group", "r#V2", "{\"parameters\":[{\"ruleId\":\"r#V2\",\"subjects\":[{\"objectId\":\"abc\",\"objectTypeName\":\"Group\"}]}]}");
+    pod("abc Group extra", "r", NULL);
+    pod("abc", NULL, NULL);
+    pod("", "r", NULL);
+    pod("{\"ruleId\":\"r\",\"subjects\":[{\"objectId\":\"x\",\"objectTypeName\":\"User\"}]}", NULL,
+        "{\"parameters\":[{\"ruleId\":\"r\",\"subjects\":[{\"objectId\":\"x\",\"objectTypeName\":\"User\"}]}]}");
+    pod("{\"parameters\":[{\"ruleId\":\"r\"}]}", NULL, NULL);
+    CHECK(gs_pod_is_text("abc", 3));
+    CHECK(!gs_pod_is_text(" {}", 3));
+
+    char *body = NULL;
+    CHECK(gs_validate_body("", 0, &body, NULL) == 0);
+    CHECK_STR(body, "{\"useSavedCredentials\":true}");
+    free(body);
+    CHECK(gs_validate_body("{\"credentials\":3}", 17, &body, NULL) == -EINVAL);
+    CHECK(gs_parse_expression_body("Append([mail], \"x\")\n", 20, &body, NULL) == 0);
+    CHECK_STR(body, "{\"expression\":\"Append([mail], \\\"x\\\")\"}");
+    free(body);
+    CHECK(gs_new_job_body("salesforce\n", 11, &body, NULL) == 0);
+    CHECK_STR(body, "{\"templateId\":\"salesforce\"}");
+    free(body);
+    CHECK(gs_new_job_body("two words", 9, &body, NULL) == -EINVAL);
+
+    /* bulkUpload: 50 operations pass, 51 do not */
+    char big[8192] = "{\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:BulkRequest\"],\"Operations\":[";
+    for (int i = 0; i < 51; i++) {
+        strcat(big, i ? ",{\"method\":\"POST\"}" : "{\"method\":\"POST\"}");
+        if (i == 49) {
+            char fifty[8192];
+            strcpy(fifty, big);
+            strcat(fifty, "]}");
+            CHECK(gs_bulk_body(fifty, strlen(fifty), &body, NULL) == 0);
+            free(body);
+        }
+    }
+    strcat(big, "]}");
+    CHECK(gs_bulk_body(big, strlen(big), &body, NULL) == -EINVAL);
+
+    cJSON *ans = cJSON_Parse("{\"key\":\"{\\\"result\\\":\\\"Success\\\",\\\"details\\\":{}}\",\"value\":\"not json\"}");
+    cJSON *dec = gs_pod_decode(ans);
+    char *s = cJSON_PrintUnformatted(dec);
+    CHECK_STR(s, "{\"key\":{\"result\":\"Success\",\"details\":{}},\"value\":\"not json\"}");
+    free(s);
+    cJSON_Delete(dec);
+    cJSON_Delete(ans);
+    return check_report("test_control_input");
+}
