@@ -3,9 +3,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "api/json_render.h"
+#include "fs/backup.h"
+#include "fs/control.h"
 #include "fs/errors.h"
+#include "fs/scratch.h"
 #include "fs/tree.h"
 
 static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
@@ -90,6 +94,23 @@ int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, st
         return render_graph(fs, n, out, mtime);
     case GS_SRC_LAST_ERROR:
         return render_last_error(fs, n, out, mtime);
+    case GS_SRC_RESULT:
+        return gs_control_result(fs, n, out, mtime);
+    case GS_SRC_SCRATCH: {
+        char *owner = gs_errors_owner(n->sp, n->job);
+        struct stat st;
+        int r = owner ? gs_scratch_stat(fs->scratch, owner, n->name, &st) : -ENOMEM;
+        if (r == 0)
+            r = gs_scratch_read(fs->scratch, owner, n->name, out);
+        if (r == 0)
+            *mtime = st.st_mtim;
+        free(owner);
+        return r;
+    }
+    case GS_SRC_BACKUP:
+        if (!fs->cfg.backup_dir)
+            return -ENOENT;
+        return gs_backup_read(fs->cfg.backup_dir, n->sp, n->job, n->name, out, mtime);
     case GS_SRC_STATIC: {
         const char *t = gs_readme_text();
         *out = gs_blob_new(t, strlen(t));

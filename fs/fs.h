@@ -16,6 +16,7 @@
 
 struct gs_inval;
 struct gs_errors;
+struct gs_scratch_store;
 
 struct gs_fs_config {
     double entry_timeout;   /* kernel dentry cache, seconds */
@@ -24,6 +25,13 @@ struct gs_fs_config {
     uid_t uid;
     gid_t gid;
     mode_t umask;
+    const char *backup_dir; /* where replaced documents are kept; NULL: no backups */
+};
+
+/* The last result of an action, readable from its control file. */
+struct gs_result {
+    struct gs_blob *blob;
+    struct timespec when;
 };
 
 struct gs_node {
@@ -53,6 +61,10 @@ struct gs_fs {
     struct fuse_session *se;
     struct gs_inval *inval;
     struct gs_errors *errors;
+    struct gs_scratch_store *scratch;
+    pthread_mutex_t extra_lock; /* results and hidden */
+    struct gs_map results;  /* "<owner>/<file>" -> struct gs_result (last action results) */
+    struct gs_map hidden;   /* "<owner>/<file>" -> expiry (documents renamed away by an editor) */
     struct timespec started;
     pthread_mutex_t lock;   /* the node table and every node's fields */
     struct gs_map by_ino;   /* ino -> node */
@@ -81,6 +93,11 @@ struct gs_node *gs_node_by_ino(struct gs_fs *fs, uint64_t ino);
 /* Finds or creates the child node for an entry (fs->lock held). NULL on ENOMEM. */
 struct gs_node *gs_node_child(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e);
 void gs_node_pin(struct gs_node *n);
+/* The node the kernel knows under (parent, name), or NULL (fs->lock held). */
+struct gs_node *gs_node_find(struct gs_fs *fs, struct gs_node *parent, const char *name);
+/* Gives n a new name and kind in the same directory, as rename(2) moves an
+ * inode; a node already at that name is detached (fs->lock held). */
+int gs_node_move(struct gs_fs *fs, struct gs_node *n, const char *name, enum gs_kind kind);
 /* Drops a pin; frees the node when nothing holds it (fs->lock held). */
 void gs_node_unpin(struct gs_fs *fs, struct gs_node *n);
 /* The kernel forgot nlookup references (fs->lock held). */

@@ -30,6 +30,21 @@ enum gs_kind {
     GS_K_BYNAME,          /* by-name/ */
     GS_K_BYAPPID,         /* by-appId/ */
     GS_K_LINK,            /* a symlink in by-name/ or by-appId/ */
+    GS_K_SCRATCH,         /* an editor's or tool's file, memory only */
+    GS_K_CTL_START,       /* jobs/<id>/start */
+    GS_K_CTL_PAUSE,       /* pause */
+    GS_K_CTL_RESTART,     /* restart */
+    GS_K_CTL_RESET_SCHEMA,/* resetSchema */
+    GS_K_CTL_POD,         /* provisionOnDemand */
+    GS_K_CTL_VALIDATE,    /* validateCredentials */
+    GS_K_CTL_PARSE_EXPR,  /* parseExpression */
+    GS_K_CTL_BULK,        /* bulkUpload */
+    GS_K_JOBS_NEW,        /* jobs/new */
+    GS_K_DIRECTORIES,     /* jobs/<id>/directories/ */
+    GS_K_DIRECTORY,       /* directories/<directoryId>/ (its id is kept in the node's tpl) */
+    GS_K_CTL_DISCOVER,    /* directories/<directoryId>/discover */
+    GS_K_BACKUPS,         /* jobs/<id>/backups/ */
+    GS_K_BACKUP,          /* backups/<file> */
     GS_K_COUNT
 };
 
@@ -39,6 +54,9 @@ enum gs_source {
     GS_SRC_STATIC,        /* generated text (README) */
     GS_SRC_GRAPH,         /* a Graph document, rendered */
     GS_SRC_LAST_ERROR,    /* the directory's last failure */
+    GS_SRC_RESULT,        /* a control file: the last result of its action */
+    GS_SRC_SCRATCH,       /* a scratch file's own bytes */
+    GS_SRC_BACKUP,        /* a backup on disk */
 };
 
 struct gs_kind_info {

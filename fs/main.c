@@ -13,6 +13,7 @@
 #include "api/log.h"
 #include "cache/cache.h"
 #include "fs/errors.h"
+#include "fs/scratch.h"
 #include "fs/fs.h"
 #include "fs/inval.h"
 #include "fs/ops.h"
@@ -170,12 +171,15 @@ int main(int argc, char *argv[])
         .uid = o.has_uid ? o.uid : getuid(),
         .gid = o.has_gid ? o.gid : getgid(),
         .umask = o.has_umask ? o.umask : 022,
+        .backup_dir = strcmp(o.backup_dir, "none") == 0 ? NULL : o.backup_dir,
     };
     if (gs_fs_init(fs, &fc, client, cache) != 0)
         goto out_cache;
     fs->se = se;
     if (gs_errors_new(&fs->errors) != 0)
         goto out_fsinit;
+    if (gs_scratch_new(&fs->scratch, 64u << 20) != 0)
+        goto out_errors;
     struct gs_inval *iv = NULL;
     if (gs_inval_start(fs, &iv) != 0)
         goto out_errors;
@@ -197,6 +201,7 @@ int main(int argc, char *argv[])
     __atomic_store_n(&fs->inval, NULL, __ATOMIC_RELEASE);
     gs_inval_stop(iv);
 out_errors:
+    gs_scratch_free(fs->scratch);
     gs_errors_free(fs->errors);
 out_fsinit:
     gs_fs_destroy(fs);

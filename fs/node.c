@@ -127,6 +127,49 @@ struct gs_node *gs_node_child(struct gs_fs *fs, struct gs_node *parent, const st
     return n;
 }
 
+int gs_node_move(struct gs_fs *fs, struct gs_node *n, const char *name, enum gs_kind kind)
+{
+    struct gs_node *parent = n->parent;
+    if (!parent)
+        return -ENOENT;
+    char *newname = strdup(name);
+    if (!newname)
+        return -ENOMEM;
+    char k[GS_NAME_KEY_MAX];
+    size_t klen = name_key(k, sizeof(k), parent->ino, n->name);
+    if (gs_map_get(&fs->by_name, k, klen) == n)
+        gs_map_del(&fs->by_name, k, klen);
+    klen = name_key(k, sizeof(k), parent->ino, name);
+    struct gs_node *old = gs_map_get(&fs->by_name, k, klen);
+    if (old && old != n) {
+        /* the replaced object lives on detached while the kernel holds it */
+        gs_map_del(&fs->by_name, k, klen);
+        old->parent = NULL;
+        parent->pins--;
+    }
+    free(n->name);
+    n->name = newname;
+    n->kind = kind;
+    key_unlink(fs, n);
+    free(n->key);
+    n->key = gs_tree_key(kind, n->sp, n->job, n->tpl);
+    key_link(fs, n);
+    gs_blob_unref(n->content);
+    n->content = NULL;
+    n->content_gen = 0;
+    n->reported_size = -1;
+    n->mtime.tv_sec = 0;
+    n->mtime.tv_nsec = 0;
+    return gs_map_put(&fs->by_name, k, klen, n, NULL);
+}
+
+struct gs_node *gs_node_find(struct gs_fs *fs, struct gs_node *parent, const char *name)
+{
+    char k[GS_NAME_KEY_MAX];
+    size_t klen = name_key(k, sizeof(k), parent->ino, name);
+    return gs_map_get(&fs->by_name, k, klen);
+}
+
 void gs_node_pin(struct gs_node *n)
 {
     n->pins++;
@@ -190,7 +233,9 @@ int gs_fs_init(struct gs_fs *fs, const struct gs_fs_config *cfg,
     clock_gettime(CLOCK_REALTIME, &fs->started);
     pthread_mutex_init(&fs->lock, NULL);
     pthread_mutex_init(&fs->fill_lock, NULL);
-    if (gs_map_init(&fs->by_ino) || gs_map_init(&fs->by_name) || gs_map_init(&fs->by_key)) {
+    pthread_mutex_init(&fs->extra_lock, NULL);
+    if (gs_map_init(&fs->by_ino) || gs_map_init(&fs->by_name) || gs_map_init(&fs->by_key) ||
+        gs_map_init(&fs->results) || gs_map_init(&fs->hidden)) {
         gs_fs_destroy(fs);
         return -ENOMEM;
     }
@@ -219,6 +264,24 @@ static void free_node_cb(void *ctx, const void *key, size_t klen, void *value)
     node_free(value);
 }
 
+static void free_value_cb(void *ctx, const void *key, size_t klen, void *value)
+{
+    (void)ctx;
+    (void)key;
+    (void)klen;
+    free(value);
+}
+
+static void free_result_cb(void *ctx, const void *key, size_t klen, void *value)
+{
+    (void)ctx;
+    (void)key;
+    (void)klen;
+    struct gs_result *res = value;
+    gs_blob_unref(res->blob);
+    free(res);
+}
+
 void gs_fs_destroy(struct gs_fs *fs)
 {
     if (fs->by_ino.buckets)
@@ -229,6 +292,11 @@ void gs_fs_destroy(struct gs_fs *fs)
     gs_map_destroy(&fs->by_ino);
     gs_map_destroy(&fs->by_name);
     gs_map_destroy(&fs->by_key);
+    gs_map_each(&fs->results, free_result_cb, NULL);
+    gs_map_destroy(&fs->results);
+    gs_map_each(&fs->hidden, free_value_cb, NULL);
+    gs_map_destroy(&fs->hidden);
+    pthread_mutex_destroy(&fs->extra_lock);
     pthread_mutex_destroy(&fs->lock);
     pthread_mutex_destroy(&fs->fill_lock);
 }

@@ -17,21 +17,19 @@
 #include "fs/fs.h"
 #include "fs/inval.h"
 #include "fs/tree.h"
-
-#define FS(req) ((struct gs_fs *)fuse_req_userdata(req))
+#include "fs/ops_internal.h"
+#include "fs/control.h"
+#include "fs/document.h"
+#include "fs/errors.h"
+#include "fs/scratch.h"
 
 struct gs_dh {
     struct gs_entry *entries;
     size_t n;
 };
 
-struct gs_fh {
-    struct gs_node *node;   /* pinned */
-    struct gs_blob *blob;   /* snapshot taken at open */
-};
-
 /* Looks up and pins a node by inode number. */
-static struct gs_node *get_node(struct gs_fs *fs, fuse_ino_t ino)
+struct gs_node *gs_ops_get_node(struct gs_fs *fs, fuse_ino_t ino)
 {
     pthread_mutex_lock(&fs->lock);
     struct gs_node *n = gs_node_by_ino(fs, ino);
@@ -41,7 +39,7 @@ static struct gs_node *get_node(struct gs_fs *fs, fuse_ino_t ino)
     return n;
 }
 
-static void put_node(struct gs_fs *fs, struct gs_node *n)
+void gs_ops_put_node(struct gs_fs *fs, struct gs_node *n)
 {
     pthread_mutex_lock(&fs->lock);
     gs_node_unpin(fs, n);
@@ -49,7 +47,7 @@ static void put_node(struct gs_fs *fs, struct gs_node *n)
 }
 
 /* Attributes of a node; for files this renders (and may fetch) the content. */
-static int fill_attr(struct gs_fs *fs, struct gs_node *n, struct stat *st)
+int gs_ops_fill_attr(struct gs_fs *fs, struct gs_node *n, struct stat *st)
 {
     const struct gs_kind_info *ki = gs_kind_info(n->kind);
     memset(st, 0, sizeof(*st));
@@ -65,6 +63,17 @@ static int fill_attr(struct gs_fs *fs, struct gs_node *n, struct stat *st)
     st->st_mode = ki->type | perm;
 
     struct timespec mtime;
+    if (n->kind == GS_K_SCRATCH) {
+        char *owner = gs_errors_owner(n->sp, n->job);
+        int r = owner ? gs_scratch_stat(fs->scratch, owner, n->name, st) : -ENOMEM;
+        free(owner);
+        if (r == 0) {
+            st->st_ino = n->ino;
+            if (fs->cfg.read_only)
+                st->st_mode &= ~(mode_t)0222;
+        }
+        return r;
+    }
     if (ki->type == S_IFDIR) {
         st->st_nlink = 2;
         gs_content_dir_mtime(fs, n, &mtime);
@@ -100,7 +109,7 @@ static void gs_init(void *userdata, struct fuse_conn_info *conn)
 }
 
 /* Builds the reply for a child entry: creates the node, counts the lookup. */
-static int make_entry(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e,
+int gs_ops_make_entry(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e,
                       struct fuse_entry_param *ep)
 {
     pthread_mutex_lock(&fs->lock);
@@ -111,7 +120,7 @@ static int make_entry(struct gs_fs *fs, struct gs_node *parent, const struct gs_
     if (!child)
         return -ENOMEM;
     memset(ep, 0, sizeof(*ep));
-    int r = fill_attr(fs, child, &ep->attr);
+    int r = gs_ops_fill_attr(fs, child, &ep->attr);
     if (r == 0) {
         ep->ino = child->ino;
         ep->generation = 1;
@@ -129,7 +138,7 @@ static int make_entry(struct gs_fs *fs, struct gs_node *parent, const struct gs_
 static void gs_lookup(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
 {
     struct gs_fs *fs = FS(req);
-    struct gs_node *parent = get_node(fs, parent_ino);
+    struct gs_node *parent = gs_ops_get_node(fs, parent_ino);
     if (!parent) {
         fuse_reply_err(req, ENOENT);
         return;
@@ -138,15 +147,15 @@ static void gs_lookup(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
     int r = gs_tree_lookup(fs, parent, name, &e);
     if (r == 0) {
         struct fuse_entry_param ep;
-        r = make_entry(fs, parent, &e, &ep);
+        r = gs_ops_make_entry(fs, parent, &e, &ep);
         gs_entry_clear(&e);
         if (r == 0) {
-            put_node(fs, parent);
+            gs_ops_put_node(fs, parent);
             fuse_reply_entry(req, &ep);
             return;
         }
     }
-    put_node(fs, parent);
+    gs_ops_put_node(fs, parent);
     fuse_reply_err(req, -r);
 }
 
@@ -178,14 +187,14 @@ static void gs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
     (void)fi;
     struct gs_fs *fs = FS(req);
-    struct gs_node *n = get_node(fs, ino);
+    struct gs_node *n = gs_ops_get_node(fs, ino);
     if (!n) {
         fuse_reply_err(req, ENOENT);
         return;
     }
     struct stat st;
-    int r = fill_attr(fs, n, &st);
-    put_node(fs, n);
+    int r = gs_ops_fill_attr(fs, n, &st);
+    gs_ops_put_node(fs, n);
     if (r < 0)
         fuse_reply_err(req, -r);
     else
@@ -195,7 +204,7 @@ static void gs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void gs_readlink(fuse_req_t req, fuse_ino_t ino)
 {
     struct gs_fs *fs = FS(req);
-    struct gs_node *n = get_node(fs, ino);
+    struct gs_node *n = gs_ops_get_node(fs, ino);
     if (!n) {
         fuse_reply_err(req, ENOENT);
         return;
@@ -204,13 +213,13 @@ static void gs_readlink(fuse_req_t req, fuse_ino_t ino)
         fuse_reply_err(req, EINVAL);
     else
         fuse_reply_readlink(req, n->target);
-    put_node(fs, n);
+    gs_ops_put_node(fs, n);
 }
 
 static void gs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     struct gs_fs *fs = FS(req);
-    struct gs_node *n = get_node(fs, ino);
+    struct gs_node *n = gs_ops_get_node(fs, ino);
     if (!n) {
         fuse_reply_err(req, ENOENT);
         return;
@@ -219,7 +228,7 @@ static void gs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     int r = dh ? gs_tree_list(fs, n, &dh->entries, &dh->n) : -ENOMEM;
     if (r < 0) {
         free(dh);
-        put_node(fs, n);
+        gs_ops_put_node(fs, n);
         fuse_reply_err(req, -r);
         return;
     }
@@ -230,7 +239,7 @@ static void gs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
             gs_entry_clear(&dh->entries[i]);
         free(dh->entries);
         free(dh);
-        put_node(fs, n);
+        gs_ops_put_node(fs, n);
     }
     /* the directory node stays pinned until releasedir */
 }
@@ -240,14 +249,14 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
     struct gs_fs *fs = FS(req);
     struct gs_dh *dh = (struct gs_dh *)(uintptr_t)fi->fh;
-    struct gs_node *dir = get_node(fs, ino);
+    struct gs_node *dir = gs_ops_get_node(fs, ino);
     if (!dir) {
         fuse_reply_err(req, ENOENT);
         return;
     }
     char *buf = malloc(size);
     if (!buf) {
-        put_node(fs, dir);
+        gs_ops_put_node(fs, dir);
         fuse_reply_err(req, ENOMEM);
         return;
     }
@@ -266,7 +275,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
             const struct gs_entry *e = &dh->entries[i - 2];
             name = e->name;
             if (plus) {
-                int r = make_entry(fs, dir, e, &ep);
+                int r = gs_ops_make_entry(fs, dir, e, &ep);
                 if (r < 0) {
                     /* still list it; its attributes come with lookup */
                     memset(&ep, 0, sizeof(ep));
@@ -294,7 +303,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         }
         used += need;
     }
-    put_node(fs, dir);
+    gs_ops_put_node(fs, dir);
     fuse_reply_buf(req, buf, used);
     free(buf);
 }
@@ -325,64 +334,145 @@ static void gs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
     fuse_reply_err(req, 0);
 }
 
+void gs_ops_free_fh(struct gs_fh *fh)
+{
+    gs_blob_unref(fh->blob);
+    free(fh->buf);
+    pthread_mutex_destroy(&fh->lock);
+    free(fh);
+}
+
+int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info *fi)
+{
+    const struct gs_kind_info *ki = gs_kind_info(n->kind);
+    int acc = fi->flags & O_ACCMODE;
+    int writing = acc != O_RDONLY;
+    if (ki->type == S_IFDIR)
+        return -EISDIR;
+    if (writing && fs->cfg.read_only)
+        return -EROFS;
+    int can_write = n->kind == GS_K_SCRATCH || gs_document_is_writable(n->kind) || gs_control_is(n->kind);
+    if (writing && !can_write)
+        return -EACCES;
+    if (acc != O_WRONLY && gs_control_is(n->kind) && !(ki->perm & 0400))
+        return -EACCES;
+
+    struct gs_fh *fh = calloc(1, sizeof(*fh));
+    if (!fh)
+        return -ENOMEM;
+    pthread_mutex_init(&fh->lock, NULL);
+    fh->writing = writing;
+    int r = 0;
+    struct timespec mtime;
+    int truncating = writing && (fi->flags & O_TRUNC);
+    if (n->kind == GS_K_SCRATCH) {
+        if (truncating) {
+            char *owner = gs_errors_owner(n->sp, n->job);
+            r = owner ? gs_scratch_truncate(fs->scratch, owner, n->name, 0) : -ENOMEM;
+            free(owner);
+        }
+    } else if (gs_control_is(n->kind)) {
+        if (acc != O_WRONLY)
+            r = gs_content_get(fs, n, &fh->blob, &mtime);
+    } else if (!(truncating && gs_document_is_writable(n->kind))) {
+        r = gs_content_get(fs, n, &fh->blob, &mtime);
+    }
+    if (r == 0 && writing && gs_document_is_writable(n->kind)) {
+        /* the new document starts as the current one, or empty with O_TRUNC */
+        if (truncating) {
+            fh->dirty = 1;
+        } else if (fh->blob->len) {
+            fh->cap = fh->blob->len;
+            fh->buf = malloc(fh->cap);
+            if (!fh->buf)
+                r = -ENOMEM;
+            else
+                memcpy(fh->buf, fh->blob->data, fh->blob->len);
+            fh->len = fh->blob->len;
+        }
+    }
+    if (r < 0) {
+        gs_ops_free_fh(fh);
+        return r;
+    }
+    fh->node = n;
+    int stale = 0;
+    if (fh->blob) {
+        pthread_mutex_lock(&fs->lock);
+        /* The kernel still believes an older size: serve this handle directly
+         * so the reader gets the whole new content, and refresh the kernel. */
+        stale = n->reported_size != (int64_t)fh->blob->len;
+        n->reported_size = (int64_t)fh->blob->len;
+        pthread_mutex_unlock(&fs->lock);
+    }
+    fi->fh = (uintptr_t)fh;
+    fi->keep_cache = 0;
+    fi->direct_io = stale || writing || n->kind == GS_K_LAST_ERROR || n->kind == GS_K_SCRATCH ||
+                    gs_control_is(n->kind);
+    if (gs_control_is(n->kind))
+        fi->nonseekable = 1;
+    if (stale)
+        gs_inval_push_ino(fs->inval, n->ino);
+    return 0;
+}
+
 static void gs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     struct gs_fs *fs = FS(req);
-    struct gs_node *n = get_node(fs, ino);
+    struct gs_node *n = gs_ops_get_node(fs, ino);
     if (!n) {
         fuse_reply_err(req, ENOENT);
         return;
     }
-    const struct gs_kind_info *ki = gs_kind_info(n->kind);
-    int r = 0;
-    if (ki->type == S_IFDIR)
-        r = -EISDIR;
-    else if ((fi->flags & O_ACCMODE) != O_RDONLY)
-        r = fs->cfg.read_only ? -EROFS : -EACCES;
-    struct gs_fh *fh = NULL;
-    struct timespec mtime;
-    if (r == 0) {
-        fh = calloc(1, sizeof(*fh));
-        r = fh ? gs_content_get(fs, n, &fh->blob, &mtime) : -ENOMEM;
-    }
+    int r = gs_ops_open_node(fs, n, fi);
     if (r < 0) {
-        free(fh);
-        put_node(fs, n);
+        gs_ops_put_node(fs, n);
         fuse_reply_err(req, -r);
         return;
     }
-    fh->node = n; /* keeps the pin */
-    pthread_mutex_lock(&fs->lock);
-    /* The kernel still believes an older size: serve this handle directly so
-     * the reader gets the whole new content, and refresh the kernel's view. */
-    int stale = n->reported_size != (int64_t)fh->blob->len;
-    n->reported_size = (int64_t)fh->blob->len;
-    pthread_mutex_unlock(&fs->lock);
-    fi->fh = (uintptr_t)fh;
-    fi->keep_cache = 0;
-    fi->direct_io = stale || n->kind == GS_K_LAST_ERROR;
-    if (stale)
-        gs_inval_push_ino(fs->inval, n->ino);
     if (fuse_reply_open(req, fi) != 0) {
-        gs_blob_unref(fh->blob);
-        free(fh);
-        put_node(fs, n);
+        gs_ops_free_fh((struct gs_fh *)(uintptr_t)fi->fh);
+        gs_ops_put_node(fs, n);
     }
+}
+
+static void reply_slice(fuse_req_t req, const char *data, size_t len, size_t size, off_t off)
+{
+    if (off < 0 || (size_t)off >= len) {
+        fuse_reply_buf(req, NULL, 0);
+        return;
+    }
+    size_t n = len - (size_t)off;
+    fuse_reply_buf(req, data + off, n < size ? n : size);
 }
 
 static void gs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
     (void)ino;
+    struct gs_fs *fs = FS(req);
     struct gs_fh *fh = (struct gs_fh *)(uintptr_t)fi->fh;
-    const struct gs_blob *b = fh->blob;
-    if (off < 0 || (size_t)off >= b->len) {
-        fuse_reply_buf(req, NULL, 0);
+    struct gs_node *n = fh->node;
+    if (n->kind == GS_K_SCRATCH) {
+        char *owner = gs_errors_owner(n->sp, n->job);
+        struct gs_blob *b = NULL;
+        int r = owner ? gs_scratch_read(fs->scratch, owner, n->name, &b) : -ENOMEM;
+        free(owner);
+        if (r < 0) {
+            fuse_reply_err(req, -r);
+            return;
+        }
+        reply_slice(req, b->data, b->len, size, off);
+        gs_blob_unref(b);
         return;
     }
-    size_t n = b->len - (size_t)off;
-    if (n > size)
-        n = size;
-    fuse_reply_buf(req, b->data + off, n);
+    pthread_mutex_lock(&fh->lock);
+    if (fh->writing && gs_document_is_writable(n->kind))
+        reply_slice(req, fh->buf ? fh->buf : "", fh->len, size, off);
+    else if (fh->blob)
+        reply_slice(req, fh->blob->data, fh->blob->len, size, off);
+    else
+        fuse_reply_err(req, EBADF);
+    pthread_mutex_unlock(&fh->lock);
 }
 
 static void gs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -390,9 +480,9 @@ static void gs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     (void)ino;
     struct gs_fs *fs = FS(req);
     struct gs_fh *fh = (struct gs_fh *)(uintptr_t)fi->fh;
-    gs_blob_unref(fh->blob);
-    put_node(fs, fh->node);
-    free(fh);
+    struct gs_node *n = fh->node;
+    gs_ops_free_fh(fh);
+    gs_ops_put_node(fs, n);
     fuse_reply_err(req, 0);
 }
 
@@ -447,14 +537,14 @@ static int xattr_value(struct gs_fs *fs, struct gs_node *n, const char *name, ch
 static void gs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
     struct gs_fs *fs = FS(req);
-    struct gs_node *n = get_node(fs, ino);
+    struct gs_node *n = gs_ops_get_node(fs, ino);
     if (!n) {
         fuse_reply_err(req, ENOENT);
         return;
     }
     char *v = NULL;
     int r = xattr_value(fs, n, name, &v);
-    put_node(fs, n);
+    gs_ops_put_node(fs, n);
     if (r < 0) {
         fuse_reply_err(req, -r);
         return;
@@ -472,7 +562,7 @@ static void gs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 static void gs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
     struct gs_fs *fs = FS(req);
-    struct gs_node *n = get_node(fs, ino);
+    struct gs_node *n = gs_ops_get_node(fs, ino);
     if (!n) {
         fuse_reply_err(req, ENOENT);
         return;
@@ -491,7 +581,7 @@ static void gs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
             free(v);
         }
     }
-    put_node(fs, n);
+    gs_ops_put_node(fs, n);
     if (size == 0)
         fuse_reply_xattr(req, len);
     else if (size < len)
@@ -515,6 +605,16 @@ const struct fuse_lowlevel_ops gs_ops = {
     .read = gs_read,
     .release = gs_release,
     .statfs = gs_statfs,
+    .create = gs_ops_create,
+    .write = gs_ops_write,
+    .setattr = gs_ops_setattr,
+    .flush = gs_ops_flush,
+    .fsync = gs_ops_fsync,
+    .unlink = gs_ops_unlink,
+    .rename = gs_ops_rename,
+    .rmdir = gs_ops_rmdir,
+    .mkdir = gs_ops_mkdir,
+    .mknod = gs_ops_mknod,
     .getxattr = gs_getxattr,
     .listxattr = gs_listxattr,
 };

@@ -18,6 +18,7 @@ static const struct fuse_opt opts[] = {
     OPT("auth=%s", auth),
     OPT("log_level=%s", log_level),
     OPT("cache_size=%s", cache_size),
+    OPT("backup_dir=%s", backup_dir),
     OPT("dir_timeout=%lf", dir_timeout),
     OPT("status_timeout=%lf", status_timeout),
     OPT("doc_timeout=%lf", doc_timeout),
@@ -209,6 +210,23 @@ int gs_options_parse(struct fuse_args *args, struct gs_options *o)
         fprintf(stderr, "graphsyncfs: cache_size '%s' is not a size (e.g. 64M)\n", o->cache_size);
         return -EINVAL;
     }
+    if (o->backup_dir && strcmp(o->backup_dir, "none") != 0 && o->backup_dir[0] != '/') {
+        fprintf(stderr, "graphsyncfs: backup_dir must be an absolute path (or none)\n");
+        return -EINVAL;
+    }
+    if (!o->backup_dir) {
+        const char *state = getenv("XDG_STATE_HOME");
+        const char *home = getenv("HOME");
+        int n;
+        if (state && state[0] == '/')
+            n = asprintf(&o->backup_dir, "%s/graphsyncfs/backups", state);
+        else if (home && home[0] == '/')
+            n = asprintf(&o->backup_dir, "%s/.local/state/graphsyncfs/backups", home);
+        else
+            n = asprintf(&o->backup_dir, "/var/lib/graphsyncfs/backups");
+        if (n < 0)
+            return -ENOMEM;
+    }
     /* allow_other without permission checks would let any user read the tenant */
     if (o->allow_other && !o->default_permissions) {
         if (fuse_opt_add_arg(args, "-odefault_permissions") != 0)
@@ -226,6 +244,7 @@ void gs_options_free(struct gs_options *o)
     free(o->auth);
     free(o->log_level);
     free(o->cache_size);
+    free(o->backup_dir);
 }
 
 void gs_options_usage(const char *progname)
@@ -239,6 +258,8 @@ void gs_options_usage(const char *progname)
            "    -o status_timeout=S     jobs and status time-to-live (default 5)\n"
            "    -o doc_timeout=S        documents time-to-live (default 300)\n"
            "    -o cache_size=SIZE      memory bound of the cache (default 64M)\n"
+           "    -o backup_dir=DIR       where replaced schemas are kept, or none\n"
+           "                            (default ~/.local/state/graphsyncfs/backups)\n"
            "    -o timeout=S            time limit of one request attempt (default 30)\n"
            "    -o connect_timeout=S    time limit to connect (default 10)\n"
            "    -o retries=N            retries of retryable failures (default 3)\n"

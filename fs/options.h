@@ -13,6 +13,7 @@ struct gs_options {
     char *auth;
     char *log_level;
     char *cache_size;
+    char *backup_dir;       /* NULL: the default; "none": no backups */
     double dir_timeout, status_timeout, doc_timeout;
     double entry_timeout, attr_timeout;
     double timeout, connect_timeout;

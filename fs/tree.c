@@ -10,6 +10,8 @@
 #include "api/log.h"
 #include "fs/errors.h"
 #include "fs/names.h"
+#include "fs/backup.h"
+#include "fs/scratch.h"
 
 #define SP_LIST_KEY "/servicePrincipals?$select=" GS_SP_SELECT "&$top=999"
 #define SYNC "/servicePrincipals/%s/synchronization"
@@ -39,6 +41,7 @@ char *gs_tree_key(enum gs_kind kind, const char *sp, const char *job, const char
     case GS_K_JOB_SETTINGS:
         return gs_path(SYNC "/jobs/%s", sp, job);
     case GS_K_JOB_SCHEMA:
+    case GS_K_DIRECTORIES:
         return gs_path(SYNC "/jobs/%s/schema", sp, job);
     case GS_K_JOB_FUNCTIONS:
         return gs_path(SYNC "/jobs/%s/schema/functions", sp, job);
@@ -180,9 +183,12 @@ static const enum gs_kind root_kids[] = {GS_K_README, GS_K_SPS, GS_K_BYNAME, GS_
 static const enum gs_kind sp_kids[] = {GS_K_SP_JSON, GS_K_SECRETS, GS_K_LAST_ERROR,
                                        GS_K_TEMPLATES, GS_K_JOBS};
 static const enum gs_kind tpl_kids[] = {GS_K_TEMPLATE_JSON, GS_K_TEMPLATE_SCHEMA};
-static const enum gs_kind job_kids[] = {GS_K_JOB_JSON, GS_K_JOB_STATUS, GS_K_JOB_SCHEDULE,
-                                        GS_K_JOB_SETTINGS, GS_K_JOB_SCHEMA, GS_K_JOB_FUNCTIONS,
-                                        GS_K_JOB_FILTEROPS, GS_K_LAST_ERROR};
+static const enum gs_kind job_kids[] = {
+    GS_K_JOB_JSON, GS_K_JOB_STATUS, GS_K_JOB_SCHEDULE, GS_K_JOB_SETTINGS, GS_K_JOB_SCHEMA,
+    GS_K_JOB_FUNCTIONS, GS_K_JOB_FILTEROPS, GS_K_LAST_ERROR, GS_K_CTL_START, GS_K_CTL_PAUSE,
+    GS_K_CTL_RESTART, GS_K_CTL_RESET_SCHEMA, GS_K_CTL_POD, GS_K_CTL_VALIDATE,
+    GS_K_CTL_PARSE_EXPR, GS_K_CTL_BULK, GS_K_DIRECTORIES, GS_K_BACKUPS};
+static const enum gs_kind directory_kids[] = {GS_K_CTL_DISCOVER};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -193,8 +199,91 @@ static int fixed_kids(enum gs_kind kind, const enum gs_kind **kids, size_t *n)
     case GS_K_SP: *kids = sp_kids; *n = N(sp_kids); return 1;
     case GS_K_TEMPLATE: *kids = tpl_kids; *n = N(tpl_kids); return 1;
     case GS_K_JOB: *kids = job_kids; *n = N(job_kids); return 1;
+    case GS_K_DIRECTORY: *kids = directory_kids; *n = N(directory_kids); return 1;
     default: return 0;
     }
+}
+
+static int scratch_exists(struct gs_fs *fs, struct gs_node *dir, const char *name)
+{
+    char *owner = gs_errors_owner(dir->sp, dir->job);
+    int r = owner && gs_scratch_exists(fs->scratch, owner, name);
+    free(owner);
+    return r;
+}
+
+static char *hidden_key(const struct gs_node *dir, const char *name)
+{
+    char *owner = gs_errors_owner(dir->sp, dir->job);
+    char *k = NULL;
+    if (owner && asprintf(&k, "%s/%s", owner, name) < 0)
+        k = NULL;
+    free(owner);
+    return k;
+}
+
+int gs_tree_is_hidden(struct gs_fs *fs, const struct gs_node *dir, const char *name)
+{
+    char *k = hidden_key(dir, name);
+    if (!k)
+        return 0;
+    int hidden = 0;
+    time_t now = time(NULL);
+    pthread_mutex_lock(&fs->extra_lock);
+    time_t *until = gs_map_gets(&fs->hidden, k);
+    if (until && *until > now)
+        hidden = 1;
+    else if (until)
+        free(gs_map_dels(&fs->hidden, k));
+    pthread_mutex_unlock(&fs->extra_lock);
+    free(k);
+    return hidden;
+}
+
+void gs_tree_hide(struct gs_fs *fs, const struct gs_node *dir, const char *name, int hide)
+{
+    char *k = hidden_key(dir, name);
+    if (!k)
+        return;
+    pthread_mutex_lock(&fs->extra_lock);
+    free(gs_map_dels(&fs->hidden, k));
+    time_t *until = hide ? malloc(sizeof(*until)) : NULL;
+    if (until) {
+        *until = time(NULL) + GS_HIDE_SECONDS;
+        if (gs_map_puts(&fs->hidden, k, until, NULL) != 0)
+            free(until);
+    }
+    pthread_mutex_unlock(&fs->extra_lock);
+    free(k);
+}
+
+/* Scratch files join the fixed entries; documents an editor renamed away
+ * leave them for a while. */
+static void add_scratch_and_hide(struct gs_fs *fs, struct gs_node *dir, struct entries *es)
+{
+    for (size_t i = 0; i < es->n;) {
+        if (gs_tree_is_hidden(fs, dir, es->v[i].name)) {
+            gs_entry_clear(&es->v[i]);
+            memmove(&es->v[i], &es->v[i + 1], (es->n - i - 1) * sizeof(*es->v));
+            es->n--;
+        } else {
+            i++;
+        }
+    }
+    char *owner = gs_errors_owner(dir->sp, dir->job);
+    char **names = NULL;
+    size_t n = 0;
+    if (!owner || gs_scratch_list(fs->scratch, owner, &names, &n) != 0) {
+        es->err = -ENOMEM;
+        free(owner);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        add(es, names[i], GS_K_SCRATCH, dir->sp, dir->job, NULL, NULL);
+        free(names[i]);
+    }
+    free(names);
+    free(owner);
 }
 
 /* Names in by-name/: display names made safe; every member of a group of
@@ -245,6 +334,34 @@ int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_entry **out, s
 
     if (fixed_kids(dir->kind, &kids, &nkids)) {
         add_fixed(&es, dir, kids, nkids);
+        if (dir->kind == GS_K_SP || dir->kind == GS_K_JOB)
+            add_scratch_and_hide(fs, dir, &es);
+    } else if (dir->kind == GS_K_DIRECTORIES) {
+        r = get_listing(fs, dir, &doc);
+        if (r < 0)
+            return r;
+        const cJSON *d;
+        cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(doc->json, "directories")) {
+            const char *id = item_str(d, "id");
+            if (id && gs_name_is_safe(id))
+                add(&es, id, GS_K_DIRECTORY, dir->sp, dir->job, NULL, NULL);
+        }
+        for (size_t i = 0; i < es.n; i++)
+            es.v[i].tpl = es.v[i].name;
+        gs_doc_unref(doc);
+    } else if (dir->kind == GS_K_BACKUPS) {
+        char **names = NULL;
+        size_t nn = 0;
+        if (fs->cfg.backup_dir) {
+            r = gs_backup_list(fs->cfg.backup_dir, dir->sp, dir->job, &names, &nn);
+            if (r < 0)
+                return r;
+        }
+        for (size_t i = 0; i < nn; i++) {
+            add(&es, names[i], GS_K_BACKUP, dir->sp, dir->job, NULL, NULL);
+            free(names[i]);
+        }
+        free(names);
     } else if (dir->kind == GS_K_SPS || dir->kind == GS_K_TEMPLATES || dir->kind == GS_K_JOBS ||
                dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID) {
         r = get_listing(fs, dir, &doc);
@@ -252,6 +369,8 @@ int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_entry **out, s
             return r;
         const cJSON *items = listing_items(doc);
         const cJSON *item;
+        if (dir->kind == GS_K_JOBS)
+            add(&es, gs_kind_info(GS_K_JOBS_NEW)->name, GS_K_JOBS_NEW, dir->sp, NULL, NULL, NULL);
         cJSON_ArrayForEach(item, items) {
             const char *id = item_str(item, "id");
             if (!id || !gs_name_is_safe(id))
@@ -360,6 +479,8 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
         /* fixed entries: answered locally, no request */
         for (size_t i = 0; i < nkids; i++) {
             if (strcmp(gs_kind_info(kids[i])->name, name) == 0) {
+                if (gs_tree_is_hidden(fs, dir, name))
+                    return -ENOENT;
                 out->name = strdup(name);
                 if (!out->name)
                     return -ENOMEM;
@@ -370,10 +491,22 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
                 return 0;
             }
         }
+        if ((dir->kind == GS_K_SP || dir->kind == GS_K_JOB) && scratch_exists(fs, dir, name)) {
+            out->name = strdup(name);
+            out->kind = GS_K_SCRATCH;
+            out->sp = dir->sp;
+            out->job = dir->job;
+            return out->name ? 0 : -ENOMEM;
+        }
         return -ENOENT;
     }
     if (!gs_name_is_safe(name))
         return -ENOENT;
+    if (dir->kind == GS_K_BACKUPS) {
+        /* served from disk: only names the listing shows */
+        if (!strstr(name, ".json"))
+            return -ENOENT;
+    }
 
     struct gs_entry *v = NULL;
     size_t n = 0;

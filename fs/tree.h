@@ -32,6 +32,12 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
  * servicePrincipal.json needs no request of its own. */
 void gs_tree_fill_sps(struct gs_fs *fs, const struct gs_doc *listing);
 
+/* A document an editor renamed away (its backup-by-rename) is hidden until it
+ * is created again, for at most GS_HIDE_SECONDS. */
+#define GS_HIDE_SECONDS 60
+int gs_tree_is_hidden(struct gs_fs *fs, const struct gs_node *dir, const char *name);
+void gs_tree_hide(struct gs_fs *fs, const struct gs_node *dir, const char *name, int hide);
+
 /* Records a failed request for the directory that owns node n's document. */
 void gs_tree_record_error(struct gs_fs *fs, const struct gs_node *n, const struct gs_error *err);
 

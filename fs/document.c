@@ -1,0 +1,226 @@
+#include "fs/document.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/json_render.h"
+#include "api/log.h"
+#include "fs/backup.h"
+#include "fs/errors.h"
+#include "fs/tree.h"
+
+int gs_document_is_writable(enum gs_kind kind)
+{
+    return kind == GS_K_JOB_SCHEMA || kind == GS_K_SECRETS;
+}
+
+/* Graph shows secret values as a run of asterisks. */
+static int is_masked(const char *v)
+{
+    size_t n = strlen(v);
+    if (n < 3)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] != '*')
+            return 0;
+    return 1;
+}
+
+static int why_fmt(char **why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int why_fmt(char **why, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(why, fmt, ap) < 0)
+        *why = NULL;
+    va_end(ap);
+    return -EINVAL;
+}
+
+static int check_json(enum gs_kind kind, const cJSON *j, char **why)
+{
+    const char *file = gs_kind_info(kind)->name;
+    if (!cJSON_IsObject(j))
+        return why_fmt(why, "%s: the document must be a JSON object", file);
+    if (kind == GS_K_JOB_SCHEMA) {
+        if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "synchronizationRules")))
+            return why_fmt(why, "%s: a schema needs a \"synchronizationRules\" array", file);
+        if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "directories")))
+            return why_fmt(why, "%s: a schema needs a \"directories\" array", file);
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "version");
+        if (v && !cJSON_IsString(v) && !cJSON_IsNull(v))
+            return why_fmt(why, "%s: \"version\" must be a string", file);
+        return 0;
+    }
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(j, "value");
+    if (!cJSON_IsArray(list))
+        return why_fmt(why, "%s: secrets need a \"value\" array of {\"key\", \"value\"}", file);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, list) {
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(it, "key");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "value");
+        if (!cJSON_IsString(k))
+            return why_fmt(why, "%s: every secret needs a \"key\" string", file);
+        if (v && !cJSON_IsString(v) && !cJSON_IsNull(v))
+            return why_fmt(why, "%s: the value of %s must be a string", file, k->valuestring);
+        if (cJSON_IsString(v) && is_masked(v->valuestring))
+            return why_fmt(why, "secrets.json: the value of %s is still Graph's mask; write the real "
+                                "secret or leave the key out", k->valuestring);
+    }
+    return 0;
+}
+
+int gs_document_check(enum gs_kind kind, const char *data, size_t len, char **why)
+{
+    *why = NULL;
+    cJSON *j = cJSON_ParseWithLength(data, len);
+    if (!j)
+        return why_fmt(why, "%s: not valid JSON", gs_kind_info(kind)->name);
+    int r = check_json(kind, j, why);
+    cJSON_Delete(j);
+    return r;
+}
+
+static void record_local(struct gs_fs *fs, const struct gs_node *n, const char *method,
+                         const char *key, int err, const char *code, const char *why)
+{
+    struct gs_error e = {0};
+    char *url = gs_client_url(fs->client, key);
+    gs_error_set_local(&e, method, url ? url : key, err, code, why);
+    gs_tree_record_error(fs, n, &e);
+    gs_error_clear(&e);
+    free(url);
+}
+
+/* Removes what rendering removes, so that comparisons see what the user saw. */
+static void strip_annotations(cJSON *j)
+{
+    cJSON *c = j ? j->child : NULL;
+    while (c) {
+        cJSON *next = c->next;
+        if (c->string && gs_json_is_annotation(c->string))
+            cJSON_Delete(cJSON_DetachItemViaPointer(j, c));
+        else
+            strip_annotations(c);
+        c = next;
+    }
+}
+
+/* The server's current document, fetched now (not from the cache). */
+static int fetch_current(struct gs_fs *fs, const struct gs_node *n, cJSON **out)
+{
+    struct gs_request req = {.method = "GET", .path = n->key};
+    struct gs_response resp = {0};
+    struct gs_error err = {0};
+    int r = gs_client_request(fs->client, &req, &resp, &err);
+    if (r < 0) {
+        gs_tree_record_error(fs, n, &err);
+    } else {
+        *out = cJSON_ParseWithLength(resp.body, resp.body_len);
+        if (!*out) {
+            char *url = gs_client_url(fs->client, n->key);
+            gs_error_set_http(&err, "GET", url ? url : n->key, resp.status, NULL, 0,
+                              resp.request_id, resp.client_request_id);
+            free(url);
+            r = -EIO;
+            gs_error_clear(&err);
+            record_local(fs, n, "GET", n->key, -EIO, "MalformedResponse", "Graph's answer is not JSON");
+        }
+        strip_annotations(*out);
+    }
+    gs_response_clear(&resp);
+    gs_error_clear(&err);
+    return r;
+}
+
+static void keep_backup(struct gs_fs *fs, const struct gs_node *n, const cJSON *old)
+{
+    if (!fs->cfg.backup_dir || !n->job)
+        return;
+    size_t len = 0;
+    char *text = gs_json_render(old, &len);
+    char *name = NULL;
+    int r = text ? gs_backup_save(fs->cfg.backup_dir, n->sp, n->job, "schema", text, len, &name) : -ENOMEM;
+    if (r < 0)
+        gs_warn("backup of the schema of job %s failed: %s", n->job, strerror(-r));
+    else
+        gs_info("schema of job %s replaced; previous content in backups/%s", n->job, name);
+    free(name);
+    free(text);
+}
+
+int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *data, size_t len)
+{
+    char *why = NULL;
+    cJSON *doc = cJSON_ParseWithLength(data, len);
+    int r = doc ? check_json(n->kind, doc, &why) : why_fmt(&why, "%s: not valid JSON", gs_kind_info(n->kind)->name);
+    if (r < 0) {
+        record_local(fs, n, "PUT", n->key, r, "InvalidDocument", why ? why : "invalid document");
+        free(why);
+        cJSON_Delete(doc);
+        return r;
+    }
+    strip_annotations(doc);
+
+    cJSON *current = NULL;
+    if (n->kind == GS_K_JOB_SCHEMA) {
+        r = fetch_current(fs, n, &current);
+        if (r < 0) {
+            cJSON_Delete(doc);
+            return r;
+        }
+        const cJSON *mine = cJSON_GetObjectItemCaseSensitive(doc, "version");
+        const cJSON *theirs = cJSON_GetObjectItemCaseSensitive(current, "version");
+        if (cJSON_IsString(mine) && (!cJSON_IsString(theirs) || strcmp(mine->valuestring, theirs->valuestring) != 0)) {
+            char *msg = NULL;
+            if (asprintf(&msg, "schema.json: the schema changed on the server since it was read "
+                               "(version %s, now %s); re-read it and edit again",
+                         mine->valuestring, cJSON_IsString(theirs) ? theirs->valuestring : "none") < 0)
+                msg = NULL;
+            record_local(fs, n, "PUT", n->key, -ESTALE, "VersionConflict", msg ? msg : "version conflict");
+            free(msg);
+            gs_cache_invalidate(fs->cache, n->key);
+            cJSON_Delete(doc);
+            cJSON_Delete(current);
+            return -ESTALE;
+        }
+        /* every schema save makes the next cycle a full one: a no-op stays a no-op */
+        if (cJSON_Compare(doc, current, 1)) {
+            gs_cache_put(fs->cache, n->key, GS_TTL_DOC, current, NULL);
+            cJSON_Delete(doc);
+            cJSON_Delete(current);
+            return 0;
+        }
+    }
+
+    char *body = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    if (!body) {
+        cJSON_Delete(current);
+        return -ENOMEM;
+    }
+    struct gs_request req = {.method = "PUT", .path = n->key, .body = body, .body_len = strlen(body)};
+    struct gs_error err = {0};
+    r = gs_client_request(fs->client, &req, NULL, &err);
+    free(body);
+    if (r < 0) {
+        gs_tree_record_error(fs, n, &err);
+    } else {
+        if (current)
+            keep_backup(fs, n, current);
+        /* the next read shows what the server holds now */
+        gs_cache_invalidate(fs->cache, n->key);
+        if (n->job) {
+            char *job_key = gs_tree_key(GS_K_JOB_JSON, n->sp, n->job, NULL);
+            if (job_key)
+                gs_cache_invalidate(fs->cache, job_key);
+            free(job_key);
+        }
+    }
+    gs_error_clear(&err);
+    cJSON_Delete(current);
+    return r;
+}

@@ -1,0 +1,39 @@
+/* A written document is checked before anything is sent. */
+#include <errno.h>
+
+#include "check.h"
+#include "fs/document.h"
+
+static int check(enum gs_kind k, const char *doc, const char *why_part)
+{
+    char *why = NULL;
+    int r = gs_document_check(k, doc, strlen(doc), &why);
+    if (why_part) {
+        CHECK(r == -EINVAL);
+        CHECK(why && strstr(why, why_part));
+        if (why && !strstr(why, why_part))
+            fprintf(stderr, "  why: %s\n", why);
+    } else {
+        CHECK(r == 0);
+    }
+    free(why);
+    return r;
+}
+
+int main(void)
+{
+    check(GS_K_JOB_SCHEMA, "{\"directories\":[],\"synchronizationRules\":[],\"version\":\"v1\"}", NULL);
+    check(GS_K_JOB_SCHEMA, "{\"directories\":[],\"synchronizationRules\":[]", "not valid JSON");
+    check(GS_K_JOB_SCHEMA, "[]", "JSON object");
+    check(GS_K_JOB_SCHEMA, "{\"directories\":[]}", "synchronizationRules");
+    check(GS_K_JOB_SCHEMA, "{\"synchronizationRules\":[]}", "directories");
+    check(GS_K_JOB_SCHEMA, "{\"directories\":[],\"synchronizationRules\":[],\"version\":3}", "version");
+    check(GS_K_JOB_SCHEMA, "", "not valid JSON");
+    check(GS_K_SECRETS, "{\"value\":[{\"key\":\"BaseAddress\",\"value\":\"https://x\"}]}", NULL);
+    check(GS_K_SECRETS, "{\"value\":[{\"key\":\"SecretToken\",\"value\":\"*****\"}]}", "SecretToken");
+    check(GS_K_SECRETS, "{\"value\":[{\"value\":\"x\"}]}", "key");
+    check(GS_K_SECRETS, "{\"value\":{}}", "value");
+    CHECK(gs_document_is_writable(GS_K_JOB_SCHEMA) && gs_document_is_writable(GS_K_SECRETS));
+    CHECK(!gs_document_is_writable(GS_K_JOB_STATUS) && !gs_document_is_writable(GS_K_TEMPLATE_SCHEMA));
+    return check_report("test_document_check");
+}
