@@ -9,6 +9,8 @@
 #include "fs/backup.h"
 #include "fs/control.h"
 #include "fs/errors.h"
+#include "fs/prefetch.h"
+#include "fs/tenant.h"
 #include "fs/scratch.h"
 #include "fs/tree.h"
 
@@ -17,6 +19,8 @@ static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **ou
     const struct gs_kind_info *ki = gs_kind_info(n->kind);
     struct gs_doc *doc = NULL;
     struct gs_error err = {0};
+    if (gs_prefetch_covers(n->kind) && !gs_cache_is_fresh(fs->cache, n->key))
+        gs_prefetch_job_docs(fs, n);
     int r = gs_cache_get(fs->cache, n->key, ki->ttl, gs_tree_get_flags(n->kind), &doc, &err);
     if (r < 0) {
         gs_tree_record_error(fs, n, &err);
@@ -107,6 +111,8 @@ int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, st
         free(owner);
         return r;
     }
+    case GS_SRC_TENANT:
+        return gs_tenant_status_tsv(fs, out, mtime);
     case GS_SRC_BACKUP:
         if (!fs->cfg.backup_dir)
             return -ENOENT;

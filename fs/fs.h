@@ -17,6 +17,7 @@
 struct gs_inval;
 struct gs_errors;
 struct gs_scratch_store;
+struct gs_readahead;
 
 struct gs_fs_config {
     double entry_timeout;   /* kernel dentry cache, seconds */
@@ -62,9 +63,12 @@ struct gs_fs {
     struct gs_inval *inval;
     struct gs_errors *errors;
     struct gs_scratch_store *scratch;
+    struct gs_readahead *readahead; /* NULL when batch=off */
     pthread_mutex_t extra_lock; /* results and hidden */
     struct gs_map results;  /* "<owner>/<file>" -> struct gs_result (last action results) */
     struct gs_map hidden;   /* "<owner>/<file>" -> expiry (documents renamed away by an editor) */
+    struct gs_map prefetching; /* job keys with a $batch in flight */
+    pthread_cond_t prefetch_done;
     struct timespec started;
     pthread_mutex_t lock;   /* the node table and every node's fields */
     struct gs_map by_ino;   /* ino -> node */

@@ -41,6 +41,8 @@ static const struct gs_kind_info infos[GS_K_COUNT] = {
     [GS_K_CTL_DISCOVER] = {"discover", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL},
     [GS_K_BACKUPS] = {"backups", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DOC, NULL},
     [GS_K_BACKUP] = {NULL, S_IFREG, 0444, GS_SRC_BACKUP, GS_TTL_DOC, NULL},
+    [GS_K_TENANT_JOBS] = {"jobs", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_STATUS, NULL},
+    [GS_K_STATUS_TSV] = {"status.tsv", S_IFREG, 0444, GS_SRC_TENANT, GS_TTL_STATUS, NULL},
 };
 
 const struct gs_kind_info *gs_kind_info(enum gs_kind k)

@@ -45,6 +45,8 @@ enum gs_kind {
     GS_K_CTL_DISCOVER,    /* directories/<directoryId>/discover */
     GS_K_BACKUPS,         /* jobs/<id>/backups/ */
     GS_K_BACKUP,          /* backups/<file> */
+    GS_K_TENANT_JOBS,     /* jobs/ at the root: every job in the tenant */
+    GS_K_STATUS_TSV,      /* status.tsv */
     GS_K_COUNT
 };
 
@@ -57,6 +59,7 @@ enum gs_source {
     GS_SRC_RESULT,        /* a control file: the last result of its action */
     GS_SRC_SCRATCH,       /* a scratch file's own bytes */
     GS_SRC_BACKUP,        /* a backup on disk */
+    GS_SRC_TENANT,        /* status.tsv */
 };
 
 struct gs_kind_info {

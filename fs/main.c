@@ -14,6 +14,7 @@
 #include "cache/cache.h"
 #include "fs/errors.h"
 #include "fs/scratch.h"
+#include "fs/readahead.h"
 #include "fs/fs.h"
 #include "fs/inval.h"
 #include "fs/ops.h"
@@ -180,9 +181,11 @@ int main(int argc, char *argv[])
         goto out_fsinit;
     if (gs_scratch_new(&fs->scratch, 64u << 20) != 0)
         goto out_errors;
+    if (gs_readahead_start(fs, o.batch_workers, &fs->readahead) != 0)
+        goto out_errors;
     struct gs_inval *iv = NULL;
     if (gs_inval_start(fs, &iv) != 0)
-        goto out_errors;
+        goto out_readahead;
     __atomic_store_n(&fs->inval, iv, __ATOMIC_RELEASE);
 
     if (copts.singlethread) {
@@ -200,6 +203,8 @@ int main(int argc, char *argv[])
 
     __atomic_store_n(&fs->inval, NULL, __ATOMIC_RELEASE);
     gs_inval_stop(iv);
+out_readahead:
+    gs_readahead_stop(fs->readahead);
 out_errors:
     gs_scratch_free(fs->scratch);
     gs_errors_free(fs->errors);

@@ -28,6 +28,7 @@ static const struct fuse_opt opts[] = {
     OPT("connect_timeout=%lf", connect_timeout),
     OPT("retries=%d", retries),
     OPT("max_conns=%d", max_conns),
+    OPT("batch=%s", batch),
     OPT("http_debug", http_debug),
     FUSE_OPT_KEY("uid=", KEY_UID),
     FUSE_OPT_KEY("gid=", KEY_GID),
@@ -205,6 +206,18 @@ int gs_options_parse(struct fuse_args *args, struct gs_options *o)
         fprintf(stderr, "graphsyncfs: max_conns must be between 1 and 256\n");
         return -EINVAL;
     }
+    o->batch_workers = 4;
+    if (o->batch) {
+        char *end;
+        long b = strtol(o->batch, &end, 10);
+        if (strcmp(o->batch, "off") == 0 || strcmp(o->batch, "0") == 0)
+            o->batch_workers = 0;
+        else if (*end || end == o->batch || b < 1 || b > 32) {
+            fprintf(stderr, "graphsyncfs: batch must be off or the number of batches in flight (1-32)\n");
+            return -EINVAL;
+        } else
+            o->batch_workers = (int)b;
+    }
     o->cache_bytes = 64u << 20;
     if (o->cache_size && gs_parse_size(o->cache_size, &o->cache_bytes) != 0) {
         fprintf(stderr, "graphsyncfs: cache_size '%s' is not a size (e.g. 64M)\n", o->cache_size);
@@ -245,6 +258,7 @@ void gs_options_free(struct gs_options *o)
     free(o->log_level);
     free(o->cache_size);
     free(o->backup_dir);
+    free(o->batch);
 }
 
 void gs_options_usage(const char *progname)
@@ -264,6 +278,7 @@ void gs_options_usage(const char *progname)
            "    -o connect_timeout=S    time limit to connect (default 10)\n"
            "    -o retries=N            retries of retryable failures (default 3)\n"
            "    -o max_conns=N          connections kept to Graph (default 8)\n"
+           "    -o batch=N|off          read-ahead $batch requests in flight (default 4)\n"
            "    -o log_level=LEVEL      error, warn, info or debug (default warn)\n"
            "    -o http_debug           log every request (never tokens)\n"
            "    -o entry_timeout=S      kernel name cache (default 1)\n"

@@ -19,6 +19,8 @@ struct gs_options {
     double timeout, connect_timeout;
     int retries;
     int max_conns;
+    char *batch;            /* "off" or batches in flight for read-ahead */
+    int batch_workers;      /* parsed: 0 = off */
     int http_debug;
     int read_only;
     int allow_other;

@@ -12,6 +12,8 @@
 #include "fs/names.h"
 #include "fs/backup.h"
 #include "fs/scratch.h"
+#include "fs/readahead.h"
+#include "fs/tenant.h"
 
 #define SP_LIST_KEY "/servicePrincipals?$select=" GS_SP_SELECT "&$top=999"
 #define SYNC "/servicePrincipals/%s/synchronization"
@@ -104,6 +106,27 @@ void gs_tree_record_error(struct gs_fs *fs, const struct gs_node *n, const struc
     free(owner);
 }
 
+/* Listing servicePrincipals/ starts fetching every one's jobs in batches. */
+static void queue_readahead(struct gs_fs *fs, const struct gs_doc *listing)
+{
+    if (!fs->readahead)
+        return;
+    const cJSON *items = cJSON_GetObjectItemCaseSensitive(listing->json, "value");
+    int n = cJSON_GetArraySize(items);
+    const char **ids = calloc(n ? (size_t)n : 1, sizeof(*ids));
+    if (!ids)
+        return;
+    size_t k = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, items) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "id");
+        if (cJSON_IsString(id) && gs_name_is_safe(id->valuestring))
+            ids[k++] = id->valuestring;
+    }
+    gs_readahead_queue_sps(fs->readahead, ids, k);
+    free(ids);
+}
+
 /* Fetches the listing behind a directory node. */
 static int get_listing(struct gs_fs *fs, struct gs_node *dir, struct gs_doc **doc)
 {
@@ -117,6 +140,8 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, struct gs_doc **do
         gs_tree_record_error(fs, dir, &err);
     } else if (dir->kind == GS_K_SPS || dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID) {
         gs_tree_fill_sps(fs, *doc);
+        if (dir->kind == GS_K_SPS)
+            queue_readahead(fs, *doc);
     }
     gs_error_clear(&err);
     free(key);
@@ -179,7 +204,8 @@ static void add_fixed(struct entries *es, struct gs_node *dir, const enum gs_kin
         add(es, gs_kind_info(kinds[i])->name, kinds[i], dir->sp, dir->job, dir->tpl, NULL);
 }
 
-static const enum gs_kind root_kids[] = {GS_K_README, GS_K_SPS, GS_K_BYNAME, GS_K_BYAPPID};
+static const enum gs_kind root_kids[] = {GS_K_README, GS_K_SPS, GS_K_BYNAME, GS_K_BYAPPID,
+                                         GS_K_TENANT_JOBS, GS_K_STATUS_TSV};
 static const enum gs_kind sp_kids[] = {GS_K_SP_JSON, GS_K_SECRETS, GS_K_LAST_ERROR,
                                        GS_K_TEMPLATES, GS_K_JOBS};
 static const enum gs_kind tpl_kids[] = {GS_K_TEMPLATE_JSON, GS_K_TEMPLATE_SCHEMA};
@@ -349,6 +375,8 @@ int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_entry **out, s
         for (size_t i = 0; i < es.n; i++)
             es.v[i].tpl = es.v[i].name;
         gs_doc_unref(doc);
+    } else if (dir->kind == GS_K_TENANT_JOBS) {
+        return gs_tenant_job_links(fs, out, n);
     } else if (dir->kind == GS_K_BACKUPS) {
         char **names = NULL;
         size_t nn = 0;
