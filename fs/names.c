@@ -41,7 +41,7 @@ char *gs_name_safe(const char *graph_name, size_t max_bytes)
         max_bytes = GS_NAME_MAX;
     if (max_bytes < 2)
         max_bytes = 2;
-    char *out = malloc(max_bytes + 1);
+    char *out = malloc(max_bytes + 2); /* room for a "_" prefix */
     if (!out)
         return NULL;
     size_t o = 0;
@@ -74,6 +74,13 @@ char *gs_name_safe(const char *graph_name, size_t max_bytes)
     if (o == 0)
         out[o++] = '_';
     out[o] = '\0';
+    /* a cut can leave "." or ".." of a longer name */
+    if (strcmp(out, ".") == 0 || strcmp(out, "..") == 0) {
+        memmove(out + 1, out, o + 1);
+        out[0] = '_';
+        if (o + 1 > max_bytes)
+            out[max_bytes] = '\0';
+    }
     return out;
 }
 

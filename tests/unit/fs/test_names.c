@@ -26,6 +26,9 @@ int main(void)
     /* a cut never splits a character: 'ü' is two bytes */
     expect("Z\xc3\xbc", 2, "Z");
     expect("abcdef", 4, "abcd");
+    /* found by fuzz_names: a cut must not leave "." or ".." */
+    expect("..b\xa9", 2, "_.");
+    expect("..\xc3\xbc", 3, "_..");
 
     char longname[600];
     memset(longname, 'x', sizeof(longname) - 1);

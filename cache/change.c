@@ -1,0 +1,120 @@
+/* Changes that come from outside a fetch: put, invalidate, remove. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache/cache_internal.h"
+
+/* Prefix invalidation reports its keys in batches of this many, so that it
+ * needs no allocation and calls on_change with no lock held. */
+#define GS_REPORT_BATCH 64
+
+int gs_cache_put(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
+                 const cJSON *json, const char *request_id)
+{
+    if (!c || !key || !json || (unsigned)cls >= GS_TTL_NCLASS)
+        return -EINVAL;
+    cJSON *copy = cJSON_Duplicate(json, 1);
+    if (!copy)
+        return -ENOMEM;
+    struct timespec now;
+    gs_cache_realtime(c, &now);
+    struct gs_pub p = {0};
+    int r = gs_doc_create(key, copy, request_id, &now, &p.doc);
+    if (r != 0)
+        return r;
+    gs_pub_compare(c, &p, 1);
+
+    const struct gs_pub_origin origin = {.own = NULL, .since_seq = UINT64_MAX, .supersedes = 1};
+    pthread_mutex_lock(&c->lock);
+    r = gs_pub_install_locked(c, &p, cls, &origin);
+    struct gs_entry *evicted = gs_cache_evict_locked(c);
+    pthread_mutex_unlock(&c->lock);
+    gs_pub_finish(c, &p, 1);
+    gs_cache_free_entries(evicted);
+    return r;
+}
+
+/* Under the lock: the entry's content is out of date, and a fetch of it
+ * already in flight may predate the change. */
+static void expire_locked(struct gs_cache *c, struct gs_entry *e)
+{
+    e->invalidated = 1;
+    e->changed_seq = ++c->change_seq;
+}
+
+void gs_cache_invalidate(struct gs_cache *c, const char *key)
+{
+    if (!c || !key)
+        return;
+    pthread_mutex_lock(&c->lock);
+    struct gs_entry *e = gs_table_find(&c->table, key);
+    if (e)
+        expire_locked(c, e);
+    pthread_mutex_unlock(&c->lock);
+    /* reported even when nothing is cached: the kernel may still hold it */
+    if (c->on_change)
+        c->on_change(c->change_ctx, key);
+}
+
+void gs_cache_invalidate_prefix(struct gs_cache *c, const char *prefix)
+{
+    if (!c || !prefix)
+        return;
+    size_t len = strlen(prefix);
+    pthread_mutex_lock(&c->lock);
+    for (struct gs_entry *e = c->table.newest; e; e = e->older) {
+        if (strncmp(e->key, prefix, len) == 0) {
+            expire_locked(c, e);
+            e->notify_pending = e->doc != NULL;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+
+    int more = 1;
+    while (more) {
+        struct gs_doc_impl *batch[GS_REPORT_BATCH];
+        size_t n = 0;
+        more = 0;
+        pthread_mutex_lock(&c->lock);
+        for (struct gs_entry *e = c->table.newest; e; e = e->older) {
+            if (!e->notify_pending || strncmp(e->key, prefix, len) != 0)
+                continue;
+            if (n == GS_REPORT_BATCH) {
+                more = 1;
+                break;
+            }
+            e->notify_pending = 0;
+            if (e->doc) {
+                gs_doc_ref(&e->doc->pub);
+                batch[n++] = e->doc;
+            }
+        }
+        pthread_mutex_unlock(&c->lock);
+        for (size_t i = 0; i < n; i++) {
+            if (c->on_change)
+                c->on_change(c->change_ctx, batch[i]->pub.key);
+            gs_doc_unref(&batch[i]->pub);
+        }
+    }
+}
+
+void gs_cache_remove(struct gs_cache *c, const char *key)
+{
+    if (!c || !key)
+        return;
+    pthread_mutex_lock(&c->lock);
+    struct gs_entry *e = gs_table_find(&c->table, key);
+    struct gs_doc_impl *d = NULL;
+    if (e) {
+        /* a fetch in flight no longer finds its entry: its result is not stored */
+        d = gs_cache_take_doc_locked(c, e);
+        gs_table_unlink(&c->table, e);
+    }
+    pthread_mutex_unlock(&c->lock);
+    free(e);
+    if (d)
+        gs_doc_unref(&d->pub);
+    if (c->on_change)
+        c->on_change(c->change_ctx, key);
+}

@@ -1,0 +1,121 @@
+/* Storing new content: comparison with what it replaces, generations,
+ * change reports, memory accounting and eviction. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "cache/cache_internal.h"
+
+void gs_pub_compare(struct gs_cache *c, struct gs_pub *pubs, size_t n)
+{
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < n; i++) {
+        struct gs_entry *e = gs_table_find(&c->table, pubs[i].doc->pub.key);
+        pubs[i].prev = e ? e->doc : NULL;
+        if (pubs[i].prev)
+            gs_doc_ref(&pubs[i].prev->pub);
+    }
+    pthread_mutex_unlock(&c->lock);
+    for (size_t i = 0; i < n; i++)
+        pubs[i].same = pubs[i].prev && gs_doc_same_content(pubs[i].prev, pubs[i].doc);
+}
+
+struct gs_doc_impl *gs_cache_take_doc_locked(struct gs_cache *c, struct gs_entry *e)
+{
+    struct gs_doc_impl *d = e->doc;
+    if (d) {
+        c->bytes -= d->bytes;
+        c->ndocs--;
+        e->doc = NULL;
+    }
+    return d;
+}
+
+int gs_pub_install_locked(struct gs_cache *c, struct gs_pub *p, enum gs_ttl_class cls,
+                          const struct gs_pub_origin *origin)
+{
+    struct gs_doc_impl *d = p->doc;
+    struct gs_entry *e = gs_table_find(&c->table, d->pub.key);
+    if (origin->own && (!e || e->flight != origin->own)) {
+        d->pub.generation = ++c->last_generation;
+        d->pub.changed_at = d->pub.fetched_at;
+        return 1;
+    }
+    if (!e && gs_table_add(&c->table, d->pub.key, &e) != 0) {
+        d->pub.generation = ++c->last_generation;
+        d->pub.changed_at = d->pub.fetched_at;
+        return -ENOMEM;
+    }
+    if (origin->own)
+        e->flight = NULL;
+
+    /* the content compared in gs_pub_compare may have been replaced since */
+    struct gs_doc_impl *old = e->doc;
+    if (old && p->same && old == p->prev) {
+        d->pub.generation = old->pub.generation;
+        d->pub.changed_at = old->pub.changed_at;
+    } else {
+        d->pub.generation = ++c->last_generation;
+        d->pub.changed_at = d->pub.fetched_at;
+        p->changed = old != NULL;
+    }
+    p->replaced = gs_cache_take_doc_locked(c, e);
+    gs_doc_ref(&d->pub);
+    e->doc = d;
+    c->bytes += d->bytes;
+    c->ndocs++;
+    e->stored_at = gs_cache_mono(c);
+    e->cls = cls;
+    e->invalidated = e->changed_seq > origin->since_seq;
+    if (origin->supersedes)
+        e->changed_seq = ++c->change_seq;
+    gs_table_touch(&c->table, e);
+    return 0;
+}
+
+struct gs_entry *gs_cache_evict_locked(struct gs_cache *c)
+{
+    struct gs_entry *dropped = NULL;
+    struct gs_entry *e = c->table.oldest;
+    while (e && c->bytes > c->max_bytes) {
+        struct gs_entry *next = e->newer;
+        /* the cache's own reference is the only one: nobody holds the doc,
+         * and nobody can take one without the lock we hold */
+        if (!e->flight && e->doc && gs_doc_refs(e->doc) == 1) {
+            gs_table_unlink(&c->table, e);
+            c->bytes -= e->doc->bytes;
+            c->ndocs--;
+            c->evictions++;
+            e->hnext = dropped;
+            dropped = e;
+        }
+        e = next;
+    }
+    return dropped;
+}
+
+void gs_cache_free_entries(struct gs_entry *chain)
+{
+    while (chain) {
+        struct gs_entry *next = chain->hnext;
+        if (chain->doc)
+            gs_doc_unref(&chain->doc->pub);
+        free(chain);
+        chain = next;
+    }
+}
+
+void gs_pub_finish(struct gs_cache *c, struct gs_pub *pubs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (pubs[i].changed && c->on_change)
+            c->on_change(c->change_ctx, pubs[i].doc->pub.key);
+        if (pubs[i].prev)
+            gs_doc_unref(&pubs[i].prev->pub);
+        if (pubs[i].replaced)
+            gs_doc_unref(&pubs[i].replaced->pub);
+        if (pubs[i].doc)
+            gs_doc_unref(&pubs[i].doc->pub);
+        pubs[i].prev = pubs[i].replaced = pubs[i].doc = NULL;
+        pubs[i].changed = 0;
+    }
+}

@@ -1,0 +1,130 @@
+/* Hash table and recency list of cache entries. */
+#include "cache/table.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GS_TABLE_MIN_BUCKETS 1024
+
+static uint64_t hash_key(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h ^ (h >> 29);
+}
+
+int gs_table_init(struct gs_table *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->buckets = calloc(GS_TABLE_MIN_BUCKETS, sizeof(*t->buckets));
+    if (!t->buckets)
+        return -ENOMEM;
+    t->nbuckets = GS_TABLE_MIN_BUCKETS;
+    return 0;
+}
+
+void gs_table_destroy(struct gs_table *t)
+{
+    free(t->buckets);
+    t->buckets = NULL;
+    t->nbuckets = 0;
+}
+
+struct gs_entry *gs_table_find(const struct gs_table *t, const char *key)
+{
+    uint64_t h = hash_key(key);
+    for (struct gs_entry *e = t->buckets[h & (t->nbuckets - 1)]; e; e = e->hnext)
+        if (e->hash == h && strcmp(e->key, key) == 0)
+            return e;
+    return NULL;
+}
+
+/* Doubles the bucket array when the table is 3/4 full. If that memory is not
+ * available the chains just get longer: lookups stay correct. */
+static void maybe_grow(struct gs_table *t)
+{
+    if (t->count < t->nbuckets / 4 * 3)
+        return;
+    size_t n = t->nbuckets * 2;
+    struct gs_entry **b = calloc(n, sizeof(*b));
+    if (!b)
+        return;
+    for (size_t i = 0; i < t->nbuckets; i++) {
+        struct gs_entry *e = t->buckets[i];
+        while (e) {
+            struct gs_entry *next = e->hnext;
+            size_t j = e->hash & (n - 1);
+            e->hnext = b[j];
+            b[j] = e;
+            e = next;
+        }
+    }
+    free(t->buckets);
+    t->buckets = b;
+    t->nbuckets = n;
+}
+
+static void list_push_newest(struct gs_table *t, struct gs_entry *e)
+{
+    e->newer = NULL;
+    e->older = t->newest;
+    if (t->newest)
+        t->newest->newer = e;
+    t->newest = e;
+    if (!t->oldest)
+        t->oldest = e;
+}
+
+static void list_remove(struct gs_table *t, struct gs_entry *e)
+{
+    if (e->newer)
+        e->newer->older = e->older;
+    else
+        t->newest = e->older;
+    if (e->older)
+        e->older->newer = e->newer;
+    else
+        t->oldest = e->newer;
+    e->newer = e->older = NULL;
+}
+
+int gs_table_add(struct gs_table *t, const char *key, struct gs_entry **out)
+{
+    size_t len = strlen(key);
+    struct gs_entry *e = calloc(1, sizeof(*e) + len + 1);
+    if (!e)
+        return -ENOMEM;
+    memcpy(e->key, key, len + 1);
+    e->hash = hash_key(key);
+    maybe_grow(t);
+    size_t i = e->hash & (t->nbuckets - 1);
+    e->hnext = t->buckets[i];
+    t->buckets[i] = e;
+    t->count++;
+    list_push_newest(t, e);
+    *out = e;
+    return 0;
+}
+
+void gs_table_unlink(struct gs_table *t, struct gs_entry *e)
+{
+    struct gs_entry **p = &t->buckets[e->hash & (t->nbuckets - 1)];
+    while (*p != e)
+        p = &(*p)->hnext;
+    *p = e->hnext;
+    e->hnext = NULL;
+    t->count--;
+    list_remove(t, e);
+}
+
+void gs_table_touch(struct gs_table *t, struct gs_entry *e)
+{
+    if (t->newest == e)
+        return;
+    list_remove(t, e);
+    list_push_newest(t, e);
+}

@@ -1,0 +1,51 @@
+/* The cache's index: a hash table of entries by key, chained, growing with
+ * the number of keys, plus a recency list for least-recently-used eviction.
+ * Not thread-safe: the cache calls it under its lock. */
+#ifndef GS_CACHE_TABLE_H
+#define GS_CACHE_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cache/cache.h"
+
+struct gs_doc_impl;
+struct gs_flight;
+
+struct gs_entry {
+    struct gs_entry *hnext;         /* hash chain */
+    struct gs_entry *newer, *older; /* recency list */
+    struct gs_doc_impl *doc;        /* current content (one reference), NULL while the
+                                     * first fetch is in flight */
+    struct gs_flight *flight;       /* the fetch in progress, or NULL */
+    double stored_at;               /* monotonic seconds when doc was stored */
+    enum gs_ttl_class cls;          /* class of the last get or put */
+    int invalidated;                /* expired by gs_cache_invalidate* */
+    uint64_t changed_seq;           /* cache change_seq of its last put or invalidation:
+                                     * a fetch started before it is not trusted */
+    int notify_pending;             /* a prefix invalidation still has to report it */
+    uint64_t hash;
+    char key[];
+};
+
+struct gs_table {
+    struct gs_entry **buckets;
+    size_t nbuckets;                /* a power of two */
+    size_t count;
+    struct gs_entry *newest, *oldest;
+};
+
+int gs_table_init(struct gs_table *t);
+/* Frees the buckets; the entries must have been taken out before. */
+void gs_table_destroy(struct gs_table *t);
+
+struct gs_entry *gs_table_find(const struct gs_table *t, const char *key);
+/* Adds a zeroed entry for key (not present) as the most recently used.
+ * Returns 0 or -ENOMEM. */
+int gs_table_add(struct gs_table *t, const char *key, struct gs_entry **out);
+/* Takes e out of the table and the recency list; the caller frees it. */
+void gs_table_unlink(struct gs_table *t, struct gs_entry *e);
+/* Makes e the most recently used. */
+void gs_table_touch(struct gs_table *t, struct gs_entry *e);
+
+#endif

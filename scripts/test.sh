@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test of graphsyncfs: installs what is missing, builds the
+# sanitizer build (ASan + UBSan) in ./build, runs the C unit tests, then the
+# whole pytest tree (tests/) against real mounts of that build.
+# Usage: scripts/test.sh [pytest arguments...]
+#   e.g. scripts/test.sh -k mount -x
+# Exits non-zero when anything fails, and also when pytest ran no test.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+scripts/deps.sh
+scripts/build.sh build -Db_sanitize=address,undefined
+export GS_BUILD_DIR="$root/build"
+
+failed=()
+
+echo "test.sh: unit tests"
+if ! meson test -C build --suite unit --print-errorlogs; then
+    failed+=("unit tests (meson test -C build --suite unit)")
+fi
+
+if [[ -f tests/js/package-lock.json && ! -d tests/js/node_modules ]]; then
+    echo "test.sh: npm ci in tests/js"
+    (cd tests/js && npm ci --no-audit --no-fund)
+fi
+
+echo "test.sh: pytest"
+rc=0
+/usr/bin/python3 -m pytest -q "$@" || rc=$?
+case $rc in
+    0) ;;
+    5) failed+=("pytest: no tests were collected (exit 5)") ;;
+    *) failed+=("pytest (exit $rc)") ;;
+esac
+
+if [[ ${#failed[@]} -gt 0 ]]; then
+    for f in "${failed[@]}"; do
+        echo "test.sh: FAILED: $f" >&2
+    done
+    exit 1
+fi

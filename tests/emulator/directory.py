@@ -1,0 +1,162 @@
+"""/servicePrincipals and /applications reads: query options and paging (graph-sync-api.md §8.5)."""
+
+import base64
+import json
+import urllib.parse
+
+from tests.emulator import odata_filter
+from tests.emulator.envelope import GraphError, Response, context_url, not_found
+
+SP_PROPERTIES = None   # filled lazily from a sample to_json()
+
+
+def _sp_properties(tenant):
+    global SP_PROPERTIES
+    if SP_PROPERTIES is None:
+        from tests.emulator.tenant import ServicePrincipal
+        SP_PROPERTIES = list(ServicePrincipal("x", "x", "x").to_json())
+    return SP_PROPERTIES
+
+
+def parse_select(req, tenant):
+    sel = req.option("$select")
+    if sel is None:
+        return None
+    props = [p.strip() for p in sel.split(",") if p.strip()]
+    known = {p.lower(): p for p in _sp_properties(tenant)}
+    out = []
+    for p in props:
+        if p.lower() not in known:
+            raise GraphError(400, "BadRequest", f"Could not find a property named '{p}' on type "
+                             "'microsoft.graph.servicePrincipal'.")
+        out.append(known[p.lower()])
+    return out
+
+
+def parse_top(req):
+    top = req.option("$top")
+    if top is None:
+        return None
+    try:
+        n = int(top)
+    except ValueError:
+        n = None
+    if n is None or not 1 <= n <= 999:
+        raise GraphError(400, "Request_UnsupportedQuery",
+                         f"Invalid page size specified: '{top}'. Must be between 1 and 999 inclusive.")
+    return n
+
+
+def encode_skiptoken(offset):
+    raw = json.dumps({"o": offset}).encode()
+    return "RFNwdAIAAQAAA" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_skiptoken(token):
+    try:
+        if not token.startswith("RFNwdAIAAQAAA"):
+            raise ValueError
+        raw = token[len("RFNwdAIAAQAAA"):]
+        offset = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))["o"]
+        if not isinstance(offset, int) or offset < 0:
+            raise ValueError
+        return offset
+    except (ValueError, KeyError, TypeError):
+        raise GraphError(400, "Directory_ExpiredPageToken", "The specified page token value has expired and can "
+                         "no longer be included in your request.")
+
+
+def _quote(s):
+    return urllib.parse.quote(s, safe="$,()'=:@/*-._~!")
+
+
+def next_link(req, version, offset):
+    parts = [(k, v) for k, v in urllib.parse.parse_qsl(req.query, keep_blank_values=True)
+             if k.lower() not in ("$skiptoken", "skiptoken")]
+    parts.append(("$skiptoken", encode_skiptoken(offset)))
+    q = "&".join(f"{_quote(k)}={_quote(v)}" for k, v in parts)
+    return f"{req.base_url}/{version}/servicePrincipals?{q}"
+
+
+def project(d, select):
+    if select is None:
+        return d
+    return {k: d.get(k) for k in select}
+
+
+def list_service_principals(app, req, version):
+    tenant = app.tenant
+    select = parse_select(req, tenant)
+    top = parse_top(req)
+    size = top or app.settings.page_size
+    flt = req.option("$filter")
+    tree = odata_filter.parse(flt) if flt is not None else None
+    search = req.option("$search")
+    count = (req.option("$count") or "").lower() == "true"
+    eventual = (req.header("ConsistencyLevel") or "").lower() == "eventual"
+    if search is not None and not eventual:
+        raise GraphError(400, "Request_UnsupportedQuery", "Request with $search query parameter only works through "
+                         "MSGraph with a special request header: 'ConsistencyLevel: eventual'")
+    orderby = req.option("$orderby")
+    token = req.option("$skiptoken")
+    offset = decode_skiptoken(token) if token else 0
+    with tenant.lock:
+        sps = tenant.sp_list()
+        if tree is not None or search:
+            sps = [sp for sp in sps if _matches(sp, tree, search)]
+        if orderby:
+            key, _, direction = orderby.strip().partition(" ")
+            if key.lower() != "displayname":
+                raise GraphError(400, "Request_UnsupportedQuery", f"Sorting not supported for '{key}'.")
+            sps = sorted(sps, key=lambda s: s.display_name.lower(), reverse=direction.strip().lower() == "desc")
+        total = len(sps)
+        page = [project(sp.to_json(), select) for sp in sps[offset:offset + size]]
+    frag = "servicePrincipals" + (f"({','.join(select)})" if select else "")
+    body = {"@odata.context": context_url(version, frag)}
+    if count and not token:
+        body["@odata.count"] = total
+    body["value"] = page
+    if offset + size < total:
+        body["@odata.nextLink"] = next_link(req, version, offset + size)
+    return Response(200, body)
+
+
+def _matches(sp, tree, search):
+    if tree is not None:
+        def get(p):
+            if p == "displayName":
+                return sp.display_name
+            if p == "appId":
+                return sp.app_id
+            if p == "id":
+                return sp.id
+            return sp.to_json().get(p)
+        if not odata_filter.matches(tree, get):
+            return False
+    if search:
+        terms = [t.strip('"') for t in search.split(" ") if t.strip('"')]
+        for t in terms:
+            prop, _, word = t.partition(":")
+            if not word:
+                word, prop = prop, "displayName"
+            if word.lower() not in str(sp.to_json().get(prop, "")).lower():
+                return False
+    return True
+
+
+def get_service_principal(app, req, version, sp):
+    select = parse_select(req, app.tenant)
+    frag = "servicePrincipals" + (f"({','.join(select)})" if select else "") + "/$entity"
+    body = {"@odata.context": context_url(version, frag)}
+    body.update(project(sp.to_json(), select))
+    return Response(200, body)
+
+
+def get_application(app, req, version, application):
+    body = {"@odata.context": context_url(version, "applications/$entity")}
+    body.update(application.to_json())
+    return Response(200, body)
+
+
+def sp_not_found(key):
+    return not_found(key)

@@ -1,0 +1,83 @@
+"""Fault rules (README "Fault rules"): which requests fail, and how."""
+
+import random
+import re
+import threading
+
+ACTIONS = {"status", "reset", "stall", "malformed", "expire_token", "latency"}
+
+
+class FaultRule:
+    def __init__(self, spec):
+        if not isinstance(spec, dict):
+            raise ValueError("a fault rule is a JSON object")
+        unknown = set(spec) - {"method", "path", "status", "retry_after", "rate", "count", "latency_ms",
+                               "action", "batch_item", "code", "message", "stall_s"}
+        if unknown:
+            raise ValueError(f"unknown fault rule keys: {sorted(unknown)}")
+        self.method = (spec.get("method") or "").upper() or None
+        self.path_text = spec.get("path")
+        self.path = re.compile(self.path_text) if self.path_text else None
+        self.action = spec.get("action") or ("status" if "status" in spec else None)
+        if self.action is None:
+            raise ValueError("a fault rule needs 'action' or 'status'")
+        if self.action not in ACTIONS:
+            raise ValueError(f"unknown fault action {self.action!r}")
+        self.status = int(spec.get("status", 500))
+        if self.action == "status" and not 100 <= self.status <= 599:
+            raise ValueError("status must be an HTTP status")
+        ra = spec.get("retry_after")
+        self.retry_after = None if ra is None else str(ra)
+        self.rate = float(spec.get("rate", 1.0))
+        self.count = None if spec.get("count") is None else int(spec["count"])
+        self.latency_ms = float(spec.get("latency_ms", 0))
+        self.stall_s = float(spec.get("stall_s", 3600))
+        self.batch_item = bool(spec.get("batch_item", False))
+        self.code = spec.get("code")
+        self.message = spec.get("message")
+        self.hits = 0
+
+    def matches(self, method, path, batch_item):
+        if self.batch_item != batch_item:
+            return False
+        if self.method and self.method != method.upper():
+            return False
+        if self.path and not self.path.search(path):
+            return False
+        return True
+
+
+class Faults:
+    def __init__(self, seed=1):
+        self.lock = threading.Lock()
+        self.rules = []
+        self.rng = random.Random(f"faults/{seed}")
+
+    def replace(self, specs):
+        rules = [FaultRule(s) for s in specs]  # raises ValueError before anything changes
+        with self.lock:
+            self.rules = rules
+
+    def clear(self):
+        with self.lock:
+            self.rules = []
+
+    def pick(self, method, path, batch_item=False):
+        """The first matching rule that hits this request (counting the hit), or None."""
+        with self.lock:
+            for r in self.rules:
+                if not r.matches(method, path, batch_item):
+                    continue
+                if r.count is not None and r.hits >= r.count:
+                    continue
+                if r.rate < 1.0 and self.rng.random() >= r.rate:
+                    continue
+                r.hits += 1
+                return r
+        return None
+
+    def describe(self):
+        with self.lock:
+            return [{"method": r.method, "path": r.path_text, "action": r.action, "status": r.status,
+                     "hits": r.hits, "count": r.count, "rate": r.rate, "batch_item": r.batch_item}
+                    for r in self.rules]

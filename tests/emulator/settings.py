@@ -1,0 +1,52 @@
+"""Run-time settings of the emulator, changed by options at start and POST /_emulator/config."""
+
+import threading
+
+
+class Settings:
+    """Every value has a default; `update` checks names and types."""
+
+    FIELDS = {
+        "latency_ms": (float, 0.0),          # added to every Graph response
+        "time_scale": (float, 1.0),          # real seconds per minute of Graph time
+        "token_lifetime": (int, 3600),       # expires_in of issued access tokens (seconds)
+        "auth": (str, "none"),               # none | required
+        "pod_rate_limit": (int, 5),          # provisionOnDemand requests per window per job
+        "pod_rate_window_s": (float, 10.0),
+        "bulk_rate_limit": (int, 40),        # bulkUpload requests per second per job
+        "device_code_interval": (int, 5),    # seconds a device-code client must wait between polls
+        "device_code_lifetime": (int, 900),  # expires_in of a device code (seconds)
+        "refresh_token_lifetime": (int, 86400),
+        "page_size": (int, 100),             # default page of /servicePrincipals
+    }
+
+    def __init__(self, **kw):
+        self.lock = threading.Lock()
+        for name, (_, default) in self.FIELDS.items():
+            setattr(self, name, default)
+        self.update(kw)
+
+    def update(self, values):
+        """Applies known keys; returns a list of problems (unknown key, bad value)."""
+        problems = []
+        for k, v in values.items():
+            if k not in self.FIELDS:
+                problems.append(f"unknown setting {k!r}")
+                continue
+            typ = self.FIELDS[k][0]
+            try:
+                v = typ(v)
+            except (TypeError, ValueError):
+                problems.append(f"bad value for {k!r}: {v!r}")
+                continue
+            if k == "auth" and v not in ("none", "required"):
+                problems.append("auth must be 'none' or 'required'")
+                continue
+            if k == "time_scale" and v <= 0:
+                problems.append("time_scale must be > 0")
+                continue
+            setattr(self, k, v)
+        return problems
+
+    def as_dict(self):
+        return {k: getattr(self, k) for k in self.FIELDS}

@@ -1,0 +1,155 @@
+/* Time-to-live per class, TTL 0, CACHED_ONLY, argument checks. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/unit/cache/fake.h"
+
+static void get_and_drop(struct gs_cache *c, const char *key, enum gs_ttl_class cls)
+{
+    gs_doc_unref(must_get(c, key, cls, 0));
+}
+
+static void test_ttl_per_class(void)
+{
+    struct fake f;
+    fake_init(&f);
+    struct gs_cache *c = fake_cache(&f, 60, 5, 300, 0);
+    fake_answer(&f, "/dir", "{\"value\":[]}");
+    fake_answer(&f, "/status", "{\"code\":\"Active\"}");
+    fake_answer(&f, "/doc", "{\"schema\":1}");
+
+    get_and_drop(c, "/dir", GS_TTL_DIR);
+    get_and_drop(c, "/status", GS_TTL_STATUS);
+    get_and_drop(c, "/doc", GS_TTL_DOC);
+    CHECK_INT(fake_total_fetches(&f), ==, 3);
+    CHECK(gs_cache_is_fresh(c, "/dir") && gs_cache_is_fresh(c, "/status") &&
+          gs_cache_is_fresh(c, "/doc"));
+
+    fake_advance(&f, 4.9);
+    get_and_drop(c, "/dir", GS_TTL_DIR);
+    get_and_drop(c, "/status", GS_TTL_STATUS);
+    get_and_drop(c, "/doc", GS_TTL_DOC);
+    CHECK_INT(fake_total_fetches(&f), ==, 3);
+
+    fake_advance(&f, 0.2); /* 5.1 s: status expired */
+    CHECK(!gs_cache_is_fresh(c, "/status"));
+    CHECK(gs_cache_is_fresh(c, "/dir"));
+    get_and_drop(c, "/dir", GS_TTL_DIR);
+    get_and_drop(c, "/status", GS_TTL_STATUS);
+    get_and_drop(c, "/doc", GS_TTL_DOC);
+    CHECK_INT(fake_fetch_count(&f, "/status"), ==, 2);
+    CHECK_INT(fake_total_fetches(&f), ==, 4);
+
+    fake_advance(&f, 55.5); /* 60.6 s after the first fetch of /dir */
+    CHECK(!gs_cache_is_fresh(c, "/dir"));
+    get_and_drop(c, "/dir", GS_TTL_DIR);
+    get_and_drop(c, "/doc", GS_TTL_DOC);
+    CHECK_INT(fake_fetch_count(&f, "/dir"), ==, 2);
+    CHECK_INT(fake_fetch_count(&f, "/doc"), ==, 1);
+
+    fake_advance(&f, 240); /* 300.6 s */
+    get_and_drop(c, "/doc", GS_TTL_DOC);
+    CHECK_INT(fake_fetch_count(&f, "/doc"), ==, 2);
+    CHECK_INT(fake_total_fetches(&f), ==, 6);
+
+    gs_cache_free(c);
+    fake_destroy(&f);
+}
+
+static void test_ttl_zero_always_refetches(void)
+{
+    struct fake f;
+    fake_init(&f);
+    struct gs_cache *c = fake_cache(&f, 60, 0, 300, 0);
+    fake_answer(&f, "/s", "{\"a\":1}");
+    for (int i = 0; i < 3; i++)
+        get_and_drop(c, "/s", GS_TTL_STATUS);
+    CHECK_INT(fake_fetch_count(&f, "/s"), ==, 3);
+    CHECK(!gs_cache_is_fresh(c, "/s"));
+    /* still cached for CACHED_ONLY */
+    gs_doc_unref(must_get(c, "/s", GS_TTL_STATUS, GS_GET_CACHED_ONLY));
+    CHECK_INT(fake_fetch_count(&f, "/s"), ==, 3);
+    gs_cache_free(c);
+    fake_destroy(&f);
+}
+
+static void test_cached_only(void)
+{
+    struct fake f;
+    fake_init(&f);
+    struct gs_cache *c = fake_cache(&f, 60, 5, 300, 0);
+    fake_answer(&f, "/k", "{\"a\":1}");
+    struct gs_error err = {0};
+    CHECK_INT(must_fail(c, "/k", GS_TTL_DOC, GS_GET_CACHED_ONLY, &err), ==, -ENOENT);
+    CHECK(err.code && strcmp(err.code, "NotCached") == 0);
+    CHECK_INT(err.http_status, ==, 0);
+    gs_error_clear(&err);
+    CHECK_INT(fake_total_fetches(&f), ==, 0);
+
+    gs_doc_unref(must_get(c, "/k", GS_TTL_DOC, 0));
+    fake_advance(&f, 1000);
+    fake_answer(&f, "/k", "{\"a\":2}");
+    struct gs_doc *d = must_get(c, "/k", GS_TTL_DOC, GS_GET_CACHED_ONLY);
+    CHECK_INT(cJSON_GetObjectItem(d->json, "a")->valueint, ==, 1);
+    gs_doc_unref(d);
+    CHECK_INT(fake_total_fetches(&f), ==, 1);
+    gs_cache_free(c);
+    fake_destroy(&f);
+}
+
+static void test_invalid_arguments(void)
+{
+    struct fake f;
+    fake_init(&f);
+    struct gs_cache *c = fake_cache(&f, 60, 5, 300, 0);
+    struct gs_doc *d = NULL;
+    struct gs_error err = {0};
+    CHECK_INT(gs_cache_get(c, "/k", GS_TTL_NCLASS, 0, &d, &err), ==, -EINVAL);
+    gs_error_clear(&err);
+    CHECK_INT(gs_cache_get(c, "/k", GS_TTL_DOC, 1u << 9, &d, NULL), ==, -EINVAL);
+    CHECK_INT(gs_cache_get(c, NULL, GS_TTL_DOC, 0, &d, NULL), ==, -EINVAL);
+    CHECK_INT(gs_cache_put(c, "/k", GS_TTL_DOC, NULL, NULL), ==, -EINVAL);
+    CHECK_INT(fake_total_fetches(&f), ==, 0);
+    gs_cache_free(c);
+
+    struct gs_cache_config bad = {.ttl = {60, -1, 300}};
+    CHECK_INT(gs_cache_new_with_fetcher(&bad, fake_fetch, &f, NULL, NULL, &c), ==, -EINVAL);
+    fake_destroy(&f);
+}
+
+/* The system clock, with short TTLs and generous waits. */
+static void test_real_clock(void)
+{
+    struct fake f;
+    fake_init(&f);
+    struct gs_cache_config cfg = {.ttl = {[GS_TTL_DIR] = 3600, [GS_TTL_STATUS] = 0.05,
+                                          [GS_TTL_DOC] = 3600}};
+    struct gs_cache *c = NULL;
+    CHECK(gs_cache_new_with_fetcher(&cfg, fake_fetch, &f, NULL, NULL, &c) == 0);
+    fake_answer(&f, "/s", "{}");
+    fake_answer(&f, "/d", "{}");
+    get_and_drop(c, "/s", GS_TTL_STATUS);
+    get_and_drop(c, "/d", GS_TTL_DOC);
+    usleep(300 * 1000);
+    get_and_drop(c, "/s", GS_TTL_STATUS);
+    get_and_drop(c, "/d", GS_TTL_DOC);
+    CHECK_INT(fake_fetch_count(&f, "/s"), ==, 2);
+    CHECK_INT(fake_fetch_count(&f, "/d"), ==, 1);
+    /* fetched_at is wall-clock time */
+    struct gs_doc *d = must_get(c, "/d", GS_TTL_DOC, 0);
+    CHECK(d->fetched_at.tv_sec > 1600000000);
+    gs_doc_unref(d);
+    gs_cache_free(c);
+    fake_destroy(&f);
+}
+
+int main(void)
+{
+    test_ttl_per_class();
+    test_ttl_zero_always_refetches();
+    test_cached_only();
+    test_invalid_arguments();
+    test_real_clock();
+    return 0;
+}
