@@ -18,6 +18,7 @@ struct gs_inval;
 struct gs_errors;
 struct gs_scratch_store;
 struct gs_readahead;
+struct gs_fh;
 
 struct gs_fs_config {
     double entry_timeout;   /* kernel dentry cache, seconds */
@@ -53,6 +54,7 @@ struct gs_node {
     uint64_t content_gen;
     struct timespec mtime;
     int64_t reported_size;  /* last size told to the kernel, -1 if none */
+    struct gs_fh *ctl_fh;   /* a control file's latest handle open for writing */
 };
 
 struct gs_fs {

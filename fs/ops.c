@@ -106,6 +106,9 @@ static void gs_init(void *userdata, struct fuse_conn_info *conn)
     conn->time_gran = 1000000000; /* Graph times have second resolution at best */
     if (conn->capable & FUSE_CAP_READDIRPLUS)
         conn->want |= FUSE_CAP_READDIRPLUS;
+    /* O_TRUNC arrives with open, not as a separate truncating setattr */
+    if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+        conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 }
 
 /* Builds the reply for a child entry: creates the node, counts the lookup. */
@@ -405,6 +408,11 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
         n->reported_size = (int64_t)fh->blob->len;
         pthread_mutex_unlock(&fs->lock);
     }
+    if (writing && gs_control_is(n->kind)) {
+        pthread_mutex_lock(&fs->lock);
+        n->ctl_fh = fh; /* a timestamp update without a handle acts through it */
+        pthread_mutex_unlock(&fs->lock);
+    }
     fi->fh = (uintptr_t)fh;
     fi->keep_cache = 0;
     fi->direct_io = stale || writing || n->kind == GS_K_LAST_ERROR || n->kind == GS_K_SCRATCH ||
@@ -481,6 +489,13 @@ static void gs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     struct gs_fs *fs = FS(req);
     struct gs_fh *fh = (struct gs_fh *)(uintptr_t)fi->fh;
     struct gs_node *n = fh->node;
+    pthread_mutex_lock(&fs->lock);
+    if (n->ctl_fh == fh)
+        n->ctl_fh = NULL;
+    pthread_mutex_unlock(&fs->lock);
+    /* a setattr that took this handle from the node is done with it */
+    pthread_mutex_lock(&fh->lock);
+    pthread_mutex_unlock(&fh->lock);
     gs_ops_free_fh(fh);
     gs_ops_put_node(fs, n);
     fuse_reply_err(req, 0);

@@ -132,10 +132,15 @@ static int commit_point(struct gs_fs *fs, struct gs_fh *fh)
     if (!fh->writing)
         return 0;
     pthread_mutex_lock(&fh->lock);
+    /* A shell redirection dup2()s the new file and closes the original
+     * descriptor before writing: that flush has no input yet. */
     if (gs_document_is_writable(fh->node->kind))
-        r = fh_commit(fs, fh);
-    else if (gs_control_is(fh->node->kind))
+        r = fh->dirty && fh->len == 0 ? -EINVAL /* an empty document; later writes may still come */
+                                      : fh_commit(fs, fh);
+    else if (gs_control_is(fh->node->kind) && fh->len > 0)
         r = fh_act(fs, fh);
+    else if (gs_control_is(fh->node->kind))
+        r = fh->acted ? fh->result : 0;
     pthread_mutex_unlock(&fh->lock);
     return r;
 }
@@ -211,17 +216,29 @@ void gs_ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
             free(owner);
         }
     } else if (gs_control_is(n->kind)) {
-        /* `touch start`: a timestamp update is the action, once per handle */
-        if (want_times) {
-            if (fh && fh->writing) {
+        /* `touch start`: a timestamp update is the action, once per handle.
+         * A truncation (echo > file) comes with times too: it is not a touch. */
+        if (want_times && !(to_set & FUSE_SET_ATTR_SIZE)) {
+            if (!fh || !fh->writing) {
+                /* futimens(2) reaches us without the handle: use the open one */
+                pthread_mutex_lock(&fs->lock);
+                fh = n->ctl_fh;
+                if (fh)
+                    pthread_mutex_lock(&fh->lock);
+                pthread_mutex_unlock(&fs->lock);
+                if (fh) {
+                    r = fh_act(fs, fh);
+                    pthread_mutex_unlock(&fh->lock);
+                } else {
+                    r = gs_control_run(fs, n, "", 0);
+                }
+            } else {
                 pthread_mutex_lock(&fh->lock);
                 r = fh_act(fs, fh);
                 pthread_mutex_unlock(&fh->lock);
-            } else {
-                r = gs_control_run(fs, n, "", 0);
             }
         }
-        /* truncation (echo > file) and modes change nothing */
+        /* modes change nothing */
     } else if (gs_document_is_writable(n->kind)) {
         if (to_set & FUSE_SET_ATTR_SIZE) {
             if (fh && fh->writing) {
