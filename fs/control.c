@@ -187,6 +187,11 @@ static int build(struct gs_fs *fs, const struct gs_node *n, const char *in, size
     }
 }
 
+static const char *a_method(const struct gs_node *n)
+{
+    return n->kind == GS_K_CTL_RESET_SCHEMA ? "DELETE" : "POST";
+}
+
 /* What the file shows after a successful action. */
 static void keep_result(struct gs_fs *fs, const struct gs_node *n, const struct gs_response *resp)
 {
@@ -204,9 +209,16 @@ static void keep_result(struct gs_fs *fs, const struct gs_node *n, const struct 
         if (text)
             set_result(fs, n, text, len);
         free(text);
-    } else if (n->kind == GS_K_CTL_BULK && resp->location) {
-        char *text = NULL;
-        if (asprintf(&text, "accepted: %s\n", resp->location) >= 0) {
+    } else {
+        /* actions without a body: when, what, and Graph's answer */
+        char when[32], *text = NULL;
+        struct tm tm;
+        time_t now = time(NULL);
+        gmtime_r(&now, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (asprintf(&text, "%s %s %s: HTTP %ld%s%s%s\n", when, a_method(n), gs_kind_info(n->kind)->name,
+                     resp->status, resp->location ? " (" : "", resp->location ? resp->location : "",
+                     resp->location ? ")" : "") >= 0) {
             set_result(fs, n, text, strlen(text));
             free(text);
         }
@@ -263,12 +275,10 @@ int gs_control_run(struct gs_fs *fs, const struct gs_node *n, const char *in, si
     r = gs_client_request(fs->client, &req, &resp, &err);
     if (r < 0) {
         gs_tree_record_error(fs, n, &err);
-        if (n->kind == GS_K_CTL_VALIDATE || n->kind == GS_K_CTL_PARSE_EXPR || n->kind == GS_K_CTL_POD) {
-            char *text = gs_error_format(&err);
-            if (text)
-                set_result(fs, n, text, strlen(text));
-            free(text);
-        }
+        char *text = gs_error_format(&err);
+        if (text)
+            set_result(fs, n, text, strlen(text));
+        free(text);
     } else {
         gs_info("%s %s: HTTP %ld", a.method, a.path, resp.status);
         keep_result(fs, n, &resp);

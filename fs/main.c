@@ -57,12 +57,14 @@ static int probe_graph(const struct gs_client_config *cc)
     struct gs_error err = {0};
     r = gs_client_request(c, &req, NULL, &err);
     if (r < 0) {
-        fprintf(stderr, "graphsyncfs: cannot reach Graph at %s/%s: %s%s%s%s\n", cc->graph_url,
-                cc->api_version, strerror(-r), err.http_status ? " (HTTP " : "",
-                err.http_status ? (err.code ? err.code : "error") : "",
-                err.http_status ? ")" : "");
+        /* one line: what failed, and Graph's or the network's own words */
+        fprintf(stderr, "graphsyncfs: cannot reach Graph at %s/%s: %s", cc->graph_url, cc->api_version,
+                strerror(-r));
+        if (err.http_status)
+            fprintf(stderr, " (HTTP %ld%s%s)", err.http_status, err.code ? " " : "", err.code ? err.code : "");
         if (err.message)
-            fprintf(stderr, "graphsyncfs: %s\n", err.message);
+            fprintf(stderr, ": %s", err.message);
+        fputc('\n', stderr);
     }
     gs_error_clear(&err);
     gs_client_free(c);

@@ -247,6 +247,22 @@ static void gs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     /* the directory node stays pinned until releasedir */
 }
 
+/* readdir(3) skips entries whose d_ino is 0: give the inode number the
+ * kernel knows the name by, or a stable stand-in until it looks it up. */
+static uint64_t dirent_ino(struct gs_fs *fs, struct gs_node *dir, const char *name)
+{
+    pthread_mutex_lock(&fs->lock);
+    struct gs_node *n = gs_node_find(fs, dir, name);
+    uint64_t ino = n ? n->ino : 0;
+    pthread_mutex_unlock(&fs->lock);
+    if (ino)
+        return ino;
+    uint64_t h = 1469598103934665603ULL ^ dir->ino;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h | (1ULL << 63); /* never one of ours, which count up from 1 */
+}
+
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                        struct fuse_file_info *fi, int plus)
 {
@@ -288,6 +304,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                 }
             } else {
                 ep.attr.st_mode = gs_kind_info(e->kind)->type;
+                ep.attr.st_ino = dirent_ino(fs, dir, e->name);
             }
         }
         size_t rest = size - used;
