@@ -44,6 +44,7 @@ int gs_cache_new_with_fetcher(const struct gs_cache_config *cfg, gs_cache_fetch_
     }
     memcpy(c->ttl, cfg ? cfg->ttl : default_ttl, sizeof(c->ttl));
     c->max_bytes = cfg && cfg->max_bytes ? cfg->max_bytes : GS_CACHE_DEFAULT_MAX_BYTES;
+    c->max_stale = cfg && isfinite(cfg->max_stale) ? cfg->max_stale : 0;
     c->fetch = fetch;
     c->fetch_ctx = fetch_ctx;
     c->clock = system_clock;

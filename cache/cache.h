@@ -40,6 +40,8 @@ typedef void (*gs_cache_change_fn)(void *ctx, const char *key);
 struct gs_cache_config {
     double ttl[GS_TTL_NCLASS];  /* seconds; 0 = always refetch (still one request for concurrent readers) */
     size_t max_bytes;           /* memory bound of all entries (estimated), default 64 MiB */
+    double max_stale;           /* GS_GET_STALE_OK serves an entry at most this many seconds
+                                 * past its time-to-live; <= 0: no limit */
 };
 
 struct gs_cache;

@@ -30,6 +30,7 @@ struct gs_cache {
     pthread_mutex_t lock;
     struct gs_table table;
     double ttl[GS_TTL_NCLASS];
+    double max_stale;           /* <= 0: no limit */
     size_t max_bytes;
     size_t bytes;               /* sum of the estimates of the stored docs */
     size_t ndocs;               /* entries holding a doc */

@@ -221,7 +221,9 @@ static int take_result_locked(struct gs_cache *c, struct gs_flight *f, const cha
     }
     if ((flags & GS_GET_STALE_OK) && is_network_failure(f->result, &f->err)) {
         struct gs_entry *e = gs_table_find(&c->table, key);
-        if (e && e->doc) {
+        /* stale for at most max_stale past its time-to-live */
+        if (e && e->doc &&
+            (c->max_stale <= 0 || gs_cache_mono(c) - e->stored_at < c->ttl[e->cls] + c->max_stale)) {
             gs_table_touch(&c->table, e);
             gs_doc_ref(&e->doc->pub);
             *out = &e->doc->pub;

@@ -28,6 +28,7 @@ struct gs_fs_config {
     gid_t gid;
     mode_t umask;
     const char *backup_dir; /* where replaced documents are kept; NULL: no backups */
+    int serve_stale;        /* serve cached content while Graph is unreachable */
 };
 
 /* The last result of an action, readable from its control file. */

@@ -162,6 +162,7 @@ int main(int argc, char *argv[])
         .ttl = {[GS_TTL_DIR] = o.dir_timeout, [GS_TTL_STATUS] = o.status_timeout,
                 [GS_TTL_DOC] = o.doc_timeout},
         .max_bytes = o.cache_bytes,
+        .max_stale = o.stale_timeout,
     };
     if (gs_cache_new(client, &kc, on_cache_change, fs, &cache) != 0) {
         gs_error_log("cannot create the cache");
@@ -175,6 +176,7 @@ int main(int argc, char *argv[])
         .gid = o.has_gid ? o.gid : getgid(),
         .umask = o.has_umask ? o.umask : 022,
         .backup_dir = strcmp(o.backup_dir, "none") == 0 ? NULL : o.backup_dir,
+        .serve_stale = o.stale_timeout > 0,
     };
     if (gs_fs_init(fs, &fc, client, cache) != 0)
         goto out_cache;

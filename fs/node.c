@@ -228,6 +228,7 @@ int gs_fs_init(struct gs_fs *fs, const struct gs_fs_config *cfg,
 {
     memset(fs, 0, sizeof(*fs));
     fs->cfg = *cfg;
+    gs_tree_serve_stale = cfg->serve_stale;
     fs->client = client;
     fs->cache = cache;
     clock_gettime(CLOCK_REALTIME, &fs->started);

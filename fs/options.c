@@ -25,6 +25,7 @@ static const struct fuse_opt opts[] = {
     OPT("entry_timeout=%lf", entry_timeout),
     OPT("attr_timeout=%lf", attr_timeout),
     OPT("timeout=%lf", timeout),
+    OPT("stale_timeout=%lf", stale_timeout),
     OPT("connect_timeout=%lf", connect_timeout),
     OPT("retries=%d", retries),
     OPT("max_conns=%d", max_conns),
@@ -164,6 +165,7 @@ int gs_options_parse(struct fuse_args *args, struct gs_options *o)
     o->attr_timeout = 1;
     o->timeout = 30;
     o->connect_timeout = 10;
+    o->stale_timeout = 3600;
     o->retries = 3;
     o->max_conns = 8;
     if (fuse_opt_parse(args, o, opts, opt_proc) != 0)
@@ -192,7 +194,8 @@ int gs_options_parse(struct fuse_args *args, struct gs_options *o)
     if (check_timeout("dir_timeout", o->dir_timeout) || check_timeout("status_timeout", o->status_timeout) ||
         check_timeout("doc_timeout", o->doc_timeout) || check_timeout("entry_timeout", o->entry_timeout) ||
         check_timeout("attr_timeout", o->attr_timeout) || check_timeout("timeout", o->timeout) ||
-        check_timeout("connect_timeout", o->connect_timeout))
+        check_timeout("connect_timeout", o->connect_timeout) ||
+        check_timeout("stale_timeout", o->stale_timeout))
         return -EINVAL;
     if (o->timeout == 0 || o->connect_timeout == 0) {
         fprintf(stderr, "graphsyncfs: timeout and connect_timeout must be positive\n");
@@ -272,6 +275,8 @@ void gs_options_usage(const char *progname)
            "    -o status_timeout=S     jobs and status time-to-live (default 5)\n"
            "    -o doc_timeout=S        documents time-to-live (default 300)\n"
            "    -o cache_size=SIZE      memory bound of the cache (default 64M)\n"
+           "    -o stale_timeout=S      serve cached content this long past its time-to-live\n"
+           "                            while Graph is unreachable; 0: never (default 3600)\n"
            "    -o backup_dir=DIR       where replaced schemas are kept, or none\n"
            "                            (default ~/.local/state/graphsyncfs/backups)\n"
            "    -o timeout=S            time limit of one request attempt (default 30)\n"

@@ -17,6 +17,7 @@ struct gs_options {
     double dir_timeout, status_timeout, doc_timeout;
     double entry_timeout, attr_timeout;
     double timeout, connect_timeout;
+    double stale_timeout;   /* serve cached content this long past its TTL when Graph is unreachable */
     int retries;
     int max_conns;
     char *batch;            /* "off" or batches in flight for read-ahead */

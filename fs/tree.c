@@ -18,6 +18,8 @@
 #define SP_LIST_KEY "/servicePrincipals?$select=" GS_SP_SELECT "&$top=999"
 #define SYNC "/servicePrincipals/%s/synchronization"
 
+int gs_tree_serve_stale = 1;
+
 char *gs_tree_key(enum gs_kind kind, const char *sp, const char *job, const char *tpl)
 {
     switch (kind) {
@@ -56,16 +58,17 @@ char *gs_tree_key(enum gs_kind kind, const char *sp, const char *job, const char
 
 unsigned gs_tree_get_flags(enum gs_kind kind)
 {
+    unsigned stale = gs_tree_serve_stale ? GS_GET_STALE_OK : 0;
     switch (kind) {
     case GS_K_SPS:
     case GS_K_BYNAME:
     case GS_K_BYAPPID:
-        return GS_GET_COLLECTION | GS_GET_STALE_OK;
+        return GS_GET_COLLECTION | stale;
     case GS_K_TEMPLATES:
     case GS_K_JOBS:
-        return GS_GET_COLLECTION | GS_GET_FILL_ITEMS | GS_GET_STALE_OK;
+        return GS_GET_COLLECTION | GS_GET_FILL_ITEMS | stale;
     default:
-        return GS_GET_STALE_OK;
+        return stale;
     }
 }
 

@@ -16,6 +16,10 @@
  * directory's listing. NULL for nodes with no Graph document. malloc'd. */
 char *gs_tree_key(enum gs_kind kind, const char *sp, const char *job, const char *tpl);
 
+/* Whether reads may be served from expired entries while Graph is
+ * unreachable (set once at start from stale_timeout). */
+extern int gs_tree_serve_stale;
+
 /* Flags for gs_cache_get for this kind's key. */
 unsigned gs_tree_get_flags(enum gs_kind kind);
 
