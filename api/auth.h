@@ -4,7 +4,17 @@
  * errno. No function ever logs, prints or writes a token, a secret or an
  * assertion; messages name files, variables, methods and URLs only.
  *
- * The program calls curl_global_init() before gs_auth_new(). */
+ * The program calls curl_global_init() before gs_auth_new().
+ *
+ * Environment read by the methods:
+ *   env       AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET or
+ *             AZURE_CLIENT_CERTIFICATE_PATH (+ AZURE_CLIENT_CERTIFICATE_PASSWORD)
+ *   workload  AZURE_FEDERATED_TOKEN_FILE, AZURE_TENANT_ID, AZURE_CLIENT_ID
+ *   managed   IDENTITY_ENDPOINT + IDENTITY_HEADER, else IMDS; AZURE_CLIENT_ID
+ *             (or client_id) picks a user-assigned identity;
+ *             GRAPHSYNCFS_IMDS_ENDPOINT replaces the IMDS token URL
+ *             http://169.254.169.254/metadata/identity/oauth2/token
+ *   all       AZURE_AUTHORITY_HOST when cfg->authority is NULL */
 #ifndef GS_AUTH_H
 #define GS_AUTH_H
 

@@ -116,8 +116,10 @@ static int parse_error(const cJSON *j, struct gs_token_response *out)
 static double expiry_of(const cJSON *j, const char *token, double now)
 {
     double v;
-    if (number_of(cJSON_GetObjectItemCaseSensitive(j, "expires_in"), &v) == 0 && v > 0)
-        return now + v;
+    /* expires_in counts in whole seconds from when the server issued the
+     * token (whose exp is truncated to a second): one second less */
+    if (number_of(cJSON_GetObjectItemCaseSensitive(j, "expires_in"), &v) == 0 && v > 1)
+        return now + v - 1;
     if (number_of(cJSON_GetObjectItemCaseSensitive(j, "expires_on"), &v) == 0 && v > 0)
         return v;
     if (local_time_of(cJSON_GetObjectItemCaseSensitive(j, "expiresOn"), &v) == 0)

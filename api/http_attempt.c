@@ -10,8 +10,9 @@
 
 /* The largest body kept; a schema is a few MB, a page of 999 objects less. */
 #define GS_BODY_MAX ((size_t)64 << 20)
-/* Each pooled handle keeps this many connections alive. */
-#define CONNS_PER_HANDLE 2L
+/* Each pooled handle keeps one connection alive, so at most max_conns
+ * connections stay open while idle. */
+#define CONNS_PER_HANDLE 1L
 /* The stall guard: a transfer below 1 byte/s for this long is cut. */
 #define STALL_MAX_SECONDS 60L
 
@@ -217,6 +218,7 @@ int gs_attempt_run(struct gs_client *c, struct gs_attempt *a)
     CURL *h = gs_handle_get(c);
     if (!h) {
         a->cc = CURLE_OUT_OF_MEMORY;
+        snprintf(a->errbuf, sizeof(a->errbuf), "no memory for a transfer handle");
         return -ENOMEM;
     }
     int oom;

@@ -175,11 +175,11 @@ static double next_wait(const struct call *k, int r, int retries_left, double de
         long s = a->status;
         retry = s == 429 || s == 503 || (s == 504 && k->idempotent);
         if (retry && a->retry_after[0] &&
-            1)
+            gs_parse_retry_after(a->retry_after, gs_wall_now(), &wait) != 0)
             wait = -1;
     } else {
         /* a request that may have reached Graph is resent only if resending is harmless */
-        retry = transient(a->cc);
+        retry = transient(a->cc) && (k->idempotent || !a->request_sent);
     }
     if (!retry)
         return -1;

@@ -5,6 +5,7 @@
  *   gs-api-probe --url URL [options] METHOD PATH [BODY]
  *   gs-api-probe --url URL [options] --collection PATH
  *   gs-api-probe --url URL [options] --batch FILE   (FILE: [{"method","path","body"?}])
+ *   gs-api-probe --url URL [options] --threads N METHOD PATH   (N at once, one client)
  *
  * Options: --api VERSION, --retries N, --timeout-ms MS, --connect-timeout-ms MS,
  * --token TEXT (a token function that hands out TEXT, and TEXT-refreshed-N when
@@ -12,6 +13,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +54,8 @@ static void usage(void)
 {
     fprintf(stderr, "usage: gs-api-probe --url URL [--api V] [--retries N] [--timeout-ms MS]\n"
                     "         [--connect-timeout-ms MS] [--token T] [--safe] [--content-type CT]\n"
-                    "         [--http-debug] (METHOD PATH [BODY] | --collection PATH | --batch FILE)\n");
+                    "         [--http-debug] [--threads N]\n"
+                    "         (METHOD PATH [BODY] | --collection PATH | --batch FILE)\n");
 }
 
 static void add_str(cJSON *o, const char *key, const char *value)
@@ -146,6 +149,61 @@ static int run_collection(struct gs_client *c, const char *path, cJSON *out)
     return 0;
 }
 
+struct worker {
+    struct gs_client *c;
+    struct gs_request req;
+    int rc;
+    long status;
+    int attempts;
+};
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    struct gs_response resp = {0};
+    struct gs_error err = {0};
+    w->rc = gs_client_request(w->c, &w->req, &resp, &err);
+    w->status = resp.status;
+    w->attempts = resp.attempts;
+    gs_response_clear(&resp);
+    gs_error_clear(&err);
+    return NULL;
+}
+
+/* The same request from n threads at once through one client. */
+static int run_threads(struct gs_client *c, long n, const char *method, const char *path, cJSON *out)
+{
+    struct worker *w = calloc((size_t)n, sizeof(*w));
+    pthread_t *t = calloc((size_t)n, sizeof(*t));
+    if (!w || !t) {
+        free(w);
+        free(t);
+        return 1;
+    }
+    long started = 0;
+    for (; started < n; started++) {
+        w[started] = (struct worker){.c = c, .req = {.method = method, .path = path}};
+        if (pthread_create(&t[started], NULL, work, &w[started]) != 0)
+            break;
+    }
+    for (long k = 0; k < started; k++)
+        pthread_join(t[k], NULL);
+    cJSON_AddStringToObject(out, "mode", "threads");
+    cJSON_AddNumberToObject(out, "started", (double)started);
+    cJSON *arr = cJSON_AddArrayToObject(out, "results");
+    for (long k = 0; k < started; k++) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddItemToArray(arr, j);
+        cJSON_AddNumberToObject(j, "rc", w[k].rc);
+        add_str(j, "errno", gs_errno_name(w[k].rc));
+        cJSON_AddNumberToObject(j, "status", (double)w[k].status);
+        cJSON_AddNumberToObject(j, "attempts", w[k].attempts);
+    }
+    free(w);
+    free(t);
+    return 0;
+}
+
 static char *read_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -234,7 +292,7 @@ int main(int argc, char **argv)
     struct token_source ts = {0};
     const char *collection = NULL, *batch = NULL, *content_type = NULL;
     int safe = 0, i;
-    long v;
+    long v, threads = 0;
     for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         const char *o = argv[i];
         const char *arg = i + 1 < argc ? argv[i + 1] : NULL;
@@ -269,6 +327,8 @@ int main(int argc, char **argv)
             collection = arg;
         else if (strcmp(o, "--batch") == 0)
             batch = arg;
+        else if (strcmp(o, "--threads") == 0 && number_arg(arg, &v) == 0 && v > 0 && v <= 256)
+            threads = v;
         else {
             usage();
             return 2;
@@ -297,6 +357,8 @@ int main(int argc, char **argv)
         r = run_collection(c, collection, out);
     else if (batch)
         r = run_batch(c, batch, out);
+    else if (threads)
+        r = run_threads(c, threads, argv[i], argv[i + 1], out);
     else
         r = run_request(c, argv[i], argv[i + 1], i + 2 < argc ? argv[i + 2] : NULL,
                         content_type, safe, out);

@@ -55,8 +55,8 @@ class Handler(BaseHTTPRequestHandler):
             srv.requests.append(entry)
             action = srv.actions.pop(0) if srv.actions else {
                 "status": 599, "body": {"error": {"code": "Unscripted", "message": "no answer scripted"}}}
-        if callable(action):
-            action = action(srv, entry)
+            if callable(action):  # decided under the lock: callables may keep state
+                action = action(srv, entry)
         if action.get("drop"):
             # the request was read; the connection goes without an answer
             self.close_connection = True
@@ -147,8 +147,10 @@ def answer(status, body=None, **headers):
 
 # --- retries of single requests --------------------------------------------------------
 
-def test_429_with_fractional_retry_after_then_200(server):
-    server.script(answer(429, THROTTLED, Retry_After="0.2"), answer(200, {"id": "sp1"}))
+# 0.7 s is longer than any first backoff (< 0.5 s): it shows the header is used
+@pytest.mark.parametrize("retry_after", ["0.2", "0.7"])
+def test_429_with_fractional_retry_after_then_200(server, retry_after):
+    server.script(answer(429, THROTTLED, Retry_After=retry_after), answer(200, {"id": "sp1"}))
     out = probe(server.url, "GET", "/servicePrincipals/sp1")
     assert out["rc"] == 0 and out["errno"] == "OK"
     assert out["status"] == 200 and json.loads(out["body"]) == {"id": "sp1"}
@@ -156,7 +158,7 @@ def test_429_with_fractional_retry_after_then_200(server):
     assert out["request_id"] == "rid-2"
     assert server.seen() == [("GET", "/v1.0/servicePrincipals/sp1")] * 2
     r1, r2 = server.requests
-    assert r2["time"] - r1["time"] >= 0.19, "Retry-After 0.2 was not honoured"
+    assert r2["time"] - r1["time"] >= float(retry_after) - 0.01, "Retry-After was not honoured"
     # one logical request: one client-request-id for every attempt
     assert GUID.match(r1["headers"]["client-request-id"])
     assert r1["headers"]["client-request-id"] == r2["headers"]["client-request-id"] == out["client_request_id"]
@@ -461,7 +463,7 @@ JOBS = [{"method": "GET", "path": f"/servicePrincipals/sp{i}/synchronization/job
 def test_batch_with_one_throttled_item_retried_alone(server, tmp_path):
     server.script(answer(200, {"responses": [
         {"id": "3", "status": 200, "headers": {"request-id": "item-3"}, "body": {"value": [{"id": "j3"}]}},
-        {"id": "2", "status": 429, "headers": {"Retry-After": "0.2"}, "body": THROTTLED},
+        {"id": "2", "status": 429, "headers": {"Retry-After": "0.7"}, "body": THROTTLED},
         {"id": "1", "status": 200, "headers": {"request-id": "item-1"}, "body": {"value": []}}]}),
         answer(200, {"value": [{"id": "j2"}]}))
     out = probe(server.url, "--batch", batch_file(tmp_path, JOBS))
@@ -471,7 +473,8 @@ def test_batch_with_one_throttled_item_retried_alone(server, tmp_path):
     assert sent == {"requests": [{"id": str(i), "method": "GET", "url": f"/servicePrincipals/sp{i}/synchronization/jobs"}
                                  for i in (1, 2, 3)]}
     assert server.requests[0]["headers"]["Content-Type"] == "application/json"
-    assert server.requests[1]["time"] - server.requests[0]["time"] >= 0.19
+    # the item's own Retry-After (longer than any backoff)
+    assert server.requests[1]["time"] - server.requests[0]["time"] >= 0.69
     items = out["items"]
     assert [i["status"] for i in items] == [200, 200, 200]
     assert [i["errno"] for i in items] == ["OK"] * 3
@@ -562,3 +565,28 @@ def test_batch_bad_arguments(server, tmp_path):
     out = probe(server.url, "--batch", batch_file(tmp_path, JOBS * 7))
     assert out["errno"] == "EINVAL" and out["items"] == []
     assert server.seen() == []
+
+
+# --- one client, many threads ---------------------------------------------------------------
+
+def test_concurrent_requests_share_one_client(server):
+    n = 24
+    first_seen = []
+
+    def act(srv, entry):
+        # the first attempt of every third logical request is throttled once
+        cid = entry["headers"]["client-request-id"]
+        if cid in first_seen:
+            return answer(200, {"ok": "retry"})
+        first_seen.append(cid)
+        if len(first_seen) % 3 == 0:
+            return answer(429, THROTTLED, Retry_After="0.05")
+        return answer(200, {"ok": len(first_seen)})
+
+    server.script(*[act] * (n + n // 3))
+    out = probe(server.url, "GET", "/servicePrincipals", extra=["--threads", str(n)])
+    assert out["started"] == n
+    assert [r["errno"] for r in out["results"]] == ["OK"] * n
+    assert sorted(r["attempts"] for r in out["results"]) == [1] * (n - n // 3) + [2] * (n // 3)
+    assert len(set(first_seen)) == n
+    assert server.seen() == [("GET", "/v1.0/servicePrincipals")] * (n + n // 3)
