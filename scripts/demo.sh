@@ -131,24 +131,23 @@ tenant="$(curl -fsS "$url/_emulator/tenant")"
 sp="$(jq -r '[.servicePrincipals[] | select((.jobs | length) > 0)][0].id' <<<"$tenant")"
 job="$(jq -r '[.servicePrincipals[] | select((.jobs | length) > 0)][0].jobs[0]' <<<"$tenant")"
 name="$(jq -r --arg sp "$sp" '.servicePrincipals[] | select(.id == $sp) | .displayName' <<<"$tenant")"
-jd="$mp/servicePrincipals/$sp/jobs/$job"
 
 cat <<EOF
 
 graphsyncfs is mounted at $mp over the Graph emulator at $url
 (the demo tenant; jobs run time-scaled, so their status changes within a minute).
 
-Try:
-  cat $mp/README
-  ls $mp/servicePrincipals
-  jq '{displayName, appId}' $mp/servicePrincipals/$sp/servicePrincipal.json      # $name
-  ls $mp/servicePrincipals/$sp/jobs
-  ls $jd
-  jq '{code, lastExecution: .lastExecution.state, quarantine}' $jd/status.json
-  watch -n 5 "jq -c '.lastExecution' $jd/status.json"
-  column -t -s \$'\\t' $mp/status.tsv
-  echo Full > $jd/restart; cat $jd/last_error
-  grep -l Quarantine $mp/servicePrincipals/*/jobs/*/status.json
+Try (the first line sets M, the mount, and J, a job of $name):
+  M=$mp; J=\$M/servicePrincipals/$sp/jobs/$job
+  cat \$M/README
+  ls \$M \$M/servicePrincipals \$M/by-name
+  column -t -s \$'\\t' \$M/status.tsv | cut -c1-160
+  jq '{displayName, appId}' \$M/servicePrincipals/$sp/servicePrincipal.json
+  ls \$J
+  jq '{code, lastRun: .lastExecution.state, quarantine}' \$J/status.json
+  watch -n 5 "jq -c '.lastExecution | {state, timeEnded}' \$J/status.json"
+  grep -l Quarantine \$M/servicePrincipals/*/jobs/*/status.json
+  echo Full > \$J/restart; jq .code \$J/status.json
 
 Logs: $state/graphsyncfs.log, $state/emulator.log
 Stop: $0 stop

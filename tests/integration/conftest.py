@@ -244,17 +244,25 @@ def _finish(m, request, marker_allow):
 
 
 @pytest.fixture
-def emulator_factory():
+def emulator_factory(request):
     """emulator_factory(tenant="demo", **kw) -> a started Emulator, stopped after the test."""
     from tests.emulator.control import Emulator
 
+    started = []
     with ExitStack() as stack:
         def start(tenant="demo", **kwargs):
             emu = Emulator(tenant=tenant, **kwargs)
             entered = stack.enter_context(emu)
-            return entered if entered is not None else emu
+            emu = entered if entered is not None else emu
+            started.append(emu)
+            return emu
 
         yield start
+        if _test_failed(request):
+            for emu in started:
+                err = emu.stderr() if hasattr(emu, "stderr") else ""
+                if err.strip():
+                    print("--- emulator stderr (%s) ---\n%s" % (emu.url, err))
 
 
 @pytest.fixture

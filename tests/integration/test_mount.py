@@ -69,7 +69,8 @@ def test_ls_service_principals_follows_next_link(mnt):
     log = mnt.request_log()
     listing = sorted(os.listdir(mnt / "servicePrincipals"))
     pages = log.gets(r"/v1\.0/servicePrincipals", batch_items=False)
-    assert listing == expected
+    assert listing == expected, "ls shows %d names, the tenant has %d; requests:\n%s" % (
+        len(listing), len(expected), log.describe())
     assert len(pages) >= 2, "one GET cannot list 1200 service principals:\n" + log.describe()
     for r in pages:
         assert r["status"] == 200, log.describe()
