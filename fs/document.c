@@ -1,5 +1,6 @@
 #include "fs/document.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -73,10 +74,27 @@ static int check_json(enum gs_kind kind, const cJSON *j, char **why)
     return 0;
 }
 
+/* The JSON value in data, which must be all of it (white space aside):
+ * cJSON_ParseWithLength alone would accept "{...} garbage". NULL if not. */
+static cJSON *parse_whole(const char *data, size_t len)
+{
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+    if (!j)
+        return NULL;
+    for (const char *p = end; p < data + len; p++) {
+        if (!isspace((unsigned char)*p)) {
+            cJSON_Delete(j);
+            return NULL;
+        }
+    }
+    return j;
+}
+
 int gs_document_check(enum gs_kind kind, const char *data, size_t len, char **why)
 {
     *why = NULL;
-    cJSON *j = cJSON_ParseWithLength(data, len);
+    cJSON *j = parse_whole(data, len);
     if (!j)
         return why_fmt(why, "%s: not valid JSON", gs_kind_info(kind)->name);
     int r = check_json(kind, j, why);
@@ -155,7 +173,7 @@ static void keep_backup(struct gs_fs *fs, const struct gs_node *n, const cJSON *
 int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *data, size_t len)
 {
     char *why = NULL;
-    cJSON *doc = cJSON_ParseWithLength(data, len);
+    cJSON *doc = parse_whole(data, len);
     int r = doc ? check_json(n->kind, doc, &why) : why_fmt(&why, "%s: not valid JSON", gs_kind_info(n->kind)->name);
     if (r < 0) {
         record_local(fs, n, "PUT", n->key, r, "InvalidDocument", why ? why : "invalid document");

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/auth.h"
+#include "api/cloud.h"
 #include "api/graph_client.h"
 #include "api/log.h"
 #include "cache/cache.h"
@@ -26,6 +28,12 @@ static void on_cache_change(void *ctx, const char *key)
     gs_inval_push_key(__atomic_load_n(&fs->inval, __ATOMIC_ACQUIRE), key);
 }
 
+static void log_auth(void *ctx, const char *msg)
+{
+    (void)ctx;
+    gs_warn("authentication: %s", msg);
+}
+
 static int client_config(const struct gs_options *o, struct gs_client_config *cc)
 {
     memset(cc, 0, sizeof(*cc));
@@ -36,10 +44,44 @@ static int client_config(const struct gs_options *o, struct gs_client_config *cc
     cc->retries = o->retries;
     cc->max_conns = o->max_conns;
     cc->http_debug = o->http_debug;
-    if (strcmp(o->auth, "none") != 0) {
-        fprintf(stderr, "graphsyncfs: auth=%s is not supported by this version; use auth=none\n", o->auth);
-        return -EINVAL;
+    return 0;
+}
+
+/* The token provider, made before daemonizing: bad credentials, a refused
+ * credential file or a device code login all happen on the terminal. */
+static int make_auth(const struct gs_options *o, struct gs_auth **out)
+{
+    const char *scope = NULL;
+    char scope_buf[512];
+    if (o->cloud) {
+        gs_cloud_lookup(o->cloud, NULL, NULL, &scope);
+    } else if (o->graph_url_given && strncmp(o->graph_url, "https://", 8) == 0) {
+        snprintf(scope_buf, sizeof(scope_buf), "%s/.default", o->graph_url);
+        scope = scope_buf;
     }
+    struct gs_auth_config ac = {
+        .method = o->auth,
+        .authority = o->authority,
+        .tenant = o->tenant,
+        .client_id = o->client_id,
+        .client_secret_file = o->client_secret_file,
+        .client_certificate = o->client_certificate,
+        .token_command = o->token_command,
+        .token_cache = o->token_cache,
+        .scope = scope,
+        .timeout_ms = (long)(o->timeout * 1000),
+        .interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO),
+        .log_fn = log_auth,
+    };
+    char why[512] = "";
+    int r = gs_auth_new(&ac, out, why, sizeof(why));
+    if (r < 0) {
+        fprintf(stderr, "graphsyncfs: authentication (auth=%s) failed: %s\n", o->auth,
+                why[0] ? why : strerror(-r));
+        return r;
+    }
+    if (strcmp(o->auth, "auto") == 0)
+        fprintf(stderr, "graphsyncfs: auth=auto: using %s\n", gs_auth_method_name(*out));
     return 0;
 }
 
@@ -91,6 +133,7 @@ int main(int argc, char *argv[])
     struct gs_client *client = NULL;
     struct gs_cache *cache = NULL;
     struct gs_fs *fs = NULL;
+    struct gs_auth *auth = NULL;
     int ret = 1;
 
     memset(&copts, 0, sizeof(copts));
@@ -132,6 +175,12 @@ int main(int argc, char *argv[])
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         fprintf(stderr, "graphsyncfs: cannot initialise libcurl\n");
         goto out_opts;
+    }
+    if (make_auth(&o, &auth) != 0)
+        goto out_curl;
+    if (strcmp(gs_auth_method_name(auth), "none") != 0) {
+        cc.token_fn = gs_auth_token;
+        cc.token_ctx = auth;
     }
     if (probe_graph(&cc) != 0)
         goto out_curl;
@@ -227,6 +276,7 @@ out_session:
 out_fs:
     free(fs);
 out_curl:
+    gs_auth_free(auth);
     curl_global_cleanup();
 out_opts:
     free(copts.mountpoint);

@@ -219,7 +219,6 @@ void gs_ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
         /* `touch start`: a timestamp update is the action, once per handle.
          * A truncation (echo > file) comes with times too: it is not a touch. */
         if (want_times && !(to_set & FUSE_SET_ATTR_SIZE)) {
-            gs_info("DBG setattr fi=%p fh=%p writing=%d ctl=%p to_set=%x", (void*)fi, (void*)fh, fh?fh->writing:-1, (void*)n->ctl_fh, to_set);
             if (!fh || !fh->writing) {
                 /* futimens(2) reaches us without the handle: use the open one */
                 pthread_mutex_lock(&fs->lock);

@@ -1,5 +1,7 @@
 #include "fs/options.h"
 
+#include "api/cloud.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,13 @@ static const struct fuse_opt opts[] = {
     OPT("api=%s", api),
     OPT("cloud=%s", cloud),
     OPT("auth=%s", auth),
+    OPT("authority=%s", authority),
+    OPT("tenant=%s", tenant),
+    OPT("client_id=%s", client_id),
+    OPT("client_secret_file=%s", client_secret_file),
+    OPT("client_certificate=%s", client_certificate),
+    OPT("token_command=%s", token_command),
+    OPT("token_cache=%s", token_cache),
     OPT("log_level=%s", log_level),
     OPT("cache_size=%s", cache_size),
     OPT("backup_dir=%s", backup_dir),
@@ -172,8 +181,22 @@ int gs_options_parse(struct fuse_args *args, struct gs_options *o)
         return -EINVAL;
     if (o->show_help || o->show_version)
         return 0;
-    if (!o->graph_url)
-        o->graph_url = strdup("https://graph.microsoft.com");
+    o->graph_url_given = o->graph_url != NULL;
+    if (o->cloud && gs_cloud_lookup(o->cloud, NULL, NULL, NULL) != 0) {
+        fprintf(stderr, "graphsyncfs: cloud must be global, usgov, dod or china, not '%s'\n", o->cloud);
+        return -EINVAL;
+    }
+    if (!o->graph_url) {
+        const char *root = "https://graph.microsoft.com";
+        if (o->cloud)
+            gs_cloud_lookup(o->cloud, &root, NULL, NULL);
+        o->graph_url = strdup(root);
+    }
+    if (!o->authority && o->cloud) {
+        const char *login = NULL;
+        gs_cloud_lookup(o->cloud, NULL, &login, NULL);
+        o->authority = login ? strdup(login) : NULL;
+    }
     if (!o->api)
         o->api = strdup("v1.0");
     if (!o->auth)
@@ -258,6 +281,13 @@ void gs_options_free(struct gs_options *o)
     free(o->api);
     free(o->cloud);
     free(o->auth);
+    free(o->authority);
+    free(o->tenant);
+    free(o->client_id);
+    free(o->client_secret_file);
+    free(o->client_certificate);
+    free(o->token_command);
+    free(o->token_cache);
     free(o->log_level);
     free(o->cache_size);
     free(o->backup_dir);
@@ -270,7 +300,16 @@ void gs_options_usage(const char *progname)
            "graphsyncfs options:\n"
            "    -o graph_url=URL        Graph root (default https://graph.microsoft.com)\n"
            "    -o api=v1.0|beta        Graph API version (default v1.0)\n"
-           "    -o auth=METHOD          authentication: none (default for now: auto)\n"
+           "    -o auth=METHOD          auto (default), env, workload, managed, cli, device,\n"
+           "                            secret, certificate, token_command or none\n"
+           "    -o cloud=NAME           global (default), usgov, dod or china\n"
+           "    -o authority=URL        login root (default: the cloud's)\n"
+           "    -o tenant=ID            tenant id or domain\n"
+           "    -o client_id=ID         application (client) id\n"
+           "    -o client_secret_file=F file holding the client secret (mode 0600)\n"
+           "    -o client_certificate=F PEM (or PKCS#12) with key and certificate (0600)\n"
+           "    -o token_command=CMD    command that prints a token\n"
+           "    -o token_cache=F        device code: keep the refresh token in F (0600)\n"
            "    -o dir_timeout=S        listings time-to-live (default 60)\n"
            "    -o status_timeout=S     jobs and status time-to-live (default 5)\n"
            "    -o doc_timeout=S        documents time-to-live (default 300)\n"

@@ -11,6 +11,14 @@ struct gs_options {
     char *api;
     char *cloud;
     char *auth;
+    char *authority;
+    char *tenant;
+    char *client_id;
+    char *client_secret_file;
+    char *client_certificate;
+    char *token_command;
+    char *token_cache;
+    int graph_url_given;    /* graph_url= was on the command line */
     char *log_level;
     char *cache_size;
     char *backup_dir;       /* NULL: the default; "none": no backups */

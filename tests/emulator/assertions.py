@@ -59,9 +59,9 @@ def check_claims(claims, client_id, audiences):
     aud = claims.get("aud")
     auds = aud if isinstance(aud, list) else [aud]
     if not any(a in audiences for a in auds):
-        raise AssertionError_(700212, f"Client assertion audience claim does not match Realm issuer. "
-                              f"Review the documentation at https://docs.microsoft.com/en-us/azure/active-directory/"
-                              f"develop/active-directory-certificate-credentials .")
+        raise AssertionError_(700212, f"Client assertion audience claim does not match Realm issuer. Presented "
+                              f"audience: '{aud}'. Review the documentation at https://docs.microsoft.com/en-us/"
+                              "azure/active-directory/develop/active-directory-certificate-credentials .")
     exp, nbf = claims.get("exp"), claims.get("nbf", claims.get("iat", 0))
     if not isinstance(exp, (int, float)) or exp + CLOCK_SKEW_S < now or (
             isinstance(nbf, (int, float)) and nbf - CLOCK_SKEW_S > now):

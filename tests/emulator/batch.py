@@ -4,7 +4,8 @@ import json
 import urllib.parse
 
 from tests.emulator.envelope import GraphError, Ids, Response, error_response, from_exception
-from tests.emulator.server import Request, fault_response
+from tests.emulator.server import Request, fault_response, log_entry
+from tests.emulator.tokens import throttle_headers
 
 MAX_REQUESTS = 20
 
@@ -121,6 +122,7 @@ class Batch:
         sub.batch_item = True
         iids = Ids(headers.get("client-request-id"))
         app = self.app
+        entry = app.log.add(log_entry(sub, "graph", batch_item=True))
         fault = app.faults.pick(sub.method, sub.path, batch_item=True)
         if fault and fault.action in ("status", "reset", "stall", "malformed"):
             resp = fault_response(iids, fault, "graph") if fault.action == "status" else \
@@ -132,7 +134,9 @@ class Batch:
                 resp = app.tokens.check(sub, iids) or app.graph.handle(sub, iids)
             except GraphError as e:
                 resp = from_exception(iids, e)
-        app.log.add(_log_entry(sub, resp.status))
+        if resp.status == 429:
+            resp.headers = dict(throttle_headers(app.tokens, sub), **resp.headers)
+        app.log.finish(entry, resp.status)
         return self.item_response(it["id"], resp)
 
     @staticmethod
@@ -153,11 +157,3 @@ def req_items_in_request_order(req, ordered):
     body = json.loads(req.body.decode("utf-8"))
     pos = {it["id"].lower(): i for i, it in enumerate(body["requests"])}
     return sorted(ordered, key=lambda it: pos[it["id"].lower()])
-
-
-def _log_entry(sub, status):
-    from tests.emulator import request_log
-    body = sub.text()
-    return request_log.make_entry("graph", sub.method, sub.path, sub.query, status, body,
-                                  sub.header("Content-Type"), request_log.redact_headers(dict(sub.headers)),
-                                  batch_item=True)

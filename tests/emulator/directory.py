@@ -5,25 +5,19 @@ import json
 import urllib.parse
 
 from tests.emulator import odata_filter
-from tests.emulator.envelope import GraphError, Response, context_url, not_found
+from tests.emulator.envelope import GraphError, Response, context_url
+from tests.emulator.tenant import ServicePrincipal
 
-SP_PROPERTIES = None   # filled lazily from a sample to_json()
-
-
-def _sp_properties(tenant):
-    global SP_PROPERTIES
-    if SP_PROPERTIES is None:
-        from tests.emulator.tenant import ServicePrincipal
-        SP_PROPERTIES = list(ServicePrincipal("x", "x", "x").to_json())
-    return SP_PROPERTIES
+# the properties of a servicePrincipal, for $select (those of the emulator's own objects)
+SP_PROPERTIES = {p.lower(): p for p in ServicePrincipal("x", "x", "x").to_json()}
 
 
-def parse_select(req, tenant):
+def parse_select(req):
     sel = req.option("$select")
     if sel is None:
         return None
     props = [p.strip() for p in sel.split(",") if p.strip()]
-    known = {p.lower(): p for p in _sp_properties(tenant)}
+    known = SP_PROPERTIES
     out = []
     for p in props:
         if p.lower() not in known:
@@ -86,7 +80,7 @@ def project(d, select):
 
 def list_service_principals(app, req, version):
     tenant = app.tenant
-    select = parse_select(req, tenant)
+    select = parse_select(req)
     top = parse_top(req)
     size = top or app.settings.page_size
     flt = req.option("$filter")
@@ -145,7 +139,7 @@ def _matches(sp, tree, search):
 
 
 def get_service_principal(app, req, version, sp):
-    select = parse_select(req, app.tenant)
+    select = parse_select(req)
     frag = "servicePrincipals" + (f"({','.join(select)})" if select else "") + "/$entity"
     body = {"@odata.context": context_url(version, frag)}
     body.update(project(sp.to_json(), select))
@@ -156,7 +150,3 @@ def get_application(app, req, version, application):
     body = {"@odata.context": context_url(version, "applications/$entity")}
     body.update(application.to_json())
     return Response(200, body)
-
-
-def sp_not_found(key):
-    return not_found(key)

@@ -67,7 +67,7 @@ class _Parser:
 
     def or_expr(self):
         left = self.and_expr()
-        while self.peek() == ("name", "or") or (self.peek()[0] == "name" and self.peek()[1].lower() == "or"):
+        while self.peek()[0] == "name" and self.peek()[1].lower() == "or":
             self.take()
             right = self.and_expr()
             left = ("or", left, right)

@@ -21,20 +21,27 @@ class RequestLog:
         self.log_file = open(log_file, "a", encoding="utf-8") if log_file else None
 
     def add(self, entry):
+        """Records a request when it arrives (so the log is in arrival order); `finish` it once
+        its status is known."""
         with self.lock:
             self.seq += 1
             entry["seq"] = self.seq
             self.entries.append(entry)
             if len(self.entries) > self.max_entries:
                 del self.entries[: len(self.entries) - self.max_entries]
+        return entry
+
+    def finish(self, entry, status, **extra):
+        with self.lock:
+            entry["status"] = status
+            entry.update(extra)
             if self.log_file:
                 self.log_file.write(json.dumps(entry, ensure_ascii=False) + "\n")
                 self.log_file.flush()
-        return entry
 
     def since(self, seq=0):
         with self.lock:
-            return [e for e in self.entries if e["seq"] > seq]
+            return [dict(e) for e in self.entries if e["seq"] > seq]
 
     def clear(self):
         with self.lock:

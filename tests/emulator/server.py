@@ -13,6 +13,7 @@ import urllib.parse
 from tests.emulator import request_log
 from tests.emulator.credentials import SECRET_KEYS
 from tests.emulator.envelope import GraphError, Ids, Response, error_response, from_exception
+from tests.emulator.tokens import throttle_headers
 
 AGS_DIAGNOSTIC = json.dumps({"ServerInfo": {"DataCenter": "Local Emulator", "Slice": "E", "Ring": "5",
                                             "ScaleUnit": "000", "RoleInstance": "EMULATOR"}}, separators=(",", ":"))
@@ -71,8 +72,12 @@ class Request:
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16          # one write per answer (headers and body), flushed by the base class
     server_version = "Microsoft-HTTPAPI/2.0"
-    sys_version = ""
+
+    def version_string(self):
+        return self.server_version
 
     def log_message(self, fmt, *args):
         if not self.server.app.quiet:
@@ -91,14 +96,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._send(app.control.handle(req), None)
             return
         kind = "oauth" if app.oauth.owns(req) else "graph"
+        entry = self._log(req, kind)
         ids = Ids(req.header("client-request-id"))
         fault = app.faults.pick(req.method, req.path)
         if fault and fault.action == "reset":
-            self._log(req, kind, None, fault="reset")
+            app.log.finish(entry, None, fault="reset")
             self._reset()
             return
         if fault and fault.action == "stall":
-            self._log(req, kind, None, fault="stall")
+            app.log.finish(entry, None, fault="stall")
             self._stall(fault.stall_s)
             return
         if kind == "graph":
@@ -108,11 +114,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif fault and fault.action == "latency":
             time.sleep(fault.latency_ms / 1000.0)
         resp = self._answer(app, req, kind, ids, fault)
+        if resp.status == 429 and kind == "graph":
+            resp.headers = dict(throttle_headers(app.tokens, req), **resp.headers)
         if fault and fault.action == "malformed":
             payload = resp.payload() or b'{"value":[{"id":"'
             resp = Response(200, payload[:max(1, len(payload) // 2)], {}, "application/json")
+        app.log.finish(entry, resp.status)
         self._send(resp, ids if kind == "graph" else None)
-        self._log(req, kind, resp.status)
 
     def _answer(self, app, req, kind, ids, fault):
         if fault and fault.action == "status":
@@ -195,18 +203,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.server.stopping.wait(min(0.2, deadline - time.monotonic()))
         self.close_connection = True
 
-    def _log(self, req, kind, status, **extra):
-        app = self.server.app
-        body = req.text()
-        if body is not None:
-            if kind == "oauth":
-                body = request_log.redact_form(body)
-            elif req.path.rstrip("/").endswith(("/secrets", "/validateCredentials", "/acquireAccessToken")):
-                body = request_log.redact_credentials_json(body, SECRET_KEYS)
-        entry = request_log.make_entry(kind, req.method, req.path, req.query, status, body,
-                                       req.header("Content-Type"), request_log.redact_headers(dict(req.headers.items())),
-                                       **extra)
-        app.log.add(entry)
+    def _log(self, req, kind):
+        return self.server.app.log.add(log_entry(req, kind))
+
+
+def log_entry(req, kind, **extra):
+    """The request-log entry of a request (secret values redacted), status not yet known."""
+    body = req.text()
+    if body is not None:
+        if kind == "oauth":
+            body = request_log.redact_form(body)
+        elif req.path.rstrip("/").endswith(("/secrets", "/validateCredentials", "/acquireAccessToken")):
+            body = request_log.redact_credentials_json(body, SECRET_KEYS)
+    return request_log.make_entry(kind, req.method, req.path, req.query, None, body, req.header("Content-Type"),
+                                  request_log.redact_headers(dict(req.headers.items())), **extra)
 
 
 def fault_response(ids, fault, kind):

@@ -123,3 +123,17 @@ class Tokens:
             return error_response(ids, 403, "Authorization_RequestDenied",
                                   "Insufficient privileges to complete the operation.")
         return None
+
+
+ANONYMOUS_APP_ID = "00000000-0000-0000-0000-000000000000"
+
+
+def throttle_headers(tokens, req):
+    """x-ms-throttle-scope / -information of a 429 from the identity & access workload
+    (graph-sync-api.md §8.3): <Scope>/<Limit>/<ApplicationId>/<TenantId>."""
+    auth = req.header("Authorization") or ""
+    claims = tokens.claims(auth.partition(" ")[2].strip()) if auth.lower().startswith("bearer ") else None
+    app_id = (claims or {}).get("appid") or ANONYMOUS_APP_ID
+    limit = "Read" if req.method == "GET" else "Write"
+    return {"x-ms-throttle-scope": f"Tenant_Application/{limit}/{app_id}/{tokens.tenant_id}",
+            "x-ms-throttle-information": "ResourceUnitLimitExceeded" if limit == "Read" else "WriteLimitExceeded"}
