@@ -1,7 +1,8 @@
 /* Backups of replaced documents, kept on disk under backup_dir so that a
  * refused or regretted save can be undone (Graph keeps no history):
  * <backup_dir>/<spId>/<jobId>/schema-<UTC time>.json, mode 0600. They are
- * listed read-only in the job's backups/ directory. */
+ * listed read-only in the job's backups/ directory. A schema is kept without
+ * its "version", so that `cp backups/<file> schema.json` restores it. */
 #ifndef GS_BACKUP_H
 #define GS_BACKUP_H
 

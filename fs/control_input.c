@@ -35,11 +35,13 @@ int gs_json_complete(const char *buf, size_t len)
 int gs_input_complete(const char *buf, size_t len)
 {
     if (len && buf[len - 1] == '\n') {
-        /* a JSON document spread over lines is complete only when it parses */
+        /* A JSON body spread over lines is complete only when it parses.
+         * Every body a control file takes is an object: a line that starts
+         * with '[' is text, such as the expression "[givenName]". */
         const char *s = buf;
         size_t l = len;
         trim(&s, &l);
-        if (l && (*s == '{' || *s == '['))
+        if (l && *s == '{')
             return gs_json_complete(buf, len);
         return 1;
     }

@@ -11,8 +11,9 @@
  * after it; 0 otherwise (incomplete, or not JSON). */
 int gs_json_complete(const char *buf, size_t len);
 
-/* 1 when the input is complete enough to act on: it ends with a newline,
- * or it is one complete JSON value. */
+/* 1 when the input is complete enough to act on: it ends with a newline
+ * (and, when it starts with '{', is one complete JSON object), or it is one
+ * complete JSON value. */
 int gs_input_complete(const char *buf, size_t len);
 
 /* restart: "" (the portal's restart), scope words separated by commas or

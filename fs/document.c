@@ -158,8 +158,14 @@ static void keep_backup(struct gs_fs *fs, const struct gs_node *n, const cJSON *
 {
     if (!fs->cfg.backup_dir || !n->job)
         return;
+    /* Without its version: copying the backup over schema.json restores it
+     * (a document without version is saved whatever the server holds). */
+    cJSON *copy = cJSON_Duplicate(old, 1);
+    if (copy)
+        cJSON_DeleteItemFromObjectCaseSensitive(copy, "version");
     size_t len = 0;
-    char *text = gs_json_render(old, &len);
+    char *text = copy ? gs_json_render(copy, &len) : NULL;
+    cJSON_Delete(copy);
     char *name = NULL;
     int r = text ? gs_backup_save(fs->cfg.backup_dir, n->sp, n->job, "schema", text, len, &name) : -ENOMEM;
     if (r < 0)

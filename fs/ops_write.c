@@ -416,6 +416,12 @@ void gs_ops_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
             char *owner = owner_of(dir);
             r = owner ? gs_scratch_unlink(fs->scratch, owner, name) : -ENOMEM;
             free(owner);
+        } else if (gs_document_is_writable(e.kind)) {
+            /* `mv` from another filesystem removes the target before it
+             * copies: the document stays in Graph (nothing is sent); its name
+             * is hidden until it is created again, as after rename_backup. */
+            gs_tree_hide(fs, dir, name, 1);
+            r = 0;
         } else {
             r = -EPERM; /* Graph's objects go with rmdir (jobs) or not at all */
         }

@@ -118,6 +118,19 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
         if (parse_uint(arg, 8, &o->umask) == 0 && o->umask <= 0777)
             return 0;
         break;
+    case FUSE_OPT_KEY_NONOPT:
+        /* mount.fuse3 runs "graphsyncfs SOURCE MOUNTPOINT -o ...": keep both */
+        if (o->nonopts == 0) {
+            o->mountpoint = strdup(arg);
+        } else if (o->nonopts == 1) {
+            o->source = o->mountpoint;
+            o->mountpoint = strdup(arg);
+        } else {
+            fprintf(stderr, "graphsyncfs: too many arguments: %s\n", arg);
+            return -1;
+        }
+        o->nonopts++;
+        return o->mountpoint ? 0 : -1;
     default:
         return 1;
     }
@@ -179,6 +192,9 @@ int gs_options_parse(struct fuse_args *args, struct gs_options *o)
     o->max_conns = 8;
     if (fuse_opt_parse(args, o, opts, opt_proc) != 0)
         return -EINVAL;
+    /* libfuse's own parser takes the mount point from here */
+    if (o->mountpoint && fuse_opt_add_arg(args, o->mountpoint) != 0)
+        return -ENOMEM;
     if (o->show_help || o->show_version)
         return 0;
     o->graph_url_given = o->graph_url != NULL;
@@ -292,6 +308,8 @@ void gs_options_free(struct gs_options *o)
     free(o->cache_size);
     free(o->backup_dir);
     free(o->batch);
+    free(o->source);
+    free(o->mountpoint);
 }
 
 void gs_options_usage(const char *progname)

@@ -37,6 +37,9 @@ struct gs_options {
     int has_uid, has_gid, has_umask;
     unsigned uid, gid, umask;
     int show_help, show_version;
+    char *source;           /* mount(8)'s first argument (fstab's first field), if any */
+    char *mountpoint;
+    int nonopts;
     size_t cache_bytes; /* parsed cache_size */
 };
 

@@ -126,3 +126,28 @@ def test_clean_unmount_exits_zero(mount_factory):
     assert not m.is_mounted()
     assert mu.proc_mounts_entry(m.path) is None
     assert os.listdir(m.path) == []
+
+
+def test_fstab_line_mounts_through_mount_fuse3(emulator, tmp_path):
+    """An fstab line (fstab-only words such as _netdev and noauto included) mounts with
+    mount(8) through mount.fuse3, and umount unmounts cleanly."""
+    mnt = tmp_path / "fstab-mnt"
+    mnt.mkdir()
+    fstab = tmp_path / "fstab"
+    fstab.write_text("%s#contoso %s fuse graph_url=%s,auth=none,_netdev,noauto,nofail 0 0\n"
+                     % (mu.graphsyncfs_binary(), mnt, emulator.url))
+    env = dict(os.environ, **mu.daemon_env())
+    try:
+        r = subprocess.run(["mount", "-T", str(fstab), str(mnt)], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=60)
+        assert r.returncode == 0, r.stdout
+        entry = mu.proc_mounts_entry(mnt)
+        assert entry is not None and entry[2] == "fuse.graphsyncfs"
+        assert "servicePrincipals" in os.listdir(mnt)
+        r = subprocess.run(["umount", str(mnt)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=60)
+        assert r.returncode == 0, r.stdout
+        assert not mu.is_mounted(mnt)
+    finally:
+        if mu.is_mounted(mnt):
+            subprocess.run(["fusermount3", "-u", "-z", str(mnt)])

@@ -67,6 +67,19 @@ int main(void)
     fuse_opt_free_args(&a);
     gs_options_free(&o);
 
+    /* mount.fuse3: "graphsyncfs SOURCE MOUNTPOINT -o opts" */
+    char *v7[] = {"graphsyncfs", "contoso", "/mnt/graph", "-o", "rw,auth=none,_netdev,dev,suid", NULL};
+    CHECK(parse(5, v7, &o, &a) == 0);
+    CHECK_STR(o.source, "contoso");
+    CHECK_STR(o.mountpoint, "/mnt/graph");
+    CHECK(has_arg(&a, "/mnt/graph") && !has_arg(&a, "contoso") && !has_arg(&a, "_netdev"));
+    fuse_opt_free_args(&a);
+    gs_options_free(&o);
+    char *v8[] = {"graphsyncfs", "a", "b", "c", NULL};
+    CHECK(parse(4, v8, &o, &a) != 0);
+    fuse_opt_free_args(&a);
+    gs_options_free(&o);
+
     CHECK(gs_parse_size("512k", &sz) == 0 && sz == 512 * 1024);
     CHECK(gs_parse_size("1GiB", &sz) == 0 && sz == 1u << 30);
     CHECK(gs_parse_size("4096", &sz) == 0 && sz == 4096);
