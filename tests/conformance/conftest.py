@@ -6,7 +6,8 @@ differs from Graph, unless the test misreads the spec.
 
 Fixtures
 --------
-emu            session-scoped demo-tenant Emulator, for tests that only read.
+emu            session-scoped demo-tenant Emulator (time-scale 60: states stay put), for tests
+               that only read.
 g              GraphHTTP on `emu`, /v1.0 (g.with_version("beta") for /beta).
 demo           DemoTenant view of `emu` (service principals, jobs, templates, lookups).
 fresh          function-scoped demo-tenant Emulator (time-scale 0.01) for tests that change
@@ -17,6 +18,7 @@ emu_factory    emu_factory(tenant="demo", **kw) -> a started Emulator, stopped a
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -133,7 +135,9 @@ class DemoTenant:
 
 @pytest.fixture(scope="session")
 def emu():
-    e = start_emulator(tenant="demo", time_scale=FAST)
+    # read-only tests look for jobs by status: a Graph minute lasts a real minute here, so no
+    # job changes state during the run
+    e = start_emulator(tenant="demo", time_scale=60.0)
     yield e
     stop_emulator(e)
 
@@ -148,11 +152,65 @@ def demo(emu, g):
     return DemoTenant(emu, g)
 
 
+class _FreshPool:
+    """Hands out freshly started demo emulators (time-scale FAST), each used by one test only.
+    The next one is started in the background while a test runs, and used ones are terminated
+    without waiting (reaped at session end): this keeps ~100 private emulators cheap."""
+
+    def __init__(self):
+        self._spare = None
+        self._thread = None
+        self._error = None
+        self._dead = []
+
+    def _start_spare(self):
+        def run():
+            try:
+                self._spare = start_emulator(tenant="demo", time_scale=FAST)
+            except Exception as e:  # reported by take()
+                self._error = e
+        self._spare, self._error = None, None
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def take(self):
+        if self._thread is None:
+            self._start_spare()
+        self._thread.join()
+        e, err = self._spare, self._error
+        self._start_spare()
+        if err is not None:
+            raise err
+        return e
+
+    def release(self, e):
+        proc = getattr(e, "proc", None)
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+        self._dead.append(e)
+
+    def close(self):
+        if self._thread is not None:
+            self._thread.join()
+            if self._spare is not None:
+                self._dead.append(self._spare)
+        for e in self._dead:
+            stop_emulator(e)
+        self._dead = []
+
+
+@pytest.fixture(scope="session")
+def _fresh_pool():
+    pool = _FreshPool()
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def fresh():
-    e = start_emulator(tenant="demo", time_scale=FAST)
+def fresh(_fresh_pool):
+    e = _fresh_pool.take()
     yield e
-    stop_emulator(e)
+    _fresh_pool.release(e)
 
 
 @pytest.fixture

@@ -71,6 +71,8 @@ class GraphHTTP:
         return GraphHTTP(self.base, version=version, token=self.token, timeout=self.timeout)
 
     def full_path(self, path, root=False):
+        # spaces are not allowed on the request line; clients send them as %20
+        path = path.replace(" ", "%20")
         if path.startswith("http://") or path.startswith("https://"):
             parts = urllib.parse.urlsplit(path)
             return parts.path + ("?" + parts.query if parts.query else "")

@@ -220,3 +220,58 @@ def test_discover_unknown_directory_is_404(fresh_demo):
     sp_id, job_id = fresh_demo.any_job()
     r = g.post(fresh_demo.job_path(sp_id, job_id) + "/schema/directories/00000000-1111-2222-3333-444444444444/discover")
     graph_error(r, 404)
+
+
+def test_validate_credentials_collection_bound(fresh_demo):
+    """§2 #8b (csdl): POST SP/jobs/validateCredentials with templateId + credentials -> 204 (inferred)."""
+    g = fresh_demo.g
+    sp_id, job_id = fresh_demo.any_job()
+    tid = fresh_demo.get_job(sp_id, job_id)["templateId"]
+    r = g.post(f"/servicePrincipals/{q(sp_id)}/synchronization/jobs/validateCredentials",
+               {"templateId": tid, "useSavedCredentials": False,
+                "credentials": [{"key": "BaseAddress", "value": "https://scim.example.com/scim/v2"},
+                                {"key": "SecretToken", "value": "token-value"}]})
+    assert r.status == 204, r
+
+
+def test_schema_directories_list_and_get(demo, g):
+    """§2 #17b (csdl/SDK): GET J/schema/directories and J/schema/directories/{id} (inferred 200)."""
+    sp_id, job_id = demo.any_job()
+    jp = demo.job_path(sp_id, job_id)
+    dirs = g.get(jp + "/schema").json()["directories"]
+    r = g.get(jp + "/schema/directories")
+    assert r.status == 200, r
+    assert [d["id"] for d in r.json()["value"]] == [d["id"] for d in dirs]
+    r = g.get(jp + f"/schema/directories/{q(dirs[0]['id'])}")
+    assert r.status == 200, r
+    got = r.json()
+    got.pop("@odata.context", None)
+    assert got == dirs[0]
+
+
+def test_application_template_paths(demo, g):
+    """§2 #11, #14, #15, #18, #19 through /applications(appId='...')."""
+    sp = demo.sp_with_templates()
+    base = f"/applications(appId='{sp['appId']}')/synchronization/templates"
+    tid = sp["templates"][0]
+    for path in (base, f"{base}/{q(tid)}", f"{base}/{q(tid)}/schema", f"{base}/{q(tid)}/schema/functions",
+                 f"{base}/{q(tid)}/schema/filterOperators()"):
+        r = g.get(path)
+        assert r.status == 200, (path, r)
+
+
+def test_provision_on_demand_rate_limit(fresh_demo):
+    """§3.9 / §8.4: provisionOnDemand is limited to 5 requests per 10 seconds (doc): a burst of
+    8 gets at least one 429 TooManyRequests with Retry-After."""
+    g = fresh_demo.g
+    sp_id, job_id = fresh_demo.any_job()
+    jp = fresh_demo.job_path(sp_id, job_id)
+    rule_id = _rule_ids(g, jp)[0]
+    body = {"parameters": [{"ruleId": rule_id, "subjects": [{"objectId": OBJECT_ID, "objectTypeName": "User"}]}]}
+    rs = [g.post(jp + "/provisionOnDemand", body) for _ in range(8)]
+    statuses = [r.status for r in rs]
+    assert statuses[:5] == [200] * 5, statuses
+    assert 429 in statuses, statuses
+    throttled = next(r for r in rs if r.status == 429)
+    graph_error(throttled, 429, "TooManyRequests")
+    assert float(throttled.header("Retry-After")) > 0

@@ -106,3 +106,16 @@ def test_json_content_type_on_json_responses(demo, g):
     ct = r.header("Content-Type")
     assert ct and ct.split(";")[0].strip() == "application/json", ct
     assert int(r.header("Content-Length") or len(r.body)) == len(r.body)
+
+
+def test_graph_diagnostic_headers(g):
+    """§8.3: x-ms-ags-diagnostic (JSON with DataCenter/Slice/Ring/ScaleUnit/RoleInstance),
+    Strict-Transport-Security, Date on every response; x-ms-resource-unit on identity paths."""
+    import json as _json
+    for r in (g.get("/servicePrincipals?$top=1"), g.get("/servicePrincipals/nope/synchronization/jobs")):
+        diag = _json.loads(r.header("x-ms-ags-diagnostic"))
+        info = diag.get("ServerInfo", diag)
+        assert {"DataCenter", "Slice", "Ring", "ScaleUnit", "RoleInstance"} <= set(info), diag
+        assert r.header("Strict-Transport-Security")
+        assert r.header("Date")
+    assert int(g.get("/servicePrincipals?$top=1").header("x-ms-resource-unit")) >= 1

@@ -168,3 +168,15 @@ def test_batch_item_429_with_retry_after_in_item_headers(fresh, fresh_demo):
     assert hdrs["retry-after"] == "1.5", items["1"]
     assert items["1"]["body"]["error"]["code"] == "TooManyRequests"
     assert items["2"]["status"] == 200, items["2"]
+
+
+def test_429_on_identity_path_has_throttle_scope_headers(fresh, fresh_g):
+    """§8.3: identity & access workloads answer 429 with x-ms-throttle-scope
+    (<Scope>/<Limit>/<ApplicationId>/<TenantId|UserId|ResourceId>) and x-ms-throttle-information."""
+    import re
+    fresh.set_faults([{"path": SP_LIST, "status": 429, "retry_after": "1"}])
+    r = fresh_g.get("/servicePrincipals")
+    assert r.status == 429
+    scope = r.header("x-ms-throttle-scope")
+    assert scope and re.match(r"^(Tenant_Application|Tenant|Application)/(Read|Write|ReadWrite)/[^/]+/[^/]+$", scope), r
+    assert r.header("x-ms-throttle-information"), r

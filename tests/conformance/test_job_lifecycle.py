@@ -204,3 +204,53 @@ def test_quarantined_job_in_demo_tenant_has_full_quarantine(demo):
 def test_demo_tenant_has_jobs_in_every_status(demo):
     codes = set(demo.jobs_by_status())
     assert {"NotConfigured", "NotRun", "Active", "Paused", "Quarantine"} <= codes, codes
+
+
+BAD = [{"key": "BaseAddress", "value": "https://scim.example.com/scim/v2"}, {"key": "SecretToken", "value": "bad"}]
+GOOD = [{"key": "BaseAddress", "value": "https://scim.example.com/scim/v2"}, {"key": "SecretToken", "value": "good-token-1"}]
+
+
+def _scim_job(demo):
+    """A job of a SCIM-style app (one whose secrets hold BaseAddress + SecretToken)."""
+    for sp_id, job_id in demo.all_jobs():
+        keys = [kv["key"] for kv in demo.g.get(f"/servicePrincipals/{q(sp_id)}/synchronization/secrets").json()["value"]]
+        if "SecretToken" in keys and "BaseAddress" in keys:
+            job = demo.get_job(sp_id, job_id)
+            if job["status"]["code"] != "Quarantine":
+                return sp_id, job_id
+    raise AssertionError("demo tenant has no healthy SCIM job")
+
+
+def test_bad_credentials_lead_to_quarantine_and_good_ones_recover(slow):
+    """DESIGN §9: bad credentials lead to quarantine. "Bad" = credentials validateCredentials
+    refuses (the emulator's README does not say which; SecretToken "bad" is refused)."""
+    emu, g, demo = slow
+    sp_id, job_id = _scim_job(demo)
+    jp = demo.job_path(sp_id, job_id)
+    r = g.post(jp + "/validateCredentials", {"useSavedCredentials": False, "credentials": BAD})
+    err = graph_error(r, 400)
+    assert_empty_204(g.post(jp + "/validateCredentials", {"useSavedCredentials": False, "credentials": GOOD}))
+
+    assert_empty_204(g.put(f"/servicePrincipals/{q(sp_id)}/synchronization/secrets", {"value": BAD}))
+    assert_empty_204(g.post(jp + "/start"))
+    emu.run_cycle(sp_id, job_id)
+    st = demo.get_job(sp_id, job_id)["status"]
+    assert st["code"] == "Quarantine", st
+    qu = st["quarantine"]
+    assert qu is not None and qu["error"] is not None, st
+    assert qu["error"]["tenantActionable"] is True
+    assert qu["reason"] == "EncounteredQuarantineException", qu
+    assert st["lastExecution"]["state"] == "Failed", st["lastExecution"]
+    assert st["countSuccessiveCompleteFailures"] >= 1
+    # saved credentials are now bad: useSavedCredentials ignores the good ones in the body
+    r = g.post(jp + "/validateCredentials", {"useSavedCredentials": True, "credentials": GOOD})
+    graph_error(r, 400, err["code"])
+
+    assert_empty_204(g.put(f"/servicePrincipals/{q(sp_id)}/synchronization/secrets", {"value": GOOD}))
+    assert_empty_204(g.post(jp + "/validateCredentials", {"useSavedCredentials": True, "credentials": BAD}))
+    assert_empty_204(g.post(jp + "/restart", {"criteria": {"resetScope": "QuarantineState"}}))
+    emu.run_cycle(sp_id, job_id)
+    st = demo.get_job(sp_id, job_id)["status"]
+    assert st["code"] == "Active", st
+    assert st["quarantine"] is None
+    assert st["countSuccessiveCompleteFailures"] == 0

@@ -152,3 +152,37 @@ def test_put_schema_with_malformed_json_is_400(job_schema):
     r = g.put(path, raw_body=b"{not json", content_type="application/json")
     graph_error(r, 400)
     assert _schema(g, path)["version"] == before["version"]
+
+
+def test_put_schema_documented_flow_partial_mapping_and_lowercase_type(job_schema):
+    """§7.1 step 5 verbatim (attribute {"name", "type"} and mapping {"source": {"name", "type"},
+    "targetAttributeName"}), plus the v1.0 doc's lower-case "type": "string" (§5 note: output
+    must be PascalCase). GET shows every non-nullable field with its default (§4.12, §4.15)."""
+    g, path = job_schema
+    s = _schema(g, path)
+    s.pop("version")
+    rule = s["synchronizationRules"][0]
+    src = next(d for d in s["directories"] if d["name"] == rule["sourceDirectoryName"])
+    tgt = next(d for d in s["directories"] if d["name"] == rule["targetDirectoryName"])
+    om = rule["objectMappings"][0]
+    src_obj = next(o for o in src["objects"] if o["name"] == om["sourceObjectName"])
+    tgt_obj = next(o for o in tgt["objects"] if o["name"] == om["targetObjectName"])
+    src_obj["attributes"].append({"name": "extension_9d98asdfl15980a_Nickname", "type": "string"})
+    tgt_obj["attributes"].append({"name": "officeCode", "type": "String"})  # §7.2's custom target
+    assert "officeCode" not in [a["targetAttributeName"] for a in om["attributeMappings"]]
+    om["attributeMappings"].append({"source": {"name": "extension_9d98asdfl15980a_Nickname", "type": "Attribute"},
+                                    "targetAttributeName": "officeCode"})
+    assert_empty_204(g.put(path, s))
+    got = _schema(g, path)
+    gsrc = next(d for d in got["directories"] if d["name"] == rule["sourceDirectoryName"])
+    attr = next(a for o in gsrc["objects"] if o["name"] == om["sourceObjectName"]
+                for a in o["attributes"] if a["name"] == "extension_9d98asdfl15980a_Nickname")
+    assert attr["type"] == "String", attr
+    gom = got["synchronizationRules"][0]["objectMappings"][0]
+    m = next(a for a in gom["attributeMappings"] if a["targetAttributeName"] == "officeCode")
+    assert m["flowType"] == "Always", m
+    assert m["flowBehavior"] == "FlowWhenChanged", m
+    assert m["matchingPriority"] == 0, m
+    assert m["exportMissingReferences"] is False, m
+    assert m["defaultValue"] is None, m
+    assert m["source"]["type"] == "Attribute" and m["source"]["name"] == "extension_9d98asdfl15980a_Nickname"

@@ -158,3 +158,45 @@ def test_count_only_on_first_page(large):
     assert pages[0]["@odata.count"] == N
     for p in pages[1:]:
         assert "@odata.count" not in p
+
+
+@pytest.mark.parametrize("expr, pick", [
+    ("displayName ne '{n}'", lambda sp, n: sp["displayName"] != n),
+    ("not(startswith(displayName,'{p}'))", lambda sp, n: not sp["displayName"].lower().startswith(n[:3].lower())),
+    ("displayName in ('{n}', 'No such name')", lambda sp, n: sp["displayName"] == n),
+])
+def test_filter_other_documented_operators(demo, g, expr, pick):
+    """§8.5: displayName supports eq, ne, not, in, startsWith."""
+    n = demo.sps[2]["displayName"]
+    flt = expr.format(n=n.replace("'", "''"), p=n[:3].replace("'", "''"))
+    r = g.get("/servicePrincipals?$select=id,displayName&$filter=" + urllib.parse.quote(flt),
+              headers={"ConsistencyLevel": "eventual"})
+    assert r.status == 200, r
+    assert sorted(s["id"] for s in r.json()["value"]) == sorted(s["id"] for s in demo.sps if pick(s, n)), flt
+
+
+def test_filter_app_id_in(demo, g):
+    a, b = demo.sps[0]["appId"], demo.sps[3]["appId"]
+    r = g.get("/servicePrincipals?$filter=" + urllib.parse.quote(f"appId in ('{a}','{b}')"))
+    assert r.status == 200, r
+    assert sorted(s["appId"] for s in r.json()["value"]) == sorted([a, b])
+
+
+def test_orderby_display_name(demo, g):
+    r = g.get("/servicePrincipals?$select=id,displayName&$orderby=displayName")
+    assert r.status == 200, r
+    names = [s["displayName"] for s in r.json()["value"]]
+    assert names == sorted(names, key=str.lower), names
+    assert len(names) == len(demo.sps)
+
+
+def test_search_needs_consistency_level(demo, g):
+    """§8.5: $search needs ConsistencyLevel: eventual (plus $count=true)."""
+    word = demo.sps[0]["displayName"].split()[0]
+    path = "/servicePrincipals?$count=true&$search=" + urllib.parse.quote(f'"displayName:{word}"')
+    graph_error(g.get(path), 400)
+    r = g.get(path, headers={"ConsistencyLevel": "eventual"})
+    assert r.status == 200, r
+    body = r.json()
+    assert body["value"] and all(word.lower() in s["displayName"].lower() for s in body["value"]), body
+    assert body["@odata.count"] == len(body["value"])
