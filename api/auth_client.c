@@ -43,7 +43,7 @@ static int client_acquire(struct gs_auth *a, struct gs_token *out, char *why, si
             r = gs_cert_assertion(c->cert, ASSERTION_ALG, c->token_url, c->client_id,
                                   gs_auth_now(), &assertion, inner, sizeof(inner));
         else /* re-read each time: the platform rotates the federated token */
-            r = gs_auth_read_secret_file(c->assertion_file, GS_AUTH_MAX_FILE, 1, &assertion,
+            r = gs_auth_read_token_file(c->assertion_file, GS_AUTH_MAX_FILE, 1, &assertion,
                                          NULL, inner, sizeof(inner));
         if (r < 0)
             gs_auth_whyf(why, whylen, "%s", inner);

@@ -39,8 +39,8 @@ static void trim_end(char *s, size_t *len)
         s[--*len] = '\0';
 }
 
-int gs_auth_read_secret_file(const char *path, size_t max, int trim, char **out, size_t *outlen,
-                             char *why, size_t whylen)
+static int read_file(const char *path, size_t max, int trim, int check_mode, char **out,
+                     size_t *outlen, char *why, size_t whylen)
 {
     *out = NULL;
     /* O_NONBLOCK: a FIFO in place of the file must not hang the mount */
@@ -58,7 +58,7 @@ int gs_auth_read_secret_file(const char *path, size_t max, int trim, char **out,
         gs_auth_whyf(why, whylen, "cannot stat %s: %s", path, strerror(-r));
         goto out;
     }
-    r = gs_auth_check_mode(path, st.st_mode, st.st_uid, geteuid(), why, whylen);
+    r = check_mode ? gs_auth_check_mode(path, st.st_mode, st.st_uid, geteuid(), why, whylen) : 0;
     if (r < 0)
         goto out;
     if ((size_t)st.st_size > max) {
@@ -111,6 +111,20 @@ int gs_auth_read_secret_file(const char *path, size_t max, int trim, char **out,
 out:
     close(fd);
     return r;
+}
+
+int gs_auth_read_secret_file(const char *path, size_t max, int trim, char **out, size_t *outlen,
+                             char *why, size_t whylen)
+{
+    return read_file(path, max, trim, 1, out, outlen, why, whylen);
+}
+
+/* A federated token: short-lived and scoped to its pod; Kubernetes projects
+ * it with mode 0644, so group or other access is no reason to refuse it. */
+int gs_auth_read_token_file(const char *path, size_t max, int trim, char **out, size_t *outlen,
+                            char *why, size_t whylen)
+{
+    return read_file(path, max, trim, 0, out, outlen, why, whylen);
 }
 
 static int write_all(int fd, const char *data, size_t len)

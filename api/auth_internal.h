@@ -80,6 +80,9 @@ int gs_auth_check_mode(const char *path, mode_t mode, uid_t owner, uid_t me, cha
  * *out is NUL-terminated; trim=1 drops trailing whitespace. */
 int gs_auth_read_secret_file(const char *path, size_t max, int trim, char **out, size_t *outlen,
                              char *why, size_t whylen);
+/* The same without the mode check (a federated token file). */
+int gs_auth_read_token_file(const char *path, size_t max, int trim, char **out, size_t *outlen,
+                            char *why, size_t whylen);
 /* Replaces path atomically with a 0600 file holding data. */
 int gs_auth_write_secret_file(const char *path, const char *data, size_t len, char *why,
                               size_t whylen);

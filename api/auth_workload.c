@@ -26,7 +26,7 @@ int gs_auth_workload_setup(struct gs_auth *a, const struct gs_auth_config *cfg, 
     const char *file = gs_auth_env("AZURE_FEDERATED_TOKEN_FILE");
     /* checked now, so that a bad file fails the mount rather than a refresh */
     char *probe = NULL;
-    int r = gs_auth_read_secret_file(file, GS_AUTH_MAX_FILE, 1, &probe, NULL, why, whylen);
+    int r = gs_auth_read_token_file(file, GS_AUTH_MAX_FILE, 1, &probe, NULL, why, whylen);
     gs_auth_free_secret(probe);
     if (r < 0)
         return r;

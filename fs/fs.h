@@ -31,6 +31,14 @@ struct gs_fs_config {
     int serve_stale;        /* serve cached content while Graph is unreachable */
 };
 
+/* An open file or directory, listed so that handles the kernel never
+ * released (an unmount with files open) are freed at the end. */
+struct gs_open {
+    struct gs_open *prev, *next;
+    int linked;
+    int is_dir;
+};
+
 /* The last result of an action, readable from its control file. */
 struct gs_result {
     struct gs_blob *blob;
@@ -79,6 +87,7 @@ struct gs_fs {
     struct gs_map by_key;   /* cache key -> first node with that key */
     uint64_t next_ino;
     struct gs_node *root;
+    struct gs_open *open_handles; /* fs->lock */
     pthread_mutex_t fill_lock; /* guards sp_fill_gen */
     uint64_t sp_fill_gen;   /* generation of the service principal listing last spread into items */
 };
@@ -114,5 +123,9 @@ void gs_node_each_with_key(struct gs_fs *fs, const char *key,
                            void (*fn)(void *ctx, struct gs_node *n), void *ctx);
 
 void gs_entry_clear(struct gs_entry *e);
+
+/* Lists and unlists an open handle (fs->lock held). */
+void gs_open_link(struct gs_fs *fs, struct gs_open *o, int is_dir);
+void gs_open_unlink(struct gs_fs *fs, struct gs_open *o);
 
 #endif

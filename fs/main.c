@@ -20,6 +20,7 @@
 #include "fs/fs.h"
 #include "fs/inval.h"
 #include "fs/ops.h"
+#include "fs/ops_internal.h"
 #include "fs/options.h"
 
 static void on_cache_change(void *ctx, const char *key)
@@ -73,11 +74,11 @@ static int make_auth(const struct gs_options *o, struct gs_auth **out)
         .interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO),
         .log_fn = log_auth,
     };
-    char why[512] = "";
+    char why[2048] = "";
     int r = gs_auth_new(&ac, out, why, sizeof(why));
     if (r < 0) {
-        fprintf(stderr, "graphsyncfs: authentication (auth=%s) failed: %s\n", o->auth,
-                why[0] ? why : strerror(-r));
+        /* the reason names the method already */
+        fprintf(stderr, "graphsyncfs: %s\n", why[0] ? why : strerror(-r));
         return r;
     }
     if (strcmp(o->auth, "auto") == 0)
@@ -258,6 +259,7 @@ int main(int argc, char *argv[])
     gs_inval_stop(iv);
 out_readahead:
     gs_readahead_stop(fs->readahead);
+    gs_ops_free_open_handles(fs);
 out_errors:
     gs_scratch_free(fs->scratch);
     gs_errors_free(fs->errors);

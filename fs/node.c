@@ -215,6 +215,30 @@ void gs_node_each_with_key(struct gs_fs *fs, const char *key,
         fn(ctx, n);
 }
 
+void gs_open_link(struct gs_fs *fs, struct gs_open *o, int is_dir)
+{
+    o->is_dir = is_dir;
+    o->prev = NULL;
+    o->next = fs->open_handles;
+    if (o->next)
+        o->next->prev = o;
+    fs->open_handles = o;
+    o->linked = 1;
+}
+
+void gs_open_unlink(struct gs_fs *fs, struct gs_open *o)
+{
+    if (!o->linked)
+        return;
+    if (o->prev)
+        o->prev->next = o->next;
+    else
+        fs->open_handles = o->next;
+    if (o->next)
+        o->next->prev = o->prev;
+    o->linked = 0;
+}
+
 void gs_entry_clear(struct gs_entry *e)
 {
     free(e->name);

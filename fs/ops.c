@@ -24,6 +24,7 @@
 #include "fs/scratch.h"
 
 struct gs_dh {
+    struct gs_open link;    /* first: in fs->open_handles */
     struct gs_entry *entries;
     size_t n;
 };
@@ -219,6 +220,17 @@ static void gs_readlink(fuse_req_t req, fuse_ino_t ino)
     gs_ops_put_node(fs, n);
 }
 
+static void free_dh(struct gs_fs *fs, struct gs_dh *dh)
+{
+    pthread_mutex_lock(&fs->lock);
+    gs_open_unlink(fs, &dh->link);
+    pthread_mutex_unlock(&fs->lock);
+    for (size_t i = 0; i < dh->n; i++)
+        gs_entry_clear(&dh->entries[i]);
+    free(dh->entries);
+    free(dh);
+}
+
 static void gs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     struct gs_fs *fs = FS(req);
@@ -237,11 +249,11 @@ static void gs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     }
     fi->fh = (uintptr_t)dh;
     fi->cache_readdir = 0;
+    pthread_mutex_lock(&fs->lock);
+    gs_open_link(fs, &dh->link, 1);
+    pthread_mutex_unlock(&fs->lock);
     if (fuse_reply_open(req, fi) != 0) {
-        for (size_t i = 0; i < dh->n; i++)
-            gs_entry_clear(&dh->entries[i]);
-        free(dh->entries);
-        free(dh);
+        free_dh(fs, dh);
         gs_ops_put_node(fs, n);
     }
     /* the directory node stays pinned until releasedir */
@@ -342,10 +354,7 @@ static void gs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 {
     struct gs_fs *fs = FS(req);
     struct gs_dh *dh = (struct gs_dh *)(uintptr_t)fi->fh;
-    for (size_t i = 0; i < dh->n; i++)
-        gs_entry_clear(&dh->entries[i]);
-    free(dh->entries);
-    free(dh);
+    free_dh(fs, dh);
     pthread_mutex_lock(&fs->lock);
     struct gs_node *n = gs_node_by_ino(fs, ino);
     if (n)
@@ -354,8 +363,11 @@ static void gs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
     fuse_reply_err(req, 0);
 }
 
-void gs_ops_free_fh(struct gs_fh *fh)
+void gs_ops_free_fh(struct gs_fs *fs, struct gs_fh *fh)
 {
+    pthread_mutex_lock(&fs->lock);
+    gs_open_unlink(fs, &fh->link);
+    pthread_mutex_unlock(&fs->lock);
     gs_blob_unref(fh->blob);
     free(fh->buf);
     pthread_mutex_destroy(&fh->lock);
@@ -412,7 +424,7 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
         }
     }
     if (r < 0) {
-        gs_ops_free_fh(fh);
+        gs_ops_free_fh(fs, fh);
         return r;
     }
     fh->node = n;
@@ -425,11 +437,11 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
         n->reported_size = (int64_t)fh->blob->len;
         pthread_mutex_unlock(&fs->lock);
     }
-    if (writing && gs_control_is(n->kind)) {
-        pthread_mutex_lock(&fs->lock);
+    pthread_mutex_lock(&fs->lock);
+    gs_open_link(fs, &fh->link, 0);
+    if (writing && gs_control_is(n->kind))
         n->ctl_fh = fh; /* a timestamp update without a handle acts through it */
-        pthread_mutex_unlock(&fs->lock);
-    }
+    pthread_mutex_unlock(&fs->lock);
     fi->fh = (uintptr_t)fh;
     fi->keep_cache = 0;
     fi->direct_io = stale || writing || n->kind == GS_K_LAST_ERROR || n->kind == GS_K_SCRATCH ||
@@ -456,7 +468,7 @@ static void gs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         return;
     }
     if (fuse_reply_open(req, fi) != 0) {
-        gs_ops_free_fh((struct gs_fh *)(uintptr_t)fi->fh);
+        gs_ops_free_fh(fs, (struct gs_fh *)(uintptr_t)fi->fh);
         gs_ops_put_node(fs, n);
     }
 }
@@ -513,7 +525,7 @@ static void gs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     /* a setattr that took this handle from the node is done with it */
     pthread_mutex_lock(&fh->lock);
     pthread_mutex_unlock(&fh->lock);
-    gs_ops_free_fh(fh);
+    gs_ops_free_fh(fs, fh);
     gs_ops_put_node(fs, n);
     fuse_reply_err(req, 0);
 }
@@ -620,6 +632,17 @@ static void gs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
         fuse_reply_err(req, ERANGE);
     else
         fuse_reply_buf(req, list, len);
+}
+
+void gs_ops_free_open_handles(struct gs_fs *fs)
+{
+    while (fs->open_handles) {
+        struct gs_open *o = fs->open_handles;
+        if (o->is_dir)
+            free_dh(fs, (struct gs_dh *)o);
+        else
+            gs_ops_free_fh(fs, (struct gs_fh *)o);
+    }
 }
 
 const struct fuse_lowlevel_ops gs_ops = {

@@ -12,6 +12,7 @@
 
 /* An open file. */
 struct gs_fh {
+    struct gs_open link;    /* first: in fs->open_handles */
     struct gs_node *node;   /* pinned until release */
     struct gs_blob *blob;   /* what reads return (snapshot at open), or NULL */
     int writing;            /* opened for writing */
@@ -30,7 +31,9 @@ int gs_ops_make_entry(struct gs_fs *fs, struct gs_node *parent, const struct gs_
                       struct fuse_entry_param *ep);
 /* Opens node n (pinned by the caller; the handle keeps the pin on success). */
 int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info *fi);
-void gs_ops_free_fh(struct gs_fh *fh);
+void gs_ops_free_fh(struct gs_fs *fs, struct gs_fh *fh);
+/* Frees the handles the kernel never released (after the session ended). */
+void gs_ops_free_open_handles(struct gs_fs *fs);
 
 void gs_ops_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
                    struct fuse_file_info *fi);

@@ -296,7 +296,7 @@ static void reply_create(fuse_req_t req, struct gs_fs *fs, struct gs_node *dir, 
     }
     gs_ops_put_node(fs, dir);
     if (fuse_reply_create(req, &ep, fi) != 0) {
-        gs_ops_free_fh((struct gs_fh *)(uintptr_t)fi->fh);
+        gs_ops_free_fh(fs, (struct gs_fh *)(uintptr_t)fi->fh);
         gs_ops_put_node(fs, n);
     }
 }

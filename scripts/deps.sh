@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
     # build
-    meson ninja-build pkg-config gcc libfuse3-dev libcurl4-openssl-dev libcjson-dev
+    meson ninja-build pkg-config gcc libfuse3-dev libcurl4-openssl-dev libcjson-dev libssl-dev
     # run: fusermount3
     fuse3
     # tests: pytest and its per-test timeout, the emulator's certificate checks,

@@ -25,14 +25,14 @@ static void test_client_credentials_answer(void)
               0);
     CHECK_STR(r.access_token, "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.e30.sig");
     CHECK(r.refresh_token == NULL);
-    CHECK_INT(r.expires, NOW + 3599);
+    CHECK_INT(r.expires, NOW + 3598);
     CHECK_STR(r.error, "");
     struct gs_token t = {0};
     gs_token_response_take(&r, NOW, &t);
     CHECK(r.access_token == NULL);
     CHECK_STR(t.value, "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.e30.sig");
     CHECK_INT(t.obtained, NOW);
-    CHECK_INT(t.expires, NOW + 3599);
+    CHECK_INT(t.expires, NOW + 3598);
     gs_token_clear(&t);
     gs_token_response_clear(&r);
 }
@@ -45,7 +45,7 @@ static void test_refresh_token_and_scope(void)
                     &r),
               0);
     CHECK_STR(r.refresh_token, "rt");
-    CHECK_INT(r.expires, NOW + 4);
+    CHECK_INT(r.expires, NOW + 3);
     gs_token_response_clear(&r);
 }
 
@@ -57,7 +57,7 @@ static void test_managed_identity_strings(void)
                     "\"resource\":\"https://graph.microsoft.com\",\"token_type\":\"Bearer\"}",
                     &r),
               0);
-    CHECK_INT(r.expires, NOW + 3599);
+    CHECK_INT(r.expires, NOW + 3598);
     gs_token_response_clear(&r);
     /* App Service 2019-08-01: expires_on only */
     CHECK_INT(parse("{\"access_token\":\"at\",\"expires_on\":\"1700001000\",\"token_type\":\"Bearer\"}",
