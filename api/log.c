@@ -64,6 +64,7 @@ void gs_log_use_syslog(int on)
 
 /* The whole line is formatted first and written with one call, so lines of
  * concurrent threads never interleave. */
+__attribute__((format(printf, 3, 0)))
 static void emit(int prio, const char *tag, const char *fmt, va_list ap)
 {
     char small[1024];

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
     # build
-    meson ninja-build pkg-config gcc libfuse3-dev libcurl4-openssl-dev libcjson-dev libssl-dev
+    meson ninja-build pkg-config gcc libfuse3-dev libcurl4-openssl-dev libcjson-dev libssl-dev clang libclang-rt-14-dev
     # run: fusermount3
     fuse3
     # tests: pytest and its per-test timeout, the emulator's certificate checks,

@@ -26,6 +26,12 @@ if [[ -f tests/js/package-lock.json && ! -d tests/js/node_modules ]]; then
     (cd tests/js && npm ci --no-audit --no-fund)
 fi
 
+# every fuzz target for a short while (the seed corpora also run as unit tests)
+echo "test.sh: fuzzing (${GS_FUZZ_SECONDS:-10} s per target)"
+if ! scripts/fuzz.sh "${GS_FUZZ_SECONDS:-10}"; then
+    failed+=("fuzzing (scripts/fuzz.sh)")
+fi
+
 echo "test.sh: pytest"
 rc=0
 /usr/bin/python3 -m pytest -q "$@" || rc=$?
