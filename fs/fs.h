@@ -88,6 +88,8 @@ struct gs_fs {
     uint64_t next_ino;
     struct gs_node *root;
     struct gs_open *open_handles; /* fs->lock */
+    double graph_down_until;  /* monotonic seconds; atomic: a transport failure of the
+                               * read-ahead makes tenant-wide views use the cache only */
     pthread_mutex_t fill_lock; /* guards sp_fill_gen */
     uint64_t sp_fill_gen;   /* generation of the service principal listing last spread into items */
 };
@@ -123,6 +125,12 @@ void gs_node_each_with_key(struct gs_fs *fs, const char *key,
                            void (*fn)(void *ctx, struct gs_node *n), void *ctx);
 
 void gs_entry_clear(struct gs_entry *e);
+
+/* Graph just failed at the transport level (no HTTP answer): for a few
+ * seconds, tenant-wide work uses what is cached instead of waiting on it
+ * again for every service principal. */
+void gs_fs_mark_graph_down(struct gs_fs *fs);
+int gs_fs_graph_down(struct gs_fs *fs);
 
 /* Lists and unlists an open handle (fs->lock held). */
 void gs_open_link(struct gs_fs *fs, struct gs_open *o, int is_dir);

@@ -215,6 +215,28 @@ void gs_node_each_with_key(struct gs_fs *fs, const char *key,
         fn(ctx, n);
 }
 
+#define GRAPH_DOWN_SECONDS 5.0
+
+static double mono_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+void gs_fs_mark_graph_down(struct gs_fs *fs)
+{
+    double until = mono_now() + GRAPH_DOWN_SECONDS;
+    __atomic_store(&fs->graph_down_until, &until, __ATOMIC_RELEASE);
+}
+
+int gs_fs_graph_down(struct gs_fs *fs)
+{
+    double until;
+    __atomic_load(&fs->graph_down_until, &until, __ATOMIC_ACQUIRE);
+    return mono_now() < until;
+}
+
 void gs_open_link(struct gs_fs *fs, struct gs_open *o, int is_dir)
 {
     o->is_dir = is_dir;

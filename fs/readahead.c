@@ -67,8 +67,16 @@ static void fetch_batch(struct gs_fs *fs, char **keys, size_t n)
         items[i].method = "GET";
         items[i].path = keys[i];
     }
+    if (gs_fs_graph_down(fs))
+        return; /* it failed moments ago: do not wait on it again now */
     if (gs_client_batch(fs->client, items, n) != 0)
         return;
+    size_t unreachable = 0;
+    for (size_t i = 0; i < n; i++)
+        if (items[i].err != 0 && items[i].error.http_status == 0 && items[i].err != -ENOMEM)
+            unreachable++;
+    if (unreachable == n)
+        gs_fs_mark_graph_down(fs);
     for (size_t i = 0; i < n; i++) {
         if (items[i].err == 0 && items[i].status == 200)
             gs_readahead_store_jobs(fs, keys[i], items[i].body_out, items[i].body_len, items[i].request_id);

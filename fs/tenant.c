@@ -52,8 +52,29 @@ static int each_job(struct gs_fs *fs, job_fn fn, void *ctx, struct timespec *lat
             continue;
         char *jkey = gs_tree_key(GS_K_JOBS, id, NULL, NULL);
         struct gs_doc *jobs = NULL;
-        /* a listing the batch could not bring is fetched alone */
-        int jr = jkey ? gs_cache_get(fs->cache, jkey, GS_TTL_STATUS, gs_tree_get_flags(GS_K_JOBS), &jobs, NULL) : -ENOMEM;
+        struct gs_error jerr = {0};
+        int jr;
+        if (!jkey) {
+            jr = -ENOMEM;
+        } else if (gs_fs_graph_down(fs)) {
+            /* Graph failed moments ago: what is cached, however old, or nothing */
+            jr = gs_cache_get(fs->cache, jkey, GS_TTL_STATUS, GS_GET_CACHED_ONLY, &jobs, NULL);
+            if (jr < 0 && r == 0)
+                r = -ETIMEDOUT; /* a view with holes would be a lie */
+        } else {
+            /* a listing the batch could not bring is fetched alone */
+            jr = gs_cache_get(fs->cache, jkey, GS_TTL_STATUS, gs_tree_get_flags(GS_K_JOBS), &jobs, &jerr);
+            /* served stale: the refresh just failed without an HTTP answer */
+            if (jr == 0 && !gs_cache_is_fresh(fs->cache, jkey))
+                gs_fs_mark_graph_down(fs);
+            if (jr < 0 && jerr.http_status == 0 && jr != -ENOMEM) {
+                gs_fs_mark_graph_down(fs);
+                jr = gs_cache_get(fs->cache, jkey, GS_TTL_STATUS, GS_GET_CACHED_ONLY, &jobs, NULL);
+                if (jr < 0 && r == 0)
+                    r = jerr.err ? jerr.err : -ETIMEDOUT;
+            }
+        }
+        gs_error_clear(&jerr);
         free(jkey);
         if (jr < 0)
             continue; /* a service principal without synchronization, or gone */
