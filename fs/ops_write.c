@@ -108,6 +108,10 @@ void gs_ops_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
                 /* the write that completes a document saves it */
                 if (gs_json_complete(fh->buf, fh->len))
                     r = fh_commit(fs, fh);
+            } else if (r == -EFBIG) {
+                /* what was kept is not the document: close must not save it */
+                fh->dirty = 0;
+                fh->result = r;
             }
         } else if (fh->acted) {
             gs_warn("%s: the action already ran for this open file; open it again", n->name);
@@ -117,6 +121,11 @@ void gs_ops_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
             r = fh_put(fh, buf, size, (off_t)fh->len);
             if (r == 0 && gs_input_complete(fh->buf, fh->len))
                 r = fh_act(fs, fh);
+            else if (r == -EFBIG) {
+                /* input cut short is no input: close must not act on it */
+                fh->acted = 1;
+                fh->result = r;
+            }
         }
         pthread_mutex_unlock(&fh->lock);
     }
