@@ -270,32 +270,40 @@ int gs_validate_body(const char *in, size_t len, char **body, const char **why)
     return *body ? 0 : -ENOMEM;
 }
 
+/* Input that is either text (the value of `member`) or a JSON object that
+ * has `member` as a string: the body is that object. */
+static int text_or_object(const char *in, size_t len, const char *member, const char *bad_json,
+                          char **body, const char **why)
+{
+    cJSON *j;
+    if (in[0] == '{') {
+        j = parse_object(in, len);
+        if (!j || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, member))) {
+            cJSON_Delete(j);
+            return fail(why, bad_json);
+        }
+    } else {
+        j = cJSON_CreateObject();
+        char *text = strndup(in, len);
+        if (!j || !text || !cJSON_AddStringToObject(j, member, text)) {
+            cJSON_Delete(j);
+            free(text);
+            return -ENOMEM;
+        }
+        free(text);
+    }
+    *body = print(j);
+    return *body ? 0 : -ENOMEM;
+}
+
 int gs_parse_expression_body(const char *in, size_t len, char **body, const char **why)
 {
     trim(&in, &len);
     *body = NULL;
     if (len == 0)
         return fail(why, "parseExpression: write an expression");
-    cJSON *j;
-    if (in[0] == '{') {
-        j = parse_object(in, len);
-        if (!j || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "expression"))) {
-            cJSON_Delete(j);
-            return fail(why, "parseExpression: the JSON body needs an \"expression\" string");
-        }
-    } else {
-        j = cJSON_CreateObject();
-        char *text = strndup(in, len);
-        if (!j || !text) {
-            cJSON_Delete(j);
-            free(text);
-            return -ENOMEM;
-        }
-        cJSON_AddStringToObject(j, "expression", text);
-        free(text);
-    }
-    *body = print(j);
-    return *body ? 0 : -ENOMEM;
+    return text_or_object(in, len, "expression",
+                          "parseExpression: the JSON body needs an \"expression\" string", body, why);
 }
 
 int gs_bulk_body(const char *in, size_t len, char **body, const char **why)
@@ -322,29 +330,12 @@ int gs_new_job_body(const char *in, size_t len, char **body, const char **why)
     *body = NULL;
     if (len == 0)
         return fail(why, "new: write a templateId or a job JSON object");
-    cJSON *j;
-    if (in[0] == '{') {
-        j = parse_object(in, len);
-        if (!j || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "templateId"))) {
-            cJSON_Delete(j);
-            return fail(why, "new: the job JSON needs a \"templateId\" string");
-        }
-    } else {
+    if (in[0] != '{')
         for (size_t i = 0; i < len; i++)
             if (isspace((unsigned char)in[i]) || in[i] == '/' || in[i] == '"')
                 return fail(why, "new: a templateId is one word");
-        j = cJSON_CreateObject();
-        char *text = strndup(in, len);
-        if (!j || !text) {
-            cJSON_Delete(j);
-            free(text);
-            return -ENOMEM;
-        }
-        cJSON_AddStringToObject(j, "templateId", text);
-        free(text);
-    }
-    *body = print(j);
-    return *body ? 0 : -ENOMEM;
+    return text_or_object(in, len, "templateId", "new: the job JSON needs a \"templateId\" string",
+                          body, why);
 }
 
 static cJSON *decode_string(const cJSON *v)
