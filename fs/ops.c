@@ -431,10 +431,8 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
     int stale = 0;
     if (fh->blob) {
         pthread_mutex_lock(&fs->lock);
-        /* The kernel still believes an older size: serve this handle directly
-         * so the reader gets the whole new content, and refresh the kernel. */
+        /* the kernel believes an older size: refresh its view for stat(2) */
         stale = n->reported_size != (int64_t)fh->blob->len;
-        n->reported_size = (int64_t)fh->blob->len;
         pthread_mutex_unlock(&fs->lock);
     }
     pthread_mutex_lock(&fs->lock);
@@ -443,9 +441,13 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
         n->ctl_fh = fh; /* a timestamp update without a handle acts through it */
     pthread_mutex_unlock(&fs->lock);
     fi->fh = (uintptr_t)fh;
+    /* Every read is served from this handle's snapshot, never from the page
+     * cache: the kernel's idea of the size (changed by a writer's O_TRUNC, or
+     * not yet refreshed after Graph changed) can then never cut or pad what
+     * a reader gets. Opens drop the page cache anyway (content may change),
+     * so open-read-close costs the same round trips. */
     fi->keep_cache = 0;
-    fi->direct_io = stale || writing || n->kind == GS_K_LAST_ERROR || n->kind == GS_K_SCRATCH ||
-                    gs_control_is(n->kind);
+    fi->direct_io = 1;
     if (gs_control_is(n->kind))
         fi->nonseekable = 1;
     if (stale)
