@@ -176,6 +176,163 @@ static void keep_backup(struct gs_fs *fs, const struct gs_node *n, const cJSON *
     free(text);
 }
 
+/* Versions this mount's own saves replaced, per schema. An editor that saves
+ * twice (vim's second :w) still holds the version it read, which its first
+ * save superseded: that is not someone else's change. A save by anyone else
+ * (the portal) gives the schema a version no save of ours produced, and the
+ * guard holds again. Kept in fs->results under "saved-versions\n<key>" as
+ * lines: the version our last save produced, then the versions it and the
+ * saves before it replaced (at most CHAIN_MAX lines). */
+#define CHAIN_MAX 16
+
+static char *chain_key(const struct gs_node *n)
+{
+    char *k = NULL;
+    return asprintf(&k, "saved-versions\n%s", n->key) < 0 ? NULL : k;
+}
+
+/* The stored chain as text (malloc'd), or NULL when there is none. */
+static char *chain_get(struct gs_fs *fs, const char *key)
+{
+    char *text = NULL;
+    pthread_mutex_lock(&fs->extra_lock);
+    struct gs_result *res = gs_map_gets(&fs->results, key);
+    if (res)
+        text = strndup(res->blob->data, res->blob->len);
+    pthread_mutex_unlock(&fs->extra_lock);
+    return text;
+}
+
+/* Line i of text (0-based) equals v. */
+static int line_is(const char *text, int i, const char *v)
+{
+    const char *p = text;
+    for (int k = 0; k < i && p; k++) {
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    if (!p)
+        return 0;
+    size_t l = strcspn(p, "\n"), vlen = strlen(v);
+    return l == vlen && memcmp(p, v, l) == 0;
+}
+
+/* The version our last save produced is `now`. */
+static int chain_head_is(const char *text, const char *now)
+{
+    return line_is(text, 0, now);
+}
+
+/* Our saves replaced `v` on the way to the head. */
+static int chain_replaced(const char *text, const char *v)
+{
+    for (int i = 1; i < CHAIN_MAX; i++)
+        if (line_is(text, i, v))
+            return 1;
+    return 0;
+}
+
+/* 1 when `mine` was replaced by our own saves and `theirs` is what the last
+ * of them produced. */
+static int superseded_by_us(struct gs_fs *fs, const struct gs_node *n, const char *mine, const char *theirs)
+{
+    char *key = chain_key(n);
+    char *text = key ? chain_get(fs, key) : NULL;
+    int r = text && chain_head_is(text, theirs) && chain_replaced(text, mine);
+    free(text);
+    free(key);
+    return r;
+}
+
+static int chain_store(struct gs_fs *fs, const char *key, const char *text)
+{
+    struct gs_result *res = calloc(1, sizeof(*res));
+    if (!res || !(res->blob = gs_blob_new(text, strlen(text)))) {
+        free(res);
+        return -ENOMEM;
+    }
+    clock_gettime(CLOCK_REALTIME, &res->when);
+    void *old = NULL;
+    pthread_mutex_lock(&fs->extra_lock);
+    int r = gs_map_puts(&fs->results, key, res, &old);
+    pthread_mutex_unlock(&fs->extra_lock);
+    if (r != 0) {
+        gs_blob_unref(res->blob);
+        free(res);
+    }
+    if (old) {
+        gs_blob_unref(((struct gs_result *)old)->blob);
+        free(old);
+    }
+    return r;
+}
+
+/* Our save replaced version `replaced` and the server now holds `now`. */
+static void note_save(struct gs_fs *fs, const struct gs_node *n, const char *replaced, const char *now)
+{
+    if (strchr(replaced, '\n') || strchr(now, '\n'))
+        return; /* not a version this list can hold: the guard stays strict */
+    char *key = chain_key(n);
+    char *prev = key ? chain_get(fs, key) : NULL;
+    /* the saves before ours count only if ours followed the last of them */
+    const char *older = prev && chain_head_is(prev, replaced) ? strchr(prev, '\n') : NULL;
+    char *text = NULL;
+    if (key && asprintf(&text, "%s\n%s%s", now, replaced, older ? older : "") >= 0) {
+        char *p = text;
+        for (int line = 0; p && line < CHAIN_MAX; line++) {
+            p = strchr(p, '\n');
+            if (p)
+                p++;
+        }
+        if (p)
+            *p = '\0';
+        if (chain_store(fs, key, text) != 0)
+            gs_warn("schema of job %s: out of memory recording its version", n->job);
+    }
+    free(text);
+    free(prev);
+    free(key);
+}
+
+static const char *version_of(const cJSON *doc)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "version");
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Equal documents, whatever their versions say. */
+static int same_content(const cJSON *a, const cJSON *b)
+{
+    cJSON *x = cJSON_Duplicate(a, 1), *y = cJSON_Duplicate(b, 1);
+    int same = 0;
+    if (x && y) {
+        cJSON_DeleteItemFromObjectCaseSensitive(x, "version");
+        cJSON_DeleteItemFromObjectCaseSensitive(y, "version");
+        same = cJSON_Compare(x, y, 1);
+    }
+    cJSON_Delete(x);
+    cJSON_Delete(y);
+    return same;
+}
+
+/* After a successful PUT of a schema: the server's new content goes to the
+ * cache (the file shows it), and its version joins our chain. */
+static void refresh_after_save(struct gs_fs *fs, const struct gs_node *n, const cJSON *replaced)
+{
+    cJSON *now = NULL;
+    if (fetch_current(fs, n, &now) < 0 || !now) {
+        gs_cache_invalidate(fs->cache, n->key);
+        return;
+    }
+    const char *old_v = version_of(replaced), *new_v = version_of(now);
+    if (old_v && new_v && strcmp(old_v, new_v) != 0)
+        note_save(fs, n, old_v, new_v);
+    if (gs_cache_put(fs->cache, n->key, GS_TTL_DOC, now, NULL) != 0)
+        gs_cache_invalidate(fs->cache, n->key);
+    cJSON_Delete(now);
+}
+
 int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *data, size_t len)
 {
     char *why = NULL;
@@ -196,13 +353,12 @@ int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *da
             cJSON_Delete(doc);
             return r;
         }
-        const cJSON *mine = cJSON_GetObjectItemCaseSensitive(doc, "version");
-        const cJSON *theirs = cJSON_GetObjectItemCaseSensitive(current, "version");
-        if (cJSON_IsString(mine) && (!cJSON_IsString(theirs) || strcmp(mine->valuestring, theirs->valuestring) != 0)) {
+        const char *mine = version_of(doc), *theirs = version_of(current);
+        if (mine && (!theirs || strcmp(mine, theirs) != 0) && !(theirs && superseded_by_us(fs, n, mine, theirs))) {
             char *msg = NULL;
             if (asprintf(&msg, "schema.json: the schema changed on the server since it was read "
                                "(version %s, now %s); re-read it and edit again",
-                         mine->valuestring, cJSON_IsString(theirs) ? theirs->valuestring : "none") < 0)
+                         mine, theirs ? theirs : "none") < 0)
                 msg = NULL;
             record_local(fs, n, "PUT", n->key, -ESTALE, "VersionConflict", msg ? msg : "version conflict");
             free(msg);
@@ -212,7 +368,7 @@ int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *da
             return -ESTALE;
         }
         /* every schema save makes the next cycle a full one: a no-op stays a no-op */
-        if (cJSON_Compare(doc, current, 1)) {
+        if (same_content(doc, current)) {
             gs_cache_put(fs->cache, n->key, GS_TTL_DOC, current, NULL);
             cJSON_Delete(doc);
             cJSON_Delete(current);
@@ -233,10 +389,13 @@ int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *da
     if (r < 0) {
         gs_tree_record_error(fs, n, &err);
     } else {
-        if (current)
+        if (current) {
             keep_backup(fs, n, current);
-        /* the next read shows what the server holds now */
-        gs_cache_invalidate(fs->cache, n->key);
+            /* the file shows what the server holds now */
+            refresh_after_save(fs, n, current);
+        } else {
+            gs_cache_invalidate(fs->cache, n->key);
+        }
         if (n->job) {
             char *job_key = gs_tree_key(GS_K_JOB_JSON, n->sp, n->job, NULL);
             if (job_key)
