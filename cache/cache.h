@@ -74,6 +74,14 @@ int gs_cache_get(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
 int gs_cache_put(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
                  const cJSON *json, const char *request_id);
 
+/* For content fetched outside the cache (a $batch): take a mark before the
+ * request, and store its answers with gs_cache_put_since, which stores an
+ * answer already expired when its key was put or invalidated after the mark
+ * (a write made the answer old while it was in flight). */
+uint64_t gs_cache_mark(struct gs_cache *c);
+int gs_cache_put_since(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
+                       const cJSON *json, const char *request_id, uint64_t mark);
+
 /* Marks an entry expired (next get refetches; CACHED_ONLY still sees it).
  * Calls on_change. */
 void gs_cache_invalidate(struct gs_cache *c, const char *key);

@@ -9,8 +9,22 @@
  * needs no allocation and calls on_change with no lock held. */
 #define GS_REPORT_BATCH 64
 
+uint64_t gs_cache_mark(struct gs_cache *c)
+{
+    pthread_mutex_lock(&c->lock);
+    uint64_t seq = c->change_seq;
+    pthread_mutex_unlock(&c->lock);
+    return seq;
+}
+
 int gs_cache_put(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
                  const cJSON *json, const char *request_id)
+{
+    return gs_cache_put_since(c, key, cls, json, request_id, UINT64_MAX);
+}
+
+int gs_cache_put_since(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
+                       const cJSON *json, const char *request_id, uint64_t mark)
 {
     if (!c || !key || !json || (unsigned)cls >= GS_TTL_NCLASS)
         return -EINVAL;
@@ -25,7 +39,7 @@ int gs_cache_put(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
         return r;
     gs_pub_compare(c, &p, 1);
 
-    const struct gs_pub_origin origin = {.own = NULL, .since_seq = UINT64_MAX, .supersedes = 1};
+    const struct gs_pub_origin origin = {.own = NULL, .since_seq = mark, .supersedes = 1};
     pthread_mutex_lock(&c->lock);
     r = gs_pub_install_locked(c, &p, cls, &origin);
     struct gs_entry *evicted = gs_cache_evict_locked(c);

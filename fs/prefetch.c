@@ -66,13 +66,14 @@ void gs_prefetch_job_docs(struct gs_fs *fs, const struct gs_node *n)
         count++;
     }
     /* one document missing: the caller's own GET is as cheap */
+    uint64_t mark = gs_cache_mark(fs->cache);
     if (count > 1 && gs_client_batch(fs->client, items, count) == 0) {
         for (size_t i = 0; i < count; i++) {
             if (items[i].err != 0 || items[i].status != 200)
                 continue;
             cJSON *j = cJSON_ParseWithLength(items[i].body_out, items[i].body_len);
             if (j)
-                gs_cache_put(fs->cache, keys[i], GS_TTL_DOC, j, items[i].request_id);
+                gs_cache_put_since(fs->cache, keys[i], GS_TTL_DOC, j, items[i].request_id, mark);
             cJSON_Delete(j);
         }
     }

@@ -34,7 +34,7 @@ struct gs_readahead {
 };
 
 void gs_readahead_store_jobs(struct gs_fs *fs, const char *jobs_key, const char *body, size_t len,
-                             const char *request_id)
+                             const char *request_id, uint64_t mark)
 {
     cJSON *j = cJSON_ParseWithLength(body, len);
     const cJSON *value = cJSON_GetObjectItemCaseSensitive(j, "value");
@@ -46,13 +46,13 @@ void gs_readahead_store_jobs(struct gs_fs *fs, const char *jobs_key, const char 
             char *esc = cJSON_IsString(id) ? gs_path("%s", id->valuestring) : NULL;
             char *key = NULL;
             if (esc && asprintf(&key, "%s/%s", jobs_key, esc) >= 0)
-                gs_cache_put(fs->cache, key, GS_TTL_STATUS, job, request_id);
+                gs_cache_put_since(fs->cache, key, GS_TTL_STATUS, job, request_id, mark);
             free(esc);
             free(key);
         }
         cJSON *listing = cJSON_CreateObject();
         if (listing && cJSON_AddItemToObject(listing, "value", cJSON_Duplicate(value, 1)))
-            gs_cache_put(fs->cache, jobs_key, GS_TTL_STATUS, listing, request_id);
+            gs_cache_put_since(fs->cache, jobs_key, GS_TTL_STATUS, listing, request_id, mark);
         cJSON_Delete(listing);
     }
     cJSON_Delete(j);
@@ -69,6 +69,8 @@ static void fetch_batch(struct gs_fs *fs, char **keys, size_t n)
     }
     if (gs_fs_graph_down(fs))
         return; /* it failed moments ago: do not wait on it again now */
+    /* an action during the batch makes its answers old: they are stored expired */
+    uint64_t mark = gs_cache_mark(fs->cache);
     if (gs_client_batch(fs->client, items, n) != 0)
         return;
     size_t unreachable = 0;
@@ -79,7 +81,8 @@ static void fetch_batch(struct gs_fs *fs, char **keys, size_t n)
         gs_fs_mark_graph_down(fs);
     for (size_t i = 0; i < n; i++) {
         if (items[i].err == 0 && items[i].status == 200)
-            gs_readahead_store_jobs(fs, keys[i], items[i].body_out, items[i].body_len, items[i].request_id);
+            gs_readahead_store_jobs(fs, keys[i], items[i].body_out, items[i].body_len, items[i].request_id,
+                                    mark);
         else
             gs_debug("read-ahead of %s: %s", keys[i], items[i].err ? strerror(-items[i].err) : "no answer");
         gs_batch_item_clear(&items[i]);

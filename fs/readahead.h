@@ -7,6 +7,7 @@
 #define GS_READAHEAD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct gs_fs;
 struct gs_readahead;
@@ -23,8 +24,9 @@ void gs_readahead_queue_sps(struct gs_readahead *ra, const char *const *sp_ids, 
  * it fetches them itself, 20 per $batch. */
 void gs_readahead_fetch_now(struct gs_fs *fs, struct gs_readahead *ra, const char *const *sp_ids, size_t n);
 
-/* Stores one job listing answer: the listing and each job in it. */
+/* Stores one job listing answer: the listing and each job in it (expired
+ * when changed after mark, from gs_cache_mark). */
 void gs_readahead_store_jobs(struct gs_fs *fs, const char *jobs_key, const char *body, size_t len,
-                             const char *request_id);
+                             const char *request_id, uint64_t mark);
 
 #endif

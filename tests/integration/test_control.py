@@ -19,14 +19,6 @@ GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 ALLOW_LOCAL = (r"warning: (POST|PUT) .*: (InvalidInput|InvalidDocument)",)
 
 
-# The tenant read-ahead's $batch (started by the first lookup in servicePrincipals/) can be in
-# flight while an action runs; its older job listing then lands in the cache after the action's
-# invalidation and is served as fresh (reported to the lead: fs/readahead.c stores with
-# gs_cache_put, which has no "fetched since" sequence). Tests that read the state an action
-# changed in a job listing mount with batch=off until that is fixed.
-NO_READAHEAD = pytest.mark.mount(options=["batch=off"])
-
-
 @pytest.fixture
 def wmnt(request, tmp_path, mount_factory):
     """The demo tenant mounted with backup_dir=tmp_path/backups (plus the marker's options)."""
@@ -50,7 +42,6 @@ def shell(d, script):
 
 # --- start, pause, restart --------------------------------------------------------------------
 
-@NO_READAHEAD
 def test_touch_start_sends_one_post(wmnt):
     sp, job = find_job(wmnt, "ServiceNowOutDelta")  # a paused job
     d = job_dir(wmnt, sp, job)
@@ -66,7 +57,6 @@ def test_touch_start_sends_one_post(wmnt):
     assert json.loads(mu.read_file(d / "job.json"))["schedule"]["state"] == "Active"
 
 
-@NO_READAHEAD
 def test_echo_pause_and_the_result_shows(wmnt):
     sp, job = find_job(wmnt)  # Zoom, active
     d = job_dir(wmnt, sp, job)
@@ -308,7 +298,6 @@ def test_bulk_upload_to_another_job_is_graphs_refusal(wmnt, tmp_path):
 
 # --- jobs/new and rmdir -----------------------------------------------------------------------
 
-@NO_READAHEAD
 def test_new_job_from_a_template_appears_and_rmdir_deletes_it(wmnt):
     sp, job = find_job(wmnt)
     jobs = wmnt / "servicePrincipals" / sp / "jobs"
