@@ -29,6 +29,7 @@ int main(void)
     check(GS_K_JOB_SCHEMA, "{\"synchronizationRules\":[]}", "directories");
     check(GS_K_JOB_SCHEMA, "{\"directories\":[],\"synchronizationRules\":[],\"version\":3}", "version");
     check(GS_K_JOB_SCHEMA, "", "not valid JSON");
+    check(GS_K_JOB_SCHEMA, "{\"directories\":[],\"synchronizationRules\":[]} trailing", "JSON");
     check(GS_K_SECRETS, "{\"value\":[{\"key\":\"BaseAddress\",\"value\":\"https://x\"}]}", NULL);
     check(GS_K_SECRETS, "{\"value\":[{\"key\":\"SecretToken\",\"value\":\"*****\"}]}", "SecretToken");
     check(GS_K_SECRETS, "{\"value\":[{\"value\":\"x\"}]}", "key");
