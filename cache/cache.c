@@ -95,6 +95,18 @@ int gs_entry_fresh_locked(struct gs_cache *c, const struct gs_entry *e)
     return e->doc && !e->invalidated && gs_cache_mono(c) - e->stored_at < c->ttl[e->cls];
 }
 
+int gs_cache_servable(struct gs_cache *c, const char *key)
+{
+    if (!c || !key)
+        return 0;
+    pthread_mutex_lock(&c->lock);
+    struct gs_entry *e = gs_table_find(&c->table, key);
+    int ok = e && e->doc &&
+             (c->max_stale <= 0 || gs_cache_mono(c) - e->stored_at < c->ttl[e->cls] + c->max_stale);
+    pthread_mutex_unlock(&c->lock);
+    return ok;
+}
+
 int gs_cache_is_fresh(struct gs_cache *c, const char *key)
 {
     if (!c || !key)

@@ -90,6 +90,10 @@ void gs_cache_invalidate_prefix(struct gs_cache *c, const char *prefix);
 /* Removes an entry (after a DELETE). Calls on_change. */
 void gs_cache_remove(struct gs_cache *c, const char *key);
 
+/* 1 when the key has an entry that GS_GET_STALE_OK may still serve (its
+ * time-to-live plus max_stale has not passed). */
+int gs_cache_servable(struct gs_cache *c, const char *key);
+
 /* 1 when the key has an entry whose TTL still holds. */
 int gs_cache_is_fresh(struct gs_cache *c, const char *key);
 

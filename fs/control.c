@@ -111,7 +111,7 @@ static char *first_rule_id(struct gs_fs *fs, const struct gs_node *n)
     struct gs_doc *doc = NULL;
     struct gs_error err = {0};
     char *id = NULL;
-    if (key && gs_cache_get(fs->cache, key, GS_TTL_DOC, GS_GET_STALE_OK, &doc, &err) == 0) {
+    if (key && gs_fs_get(fs, key, GS_TTL_DOC, GS_GET_STALE_OK, &doc, &err) == 0) {
         const cJSON *rules = cJSON_GetObjectItemCaseSensitive(doc->json, "synchronizationRules");
         const cJSON *rule = cJSON_IsArray(rules) ? cJSON_GetArrayItem(rules, 0) : NULL;
         const cJSON *rid = cJSON_GetObjectItemCaseSensitive(rule, "id");

@@ -132,6 +132,14 @@ void gs_entry_clear(struct gs_entry *e);
 void gs_fs_mark_graph_down(struct gs_fs *fs);
 int gs_fs_graph_down(struct gs_fs *fs);
 
+/* gs_cache_get for the filesystem: while Graph is down (a transport failure
+ * since the last success), a read that may be served stale and has a copy
+ * is served from it at once instead of waiting on Graph again, so that one
+ * system call does not chain several request budgets. Transport failures
+ * mark Graph down; successes mark it up. */
+int gs_fs_get(struct gs_fs *fs, const char *key, enum gs_ttl_class cls, unsigned flags,
+              struct gs_doc **out, struct gs_error *err);
+
 /* Lists and unlists an open handle (fs->lock held). */
 void gs_open_link(struct gs_fs *fs, struct gs_open *o, int is_dir);
 void gs_open_unlink(struct gs_fs *fs, struct gs_open *o);

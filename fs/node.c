@@ -237,6 +237,43 @@ int gs_fs_graph_down(struct gs_fs *fs)
     return mono_now() < until;
 }
 
+static void mark_graph_up(struct gs_fs *fs)
+{
+    double zero = 0;
+    __atomic_store(&fs->graph_down_until, &zero, __ATOMIC_RELEASE);
+}
+
+static int ts_before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+int gs_fs_get(struct gs_fs *fs, const char *key, enum gs_ttl_class cls, unsigned flags,
+              struct gs_doc **out, struct gs_error *err)
+{
+    if (flags & GS_GET_CACHED_ONLY)
+        return gs_cache_get(fs->cache, key, cls, flags, out, err);
+    int stale_ok = (flags & GS_GET_STALE_OK) != 0;
+    int was_fresh = gs_cache_is_fresh(fs->cache, key);
+    if (!was_fresh && stale_ok && gs_fs_graph_down(fs) && gs_cache_servable(fs->cache, key) &&
+        gs_cache_get(fs->cache, key, cls, GS_GET_CACHED_ONLY, out, NULL) == 0)
+        return 0;
+    struct timespec before;
+    clock_gettime(CLOCK_REALTIME, &before);
+    int r = gs_cache_get(fs->cache, key, cls, flags, out, err);
+    if (was_fresh)
+        return r; /* a cache hit says nothing about Graph */
+    if (r == 0 && ts_before(&(*out)->fetched_at, &before))
+        gs_fs_mark_graph_down(fs); /* served stale: the refresh got no answer */
+    else if (r == 0)
+        mark_graph_up(fs);
+    else if (err && err->http_status == 0 && r != -ENOMEM)
+        gs_fs_mark_graph_down(fs);
+    else if (err && err->http_status != 0)
+        mark_graph_up(fs); /* an HTTP answer: Graph is there */
+    return r;
+}
+
 void gs_open_link(struct gs_fs *fs, struct gs_open *o, int is_dir)
 {
     o->is_dir = is_dir;

@@ -24,7 +24,7 @@ static int each_job(struct gs_fs *fs, job_fn fn, void *ctx, struct timespec *lat
     char *key = gs_tree_key(GS_K_SPS, NULL, NULL, NULL);
     struct gs_doc *sps = NULL;
     struct gs_error err = {0};
-    int r = key ? gs_cache_get(fs->cache, key, GS_TTL_DIR, gs_tree_get_flags(GS_K_SPS), &sps, &err) : -ENOMEM;
+    int r = key ? gs_fs_get(fs, key, GS_TTL_DIR, gs_tree_get_flags(GS_K_SPS), &sps, &err) : -ENOMEM;
     free(key);
     gs_error_clear(&err);
     if (r < 0)
@@ -63,7 +63,7 @@ static int each_job(struct gs_fs *fs, job_fn fn, void *ctx, struct timespec *lat
                 r = -ETIMEDOUT; /* a view with holes would be a lie */
         } else {
             /* a listing the batch could not bring is fetched alone */
-            jr = gs_cache_get(fs->cache, jkey, GS_TTL_STATUS, gs_tree_get_flags(GS_K_JOBS), &jobs, &jerr);
+            jr = gs_fs_get(fs, jkey, GS_TTL_STATUS, gs_tree_get_flags(GS_K_JOBS), &jobs, &jerr);
             /* served stale: the refresh just failed without an HTTP answer */
             if (jr == 0 && !gs_cache_is_fresh(fs->cache, jkey))
                 gs_fs_mark_graph_down(fs);

@@ -138,7 +138,7 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, struct gs_doc **do
         return -ENOMEM;
     struct gs_error err = {0};
     const struct gs_kind_info *ki = gs_kind_info(dir->kind);
-    int r = gs_cache_get(fs->cache, key, ki->ttl, gs_tree_get_flags(dir->kind), doc, &err);
+    int r = gs_fs_get(fs, key, ki->ttl, gs_tree_get_flags(dir->kind), doc, &err);
     if (r < 0) {
         gs_tree_record_error(fs, dir, &err);
     } else if (dir->kind == GS_K_SPS || dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID) {
@@ -491,7 +491,7 @@ static int lookup_sp_direct(struct gs_fs *fs, struct gs_node *dir, const char *i
         return -ENOMEM;
     struct gs_doc *doc = NULL;
     struct gs_error err = {0};
-    int r = gs_cache_get(fs->cache, key, GS_TTL_DIR, GS_GET_STALE_OK, &doc, &err);
+    int r = gs_fs_get(fs, key, GS_TTL_DIR, gs_tree_get_flags(GS_K_SP_JSON), &doc, &err);
     if (r == 0)
         gs_doc_unref(doc);
     else if (r != -ENOENT)
