@@ -13,7 +13,7 @@ import urllib.parse
 import uuid
 from pathlib import Path
 
-EXAMPLES = Path("/work/shared/graph-examples")
+EXAMPLES = Path(__file__).resolve().parents[1] / "conformance" / "graph-examples"  # copied from shared/graph-examples
 
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # Graph's innerError.date: "2024-05-01T10:00:00" (no zone, no fraction)

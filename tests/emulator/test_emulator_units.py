@@ -11,7 +11,7 @@ from tests.emulator.envelope import GraphError
 from tests.emulator.lifecycle import BadScope, parse_reset_scope
 from tests.emulator.schemas import normalize_schema
 
-EXAMPLES = Path("/work/shared/graph-examples")
+EXAMPLES = Path(__file__).resolve().parents[1] / "conformance" / "graph-examples"  # copied from shared/graph-examples
 
 
 def test_documented_parse_expression_example():
