@@ -1,0 +1,571 @@
+#!/usr/bin/python3
+"""The benchmark of graphsyncfs (DESIGN.md section 10; README.md beside this file).
+
+    /usr/bin/python3 tests/bench/bench.py [--n 2000 --m 100 --latency-ms 50 --rss-n 10000
+                                           --build build-bench --quick]
+
+Prints one `key: value` line per figure on stdout (progress goes to stderr):
+  1. cold tenant-wide scan "every job whose status code is Quarantine": graphsyncfs with grep
+     over every status.json, graphsyncfs with status.tsv, a sequential curl+jq script and the
+     same script under `xargs -P 8`; wall times, ratios, request counts against the minimum;
+  2. warm open-read-close of cached status files: graphsyncfs, a minimal in-memory FUSE
+     filesystem (minimal_fs.c, the floor) and tmpfs;
+  3. peak RSS of the daemon after a full scan of a large tenant.
+Nothing is asserted: the figures are printed with their targets. Every process started is
+stopped and every mount made is unmounted, on failure and on SIGINT/SIGTERM too.
+Standard library only; run with the Debian /usr/bin/python3.
+"""
+
+import argparse
+import math
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.emulator.control import Emulator  # noqa: E402
+
+FROZEN_TIME_SCALE = 1e6     # one Graph minute lasts 11 days: no job changes state during a run
+QUARANTINE = "Quarantine"
+
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+def out(key, value):
+    print("%s: %s" % (key, value), flush=True)
+
+
+# ------------------------------------------------------------------ processes and mounts
+
+def mount_fstype(path):
+    """fstype of the mount at `path` (from /proc/self/mountinfo, never touching it), or None."""
+    path = os.path.abspath(str(path))
+    found = None
+    with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as f:
+        for line in f:
+            left, _, right = line.rstrip("\n").partition(" - ")
+            fields = left.split(" ")
+            if len(fields) >= 5 and fields[4] == path:
+                found = right.split(" ")[0]
+    return found
+
+
+def fusermount(path, lazy=False):
+    cmd = ["fusermount3", "-u"] + (["-z"] if lazy else []) + [str(path)]
+    try:
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
+        return r.returncode
+    except subprocess.TimeoutExpired:
+        return -1
+
+
+class Daemon:
+    """A FUSE daemon run in the foreground: started, waited for, unmounted and stopped."""
+
+    live = []
+
+    def __init__(self, name, argv, mountpoint, workdir):
+        self.name = name
+        self.argv = [str(a) for a in argv]
+        self.mountpoint = Path(mountpoint)
+        self.log_path = Path(workdir) / ("%s.log" % name)
+        self.proc = None
+
+    def start(self, timeout=120):
+        self.mountpoint.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as logf:
+            self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
+                                         start_new_session=True)
+        Daemon.live.append(self)
+        deadline = time.monotonic() + timeout
+        while True:
+            fstype = mount_fstype(self.mountpoint)
+            if fstype and fstype.startswith("fuse"):
+                return self
+            if self.proc.poll() is not None:
+                raise RuntimeError("%s exited with %s before mounting %s:\n%s"
+                                   % (self.name, self.proc.returncode, self.mountpoint, self.log_tail()))
+            if time.monotonic() > deadline:
+                raise RuntimeError("%s did not mount %s within %s s:\n%s"
+                                   % (self.name, self.mountpoint, timeout, self.log_tail()))
+            time.sleep(0.02)
+
+    def log_tail(self, limit=3000):
+        try:
+            return self.log_path.read_text(errors="replace")[-limit:]
+        except OSError:
+            return ""
+
+    def status_kib(self, field):
+        """A field of /proc/PID/status in KiB (VmHWM, VmRSS), or None."""
+        try:
+            with open("/proc/%d/status" % self.proc.pid) as f:
+                for line in f:
+                    if line.startswith(field + ":"):
+                        return int(line.split()[1])
+        except OSError:
+            return None
+        return None
+
+    def stop(self):
+        if self.proc is None:
+            return
+        if mount_fstype(self.mountpoint) is not None:
+            if fusermount(self.mountpoint) != 0:
+                fusermount(self.mountpoint, lazy=True)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        if mount_fstype(self.mountpoint) is not None:
+            fusermount(self.mountpoint, lazy=True)
+        if self in Daemon.live:
+            Daemon.live.remove(self)
+        self.proc = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+def stop_all_daemons():
+    for d in list(Daemon.live):
+        try:
+            d.stop()
+        except Exception as e:  # cleanup goes on with the others
+            log("cleanup of %s: %r" % (d.name, e))
+
+
+def on_signal(signum, frame):
+    raise SystemExit("bench: stopped by signal %d" % signum)
+
+
+def remove_workdir(workdir):
+    """Removes the scratch directory, never descending into something still mounted (a
+    recursive delete inside graphsyncfs would delete jobs)."""
+    for entry in sorted(workdir.iterdir()):
+        if mount_fstype(entry) is not None:
+            fusermount(entry, lazy=True)
+        if mount_fstype(entry) is not None:
+            log("left %s in place: still mounted" % entry)
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink()
+    try:
+        workdir.rmdir()
+    except OSError as e:
+        log("left %s: %s" % (workdir, e))
+
+
+def run_shell(cmd, cwd, timeout, on_timeout=None):
+    """Runs a bash command in its own process group; returns (wall seconds, stdout). Exit 1
+    (grep: nothing found) is fine. On timeout the group is killed and, with on_timeout,
+    on_timeout() is called and (None, partial stdout) returned instead of raising. (A process
+    waiting for a FUSE request the daemon has already taken cannot die before the daemon
+    answers: on_timeout is where the caller stops the daemon, which releases it.)"""
+    t0 = time.monotonic()
+    proc = subprocess.Popen(["bash", "-c", cmd], cwd=str(cwd), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        if on_timeout:
+            on_timeout()
+        stdout, stderr = proc.communicate(timeout=60)
+        if on_timeout:
+            return None, stdout
+        raise RuntimeError("%r did not finish within %s s" % (cmd, timeout))
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+        raise
+    wall = time.monotonic() - t0
+    if proc.returncode not in (0, 1) or (proc.returncode == 1 and stdout.strip()):
+        raise RuntimeError("%r failed with %s: %s" % (cmd, proc.returncode, stderr[-2000:]))
+    if stderr.strip():
+        log("stderr of %r: %s" % (cmd[:60], stderr.strip()[-1000:]))
+    return wall, stdout
+
+
+def compile_c(src, out_path):
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "fuse3"], stdout=subprocess.PIPE,
+                           text=True, check=True).stdout.split()
+    subprocess.run(["cc", "-O2", "-Wall", "-o", str(out_path), str(src)] + flags, check=True, timeout=120)
+    return out_path
+
+
+# ------------------------------------------------------------------ emulator helpers
+
+def quarantined_truth(emu, latency_ms):
+    """The set of (spId, jobId) whose status code is Quarantine, asked of the emulator directly
+    (latency off meanwhile; the request log is cleared afterwards), and the number of jobs."""
+    emu.config(latency_ms=0)
+    found, njobs = set(), 0
+    try:
+        for sp in emu.tenant()["servicePrincipals"]:
+            for job in sp.get("jobs", []):
+                njobs += 1
+                r = emu.get("/servicePrincipals/%s/synchronization/jobs/%s"
+                            % (urllib.parse.quote(sp["id"], safe=""), urllib.parse.quote(job, safe="")))
+                if r.status != 200:
+                    raise RuntimeError("truth: GET job %s %s: %s" % (sp["id"], job, r))
+                if ((r.json() or {}).get("status") or {}).get("code") == QUARANTINE:
+                    found.add((sp["id"], job))
+    finally:
+        emu.config(latency_ms=latency_ms)
+        emu.clear_requests()
+    return found, njobs
+
+
+def count_requests(emu):
+    """(HTTP requests, $batch requests, items in them) in the log; OAuth calls left out."""
+    http = batches = items = 0
+    for e in emu.requests():
+        if e.get("kind") == "oauth":
+            continue
+        if e.get("batch_item"):
+            items += 1
+            continue
+        http += 1
+        if e.get("path", "").endswith("/$batch"):
+            batches += 1
+    return http, batches, items
+
+
+def settle(emu, quiet_s=2.0, limit_s=300.0):
+    """Waits until the emulator has seen no new request for quiet_s seconds (background
+    read-ahead done), at most limit_s. Returns the seconds waited."""
+    t0 = time.monotonic()
+    last, since = None, t0
+    while time.monotonic() - t0 < limit_s:
+        n = len(emu.requests())
+        now = time.monotonic()
+        if n != last:
+            last, since = n, now
+        elif now - since >= quiet_s:
+            break
+        time.sleep(0.25)
+    return time.monotonic() - t0
+
+
+def graphsyncfs_argv(build, url, mountpoint, options=()):
+    opts = ["graph_url=%s" % url, "auth=none", "backup_dir=none"] + list(options)
+    return [build / "fs" / "graphsyncfs", "-f", "-o", ",".join(opts), mountpoint]
+
+
+# ------------------------------------------------------------------ 1. the cold scan
+
+GREP_CMD = """grep -l '"code": "Quarantine"' servicePrincipals/*/jobs/*/status.json"""
+TSV_CMD = ("awk -F'\\t' 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next } "
+           "$col[\"statusCode\"] == \"Quarantine\" { print $col[\"spId\"], $col[\"jobId\"] }' status.tsv")
+
+
+def parse_grep(text):
+    found = set()
+    for line in text.splitlines():
+        parts = line.strip().split("/")
+        if len(parts) == 5 and parts[0] == "servicePrincipals" and parts[2] == "jobs":
+            found.add((parts[1], parts[3]))
+        elif line.strip():
+            raise RuntimeError("unexpected grep output line %r" % line)
+    return found
+
+
+def parse_pairs(text):
+    found = set()
+    for line in text.splitlines():
+        if line.strip():
+            sp, job = line.split()
+            found.add((sp, job))
+    return found
+
+
+def scan_fs(emu, args, workdir, name, cmd, parse, timeout):
+    mnt = workdir / ("mnt-" + name)
+    d = Daemon(name, graphsyncfs_argv(args.build, emu.url, mnt), mnt, workdir)
+    with d:
+        emu.clear_requests()          # the mount-time probe is not part of the scan
+        log("%s: %s" % (name, cmd))
+        wall, stdout = run_shell(cmd, mnt, timeout)
+        hwm = d.status_kib("VmHWM")
+    reqs = count_requests(emu)        # after the unmount: late read-ahead counts too
+    return {"wall": wall, "found": parse(stdout), "requests": reqs, "hwm_kib": hwm}
+
+
+def scan_curl(emu, name, parallel, timeout):
+    cmd = "%s %s/v1.0 %d" % (HERE / "scan_curl.sh", emu.url, parallel)
+    emu.clear_requests()
+    log("%s: scan_curl.sh with %d in parallel" % (name, parallel))
+    wall, stdout = run_shell(cmd, HERE, timeout)
+    return {"wall": wall, "found": parse_pairs(stdout), "requests": count_requests(emu)}
+
+
+def bench_scan(emu, args, workdir):
+    n, m, lat = args.n, args.m, args.latency_ms
+    truth, njobs = quarantined_truth(emu, lat)
+    minimum = math.ceil(n / 999) + math.ceil(n / 20)
+    fs_timeout = 120 + n * 0.5
+    curl_timeout = 120 + n * (lat / 1000.0 + 0.2) * 2
+    res = {}
+    res["fs_grep"] = scan_fs(emu, args, workdir, "fs_grep", GREP_CMD, parse_grep, fs_timeout)
+    res["fs_tsv"] = scan_fs(emu, args, workdir, "fs_tsv", TSV_CMD, parse_pairs, fs_timeout)
+    res["curl_seq"] = scan_curl(emu, "curl_seq", 1, curl_timeout)
+    res["curl_par8"] = scan_curl(emu, "curl_par8", 8, curl_timeout)
+    truth_after, _ = quarantined_truth(emu, lat)
+
+    out("scan.tenant", "%d service principals, %d jobs, %d in Quarantine (latency %g ms)"
+        % (n, njobs, len(truth), lat))
+    for k in ("fs_grep", "fs_tsv", "curl_seq", "curl_par8"):
+        out("scan.%s.wall_s" % k, "%.2f" % res[k]["wall"])
+    bad = [k for k in res if res[k]["found"] != truth]
+    if truth_after != truth:
+        out("scan.same_result", "no (the emulator's truth changed during the run)")
+    elif bad:
+        out("scan.same_result", "no (%s)" % "; ".join(
+            "%s: %d found, %d missing, %d extra" % (k, len(res[k]["found"]), len(truth - res[k]["found"]),
+                                                   len(res[k]["found"] - truth)) for k in bad))
+    else:
+        out("scan.same_result", "yes (all 4 = the emulator's %d jobs)" % len(truth))
+    for base, goal in (("curl_seq", 50), ("curl_par8", 5)):
+        for fs in ("fs_grep", "fs_tsv"):
+            target = " (target >= %d)" % goal if fs == "fs_grep" else ""
+            out("scan.ratio.%s/%s" % (base, fs), "%.2f%s" % (res[base]["wall"] / res[fs]["wall"], target))
+    out("scan.requests.minimum", "%d (ceil(%d/999) + ceil(%d/20))" % (minimum, n, n))
+    for k in ("fs_grep", "fs_tsv", "curl_seq", "curl_par8"):
+        http, batches, items = res[k]["requests"]
+        target = ", target <= 1.1x" if k.startswith("fs_") else ""
+        out("scan.requests.%s" % k, "%d (%d $batch with %d items, %d other; %.2fx minimum%s)"
+            % (http, batches, items, http - batches, http / minimum, target))
+    return res
+
+
+# ------------------------------------------------------------------ 2. warm reads
+
+def parse_readloop(text):
+    return dict(kv.split("=", 1) for kv in text.split())
+
+
+def bench_warm(emu, args, workdir, tools):
+    rounds, reps = args.warm_rounds, args.warm_reps
+    jobs = [(sp["id"], j) for sp in emu.tenant()["servicePrincipals"] for j in sp.get("jobs", [])]
+    jobs = jobs[:args.warm_files]
+    if not jobs:
+        out("warm", "skipped (no jobs in the tenant)")
+        return
+    rel = ["servicePrincipals/%s/jobs/%s/status.json" % pair for pair in jobs]
+    shm = Path(tempfile.mkdtemp(prefix="graphsyncfs-bench-", dir="/dev/shm"))
+    try:
+        gmnt = workdir / "mnt-warm"
+        mmnt = workdir / "mnt-minimal"
+        mfmnt = workdir / "mnt-minimal-flush"
+        # cached entries must stay fresh for the whole measurement
+        keep = ["status_timeout=%d" % args.warm_ttl, "dir_timeout=%d" % args.warm_ttl]
+        with Daemon("graphsyncfs-warm", graphsyncfs_argv(args.build, emu.url, gmnt, keep), gmnt, workdir):
+            # the same bytes on tmpfs, from the mount itself (this read is the warm-up)
+            tree = shm / "tree"
+            for r in rel:
+                dst = tree / r
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                dst.write_bytes((gmnt / r).read_bytes())
+            # those lookups started the tenant read-ahead: let it finish before measuring
+            log("warm: waited %.1f s for the daemon to go quiet" % settle(emu))
+            with Daemon("minimal_fs", [tools["minimal_fs"], tree, "-f", mmnt], mmnt, workdir), \
+                    Daemon("minimal_fs_flush", [tools["minimal_fs"], "--flush", tree, "-f", mfmnt], mfmnt, workdir):
+                backends = [("graphsyncfs", gmnt), ("minimal_fs", mmnt), ("minimal_fs_flush", mfmnt),
+                            ("tmpfs", tree)]
+                lists = {}
+                for name, root in backends:
+                    lists[name] = workdir / ("list-%s" % name)
+                    lists[name].write_text("".join("%s/%s\n" % (root, r) for r in rel))
+                emu.clear_requests()
+                results = {name: [] for name, _ in backends}
+                for rep in range(reps):
+                    for name, _ in backends:
+                        r = subprocess.run([str(tools["readloop"]), str(lists[name]), str(rounds)],
+                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                           timeout=600)
+                        if r.returncode != 0:
+                            raise RuntimeError("readloop on %s failed: %s %s" % (name, r.stdout, r.stderr))
+                        results[name].append(parse_readloop(r.stdout))
+                warm_requests = count_requests(emu)[0]
+    finally:
+        shutil.rmtree(shm, ignore_errors=True)
+
+    us = {}
+    for name, rs in results.items():
+        medians = sorted(int(x["ns_median"]) for x in rs)
+        us[name] = medians[len(medians) // 2] / len(rel) / 1000.0
+    hashes = {x["hash"] for rs in results.values() for x in rs}
+    nbytes = int(results["tmpfs"][0]["bytes"])
+    for name in ("graphsyncfs", "minimal_fs", "minimal_fs_flush", "tmpfs"):
+        note = ""
+        if name == "graphsyncfs":
+            note = " (%d files, %d bytes, %d rounds x %d runs, median)" % (len(rel), nbytes, rounds, reps)
+        out("warm.%s.us_per_file" % name, "%.2f%s" % (us[name], note))
+    out("warm.same_bytes", "yes" if len(hashes) == 1 else "no (%d different contents)" % len(hashes))
+    out("warm.graph_requests_while_measuring", "%d" % warm_requests)
+    out("warm.ratio.graphsyncfs/minimal_fs", "%.2f (target <= 1.5)" % (us["graphsyncfs"] / us["minimal_fs"]))
+    out("warm.ratio.graphsyncfs/minimal_fs_flush", "%.2f" % (us["graphsyncfs"] / us["minimal_fs_flush"]))
+    out("warm.ratio.graphsyncfs/tmpfs", "%.2f" % (us["graphsyncfs"] / us["tmpfs"]))
+
+
+# ------------------------------------------------------------------ 3. peak RSS
+
+def rss_scan(emu, args, workdir, name, options):
+    """A fresh mount of the RSS tenant with these options: cat status.tsv (bounded by
+    --rss-timeout), ls servicePrincipals, then the daemon's VmHWM and VmRSS."""
+    n = args.rss_n
+    mnt = workdir / ("mnt-" + name)
+    mem = {}
+    with Daemon(name, graphsyncfs_argv(args.build, emu.url, mnt, options), mnt, workdir) as d:
+        def measure():
+            mem["hwm"], mem["rss"] = d.status_kib("VmHWM"), d.status_kib("VmRSS")
+
+        def give_up():
+            measure()
+            log("%s: did not finish within %d s; stopping the daemon" % (name, args.rss_timeout))
+            d.stop()
+
+        emu.clear_requests()
+        log("%s: cat status.tsv (at most %d s)" % (name, args.rss_timeout))
+        wall, stdout = run_shell("cat status.tsv", mnt, args.rss_timeout, on_timeout=give_up)
+        listed = None
+        if wall is not None:
+            _, listing = run_shell("ls servicePrincipals", mnt, 120 + n * 0.1)
+            listed = len(listing.split())
+            measure()
+    hwm, rss = mem["hwm"], mem["rss"]
+    return {"wall": wall, "lines": len(stdout.splitlines()), "listed": listed, "hwm": (hwm or 0) / 1024.0,
+            "rss": (rss or 0) / 1024.0, "requests": count_requests(emu)}
+
+
+def bench_rss(args, workdir):
+    n, m = args.rss_n, args.rss_m
+    minimum = math.ceil(n / 999) + math.ceil(n / 20)
+    log("rss: starting an emulator with large:%d:%d" % (n, m))
+    with Emulator(tenant="large:%d:%d" % (n, m), latency_ms=args.latency_ms, time_scale=FROZEN_TIME_SCALE,
+                  startup_timeout=600) as emu:
+        runs = [("default options", rss_scan(emu, args, workdir, "graphsyncfs-rss", []))]
+        if runs[0][1]["wall"] is None:
+            # the scan with the defaults did not finish: measure a finished scan too, with
+            # cache entries that outlive it
+            opt = "status_timeout=%d" % args.warm_ttl
+            runs.append(("-o " + opt, rss_scan(emu, args, workdir, "graphsyncfs-rss-ttl", [opt])))
+
+    def scan_line(r):
+        http, batches, items = r["requests"]
+        return ("%d lines, %s listed; %d requests, %d $batch with %d items, %d other; minimum %d"
+                % (r["lines"], r["listed"] if r["listed"] is not None else "-", http, batches, items,
+                   http - batches, minimum))
+
+    if len(runs) == 1:
+        r = runs[0][1]
+        out("rss.peak_mib", "%.1f (VmHWM; VmRSS %.1f MiB; after status.tsv and ls of %d service principals, "
+            "%d jobs; target < 64)" % (r["hwm"], r["rss"], n, m))
+        out("rss.scan.status_tsv_wall_s", "%.2f (%s)" % (r["wall"], scan_line(r)))
+        return
+    r, f = runs[0][1], runs[1][1]
+    out("rss.default.status_tsv_wall_s", "%d+ (did NOT finish; killed after %d s; %s)"
+        % (args.rss_timeout, args.rss_timeout, scan_line(r)))
+    out("rss.default.peak_mib", "%.1f (VmHWM when killed; VmRSS %.1f MiB)" % (r["hwm"], r["rss"]))
+    out("rss.peak_mib", "%.1f (VmHWM; VmRSS %.1f MiB; after status.tsv and ls of %d service principals, "
+        "%d jobs, with %s since the default scan did not finish; target < 64)"
+        % (f["hwm"], f["rss"], n, m, runs[1][0]))
+    if f["wall"] is None:
+        out("rss.scan.status_tsv_wall_s", "%d+ (did NOT finish with %s either; %s)"
+            % (args.rss_timeout, runs[1][0], scan_line(f)))
+    else:
+        out("rss.scan.status_tsv_wall_s", "%.2f (with %s; %s)" % (f["wall"], runs[1][0], scan_line(f)))
+
+
+# ------------------------------------------------------------------ main
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--n", type=int, help="service principals in the scan tenant (default 2000)")
+    p.add_argument("--m", type=int, help="of which with a job (default 100)")
+    p.add_argument("--latency-ms", type=float, help="emulator latency per Graph response (default 50)")
+    p.add_argument("--rss-n", type=int, help="service principals in the RSS tenant (default 10000)")
+    p.add_argument("--rss-m", type=int, help="of which with a job (default rss_n * m / n)")
+    p.add_argument("--build", default="build-bench", help="meson build dir with fs/graphsyncfs "
+                   "(relative to the repository; default build-bench)")
+    p.add_argument("--warm-files", type=int, default=100, help="status files read warm (default 100)")
+    p.add_argument("--warm-rounds", type=int, help="rounds over them per run (default 200)")
+    p.add_argument("--warm-reps", type=int, default=3, help="runs per backend, interleaved (default 3)")
+    p.add_argument("--warm-ttl", type=int, default=3600,
+                   help="status_timeout and dir_timeout of the warm mount (default 3600)")
+    p.add_argument("--rss-timeout", type=int, help="time limit of the RSS scan, seconds (default 300)")
+    p.add_argument("--skip", action="append", default=[], choices=["scan", "warm", "rss"],
+                   help="leave out a part (repeatable)")
+    p.add_argument("--quick", action="store_true", help="small N, low latency: a smoke test of this script")
+    a = p.parse_args(argv)
+    quick = {"n": 200, "m": 20, "latency_ms": 5, "rss_n": 1000, "warm_rounds": 20, "rss_timeout": 30}
+    full = {"n": 2000, "m": 100, "latency_ms": 50, "rss_n": 10000, "warm_rounds": 200, "rss_timeout": 300}
+    for k, v in (quick if a.quick else full).items():
+        if getattr(a, k) is None:
+            setattr(a, k, v)
+    if a.rss_m is None:
+        a.rss_m = max(1, a.rss_n * a.m // a.n) if a.n else 0
+    if not 0 < a.n or not 0 <= a.m <= a.n or not 0 <= a.rss_m <= a.rss_n:
+        p.error("need 0 < N, 0 <= M <= N, 0 <= rss_m <= rss_n")
+    build = Path(a.build)
+    a.build = (build if build.is_absolute() else REPO / build).resolve()
+    if not (a.build / "fs" / "graphsyncfs").is_file():
+        p.error("%s/fs/graphsyncfs does not exist: cd %s && meson setup %s --buildtype=release && ninja -C %s"
+                % (a.build, REPO, a.build.name, a.build.name))
+    return a
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    workdir = Path(tempfile.mkdtemp(prefix="graphsyncfs-bench-"))
+    t0 = time.monotonic()
+    try:
+        tools = {name: compile_c(HERE / ("%s.c" % name), workdir / name) for name in ("minimal_fs", "readloop")}
+        out("bench.config", "n=%d m=%d latency_ms=%g rss_n=%d rss_m=%d build=%s quick=%s kernel=%s cpus=%d"
+            % (args.n, args.m, args.latency_ms, args.rss_n, args.rss_m, args.build.name,
+               "yes" if args.quick else "no", platform.release(), os.cpu_count() or 0))
+        if "scan" not in args.skip or "warm" not in args.skip:
+            log("starting an emulator with large:%d:%d, latency %g ms" % (args.n, args.m, args.latency_ms))
+            with Emulator(tenant="large:%d:%d" % (args.n, args.m), latency_ms=args.latency_ms,
+                          time_scale=FROZEN_TIME_SCALE, startup_timeout=600) as emu:
+                if "scan" not in args.skip:
+                    bench_scan(emu, args, workdir)
+                if "warm" not in args.skip:
+                    bench_warm(emu, args, workdir, tools)
+        if "rss" not in args.skip:
+            bench_rss(args, workdir)
+        out("bench.wall_s", "%.1f" % (time.monotonic() - t0))
+        return 0
+    finally:
+        stop_all_daemons()
+        remove_workdir(workdir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
