@@ -118,6 +118,29 @@ int gs_cache_is_fresh(struct gs_cache *c, const char *key)
     return fresh;
 }
 
+double gs_cache_now(struct gs_cache *c)
+{
+    return gs_cache_mono(c);
+}
+
+int gs_cache_get_fresh_since(struct gs_cache *c, const char *key, double since, struct gs_doc **out)
+{
+    if (!c || !key || !out)
+        return -EINVAL;
+    *out = NULL;
+    pthread_mutex_lock(&c->lock);
+    struct gs_entry *e = gs_table_find(&c->table, key);
+    int ok = e && e->doc && !e->invalidated && e->stored_at + c->ttl[e->cls] > since;
+    if (ok) {
+        gs_table_touch(&c->table, e);
+        gs_doc_ref(&e->doc->pub);
+        *out = &e->doc->pub;
+        c->hits++;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return ok ? 0 : -ENOENT;
+}
+
 void gs_cache_get_stats(struct gs_cache *c, struct gs_cache_stats *out)
 {
     pthread_mutex_lock(&c->lock);

@@ -97,6 +97,16 @@ int gs_cache_servable(struct gs_cache *c, const char *key);
 /* 1 when the key has an entry whose TTL still holds. */
 int gs_cache_is_fresh(struct gs_cache *c, const char *key);
 
+/* Monotonic seconds on the cache's clock. */
+double gs_cache_now(struct gs_cache *c);
+
+/* The cached doc if it was fresh at some moment at or after since (from
+ * gs_cache_now) and has not been invalidated: a tenant-wide view that began
+ * at since reads what it fetched as one snapshot, however long the scan
+ * takes, instead of fetching again what expired during it. Never fetches:
+ * -ENOENT otherwise. */
+int gs_cache_get_fresh_since(struct gs_cache *c, const char *key, double since, struct gs_doc **out);
+
 struct gs_cache_stats {
     uint64_t hits, misses, fetches, coalesced, evictions;
     size_t bytes, entries;

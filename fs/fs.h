@@ -18,6 +18,7 @@ struct gs_inval;
 struct gs_errors;
 struct gs_scratch_store;
 struct gs_readahead;
+struct gs_sp_index;
 struct gs_fh;
 
 struct gs_fs_config {
@@ -75,6 +76,7 @@ struct gs_fs {
     struct gs_errors *errors;
     struct gs_scratch_store *scratch;
     struct gs_readahead *readahead; /* NULL when batch=off */
+    struct gs_sp_index *sp_index;   /* names of the service-principal listing */
     pthread_mutex_t extra_lock; /* results and hidden */
     struct gs_map results;  /* "<owner>/<file>" -> struct gs_result (last action results) */
     struct gs_map hidden;   /* "<owner>/<file>" -> expiry (documents renamed away by an editor) */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fs/fs.h"
+#include "fs/sp_index.h"
 #include "fs/tree.h"
 
 static char *dupnull(const char *s)
@@ -321,7 +322,7 @@ int gs_fs_init(struct gs_fs *fs, const struct gs_fs_config *cfg,
     pthread_cond_init(&fs->prefetch_done, NULL);
     if (gs_map_init(&fs->by_ino) || gs_map_init(&fs->by_name) || gs_map_init(&fs->by_key) ||
         gs_map_init(&fs->results) || gs_map_init(&fs->hidden) ||
-        gs_map_init(&fs->prefetching)) {
+        gs_map_init(&fs->prefetching) || gs_sp_index_new(&fs->sp_index)) {
         gs_fs_destroy(fs);
         return -ENOMEM;
     }
@@ -383,6 +384,8 @@ void gs_fs_destroy(struct gs_fs *fs)
     gs_map_each(&fs->hidden, free_value_cb, NULL);
     gs_map_destroy(&fs->hidden);
     gs_map_destroy(&fs->prefetching);
+    gs_sp_index_free(fs->sp_index);
+    fs->sp_index = NULL;
     pthread_cond_destroy(&fs->prefetch_done);
     pthread_mutex_destroy(&fs->extra_lock);
     pthread_mutex_destroy(&fs->lock);

@@ -10,24 +10,21 @@
 #include "fs/fs.h"
 #include "fs/tree.h"
 
-/* A caller of fetch_now waits for its items. */
-struct waiter {
-    size_t remaining;
-};
-
+/* One job listing to fetch. The queue is doubly linked so that a read that
+ * needs a queued listing can move it to the front. */
 struct item {
-    struct item *next;
-    struct waiter *waiter; /* NULL for plain read-ahead */
-    char key[];            /* the job listing key */
+    struct item *prev, *next;
+    char key[]; /* the job listing key */
 };
 
 struct gs_readahead {
     struct gs_fs *fs;
     pthread_mutex_t lock;
     pthread_cond_t work;    /* items queued or stopping */
-    pthread_cond_t done;    /* a waiter's items progressed */
+    pthread_cond_t done;    /* a batch finished */
     struct item *head, *tail;
-    struct gs_map queued;   /* keys in the queue, to queue each once */
+    struct gs_map queued;   /* key -> its item in the queue */
+    struct gs_map inflight; /* key -> (void *)1 while a batch is fetching it */
     int stop;
     int nworkers;
     pthread_t *threads;
@@ -89,6 +86,19 @@ static void fetch_batch(struct gs_fs *fs, char **keys, size_t n)
     }
 }
 
+static void unlink_item(struct gs_readahead *ra, struct item *it)
+{
+    if (it->prev)
+        it->prev->next = it->next;
+    else
+        ra->head = it->next;
+    if (it->next)
+        it->next->prev = it->prev;
+    else
+        ra->tail = it->prev;
+    it->prev = it->next = NULL;
+}
+
 static void *worker(void *arg)
 {
     struct gs_readahead *ra = arg;
@@ -103,10 +113,12 @@ static void *worker(void *arg)
         size_t n = 0, nkeys = 0;
         while (ra->head && n < GS_BATCH_MAX) {
             struct item *it = ra->head;
-            ra->head = it->next;
-            if (!ra->head)
-                ra->tail = NULL;
+            unlink_item(ra, it);
             gs_map_dels(&ra->queued, it->key);
+            if (gs_map_puts(&ra->inflight, it->key, (void *)1, NULL) != 0) {
+                free(it); /* out of memory: a read fetches it itself */
+                continue;
+            }
             taken[n++] = it;
         }
         pthread_mutex_unlock(&ra->lock);
@@ -117,8 +129,7 @@ static void *worker(void *arg)
             fetch_batch(ra->fs, keys, nkeys);
         pthread_mutex_lock(&ra->lock);
         for (size_t i = 0; i < n; i++) {
-            if (taken[i]->waiter)
-                taken[i]->waiter->remaining--;
+            gs_map_dels(&ra->inflight, taken[i]->key);
             free(taken[i]);
         }
         pthread_cond_broadcast(&ra->done);
@@ -133,9 +144,12 @@ int gs_readahead_start(struct gs_fs *fs, int workers, struct gs_readahead **out)
     if (workers <= 0)
         return 0;
     struct gs_readahead *ra = calloc(1, sizeof(*ra));
-    if (!ra || gs_map_init(&ra->queued) != 0 || !(ra->threads = calloc((size_t)workers, sizeof(pthread_t)))) {
-        if (ra)
+    if (!ra || gs_map_init(&ra->queued) != 0 || gs_map_init(&ra->inflight) != 0 ||
+        !(ra->threads = calloc((size_t)workers, sizeof(pthread_t)))) {
+        if (ra) {
             gs_map_destroy(&ra->queued);
+            gs_map_destroy(&ra->inflight);
+        }
         free(ra);
         return -ENOMEM;
     }
@@ -172,6 +186,7 @@ void gs_readahead_stop(struct gs_readahead *ra)
         free(it);
     }
     gs_map_destroy(&ra->queued);
+    gs_map_destroy(&ra->inflight);
     pthread_cond_destroy(&ra->work);
     pthread_cond_destroy(&ra->done);
     pthread_mutex_destroy(&ra->lock);
@@ -179,32 +194,44 @@ void gs_readahead_stop(struct gs_readahead *ra)
     free(ra);
 }
 
-/* Queues one key (ra->lock held); front = ahead of the plain read-ahead. */
-static int push(struct gs_readahead *ra, const char *key, struct waiter *w, int front)
+/* Queues one key (ra->lock held) unless it is queued or in flight already;
+ * front: ahead of the plain read-ahead, and a queued key moves there. */
+static int push(struct gs_readahead *ra, const char *key, int front)
 {
-    if (!w && gs_map_gets(&ra->queued, key))
+    if (gs_map_gets(&ra->inflight, key))
         return 0;
-    size_t len = strlen(key);
-    struct item *it = malloc(sizeof(*it) + len + 1);
-    if (!it)
-        return -ENOMEM;
-    it->waiter = w;
-    memcpy(it->key, key, len + 1);
+    struct item *it = gs_map_gets(&ra->queued, key);
+    if (it && !front)
+        return 0;
+    if (it) {
+        unlink_item(ra, it);
+    } else {
+        size_t len = strlen(key);
+        it = malloc(sizeof(*it) + len + 1);
+        if (!it)
+            return -ENOMEM;
+        memcpy(it->key, key, len + 1);
+        if (gs_map_puts(&ra->queued, key, it, NULL) != 0) {
+            free(it);
+            return -ENOMEM;
+        }
+    }
+    it->prev = it->next = NULL;
     if (front) {
         it->next = ra->head;
+        if (ra->head)
+            ra->head->prev = it;
         ra->head = it;
         if (!ra->tail)
             ra->tail = it;
     } else {
-        it->next = NULL;
+        it->prev = ra->tail;
         if (ra->tail)
             ra->tail->next = it;
-        else
-            ra->head = it;
         ra->tail = it;
+        if (!ra->head)
+            ra->head = it;
     }
-    if (!w)
-        gs_map_puts(&ra->queued, key, it, NULL);
     return 0;
 }
 
@@ -216,11 +243,16 @@ void gs_readahead_queue_sps(struct gs_readahead *ra, const char *const *sp_ids, 
     for (size_t i = 0; i < n; i++) {
         char *key = gs_tree_key(GS_K_JOBS, sp_ids[i], NULL, NULL);
         if (key && !gs_cache_is_fresh(ra->fs->cache, key))
-            push(ra, key, NULL, 0);
+            push(ra, key, 0);
         free(key);
     }
     pthread_cond_broadcast(&ra->work);
     pthread_mutex_unlock(&ra->lock);
+}
+
+static int pending(struct gs_readahead *ra, const char *key)
+{
+    return gs_map_gets(&ra->queued, key) || gs_map_gets(&ra->inflight, key);
 }
 
 void gs_readahead_fetch_now(struct gs_fs *fs, struct gs_readahead *ra, const char *const *sp_ids, size_t n)
@@ -240,15 +272,22 @@ void gs_readahead_fetch_now(struct gs_fs *fs, struct gs_readahead *ra, const cha
         for (size_t i = 0; i < nk; i += GS_BATCH_MAX)
             fetch_batch(fs, keys + i, nk - i < GS_BATCH_MAX ? nk - i : GS_BATCH_MAX);
     } else if (nk) {
-        struct waiter w = {0};
         pthread_mutex_lock(&ra->lock);
-        /* pushed to the front in reverse, so they run in listing order */
+        /* pushed to the front in reverse, so they run in listing order; a key
+         * a batch is already fetching is waited for, not fetched again */
         for (size_t i = nk; i-- > 0;)
-            if (push(ra, keys[i], &w, 1) == 0)
-                w.remaining++;
+            push(ra, keys[i], 1);
         pthread_cond_broadcast(&ra->work);
-        while (w.remaining > 0 && !ra->stop)
+        /* batches finish roughly in queue order: check from the first
+         * key still pending onwards */
+        size_t first = 0;
+        while (!ra->stop) {
+            while (first < nk && !pending(ra, keys[first]))
+                first++;
+            if (first == nk)
+                break;
             pthread_cond_wait(&ra->done, &ra->lock);
+        }
         pthread_mutex_unlock(&ra->lock);
     }
     for (size_t i = 0; i < nk; i++)

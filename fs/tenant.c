@@ -10,7 +10,7 @@
 #include "fs/tree.h"
 
 /* Calls fn for every job of every service principal, fetching what is not
- * fresh first (in batches). */
+ * fresh first (in batches, ahead of the read-ahead's queue). */
 typedef int (*job_fn)(void *ctx, const cJSON *sp, const cJSON *job, const struct gs_doc *listing);
 
 static const char *str(const cJSON *o, const char *k)
@@ -44,6 +44,9 @@ static int each_job(struct gs_fs *fs, job_fn fn, void *ctx, struct timespec *lat
         if (id && gs_name_is_safe(id))
             ids[nid++] = id;
     }
+    /* one snapshot: what the batches bring stays usable until the scan ends,
+     * however long it takes (a 10,000-principal scan outlives status_timeout) */
+    double since = gs_cache_now(fs->cache);
     gs_readahead_fetch_now(fs, fs->readahead, ids, nid);
     *latest = sps->changed_at;
     cJSON_ArrayForEach(sp, items) {
@@ -56,6 +59,8 @@ static int each_job(struct gs_fs *fs, job_fn fn, void *ctx, struct timespec *lat
         int jr;
         if (!jkey) {
             jr = -ENOMEM;
+        } else if (gs_cache_get_fresh_since(fs->cache, jkey, since, &jobs) == 0) {
+            jr = 0;
         } else if (gs_fs_graph_down(fs)) {
             /* Graph failed moments ago: what is cached, however old, or nothing */
             jr = gs_cache_get(fs->cache, jkey, GS_TTL_STATUS, GS_GET_CACHED_ONLY, &jobs, NULL);

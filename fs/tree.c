@@ -13,6 +13,7 @@
 #include "fs/backup.h"
 #include "fs/scratch.h"
 #include "fs/readahead.h"
+#include "fs/sp_index.h"
 #include "fs/tenant.h"
 
 #define SP_LIST_KEY "/servicePrincipals?$select=" GS_SP_SELECT "&$top=999"
@@ -130,12 +131,19 @@ static void queue_readahead(struct gs_fs *fs, const struct gs_doc *listing)
     free(ids);
 }
 
-/* Fetches the listing behind a directory node. */
-static int get_listing(struct gs_fs *fs, struct gs_node *dir, struct gs_doc **doc)
+/* Fetches the listing behind a directory node. Reading servicePrincipals/
+ * (for_readdir) starts the read-ahead; a job listing not fetched yet jumps
+ * the read-ahead's queue (or waits for the batch already bringing it). */
+static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, struct gs_doc **doc)
 {
     char *key = gs_tree_key(dir->kind, dir->sp, dir->job, dir->tpl);
     if (!key)
         return -ENOMEM;
+    if (dir->kind == GS_K_JOBS && fs->readahead && !gs_fs_graph_down(fs) &&
+        !gs_cache_is_fresh(fs->cache, key)) {
+        const char *sp = dir->sp;
+        gs_readahead_fetch_now(fs, fs->readahead, &sp, 1);
+    }
     struct gs_error err = {0};
     const struct gs_kind_info *ki = gs_kind_info(dir->kind);
     int r = gs_fs_get(fs, key, ki->ttl, gs_tree_get_flags(dir->kind), doc, &err);
@@ -143,7 +151,7 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, struct gs_doc **do
         gs_tree_record_error(fs, dir, &err);
     } else if (dir->kind == GS_K_SPS || dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID) {
         gs_tree_fill_sps(fs, *doc);
-        if (dir->kind == GS_K_SPS)
+        if (dir->kind == GS_K_SPS && for_readdir)
             queue_readahead(fs, *doc);
     }
     gs_error_clear(&err);
@@ -315,34 +323,6 @@ static void add_scratch_and_hide(struct gs_fs *fs, struct gs_node *dir, struct e
     free(owner);
 }
 
-/* Names in by-name/: display names made safe; every member of a group of
- * equal names gets its id as a suffix, so a name never changes meaning
- * with the order Graph lists them in. */
-static char *byname_name(const cJSON *items, const cJSON *item)
-{
-    const char *dn = item_str(item, "displayName");
-    const char *id = item_str(item, "id");
-    char *safe = gs_name_safe(dn, GS_NAME_MAX);
-    if (!safe || !id)
-        return safe;
-    int dup = 0;
-    const cJSON *other;
-    cJSON_ArrayForEach(other, items) {
-        if (other == item)
-            continue;
-        char *o = gs_name_safe(item_str(other, "displayName"), GS_NAME_MAX);
-        if (o && strcmp(o, safe) == 0)
-            dup = 1;
-        free(o);
-        if (dup)
-            break;
-    }
-    if (!dup)
-        return safe;
-    free(safe);
-    return gs_name_with_id(dn, id);
-}
-
 static char *sp_link_target(const char *id)
 {
     char *safe = gs_name_safe(id, GS_NAME_MAX);
@@ -353,7 +333,7 @@ static char *sp_link_target(const char *id)
     return t;
 }
 
-int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_entry **out, size_t *n)
+static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, struct gs_entry **out, size_t *n)
 {
     struct entries es = {0};
     const enum gs_kind *kids;
@@ -366,7 +346,7 @@ int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_entry **out, s
         if (dir->kind == GS_K_SP || dir->kind == GS_K_JOB)
             add_scratch_and_hide(fs, dir, &es);
     } else if (dir->kind == GS_K_DIRECTORIES) {
-        r = get_listing(fs, dir, &doc);
+        r = get_listing(fs, dir, for_readdir, &doc);
         if (r < 0)
             return r;
         const cJSON *d;
@@ -393,61 +373,49 @@ int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_entry **out, s
             free(names[i]);
         }
         free(names);
-    } else if (dir->kind == GS_K_SPS || dir->kind == GS_K_TEMPLATES || dir->kind == GS_K_JOBS ||
-               dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID) {
-        r = get_listing(fs, dir, &doc);
+    } else if (dir->kind == GS_K_SPS || dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID) {
+        r = get_listing(fs, dir, for_readdir, &doc);
         if (r < 0)
             return r;
-        const cJSON *items = listing_items(doc);
+        struct gs_sp_name *names = NULL;
+        size_t nn = 0;
+        r = gs_sp_index_list(fs->sp_index, dir->kind, doc->generation, listing_items(doc), &names, &nn);
+        gs_doc_unref(doc);
+        if (r < 0)
+            return r;
+        for (size_t i = 0; i < nn; i++) {
+            if (dir->kind == GS_K_SPS) {
+                add(&es, names[i].name, GS_K_SP, NULL, NULL, NULL, NULL);
+                continue;
+            }
+            char *target = sp_link_target(names[i].id);
+            if (target)
+                add(&es, names[i].name, GS_K_LINK, NULL, NULL, NULL, target);
+            else
+                es.err = -ENOMEM;
+            free(target);
+        }
+        gs_sp_names_free(names, nn);
+        for (size_t i = 0; i < es.n && !es.err; i++)
+            if (es.v[i].kind == GS_K_SP)
+                es.v[i].sp = es.v[i].name;
+    } else if (dir->kind == GS_K_TEMPLATES || dir->kind == GS_K_JOBS) {
+        r = get_listing(fs, dir, for_readdir, &doc);
+        if (r < 0)
+            return r;
         const cJSON *item;
         if (dir->kind == GS_K_JOBS)
             add(&es, gs_kind_info(GS_K_JOBS_NEW)->name, GS_K_JOBS_NEW, dir->sp, NULL, NULL, NULL);
-        cJSON_ArrayForEach(item, items) {
+        cJSON_ArrayForEach(item, listing_items(doc)) {
             const char *id = item_str(item, "id");
             if (!id || !gs_name_is_safe(id))
                 continue; /* an id that cannot be a file name is never shown */
-            switch (dir->kind) {
-            case GS_K_SPS:
-                add(&es, id, GS_K_SP, id, NULL, NULL, NULL);
-                break;
-            case GS_K_TEMPLATES:
-                add(&es, id, GS_K_TEMPLATE, dir->sp, NULL, NULL, NULL);
-                break;
-            case GS_K_JOBS:
-                add(&es, id, GS_K_JOB, dir->sp, NULL, NULL, NULL);
-                break;
-            case GS_K_BYNAME: {
-                char *name = byname_name(items, item);
-                char *target = sp_link_target(id);
-                if (name && target)
-                    add(&es, name, GS_K_LINK, NULL, NULL, NULL, target);
-                else
-                    es.err = -ENOMEM;
-                free(name);
-                free(target);
-                break;
-            }
-            case GS_K_BYAPPID: {
-                const char *app = item_str(item, "appId");
-                char *name = app ? gs_name_safe(app, GS_NAME_MAX) : NULL;
-                char *target = app ? sp_link_target(id) : NULL;
-                if (name && target)
-                    add(&es, name, GS_K_LINK, NULL, NULL, NULL, target);
-                free(name);
-                free(target);
-                break;
-            }
-            default:
-                break;
-            }
-            /* entries borrow ids: point them at the entry's own name when it is the id */
+            add(&es, id, dir->kind == GS_K_JOBS ? GS_K_JOB : GS_K_TEMPLATE, dir->sp, NULL, NULL, NULL);
         }
-        /* ids were borrowed from the doc; rebind to strings owned by the entry */
+        /* entries own their names: the ids point at them, not into the doc */
         for (size_t i = 0; i < es.n && !es.err; i++) {
             struct gs_entry *e = &es.v[i];
-            if (e->kind == GS_K_SP)
-                e->sp = e->name;
-            else if (e->kind == GS_K_TEMPLATE)
+            if (e->kind == GS_K_TEMPLATE)
                 e->tpl = e->name;
             else if (e->kind == GS_K_JOB)
                 e->job = e->name;
@@ -465,6 +433,11 @@ int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_entry **out, s
     *out = es.v;
     *n = es.n;
     return 0;
+}
+
+int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_entry **out, size_t *n)
+{
+    return list_dir(fs, dir, 1, out, n);
 }
 
 /* True for names that look like a Graph object id (a GUID). */
@@ -498,6 +471,47 @@ static int lookup_sp_direct(struct gs_fs *fs, struct gs_node *dir, const char *i
         gs_tree_record_error(fs, dir, &err);
     gs_error_clear(&err);
     free(key);
+    return r;
+}
+
+/* A name in servicePrincipals/, by-name/ or by-appId/: one hash lookup in
+ * the listing's index. */
+static int lookup_in_sp_listing(struct gs_fs *fs, struct gs_node *dir, const char *name,
+                                struct gs_entry *out)
+{
+    struct gs_doc *doc = NULL;
+    char *id = NULL;
+    int r = get_listing(fs, dir, 0, &doc);
+    if (r == 0) {
+        r = gs_sp_index_find(fs->sp_index, dir->kind, doc->generation, listing_items(doc), name, &id);
+        gs_doc_unref(doc);
+    }
+    if (r == 0) {
+        out->name = strdup(name);
+        if (dir->kind == GS_K_SPS) {
+            out->kind = GS_K_SP;
+            out->sp = out->name;
+        } else {
+            out->kind = GS_K_LINK;
+            out->target = sp_link_target(id);
+        }
+        free(id);
+        if (!out->name || (dir->kind != GS_K_SPS && !out->target)) {
+            gs_entry_clear(out);
+            return -ENOMEM;
+        }
+        return 0;
+    }
+    if (dir->kind == GS_K_SPS && r != -ENOMEM && looks_like_guid(name)) {
+        /* the listing may be older than the service principal (or failed) */
+        r = lookup_sp_direct(fs, dir, name);
+        if (r == 0) {
+            out->name = strdup(name);
+            out->kind = GS_K_SP;
+            out->sp = out->name;
+            r = out->name ? 0 : -ENOMEM;
+        }
+    }
     return r;
 }
 
@@ -539,10 +553,13 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
             return -ENOENT;
     }
 
+    if (dir->kind == GS_K_SPS || dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID)
+        return lookup_in_sp_listing(fs, dir, name, out);
+
     struct gs_entry *v = NULL;
     size_t n = 0;
-    int r = gs_tree_list(fs, dir, &v, &n);
-    if (r < 0 && dir->kind != GS_K_SPS)
+    int r = list_dir(fs, dir, 0, &v, &n);
+    if (r < 0)
         return r;
     int found = -1;
     for (size_t i = 0; i < n; i++)
@@ -552,23 +569,11 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
         *out = v[found];
         v[found].name = NULL;
         v[found].target = NULL;
-        if (out->kind == GS_K_SP)
-            out->sp = out->name;
-        else if (out->kind == GS_K_TEMPLATE)
+        if (out->kind == GS_K_TEMPLATE)
             out->tpl = out->name;
         else if (out->kind == GS_K_JOB)
             out->job = out->name;
-        r = 0;
-    } else if (dir->kind == GS_K_SPS && looks_like_guid(name)) {
-        /* the listing may be older than the service principal */
-        r = lookup_sp_direct(fs, dir, name);
-        if (r == 0) {
-            out->name = strdup(name);
-            out->kind = GS_K_SP;
-            out->sp = out->name;
-            r = out->name ? 0 : -ENOMEM;
-        }
-    } else if (r == 0) {
+    } else {
         r = -ENOENT;
     }
     for (size_t i = 0; i < n; i++)

@@ -144,8 +144,44 @@ static void test_real_clock(void)
     fake_destroy(&f);
 }
 
+/* A scan that began at `since` reads what was fresh at some moment since
+ * then, however long it has run; never what expired before it began, nor
+ * what was invalidated. */
+static void test_fresh_since(void)
+{
+    struct fake f;
+    fake_init(&f);
+    struct gs_cache *c = fake_cache(&f, 60, 5, 300, 0);
+    fake_answer(&f, "/old", "{\"a\":1}");
+    fake_answer(&f, "/new", "{\"b\":2}");
+    fake_answer(&f, "/inv", "{\"c\":3}");
+    struct gs_doc *d = NULL;
+
+    get_and_drop(c, "/old", GS_TTL_STATUS);
+    fake_advance(&f, 6); /* /old expired before the scan */
+    double since = gs_cache_now(c);
+    CHECK_INT(gs_cache_get_fresh_since(c, "/missing", since, &d), ==, -ENOENT);
+    CHECK(d == NULL);
+    get_and_drop(c, "/new", GS_TTL_STATUS);
+    get_and_drop(c, "/inv", GS_TTL_STATUS);
+    fake_advance(&f, 30); /* a long scan: /new has expired by now */
+    CHECK(!gs_cache_is_fresh(c, "/new"));
+    CHECK_INT(gs_cache_get_fresh_since(c, "/new", since, &d), ==, 0);
+    CHECK(d && strcmp(d->key, "/new") == 0);
+    gs_doc_unref(d);
+    CHECK_INT(gs_cache_get_fresh_since(c, "/old", since, &d), ==, -ENOENT);
+    gs_cache_invalidate(c, "/inv");
+    CHECK_INT(gs_cache_get_fresh_since(c, "/inv", since, &d), ==, -ENOENT);
+    /* a later scan does not see what expired before it began */
+    CHECK_INT(gs_cache_get_fresh_since(c, "/new", gs_cache_now(c), &d), ==, -ENOENT);
+    CHECK_INT(fake_total_fetches(&f), ==, 3);
+    gs_cache_free(c);
+    fake_destroy(&f);
+}
+
 int main(void)
 {
+    test_fresh_since();
     test_ttl_per_class();
     test_ttl_zero_always_refetches();
     test_cached_only();
