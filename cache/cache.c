@@ -118,6 +118,17 @@ int gs_cache_is_fresh(struct gs_cache *c, const char *key)
     return fresh;
 }
 
+int gs_cache_stored_within(struct gs_cache *c, const char *key, double seconds)
+{
+    if (!c || !key)
+        return 0;
+    pthread_mutex_lock(&c->lock);
+    struct gs_entry *e = gs_table_find(&c->table, key);
+    int recent = e && e->doc && !e->invalidated && gs_cache_mono(c) - e->stored_at < seconds;
+    pthread_mutex_unlock(&c->lock);
+    return recent;
+}
+
 double gs_cache_now(struct gs_cache *c)
 {
     return gs_cache_mono(c);

@@ -97,6 +97,10 @@ int gs_cache_servable(struct gs_cache *c, const char *key);
 /* 1 when the key has an entry whose TTL still holds. */
 int gs_cache_is_fresh(struct gs_cache *c, const char *key);
 
+/* 1 when the key has content stored less than seconds ago (whatever its
+ * time-to-live) and not invalidated since. */
+int gs_cache_stored_within(struct gs_cache *c, const char *key, double seconds);
+
 /* Monotonic seconds on the cache's clock. */
 double gs_cache_now(struct gs_cache *c);
 

@@ -15,6 +15,31 @@ static uint64_t fnv1a(const char *s, size_t len)
     return h;
 }
 
+/* What malloc takes for a request of n bytes, as glibc rounds it: an 8-byte
+ * header, a multiple of 16, at least 32. */
+static size_t alloc_size(size_t n)
+{
+    size_t s = (n + 8 + 15) & ~(size_t)15;
+    return s < 32 ? 32 : s;
+}
+
+/* The memory a parsed document holds: every cJSON node with its name and its
+ * string. Counting the printed text instead undercounts by about four times,
+ * and cache_size would bound nothing. */
+static size_t json_bytes(const cJSON *j)
+{
+    size_t b = 0;
+    for (; j; j = j->next) {
+        b += alloc_size(sizeof(cJSON));
+        if (j->string && !(j->type & cJSON_StringIsConst))
+            b += alloc_size(strlen(j->string) + 1);
+        if (j->valuestring)
+            b += alloc_size(strlen(j->valuestring) + 1);
+        b += json_bytes(j->child);
+    }
+    return b;
+}
+
 int gs_doc_create(const char *key, cJSON *json, const char *request_id,
                   const struct timespec *fetched_at, struct gs_doc_impl **out)
 {
@@ -35,7 +60,7 @@ int gs_doc_create(const char *key, cJSON *json, const char *request_id,
     d->text_hash = fnv1a(text, d->text_len);
     free(text);
     memcpy(d->key, key, key_len + 1);
-    d->bytes = sizeof(*d) + key_len + 1 + d->text_len;
+    d->bytes = alloc_size(sizeof(*d) + key_len + 1) + json_bytes(json);
     d->refs = 1;
     d->pub.key = d->key;
     d->pub.json = json;

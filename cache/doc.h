@@ -16,7 +16,7 @@ struct gs_doc_impl {
     int refs;               /* atomic */
     size_t text_len;        /* length of the compact printed JSON */
     uint64_t text_hash;     /* FNV-1a of the compact printed JSON */
-    size_t bytes;           /* memory estimate: key + printed JSON + this struct */
+    size_t bytes;           /* memory it holds: this struct with its key, the parsed JSON */
     char key[];
 };
 

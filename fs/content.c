@@ -21,6 +21,8 @@ static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **ou
     struct gs_error err = {0};
     if (gs_prefetch_covers(n->kind) && !gs_cache_is_fresh(fs->cache, n->key))
         gs_prefetch_job_docs(fs, n);
+    if (n->kind == GS_K_SP_JSON)
+        gs_tree_fill_sp(fs, n->sp);
     int r = gs_fs_get(fs, n->key, ki->ttl, gs_tree_get_flags(n->kind), &doc, &err);
     if (r < 0) {
         gs_tree_record_error(fs, n, &err);

@@ -19,6 +19,7 @@ struct gs_errors;
 struct gs_scratch_store;
 struct gs_readahead;
 struct gs_sp_index;
+struct gs_tenant_views;
 struct gs_fh;
 
 struct gs_fs_config {
@@ -30,6 +31,9 @@ struct gs_fs_config {
     mode_t umask;
     const char *backup_dir; /* where replaced documents are kept; NULL: no backups */
     int serve_stale;        /* serve cached content while Graph is unreachable */
+    double view_ttl;        /* status_timeout: how long a built status.tsv or jobs/ is used */
+    double listing_recent;  /* dir_timeout: reading servicePrincipals/ again does not
+                             * re-fetch job listings fetched less than this ago */
 };
 
 /* An open file or directory, listed so that handles the kernel never
@@ -77,6 +81,8 @@ struct gs_fs {
     struct gs_scratch_store *scratch;
     struct gs_readahead *readahead; /* NULL when batch=off */
     struct gs_sp_index *sp_index;   /* names of the service-principal listing */
+    struct gs_tenant_views *views;  /* status.tsv and jobs/ as last built */
+    uint64_t content_changes;       /* atomic: cached content changed (views compare it) */
     pthread_mutex_t extra_lock; /* results and hidden */
     struct gs_map results;  /* "<owner>/<file>" -> struct gs_result (last action results) */
     struct gs_map hidden;   /* "<owner>/<file>" -> expiry (documents renamed away by an editor) */
@@ -92,8 +98,6 @@ struct gs_fs {
     struct gs_open *open_handles; /* fs->lock */
     double graph_down_until;  /* monotonic seconds; atomic: a transport failure of the
                                * read-ahead makes tenant-wide views use the cache only */
-    pthread_mutex_t fill_lock; /* guards sp_fill_gen */
-    uint64_t sp_fill_gen;   /* generation of the service principal listing last spread into items */
 };
 
 int gs_fs_init(struct gs_fs *fs, const struct gs_fs_config *cfg,

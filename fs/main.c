@@ -26,6 +26,7 @@
 static void on_cache_change(void *ctx, const char *key)
 {
     struct gs_fs *fs = ctx;
+    __atomic_add_fetch(&fs->content_changes, 1, __ATOMIC_RELAXED);
     gs_inval_push_key(__atomic_load_n(&fs->inval, __ATOMIC_ACQUIRE), key);
 }
 
@@ -227,6 +228,8 @@ int main(int argc, char *argv[])
         .umask = o.has_umask ? o.umask : 022,
         .backup_dir = strcmp(o.backup_dir, "none") == 0 ? NULL : o.backup_dir,
         .serve_stale = o.stale_timeout > 0,
+        .listing_recent = o.dir_timeout,
+        .view_ttl = o.status_timeout,
     };
     if (gs_fs_init(fs, &fc, client, cache) != 0)
         goto out_cache;

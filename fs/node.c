@@ -7,6 +7,7 @@
 
 #include "fs/fs.h"
 #include "fs/sp_index.h"
+#include "fs/tenant.h"
 #include "fs/tree.h"
 
 static char *dupnull(const char *s)
@@ -255,12 +256,15 @@ int gs_fs_get(struct gs_fs *fs, const char *key, enum gs_ttl_class cls, unsigned
     if (flags & GS_GET_CACHED_ONLY)
         return gs_cache_get(fs->cache, key, cls, flags, out, err);
     int stale_ok = (flags & GS_GET_STALE_OK) != 0;
+    /* taken first: a doc a batch stores between the freshness check and the
+     * get is newer than this, and is not mistaken for a stale copy served
+     * because Graph did not answer */
+    struct timespec before;
+    clock_gettime(CLOCK_REALTIME, &before);
     int was_fresh = gs_cache_is_fresh(fs->cache, key);
     if (!was_fresh && stale_ok && gs_fs_graph_down(fs) && gs_cache_servable(fs->cache, key) &&
         gs_cache_get(fs->cache, key, cls, GS_GET_CACHED_ONLY, out, NULL) == 0)
         return 0;
-    struct timespec before;
-    clock_gettime(CLOCK_REALTIME, &before);
     int r = gs_cache_get(fs->cache, key, cls, flags, out, err);
     if (was_fresh)
         return r; /* a cache hit says nothing about Graph */
@@ -317,12 +321,12 @@ int gs_fs_init(struct gs_fs *fs, const struct gs_fs_config *cfg,
     fs->cache = cache;
     clock_gettime(CLOCK_REALTIME, &fs->started);
     pthread_mutex_init(&fs->lock, NULL);
-    pthread_mutex_init(&fs->fill_lock, NULL);
     pthread_mutex_init(&fs->extra_lock, NULL);
     pthread_cond_init(&fs->prefetch_done, NULL);
     if (gs_map_init(&fs->by_ino) || gs_map_init(&fs->by_name) || gs_map_init(&fs->by_key) ||
         gs_map_init(&fs->results) || gs_map_init(&fs->hidden) ||
-        gs_map_init(&fs->prefetching) || gs_sp_index_new(&fs->sp_index)) {
+        gs_map_init(&fs->prefetching) || gs_sp_index_new(&fs->sp_index) ||
+        gs_tenant_views_new(&fs->views)) {
         gs_fs_destroy(fs);
         return -ENOMEM;
     }
@@ -386,8 +390,9 @@ void gs_fs_destroy(struct gs_fs *fs)
     gs_map_destroy(&fs->prefetching);
     gs_sp_index_free(fs->sp_index);
     fs->sp_index = NULL;
+    gs_tenant_views_free(fs->views);
+    fs->views = NULL;
     pthread_cond_destroy(&fs->prefetch_done);
     pthread_mutex_destroy(&fs->extra_lock);
     pthread_mutex_destroy(&fs->lock);
-    pthread_mutex_destroy(&fs->fill_lock);
 }

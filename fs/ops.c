@@ -448,6 +448,8 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
      * so open-read-close costs the same round trips. */
     fi->keep_cache = 0;
     fi->direct_io = 1;
+    /* a read-only handle has nothing to commit: its close costs no FLUSH */
+    fi->noflush = !writing;
     if (gs_control_is(n->kind))
         fi->nonseekable = 1;
     if (stale)
@@ -560,6 +562,8 @@ static int xattr_value(struct gs_fs *fs, struct gs_node *n, const char *name, ch
     if (strcmp(name, XA_FETCHED) != 0 && strcmp(name, XA_REQID) != 0)
         return -ENODATA;
     struct gs_doc *doc = NULL;
+    if (n->kind == GS_K_SP_JSON)
+        gs_tree_fill_sp(fs, n->sp);
     if (gs_cache_get(fs->cache, n->key, gs_kind_info(n->kind)->ttl, GS_GET_CACHED_ONLY, &doc, NULL) != 0)
         return -ENODATA;
     int r = 0;

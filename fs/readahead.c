@@ -235,14 +235,18 @@ static int push(struct gs_readahead *ra, const char *key, int front)
     return 0;
 }
 
-void gs_readahead_queue_sps(struct gs_readahead *ra, const char *const *sp_ids, size_t n)
+void gs_readahead_queue_sps(struct gs_readahead *ra, const char *const *sp_ids, size_t n, int refresh)
 {
     if (!ra)
         return;
+    struct gs_cache *c = ra->fs->cache;
+    double recent = ra->fs->cfg.listing_recent;
     pthread_mutex_lock(&ra->lock);
     for (size_t i = 0; i < n; i++) {
         char *key = gs_tree_key(GS_K_JOBS, sp_ids[i], NULL, NULL);
-        if (key && !gs_cache_is_fresh(ra->fs->cache, key))
+        if (!key)
+            continue;
+        if (refresh || recent <= 0 ? !gs_cache_is_fresh(c, key) : !gs_cache_stored_within(c, key, recent))
             push(ra, key, 0);
         free(key);
     }

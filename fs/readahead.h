@@ -16,8 +16,11 @@ struct gs_readahead;
 int gs_readahead_start(struct gs_fs *fs, int workers, struct gs_readahead **out);
 void gs_readahead_stop(struct gs_readahead *ra);
 
-/* Queues the job listings of these service principals (those not fresh). */
-void gs_readahead_queue_sps(struct gs_readahead *ra, const char *const *sp_ids, size_t n);
+/* Queues the job listings of these service principals: with refresh, those
+ * not fresh; without (a listing of servicePrincipals/), those not fetched
+ * within listing_recent (a status is refreshed when it is read, not every
+ * time someone lists the directory). */
+void gs_readahead_queue_sps(struct gs_readahead *ra, const char *const *sp_ids, size_t n, int refresh);
 
 /* Fetches every listed service principal's job listing that is not fresh,
  * ahead of the queue, and returns when each has been tried. Without workers

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cache/cache.h"
 #include "fs/kinds.h"
 
 struct gs_sp_index;
@@ -24,16 +25,28 @@ struct gs_sp_name {
 };
 
 /* Finds name among the entries of directory kind (GS_K_SPS, GS_K_BYNAME or
- * GS_K_BYAPPID) made from the listing items (its "value" array) of this
- * generation. *id_out is malloc'd. 0, -ENOENT or -ENOMEM (-EINVAL for
- * another kind). */
-int gs_sp_index_find(struct gs_sp_index *x, enum gs_kind kind, uint64_t generation,
-                     const cJSON *items, const char *name, char **id_out);
+ * GS_K_BYAPPID) made from this listing (the index is rebuilt when its
+ * generation differs from the one indexed, and keeps a reference to it).
+ * *id_out is malloc'd. 0, -ENOENT or -ENOMEM (-EINVAL for another kind). */
+int gs_sp_index_find(struct gs_sp_index *x, enum gs_kind kind, struct gs_doc *listing,
+                     const char *name, char **id_out);
 
 /* Every entry, in listing order: *out is a malloc'd array of malloc'd
  * names and ids (free with gs_sp_names_free). */
-int gs_sp_index_list(struct gs_sp_index *x, enum gs_kind kind, uint64_t generation,
-                     const cJSON *items, struct gs_sp_name **out, size_t *n);
+int gs_sp_index_list(struct gs_sp_index *x, enum gs_kind kind, struct gs_doc *listing,
+                     struct gs_sp_name **out, size_t *n);
+
+/* A copy of the listing's item for service principal id: what
+ * servicePrincipal.json shows, without a request and without keeping a
+ * second copy of every item. NULL when it is not listed (or ENOMEM). */
+cJSON *gs_sp_index_item(struct gs_sp_index *x, struct gs_doc *listing, const char *id);
+
+/* Up to max service principal ids that follow id in name order, the order
+ * a shell's glob visits servicePrincipals/: what a scan reads next. *out is
+ * a malloc'd array of malloc'd strings. 0, -ENOENT (id not listed), -ENOMEM. */
+int gs_sp_index_following(struct gs_sp_index *x, struct gs_doc *listing, const char *id, size_t max,
+                          char ***out, size_t *n);
+
 void gs_sp_names_free(struct gs_sp_name *v, size_t n);
 
 #endif

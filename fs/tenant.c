@@ -1,6 +1,7 @@
 #include "fs/tenant.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,73 @@
 #include "fs/names.h"
 #include "fs/readahead.h"
 #include "fs/tree.h"
+
+/* --- the views as last built --- */
+
+struct built {
+    pthread_mutex_t build;  /* one build at a time: other readers wait for it, as for a cache miss */
+    int valid;
+    double at;              /* monotonic seconds when it was built */
+    uint64_t mark;          /* fs->content_changes then */
+};
+
+struct gs_tenant_views {
+    struct built tsv, links;
+    struct gs_blob *tsv_blob;
+    struct timespec tsv_mtime;
+    struct gs_entry *link_v;
+    size_t link_n;
+};
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void clear_links(struct gs_entry *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        gs_entry_clear(&v[i]);
+    free(v);
+}
+
+int gs_tenant_views_new(struct gs_tenant_views **out)
+{
+    struct gs_tenant_views *v = calloc(1, sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    pthread_mutex_init(&v->tsv.build, NULL);
+    pthread_mutex_init(&v->links.build, NULL);
+    *out = v;
+    return 0;
+}
+
+void gs_tenant_views_free(struct gs_tenant_views *v)
+{
+    if (!v)
+        return;
+    gs_blob_unref(v->tsv_blob);
+    clear_links(v->link_v, v->link_n);
+    pthread_mutex_destroy(&v->tsv.build);
+    pthread_mutex_destroy(&v->links.build);
+    free(v);
+}
+
+/* With b->build held: the view as built is still good. */
+static int still_good(struct gs_fs *fs, const struct built *b)
+{
+    return b->valid && mono() - b->at < fs->cfg.view_ttl &&
+           __atomic_load_n(&fs->content_changes, __ATOMIC_RELAXED) == b->mark;
+}
+
+static void built_now(struct gs_fs *fs, struct built *b)
+{
+    b->valid = 1;
+    b->at = mono();
+    b->mark = __atomic_load_n(&fs->content_changes, __ATOMIC_RELAXED);
+}
 
 /* Calls fn for every job of every service principal, fetching what is not
  * fresh first (in batches, ahead of the read-ahead's queue). */
@@ -29,7 +97,6 @@ static int each_job(struct gs_fs *fs, job_fn fn, void *ctx, struct timespec *lat
     gs_error_clear(&err);
     if (r < 0)
         return r;
-    gs_tree_fill_sps(fs, sps);
     const cJSON *items = cJSON_GetObjectItemCaseSensitive(sps->json, "value");
     int n = cJSON_GetArraySize(items);
     const char **ids = calloc(n ? (size_t)n : 1, sizeof(*ids));
@@ -140,20 +207,47 @@ static int add_link(void *ctx, const cJSON *sp, const cJSON *job, const struct g
     return 0;
 }
 
+static int copy_links(const struct gs_entry *v, size_t n, struct gs_entry **out, size_t *nout)
+{
+    struct gs_entry *c = calloc(n ? n : 1, sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        c[i] = v[i];
+        c[i].name = strdup(v[i].name);
+        c[i].target = v[i].target ? strdup(v[i].target) : NULL;
+        if (!c[i].name || (v[i].target && !c[i].target)) {
+            clear_links(c, i + 1);
+            return -ENOMEM;
+        }
+    }
+    *out = c;
+    *nout = n;
+    return 0;
+}
+
 int gs_tenant_job_links(struct gs_fs *fs, struct gs_entry **out, size_t *n)
 {
-    struct links l = {0};
-    struct timespec latest;
-    int r = each_job(fs, add_link, &l, &latest);
-    if (r < 0) {
-        for (size_t i = 0; i < l.n; i++)
-            gs_entry_clear(&l.v[i]);
-        free(l.v);
-        return r;
+    struct gs_tenant_views *v = fs->views;
+    pthread_mutex_lock(&v->links.build);
+    int r = 0;
+    if (!still_good(fs, &v->links)) {
+        struct links l = {0};
+        struct timespec latest;
+        r = each_job(fs, add_link, &l, &latest);
+        if (r < 0) {
+            clear_links(l.v, l.n);
+        } else {
+            clear_links(v->link_v, v->link_n);
+            v->link_v = l.v;
+            v->link_n = l.n;
+            built_now(fs, &v->links);
+        }
     }
-    *out = l.v;
-    *n = l.n;
-    return 0;
+    if (r == 0)
+        r = copy_links(v->link_v, v->link_n, out, n);
+    pthread_mutex_unlock(&v->links.build);
+    return r;
 }
 
 /* --- status.tsv --- */
@@ -230,7 +324,7 @@ static int add_line(void *ctx, const cJSON *sp, const cJSON *job, const struct g
     return t->err;
 }
 
-int gs_tenant_status_tsv(struct gs_fs *fs, struct gs_blob **out, struct timespec *mtime)
+static int build_status_tsv(struct gs_fs *fs, struct gs_blob **out, struct timespec *mtime)
 {
     struct text t = {0};
     put(&t, GS_TSV_HEADER);
@@ -243,5 +337,29 @@ int gs_tenant_status_tsv(struct gs_fs *fs, struct gs_blob **out, struct timespec
             r = -ENOMEM;
     }
     free(t.buf);
+    return r;
+}
+
+int gs_tenant_status_tsv(struct gs_fs *fs, struct gs_blob **out, struct timespec *mtime)
+{
+    struct gs_tenant_views *v = fs->views;
+    pthread_mutex_lock(&v->tsv.build);
+    int r = 0;
+    if (!still_good(fs, &v->tsv)) {
+        struct gs_blob *b = NULL;
+        struct timespec m;
+        r = build_status_tsv(fs, &b, &m);
+        if (r == 0) {
+            gs_blob_unref(v->tsv_blob);
+            v->tsv_blob = b;
+            v->tsv_mtime = m;
+            built_now(fs, &v->tsv);
+        }
+    }
+    if (r == 0) {
+        *out = gs_blob_ref(v->tsv_blob);
+        *mtime = v->tsv_mtime;
+    }
+    pthread_mutex_unlock(&v->tsv.build);
     return r;
 }

@@ -127,8 +127,49 @@ static void queue_readahead(struct gs_fs *fs, const struct gs_doc *listing)
         if (cJSON_IsString(id) && gs_name_is_safe(id->valuestring))
             ids[k++] = id->valuestring;
     }
-    gs_readahead_queue_sps(fs->readahead, ids, k);
+    gs_readahead_queue_sps(fs->readahead, ids, k, 0);
     free(ids);
+}
+
+static int jobs_fresh(struct gs_fs *fs, const char *sp)
+{
+    char *key = gs_tree_key(GS_K_JOBS, sp, NULL, NULL);
+    int fresh = key && gs_cache_is_fresh(fs->cache, key);
+    free(key);
+    return fresh;
+}
+
+/* A job listing a reader needs now is fetched in one $batch with the next
+ * ones in name order (a glob visits them next), and the ones after those
+ * are queued behind it: the read-ahead follows a sequential reader, as the
+ * kernel's does, so a scan after the statuses expired costs N/20 requests
+ * with several in flight, not N. */
+#define GS_SEQ_WINDOW (4 * GS_BATCH_MAX)
+
+static void fetch_jobs_ahead(struct gs_fs *fs, const char *sp)
+{
+    char **next = NULL;
+    size_t nn = 0;
+    struct gs_doc *listing = NULL;
+    char *lkey = gs_tree_key(GS_K_SPS, NULL, NULL, NULL);
+    if (lkey && gs_cache_get(fs->cache, lkey, GS_TTL_DIR, GS_GET_CACHED_ONLY, &listing, NULL) == 0) {
+        if (gs_sp_index_following(fs->sp_index, listing, sp, GS_SEQ_WINDOW, &next, &nn) != 0)
+            nn = 0;
+        gs_doc_unref(listing);
+    }
+    free(lkey);
+    const char *now[GS_BATCH_MAX];
+    size_t k = 0, i = 0;
+    now[k++] = sp;
+    for (; i < nn && k < GS_BATCH_MAX; i++)
+        if (!jobs_fresh(fs, next[i]))
+            now[k++] = next[i];
+    if (i < nn)
+        gs_readahead_queue_sps(fs->readahead, (const char *const *)next + i, nn - i, 1);
+    gs_readahead_fetch_now(fs, fs->readahead, now, k);
+    for (size_t j = 0; j < nn; j++)
+        free(next[j]);
+    free(next);
 }
 
 /* Fetches the listing behind a directory node. Reading servicePrincipals/
@@ -140,17 +181,14 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
     if (!key)
         return -ENOMEM;
     if (dir->kind == GS_K_JOBS && fs->readahead && !gs_fs_graph_down(fs) &&
-        !gs_cache_is_fresh(fs->cache, key)) {
-        const char *sp = dir->sp;
-        gs_readahead_fetch_now(fs, fs->readahead, &sp, 1);
-    }
+        !gs_cache_is_fresh(fs->cache, key))
+        fetch_jobs_ahead(fs, dir->sp);
     struct gs_error err = {0};
     const struct gs_kind_info *ki = gs_kind_info(dir->kind);
     int r = gs_fs_get(fs, key, ki->ttl, gs_tree_get_flags(dir->kind), doc, &err);
     if (r < 0) {
         gs_tree_record_error(fs, dir, &err);
     } else if (dir->kind == GS_K_SPS || dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID) {
-        gs_tree_fill_sps(fs, *doc);
         if (dir->kind == GS_K_SPS && for_readdir)
             queue_readahead(fs, *doc);
     }
@@ -379,7 +417,7 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
             return r;
         struct gs_sp_name *names = NULL;
         size_t nn = 0;
-        r = gs_sp_index_list(fs->sp_index, dir->kind, doc->generation, listing_items(doc), &names, &nn);
+        r = gs_sp_index_list(fs->sp_index, dir->kind, doc, &names, &nn);
         gs_doc_unref(doc);
         if (r < 0)
             return r;
@@ -483,7 +521,7 @@ static int lookup_in_sp_listing(struct gs_fs *fs, struct gs_node *dir, const cha
     char *id = NULL;
     int r = get_listing(fs, dir, 0, &doc);
     if (r == 0) {
-        r = gs_sp_index_find(fs->sp_index, dir->kind, doc->generation, listing_items(doc), name, &id);
+        r = gs_sp_index_find(fs->sp_index, dir->kind, doc, name, &id);
         gs_doc_unref(doc);
     }
     if (r == 0) {
@@ -582,22 +620,19 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
     return r;
 }
 
-void gs_tree_fill_sps(struct gs_fs *fs, const struct gs_doc *listing)
+void gs_tree_fill_sp(struct gs_fs *fs, const char *sp)
 {
-    pthread_mutex_lock(&fs->fill_lock);
-    int todo = fs->sp_fill_gen != listing->generation;
-    fs->sp_fill_gen = listing->generation;
-    pthread_mutex_unlock(&fs->fill_lock);
-    if (!todo)
-        return;
-    const cJSON *item;
-    cJSON_ArrayForEach(item, listing_items(listing)) {
-        const char *id = item_str(item, "id");
-        if (!id)
-            continue;
-        char *key = gs_tree_key(GS_K_SP_JSON, id, NULL, NULL);
-        if (key)
+    char *key = gs_tree_key(GS_K_SP_JSON, sp, NULL, NULL);
+    char *lkey = gs_tree_key(GS_K_SPS, NULL, NULL, NULL);
+    struct gs_doc *listing = NULL;
+    if (key && lkey && !gs_cache_is_fresh(fs->cache, key) && gs_cache_is_fresh(fs->cache, lkey) &&
+        gs_cache_get(fs->cache, lkey, GS_TTL_DIR, GS_GET_CACHED_ONLY, &listing, NULL) == 0) {
+        cJSON *item = gs_sp_index_item(fs->sp_index, listing, sp);
+        if (item)
             gs_cache_put(fs->cache, key, GS_TTL_DIR, item, listing->request_id);
-        free(key);
+        cJSON_Delete(item);
+        gs_doc_unref(listing);
     }
+    free(key);
+    free(lkey);
 }

@@ -32,9 +32,11 @@ int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_entry **out, s
  * without any request. */
 int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_entry *out);
 
-/* Stores each item of the service principal listing under its own key, so
- * servicePrincipal.json needs no request of its own. */
-void gs_tree_fill_sps(struct gs_fs *fs, const struct gs_doc *listing);
+/* Stores the listing's item for this service principal under its own key
+ * (when the listing is fresh and the item is not), so servicePrincipal.json
+ * needs no request of its own. Done per read, not for the whole listing at
+ * once: 10,000 copies of every item would double the memory a tenant takes. */
+void gs_tree_fill_sp(struct gs_fs *fs, const char *sp);
 
 /* A document an editor renamed away (its backup-by-rename) is hidden until it
  * is created again, for at most GS_HIDE_SECONDS. */

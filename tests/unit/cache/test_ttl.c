@@ -172,6 +172,11 @@ static void test_fresh_since(void)
     CHECK_INT(gs_cache_get_fresh_since(c, "/old", since, &d), ==, -ENOENT);
     gs_cache_invalidate(c, "/inv");
     CHECK_INT(gs_cache_get_fresh_since(c, "/inv", since, &d), ==, -ENOENT);
+    /* stored 30 s ago: within a minute, not within 20 s; never when invalidated */
+    CHECK(gs_cache_stored_within(c, "/new", 60));
+    CHECK(!gs_cache_stored_within(c, "/new", 20));
+    CHECK(!gs_cache_stored_within(c, "/inv", 60));
+    CHECK(!gs_cache_stored_within(c, "/missing", 60));
     /* a later scan does not see what expired before it began */
     CHECK_INT(gs_cache_get_fresh_since(c, "/new", gs_cache_now(c), &d), ==, -ENOENT);
     CHECK_INT(fake_total_fetches(&f), ==, 3);

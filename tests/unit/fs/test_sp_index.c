@@ -5,24 +5,40 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cache/doc.h"
 #include "check.h"
 #include "fs/sp_index.h"
 
-static cJSON *listing(const char *json)
+/* A listing doc {"value": items} of this generation. */
+static struct gs_doc *doc_of(cJSON *items, uint64_t generation)
+{
+    cJSON *j = cJSON_CreateObject();
+    struct gs_doc_impl *d = NULL;
+    struct timespec ts = {0};
+    if (!j || !cJSON_AddItemToObject(j, "value", items) ||
+        gs_doc_create("/servicePrincipals", j, "req-1", &ts, &d) != 0) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+    d->pub.generation = generation;
+    return &d->pub;
+}
+
+static struct gs_doc *listing(const char *json, uint64_t generation)
 {
     cJSON *j = cJSON_Parse(json);
     if (!j) {
         fprintf(stderr, "bad test JSON\n");
         exit(2);
     }
-    return j;
+    return doc_of(j, generation);
 }
 
-static void expect_find(struct gs_sp_index *x, enum gs_kind kind, uint64_t gen, const cJSON *items,
+static void expect_find(struct gs_sp_index *x, enum gs_kind kind, struct gs_doc *l,
                         const char *name, const char *want_id)
 {
     char *id = NULL;
-    int r = gs_sp_index_find(x, kind, gen, items, name, &id);
+    int r = gs_sp_index_find(x, kind, l, name, &id);
     if (want_id) {
         CHECK(r == 0);
         CHECK_STR(id, want_id);
@@ -37,28 +53,28 @@ static void test_three_directories(void)
 {
     struct gs_sp_index *x = NULL;
     CHECK(gs_sp_index_new(&x) == 0);
-    cJSON *j = listing("["
+    struct gs_doc *j = listing("["
         "{\"id\":\"a1\",\"appId\":\"app-1\",\"displayName\":\"Salesforce\"},"
         "{\"id\":\"b2\",\"appId\":\"app-2\",\"displayName\":\"Workday\"},"
         "{\"id\":\"c3\",\"appId\":\"app-3\",\"displayName\":\"Salesforce\"},"
         "{\"id\":\"d/4\",\"appId\":\"app-4\",\"displayName\":\"unsafe id\"},"
-        "{\"id\":\"e5\",\"displayName\":\"HR/Payroll\"}]");
-    expect_find(x, GS_K_SPS, 1, j, "a1", "a1");
-    expect_find(x, GS_K_SPS, 1, j, "d/4", NULL);
-    expect_find(x, GS_K_SPS, 1, j, "zz", NULL);
+        "{\"id\":\"e5\",\"displayName\":\"HR/Payroll\"}]", 1);
+    expect_find(x, GS_K_SPS, j, "a1", "a1");
+    expect_find(x, GS_K_SPS, j, "d/4", NULL);
+    expect_find(x, GS_K_SPS, j, "zz", NULL);
     /* equal display names: both get their id, neither keeps the bare name */
-    expect_find(x, GS_K_BYNAME, 1, j, "Salesforce", NULL);
-    expect_find(x, GS_K_BYNAME, 1, j, "Salesforce~a1", "a1");
-    expect_find(x, GS_K_BYNAME, 1, j, "Salesforce~c3", "c3");
-    expect_find(x, GS_K_BYNAME, 1, j, "Workday", "b2");
-    expect_find(x, GS_K_BYNAME, 1, j, "HR\xef\xbc\x8fPayroll", "e5");
-    expect_find(x, GS_K_BYNAME, 1, j, "unsafe id", NULL);
-    expect_find(x, GS_K_BYAPPID, 1, j, "app-2", "b2");
-    expect_find(x, GS_K_BYAPPID, 1, j, "app-4", NULL);
+    expect_find(x, GS_K_BYNAME, j, "Salesforce", NULL);
+    expect_find(x, GS_K_BYNAME, j, "Salesforce~a1", "a1");
+    expect_find(x, GS_K_BYNAME, j, "Salesforce~c3", "c3");
+    expect_find(x, GS_K_BYNAME, j, "Workday", "b2");
+    expect_find(x, GS_K_BYNAME, j, "HR\xef\xbc\x8fPayroll", "e5");
+    expect_find(x, GS_K_BYNAME, j, "unsafe id", NULL);
+    expect_find(x, GS_K_BYAPPID, j, "app-2", "b2");
+    expect_find(x, GS_K_BYAPPID, j, "app-4", NULL);
 
     struct gs_sp_name *v = NULL;
     size_t n = 0;
-    CHECK(gs_sp_index_list(x, GS_K_BYNAME, 1, j, &v, &n) == 0);
+    CHECK(gs_sp_index_list(x, GS_K_BYNAME, j, &v, &n) == 0);
     CHECK(n == 4);
     if (n == 4) {
         /* listing order */
@@ -68,12 +84,19 @@ static void test_three_directories(void)
         CHECK_STR(v[3].id, "e5");
     }
     gs_sp_names_free(v, n);
-    CHECK(gs_sp_index_list(x, GS_K_BYAPPID, 1, j, &v, &n) == 0);
+    CHECK(gs_sp_index_list(x, GS_K_BYAPPID, j, &v, &n) == 0);
     CHECK(n == 3); /* e5 has no appId */
     gs_sp_names_free(v, n);
     char *id = NULL;
-    CHECK(gs_sp_index_find(x, GS_K_SP, 1, j, "a1", &id) == -EINVAL);
-    cJSON_Delete(j);
+    CHECK(gs_sp_index_find(x, GS_K_SP, j, "a1", &id) == -EINVAL);
+    /* servicePrincipal.json's content: a copy of the item */
+    cJSON *item = gs_sp_index_item(x, j, "b2");
+    CHECK(item && strcmp(cJSON_GetObjectItem(item, "displayName")->valuestring, "Workday") == 0);
+    cJSON_Delete(item);
+    CHECK(gs_sp_index_item(x, j, "zz") == NULL);
+    /* the index keeps the listing it was built from alive */
+    gs_doc_unref(j);
+    expect_find(x, GS_K_SPS, j, "a1", "a1");
     gs_sp_index_free(x);
 }
 
@@ -82,17 +105,20 @@ static void test_generation(void)
 {
     struct gs_sp_index *x = NULL;
     CHECK(gs_sp_index_new(&x) == 0);
-    cJSON *one = listing("[{\"id\":\"a1\",\"displayName\":\"Alpha\"}]");
-    cJSON *two = listing("[{\"id\":\"a1\",\"displayName\":\"Alpha\"},"
-                         "{\"id\":\"b2\",\"displayName\":\"Alpha\"}]");
-    expect_find(x, GS_K_BYNAME, 7, one, "Alpha", "a1");
+    struct gs_doc *one = listing("[{\"id\":\"a1\",\"displayName\":\"Alpha\"}]", 7);
+    struct gs_doc *same = listing("[{\"id\":\"a1\",\"displayName\":\"Alpha\"},"
+                                  "{\"id\":\"b2\",\"displayName\":\"Alpha\"}]", 7);
+    struct gs_doc *two = listing("[{\"id\":\"a1\",\"displayName\":\"Alpha\"},"
+                                 "{\"id\":\"b2\",\"displayName\":\"Alpha\"}]", 8);
+    expect_find(x, GS_K_BYNAME, one, "Alpha", "a1");
     /* same generation: the index built from it answers, whatever is passed */
-    expect_find(x, GS_K_BYNAME, 7, two, "Alpha", "a1");
-    expect_find(x, GS_K_BYNAME, 8, two, "Alpha", NULL);
-    expect_find(x, GS_K_BYNAME, 8, two, "Alpha~b2", "b2");
-    expect_find(x, GS_K_SPS, 8, two, "b2", "b2");
-    cJSON_Delete(one);
-    cJSON_Delete(two);
+    expect_find(x, GS_K_BYNAME, same, "Alpha", "a1");
+    expect_find(x, GS_K_BYNAME, two, "Alpha", NULL);
+    expect_find(x, GS_K_BYNAME, two, "Alpha~b2", "b2");
+    expect_find(x, GS_K_SPS, two, "b2", "b2");
+    gs_doc_unref(one);
+    gs_doc_unref(same);
+    gs_doc_unref(two);
     gs_sp_index_free(x);
 }
 
@@ -113,17 +139,18 @@ static void test_large(void)
         cJSON_AddStringToObject(o, "displayName", dn);
         cJSON_AddItemToArray(arr, o);
     }
+    struct gs_doc *l = doc_of(arr, 1);
     int bad = 0;
     for (int i = 0; i < N; i++) {
         char name[64], *got = NULL;
         snprintf(id, sizeof(id), "sp-%05d", i);
         snprintf(name, sizeof(name), "App %d~%s", i % (N / 2), id);
-        if (gs_sp_index_find(x, GS_K_BYNAME, 1, arr, name, &got) != 0 || strcmp(got, id) != 0)
+        if (gs_sp_index_find(x, GS_K_BYNAME, l, name, &got) != 0 || strcmp(got, id) != 0)
             bad++;
         free(got);
     }
     CHECK(bad == 0);
-    cJSON_Delete(arr);
+    gs_doc_unref(l);
     gs_sp_index_free(x);
 }
 
