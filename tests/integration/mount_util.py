@@ -425,3 +425,16 @@ class RequestLog:
 def query_params(query):
     """A raw query string as a sorted list of decoded (key, value) pairs."""
     return sorted(urllib.parse.parse_qsl(query or "", keep_blank_values=True))
+
+
+def quiesce(m, quiet=1.0, limit=30.0):
+    """Waits until the mount's background work (read-ahead) has stopped sending requests:
+    no new request in the emulator's log for `quiet` seconds (at most `limit` seconds)."""
+    deadline = time.monotonic() + limit
+    last = RequestLog(m.emu).start
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = RequestLog(m.emu).start
+        if now == last:
+            return
+        last = now

@@ -82,16 +82,6 @@ def rendered(obj):
     return (json.dumps(strip_odata(obj), indent=2, ensure_ascii=False) + "\n").encode()
 
 
-def quiesce(m, quiet=1.0, limit=20.0):
-    """Waits until the mount's background work (read-ahead) has stopped sending requests."""
-    deadline = time.monotonic() + limit
-    last = mu.RequestLog(m.emu).start
-    while time.monotonic() < deadline:
-        time.sleep(quiet)
-        now = mu.RequestLog(m.emu).start
-        if now == last:
-            return
-        last = now
 
 
 def timed(func, *args):
@@ -173,7 +163,7 @@ def test_batch_items_throttled_are_retried(mnt):
     expected = rendered(graph_json(mnt.emu, base + "/schema"))
     expected_fn = rendered(graph_json(mnt.emu, base + "/schema/functions")["value"])
     os.stat(jd)  # the job directory is known, its documents are not fetched
-    quiesce(mnt)
+    mu.quiesce(mnt)
     mnt.emu.set_faults([
         {"method": "POST", "path": r"/\$batch$", "status": 503, "retry_after": "0.1", "count": 1},
         {"method": "GET", "path": "/schema$", "status": 429, "retry_after": "0.2", "count": 1,

@@ -18,16 +18,6 @@ TENANT = "large:%d:%d" % (N, M)
 MINIMUM = math.ceil(N / 999) + math.ceil(N / 20)
 
 
-def quiesce(m, quiet=1.0, limit=30.0):
-    """Waits until the mount's background work (read-ahead) has stopped sending requests."""
-    deadline = time.monotonic() + limit
-    last = mu.RequestLog(m.emu).start
-    while time.monotonic() < deadline:
-        time.sleep(quiet)
-        now = mu.RequestLog(m.emu).start
-        if now == last:
-            return
-        last = now
 
 
 def truth(m):
@@ -60,7 +50,7 @@ def describe_singles(log):
 def test_cold_glob_scan_costs_the_minimum(mnt):
     log = mnt.request_log()
     assert glob_scan(mnt) == truth(mnt)
-    quiesce(mnt)
+    mu.quiesce(mnt)
     total = log.count(batch_items=False)
     assert total <= math.ceil(1.1 * MINIMUM), "%d requests for a minimum of %d:\n%s" % (
         total, MINIMUM, log.describe())
@@ -77,7 +67,7 @@ def test_status_tsv_is_every_job_for_the_minimum(mnt):
     assert sorted((r[0], r[3]) for r in rows) == truth(mnt)
     links = os.listdir(mnt / "jobs")
     assert len(links) == M
-    quiesce(mnt)
+    mu.quiesce(mnt)
     total = log.count(batch_items=False)
     assert total <= math.ceil(1.1 * MINIMUM), "%d requests for a minimum of %d:\n%s" % (
         total, MINIMUM, log.describe())
@@ -89,7 +79,7 @@ def test_status_tsv_is_every_job_for_the_minimum(mnt):
 @pytest.mark.mount(tenant=TENANT, time_scale=1e6, latency_ms=60, options=["status_timeout=0.1"])
 def test_a_scan_longer_than_the_status_timeout_fetches_each_listing_once(mnt):
     os.listdir(mnt / "servicePrincipals")
-    quiesce(mnt)
+    mu.quiesce(mnt)
     time.sleep(0.5)  # every job listing has expired
     log = mnt.request_log()
     t0 = time.monotonic()
@@ -106,11 +96,11 @@ def test_a_scan_longer_than_the_status_timeout_fetches_each_listing_once(mnt):
 @pytest.mark.mount(tenant=TENANT, time_scale=1e6, options=["status_timeout=1"])
 def test_listing_again_does_not_fetch_every_job_listing_again(mnt):
     os.listdir(mnt / "servicePrincipals")
-    quiesce(mnt)
+    mu.quiesce(mnt)
     time.sleep(1.5)  # the statuses have expired; the listings were fetched moments ago
     log = mnt.request_log()
     os.listdir(mnt / "servicePrincipals")
-    quiesce(mnt)
+    mu.quiesce(mnt)
     assert batches(log) == 0, log.describe()
 
 
@@ -119,11 +109,11 @@ def test_listing_again_does_not_fetch_every_job_listing_again(mnt):
 @pytest.mark.mount(tenant=TENANT, time_scale=1e6, options=["status_timeout=1"])
 def test_a_glob_scan_after_the_statuses_expired_costs_batches(mnt):
     assert glob_scan(mnt) == truth(mnt)
-    quiesce(mnt)
+    mu.quiesce(mnt)
     time.sleep(1.5)
     log = mnt.request_log()
     assert glob_scan(mnt) == truth(mnt)
-    quiesce(mnt)
+    mu.quiesce(mnt)
     total = log.count(batch_items=False)
     # the scan itself may outlive status_timeout=1: what expired meanwhile is fetched again
     # (grep opens the files after the glob listed them all), hence the allowance
@@ -137,7 +127,7 @@ def test_a_glob_scan_after_the_statuses_expired_costs_batches(mnt):
 def test_batch_off_reads_nothing_ahead(mnt):
     log = mnt.request_log()
     assert len(os.listdir(mnt / "servicePrincipals")) == 60
-    quiesce(mnt)
+    mu.quiesce(mnt)
     assert log.count(batch_items=False) == 1, log.describe()  # the listing, nothing ahead
     # status.tsv still asks for what it needs twenty at a time
     rows = mu.read_file(mnt / "status.tsv").decode().split("\n")[1:-1]
