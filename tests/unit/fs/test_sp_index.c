@@ -122,6 +122,37 @@ static void test_generation(void)
     gs_sp_index_free(x);
 }
 
+/* What a glob reads next: the ids after one in name order, not listing order. */
+static void test_following(void)
+{
+    struct gs_sp_index *x = NULL;
+    CHECK(gs_sp_index_new(&x) == 0);
+    struct gs_doc *l = listing("[{\"id\":\"c3\"},{\"id\":\"a1\"},{\"id\":\"e5\"},"
+                               "{\"id\":\"b2\"},{\"id\":\"d4\"}]", 3);
+    char **v = NULL;
+    size_t n = 0;
+    CHECK(gs_sp_index_following(x, l, "b2", 2, &v, &n) == 0);
+    CHECK(n == 2);
+    if (n == 2) {
+        CHECK_STR(v[0], "c3");
+        CHECK_STR(v[1], "d4");
+    }
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+    CHECK(gs_sp_index_following(x, l, "d4", 10, &v, &n) == 0);
+    CHECK(n == 1 && strcmp(v[0], "e5") == 0);
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+    CHECK(gs_sp_index_following(x, l, "e5", 10, &v, &n) == 0);
+    CHECK(n == 0);
+    free(v);
+    CHECK(gs_sp_index_following(x, l, "zz", 10, &v, &n) == -ENOENT);
+    gs_doc_unref(l);
+    gs_sp_index_free(x);
+}
+
 /* A tenant-sized listing: every name found, duplicates resolved (this took
  * quadratic time before the index). */
 static void test_large(void)
@@ -158,6 +189,7 @@ int main(void)
 {
     test_three_directories();
     test_generation();
+    test_following();
     test_large();
     return check_report("test_sp_index");
 }
