@@ -2,12 +2,19 @@
 the emulator's OAuth and managed-identity endpoints, which check what is sent: the client
 secret, the certificate-signed assertion, the federated token, the X-IDENTITY-HEADER or
 Metadata header, and a stand-in `az` on PATH. tests/unit/auth covers each method's details
-(errors, refreshes, auto's order, device code); this proves the daemon mounts with each."""
+(errors, refreshes, auto's order); this proves the daemon mounts with each, device code
+included (through a pty)."""
 
 import datetime
 import json
 import os
+import pty
+import re
+import select
 import socket
+import stat
+import subprocess
+import time
 
 import pytest
 
@@ -154,3 +161,63 @@ def test_each_method_mounts_and_reads_a_job(method, setup, mount_factory):
     out = m.output()
     for secret in (SECRET, IDENTITY_HEADER, FEDERATED):
         assert secret not in out
+
+
+DEVICE_CLIENT = "8e4c6f5b-3a7d-4f1b-8c9d-4b5a6f7e8d93"
+
+
+def test_device_code_mount_shows_the_code_on_the_terminal(emulator_factory, tmp_path):
+    """auth=device on a terminal (a pty): the sign-in message comes before the mount exists,
+    the mount appears once the code is approved, reads a job, and the token cache (0600)
+    lets the next mount sign in without a terminal."""
+    reason = mu.fuse_skip_reason()
+    if reason:
+        pytest.skip(reason)
+    emu = emulator_factory(tenant="demo", auth="required")
+    emu.config(device_code_interval=1)
+    cache = tmp_path / "device-cache.json"
+    opts = ["auth=device", "client_id=" + DEVICE_CLIENT, "authority=" + emu.url, "token_cache=%s" % cache]
+    procs = []
+    try:
+        mnt = tmp_path / "mnt"
+        mnt.mkdir()
+        master, slave = pty.openpty()
+        proc = subprocess.Popen(mu.daemon_cmdline(emu.url, mnt, opts), stdin=slave, stdout=slave, stderr=slave,
+                                env=mu.daemon_env(), start_new_session=True)
+        procs.append((proc, mnt))
+        os.close(slave)
+        seen, code, deadline = b"", None, time.monotonic() + 60
+        while code is None and time.monotonic() < deadline and proc.poll() is None:
+            if select.select([master], [], [], 0.5)[0]:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:
+                    break
+            m = re.search(rb"enter the code (\S+)", seen)
+            code = m.group(1).decode() if m else None
+        assert code, "no device code message on the terminal: %r" % seen
+        assert not mu.is_mounted(mnt), "mounted before the sign-in"
+        emu.approve_device_code(code)
+        mu.wait_for_mount(proc, mnt, timeout=60)
+        sp = next(s for s in emu.tenant()["servicePrincipals"] if s["jobs"])
+        job = json.loads(mu.read_file(mnt / "servicePrincipals" / sp["id"] / "jobs" / sp["jobs"][0] / "job.json"))
+        assert job["id"] == sp["jobs"][0]
+        assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+        mu.fusermount(mnt)
+        assert mu.wait_exit(proc, 30) is not None
+        os.close(master)
+
+        # the next mount signs in from the cache, without a terminal
+        mnt2 = tmp_path / "mnt2"
+        mnt2.mkdir()
+        before = len(emu.requests())
+        proc2 = subprocess.Popen(mu.daemon_cmdline(emu.url, mnt2, opts), stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=mu.daemon_env(),
+                                 start_new_session=True)
+        procs.append((proc2, mnt2))
+        mu.wait_for_mount(proc2, mnt2, timeout=60)
+        assert os.listdir(mnt2 / "servicePrincipals")
+        assert not [r for r in emu.requests()[before:] if r.get("path", "").endswith("/devicecode")]
+    finally:
+        for p, path in procs:
+            mu.cleanup(p, path)
