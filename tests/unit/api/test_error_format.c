@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "api/graph_error.h"
-#include "check.h"
+#include "tests/unit/check.h"
 
 static void test_http_error(void)
 {

@@ -5,7 +5,8 @@
 #include <string.h>
 
 #include "api/graph_error.h"
-#include "check.h"
+#include "tests/unit/check.h"
+#include "tests/unit/api/data_file.h"
 
 static const char *data_dir;
 

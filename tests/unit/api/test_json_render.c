@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "api/json_render.h"
-#include "check.h"
+#include "tests/unit/check.h"
 
 /* Parses in, renders it, compares with want (and the reported length). */
 static void expect_render(const char *in, const char *want)

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "api/log.h"
-#include "check.h"
+#include "tests/unit/check.h"
 
 static void test_parse(void)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "api/graph_client.h"
-#include "check.h"
+#include "tests/unit/check.h"
 
 static void expect_path(char *got, const char *want)
 {

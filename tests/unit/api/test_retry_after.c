@@ -3,7 +3,7 @@
 #include <math.h>
 
 #include "api/graph_client.h"
-#include "check.h"
+#include "tests/unit/check.h"
 
 /* 1994-11-06T08:49:37Z, the date of RFC 9110's examples */
 #define EXAMPLE_TIME 784111777.0

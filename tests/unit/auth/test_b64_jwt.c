@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "api/auth_internal.h"
-#include "check.h"
+#include "tests/unit/check.h"
 
 static void test_b64url_vectors(void)
 {

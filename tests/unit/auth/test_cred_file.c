@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "api/auth_internal.h"
-#include "check.h"
+#include "tests/unit/check.h"
 
 static char dir[] = "/tmp/gs-auth-test-XXXXXX";
 

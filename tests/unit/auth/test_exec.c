@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "api/auth_internal.h"
-#include "check.h"
+#include "tests/unit/check.h"
 
 static void test_split(void)
 {

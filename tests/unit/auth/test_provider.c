@@ -11,7 +11,7 @@
 
 #include "api/auth_internal.h"
 #include "api/cloud.h"
-#include "check.h"
+#include "tests/unit/check.h"
 
 struct fake {
     pthread_mutex_t m;

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "api/auth_internal.h"
-#include "check.h"
+#include "tests/unit/check.h"
 
 #define NOW 1700000000.0
 

@@ -1,7 +1,7 @@
 /* Control-file input becomes exactly the body Graph expects, or EINVAL. */
 #include <errno.h>
 
-#include "check.h"
+#include "tests/unit/check.h"
 #include "fs/control_input.h"
 
 static void restart(const char *in, const char *want)

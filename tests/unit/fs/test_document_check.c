@@ -1,7 +1,7 @@
 /* A written document is checked before anything is sent. */
 #include <errno.h>
 
-#include "check.h"
+#include "tests/unit/check.h"
 #include "fs/document.h"
 
 static int check(enum gs_kind k, const char *doc, const char *why_part)

@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "check.h"
+#include "tests/unit/check.h"
 #include "fs/map.h"
 
 int main(void)

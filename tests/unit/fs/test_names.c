@@ -1,7 +1,7 @@
 /* Names from Graph become safe file names. */
 #include <string.h>
 
-#include "check.h"
+#include "tests/unit/check.h"
 #include "fs/names.h"
 
 static void expect(const char *in, size_t max, const char *want)

@@ -1,7 +1,7 @@
 /* Mount options: defaults, values, fstab words, refusals. */
 #include <fuse_lowlevel.h>
 
-#include "check.h"
+#include "tests/unit/check.h"
 #include "fs/options.h"
 
 static int parse(int argc, char **argv, struct gs_options *o, struct fuse_args *args)

@@ -1,7 +1,7 @@
 /* Scratch files: memory-only files with POSIX-like writes, renames, limits. */
 #include <errno.h>
 
-#include "check.h"
+#include "tests/unit/check.h"
 #include "fs/scratch.h"
 
 int main(void)

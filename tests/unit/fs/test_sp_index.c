@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cache/doc.h"
-#include "check.h"
+#include "tests/unit/check.h"
 #include "fs/sp_index.h"
 
 /* A listing doc {"value": items} of this generation. */
