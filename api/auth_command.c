@@ -8,35 +8,19 @@
 
 #include "api/auth_internal.h"
 
-struct command {
-    char **argv;
-};
-
+/* The method's state is the command line (a NULL-terminated argv). */
 static void command_free(void *state)
 {
-    struct command *c = state;
-    if (!c)
-        return;
-    gs_exec_free_argv(c->argv);
-    free(c);
+    gs_exec_free_argv(state);
 }
 
 static int command_acquire(struct gs_auth *a, struct gs_token *out, char *why, size_t whylen)
 {
-    struct command *c = a->state;
+    char **argv = a->state;
     struct gs_exec_result res;
-    char inner[GS_AUTH_WHY];
-    int r = gs_exec_run(c->argv, a->timeout_ms, GS_AUTH_MAX_FILE, &res, inner, sizeof(inner));
-    if (r < 0) {
-        gs_auth_whyf(why, whylen, "%s", inner);
+    int r = gs_exec_run_ok(argv, argv[0], a->timeout_ms, GS_AUTH_MAX_FILE, &res, why, whylen);
+    if (r < 0)
         return r;
-    }
-    if (res.exit_status != 0) {
-        gs_auth_whyf(why, whylen, "%s exited with status %d%s%s", c->argv[0],
-                     res.exit_status, res.err_line[0] ? ": " : "", res.err_line);
-        gs_exec_result_clear(&res);
-        return -EACCES;
-    }
     /* the token is stdout without surrounding whitespace */
     char *s = res.out;
     size_t n = res.out_len;
@@ -47,14 +31,14 @@ static int command_acquire(struct gs_auth *a, struct gs_token *out, char *why, s
     if (gs_token_check(s) != 0) {
         gs_auth_whyf(why, whylen,
                      "%s printed no token, or one with spaces or control characters",
-                     c->argv[0]);
+                     argv[0]);
         gs_exec_result_clear(&res);
         return -EPROTO;
     }
     double now = gs_auth_now(), exp = 0, iat = 0;
     if (gs_jwt_times(s, &exp, &iat) == 0 && exp <= now) {
         gs_auth_whyf(why, whylen, "%s printed a token that has expired",
-                     c->argv[0]);
+                     argv[0]);
         gs_exec_result_clear(&res);
         return -EACCES;
     }
@@ -79,19 +63,11 @@ int gs_auth_command_setup(struct gs_auth *a, const struct gs_auth_config *cfg, c
         gs_auth_whyf(why, whylen, "needs token_command=");
         return -EINVAL;
     }
-    struct command *c = calloc(1, sizeof(*c));
-    if (!c) {
-        gs_auth_whyf(why, whylen, "out of memory");
-        return -ENOMEM;
-    }
-    char inner[GS_AUTH_WHY];
-    int r = gs_exec_split(cfg->token_command, &c->argv, inner, sizeof(inner));
-    if (r < 0) {
-        gs_auth_whyf(why, whylen, "%s", inner);
-        free(c);
+    char **argv = NULL;
+    int r = gs_exec_split(cfg->token_command, &argv, why, whylen);
+    if (r < 0)
         return r;
-    }
     a->method = &method_command;
-    a->state = c;
+    a->state = argv;
     return 0;
 }

@@ -45,8 +45,10 @@ int gs_exec_split(const char *cmd, char ***argv_out, char *why, size_t whylen)
     char *word = malloc(len + 1);
     int r = 0;
     *argv_out = NULL;
-    if (!word)
+    if (!word) {
+        gs_auth_whyf(why, whylen, "out of memory");
         return -ENOMEM;
+    }
     const char *p = cmd;
     for (;;) {
         while (*p == ' ' || *p == '\t' || *p == '\n')
@@ -323,6 +325,19 @@ int gs_exec_run(char *const argv[], long timeout_ms, size_t max_out,
     }
     res->exit_status = WEXITSTATUS(status);
     return 0;
+}
+
+int gs_exec_run_ok(char *const argv[], const char *what, long timeout_ms, size_t max_out,
+                   struct gs_exec_result *res, char *why, size_t whylen)
+{
+    int r = gs_exec_run(argv, timeout_ms, max_out, res, why, whylen);
+    if (r == 0 && res->exit_status != 0) {
+        gs_auth_whyf(why, whylen, "%s exited with status %d%s%s", what, res->exit_status,
+                     res->err_line[0] ? ": " : "", res->err_line);
+        gs_exec_result_clear(res);
+        return -EACCES;
+    }
+    return r;
 }
 
 void gs_exec_result_clear(struct gs_exec_result *res)

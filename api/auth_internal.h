@@ -209,6 +209,10 @@ struct gs_exec_result {
 int gs_exec_run(char *const argv[], long timeout_ms, size_t max_out,
                 struct gs_exec_result *res, char *why, size_t whylen);
 void gs_exec_result_clear(struct gs_exec_result *res);
+/* gs_exec_run for a command that must succeed: a non-zero exit status is
+ * -EACCES, with "<what> exited with status N: <its first stderr line>". */
+int gs_exec_run_ok(char *const argv[], const char *what, long timeout_ms, size_t max_out,
+                   struct gs_exec_result *res, char *why, size_t whylen);
 
 /* auth_devcache.c: the device method's refresh token file */
 /* *refresh_out NULL when the file is absent, empty, or for another client. */
