@@ -19,7 +19,9 @@ static double min2(double x, double y)
     return x < y ? x : y;
 }
 
-int gs_token_fresh(const struct gs_token *t, double now)
+/* 1 while t has more than min(max_s, its lifetime / divisor) seconds left
+ * (a token without an expiry never runs out). */
+static int left_more_than(const struct gs_token *t, double now, double max_s, double divisor)
 {
     if (!t->value)
         return 0;
@@ -28,19 +30,17 @@ int gs_token_fresh(const struct gs_token *t, double now)
     double life = lifetime(t);
     if (life <= 0)
         return 0;
-    return now < t->expires - min2(REFRESH_AHEAD_MAX_S, life / 10);
+    return now < t->expires - min2(max_s, life / divisor);
+}
+
+int gs_token_fresh(const struct gs_token *t, double now)
+{
+    return left_more_than(t, now, REFRESH_AHEAD_MAX_S, 10);
 }
 
 int gs_token_usable(const struct gs_token *t, double now)
 {
-    if (!t->value)
-        return 0;
-    if (t->expires == 0)
-        return 1;
-    double life = lifetime(t);
-    if (life <= 0)
-        return 0;
-    return now < t->expires - min2(USABLE_MARGIN_MAX_S, life / 20);
+    return left_more_than(t, now, USABLE_MARGIN_MAX_S, 20);
 }
 
 int gs_token_check(const char *s)
