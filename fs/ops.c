@@ -40,6 +40,14 @@ struct gs_node *gs_ops_get_node(struct gs_fs *fs, fuse_ino_t ino)
     return n;
 }
 
+struct gs_node *gs_ops_node_or_enoent(fuse_req_t req, fuse_ino_t ino)
+{
+    struct gs_node *n = gs_ops_get_node(FS(req), ino);
+    if (!n)
+        fuse_reply_err(req, ENOENT);
+    return n;
+}
+
 void gs_ops_put_node(struct gs_fs *fs, struct gs_node *n)
 {
     pthread_mutex_lock(&fs->lock);
@@ -142,11 +150,9 @@ int gs_ops_make_entry(struct gs_fs *fs, struct gs_node *parent, const struct gs_
 static void gs_lookup(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
 {
     struct gs_fs *fs = FS(req);
-    struct gs_node *parent = gs_ops_get_node(fs, parent_ino);
-    if (!parent) {
-        fuse_reply_err(req, ENOENT);
+    struct gs_node *parent = gs_ops_node_or_enoent(req, parent_ino);
+    if (!parent)
         return;
-    }
     struct gs_entry e;
     int r = gs_tree_lookup(fs, parent, name, &e);
     if (r == 0) {
@@ -191,11 +197,9 @@ static void gs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
     (void)fi;
     struct gs_fs *fs = FS(req);
-    struct gs_node *n = gs_ops_get_node(fs, ino);
-    if (!n) {
-        fuse_reply_err(req, ENOENT);
+    struct gs_node *n = gs_ops_node_or_enoent(req, ino);
+    if (!n)
         return;
-    }
     struct stat st;
     int r = gs_ops_fill_attr(fs, n, &st);
     gs_ops_put_node(fs, n);
@@ -208,11 +212,9 @@ static void gs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void gs_readlink(fuse_req_t req, fuse_ino_t ino)
 {
     struct gs_fs *fs = FS(req);
-    struct gs_node *n = gs_ops_get_node(fs, ino);
-    if (!n) {
-        fuse_reply_err(req, ENOENT);
+    struct gs_node *n = gs_ops_node_or_enoent(req, ino);
+    if (!n)
         return;
-    }
     if (n->kind != GS_K_LINK)
         fuse_reply_err(req, EINVAL);
     else
@@ -234,11 +236,9 @@ static void free_dh(struct gs_fs *fs, struct gs_dh *dh)
 static void gs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     struct gs_fs *fs = FS(req);
-    struct gs_node *n = gs_ops_get_node(fs, ino);
-    if (!n) {
-        fuse_reply_err(req, ENOENT);
+    struct gs_node *n = gs_ops_node_or_enoent(req, ino);
+    if (!n)
         return;
-    }
     struct gs_dh *dh = calloc(1, sizeof(*dh));
     int r = dh ? gs_tree_list(fs, n, &dh->entries, &dh->n) : -ENOMEM;
     if (r < 0) {
@@ -280,11 +280,9 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
     struct gs_fs *fs = FS(req);
     struct gs_dh *dh = (struct gs_dh *)(uintptr_t)fi->fh;
-    struct gs_node *dir = gs_ops_get_node(fs, ino);
-    if (!dir) {
-        fuse_reply_err(req, ENOENT);
+    struct gs_node *dir = gs_ops_node_or_enoent(req, ino);
+    if (!dir)
         return;
-    }
     char *buf = malloc(size);
     if (!buf) {
         gs_ops_put_node(fs, dir);
@@ -460,11 +458,9 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
 static void gs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     struct gs_fs *fs = FS(req);
-    struct gs_node *n = gs_ops_get_node(fs, ino);
-    if (!n) {
-        fuse_reply_err(req, ENOENT);
+    struct gs_node *n = gs_ops_node_or_enoent(req, ino);
+    if (!n)
         return;
-    }
     int r = gs_ops_open_node(fs, n, fi);
     if (r < 0) {
         gs_ops_put_node(fs, n);
@@ -587,11 +583,9 @@ static int xattr_value(struct gs_fs *fs, struct gs_node *n, const char *name, ch
 static void gs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
     struct gs_fs *fs = FS(req);
-    struct gs_node *n = gs_ops_get_node(fs, ino);
-    if (!n) {
-        fuse_reply_err(req, ENOENT);
+    struct gs_node *n = gs_ops_node_or_enoent(req, ino);
+    if (!n)
         return;
-    }
     char *v = NULL;
     int r = xattr_value(fs, n, name, &v);
     gs_ops_put_node(fs, n);
@@ -612,11 +606,9 @@ static void gs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 static void gs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
     struct gs_fs *fs = FS(req);
-    struct gs_node *n = gs_ops_get_node(fs, ino);
-    if (!n) {
-        fuse_reply_err(req, ENOENT);
+    struct gs_node *n = gs_ops_node_or_enoent(req, ino);
+    if (!n)
         return;
-    }
     char list[128];
     size_t len = 0;
     if (n->key) {

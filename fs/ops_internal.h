@@ -26,6 +26,9 @@ struct gs_fh {
 
 struct gs_node *gs_ops_get_node(struct gs_fs *fs, fuse_ino_t ino);
 void gs_ops_put_node(struct gs_fs *fs, struct gs_node *n);
+/* gs_ops_get_node for a request: when the kernel's inode is gone, replies
+ * ENOENT and returns NULL. */
+struct gs_node *gs_ops_node_or_enoent(fuse_req_t req, fuse_ino_t ino);
 int gs_ops_fill_attr(struct gs_fs *fs, struct gs_node *n, struct stat *st);
 int gs_ops_make_entry(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e,
                       struct fuse_entry_param *ep);

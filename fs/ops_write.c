@@ -193,11 +193,9 @@ void gs_ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
                     struct fuse_file_info *fi)
 {
     struct gs_fs *fs = FS(req);
-    struct gs_node *n = gs_ops_get_node(fs, ino);
-    if (!n) {
-        fuse_reply_err(req, ENOENT);
+    struct gs_node *n = gs_ops_node_or_enoent(req, ino);
+    if (!n)
         return;
-    }
     struct gs_fh *fh = fi ? (struct gs_fh *)(uintptr_t)fi->fh : NULL;
     int want_times = to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
                                FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW);
@@ -328,11 +326,9 @@ void gs_ops_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
                    struct fuse_file_info *fi)
 {
     struct gs_fs *fs = FS(req);
-    struct gs_node *dir = gs_ops_get_node(fs, parent);
-    if (!dir) {
-        fuse_reply_err(req, ENOENT);
+    struct gs_node *dir = gs_ops_node_or_enoent(req, parent);
+    if (!dir)
         return;
-    }
     int r = 0;
     if (fs->cfg.read_only)
         r = -EROFS;
@@ -378,11 +374,9 @@ void gs_ops_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 {
     (void)rdev;
     struct gs_fs *fs = FS(req);
-    struct gs_node *dir = gs_ops_get_node(fs, parent);
-    if (!dir) {
-        fuse_reply_err(req, ENOENT);
+    struct gs_node *dir = gs_ops_node_or_enoent(req, parent);
+    if (!dir)
         return;
-    }
     int r = fs->cfg.read_only ? -EROFS : (!is_edit_dir(dir) || !S_ISREG(mode)) ? -EPERM : 0;
     struct gs_entry e;
     if (r == 0 && gs_tree_lookup(fs, dir, name, &e) == 0) {
@@ -411,11 +405,9 @@ void gs_ops_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 void gs_ops_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
     struct gs_fs *fs = FS(req);
-    struct gs_node *dir = gs_ops_get_node(fs, parent);
-    if (!dir) {
-        fuse_reply_err(req, ENOENT);
+    struct gs_node *dir = gs_ops_node_or_enoent(req, parent);
+    if (!dir)
         return;
-    }
     int r;
     struct gs_entry e;
     if (fs->cfg.read_only) {
@@ -518,11 +510,9 @@ void gs_ops_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
         fuse_reply_err(req, EXDEV); /* tools fall back to copying */
         return;
     }
-    struct gs_node *dir = gs_ops_get_node(fs, parent);
-    if (!dir) {
-        fuse_reply_err(req, ENOENT);
+    struct gs_node *dir = gs_ops_node_or_enoent(req, parent);
+    if (!dir)
         return;
-    }
     int r = 0;
     struct gs_entry src = {0}, dst = {0};
     int have_dst = 0;
@@ -566,11 +556,9 @@ void gs_ops_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
 void gs_ops_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
     struct gs_fs *fs = FS(req);
-    struct gs_node *dir = gs_ops_get_node(fs, parent);
-    if (!dir) {
-        fuse_reply_err(req, ENOENT);
+    struct gs_node *dir = gs_ops_node_or_enoent(req, parent);
+    if (!dir)
         return;
-    }
     int r = 0;
     struct gs_entry e = {0};
     if (fs->cfg.read_only)
