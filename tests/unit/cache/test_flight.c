@@ -38,21 +38,27 @@ static void finish(struct caller *a)
     CHECK(pthread_join(a->thread, NULL) == 0);
 }
 
+/* NTHREADS callers of key, all waiting while one fetch is held in flight. */
+static void all_at_once(struct fake *f, struct gs_cache *c, const char *key, struct caller *callers)
+{
+    fake_gate(f, 1);
+    for (int i = 0; i < NTHREADS; i++)
+        start(&callers[i], c, key);
+    fake_wait_in_fetch(f, 1);
+    wait_coalesced(c, NTHREADS - 1);
+    fake_gate(f, 0);
+    for (int i = 0; i < NTHREADS; i++)
+        finish(&callers[i]);
+}
+
 static void test_one_fetch_for_fifty_callers(void)
 {
     struct fake f;
     fake_init(&f);
     struct gs_cache *c = fake_cache(&f, 60, 5, 300, 0);
     fake_answer(&f, "/jobs/j1", "{\"id\":\"j1\",\"status\":{\"code\":\"Active\"}}");
-    fake_gate(&f, 1);
     struct caller callers[NTHREADS];
-    for (int i = 0; i < NTHREADS; i++)
-        start(&callers[i], c, "/jobs/j1");
-    fake_wait_in_fetch(&f, 1);
-    wait_coalesced(c, NTHREADS - 1);
-    fake_gate(&f, 0);
-    for (int i = 0; i < NTHREADS; i++)
-        finish(&callers[i]);
+    all_at_once(&f, c, "/jobs/j1", callers);
 
     CHECK_INT(fake_total_fetches(&f), ==, 1);
     for (int i = 0; i < NTHREADS; i++) {
@@ -82,15 +88,8 @@ static void test_failure_shared_by_all_waiters(void)
     fake_init(&f);
     struct gs_cache *c = fake_cache(&f, 60, 5, 300, 0);
     fake_fail(&f, "/jobs/j1", -EACCES, 403);
-    fake_gate(&f, 1);
     struct caller callers[NTHREADS];
-    for (int i = 0; i < NTHREADS; i++)
-        start(&callers[i], c, "/jobs/j1");
-    fake_wait_in_fetch(&f, 1);
-    wait_coalesced(c, NTHREADS - 1);
-    fake_gate(&f, 0);
-    for (int i = 0; i < NTHREADS; i++)
-        finish(&callers[i]);
+    all_at_once(&f, c, "/jobs/j1", callers);
 
     CHECK_INT(fake_total_fetches(&f), ==, 1);
     for (int i = 0; i < NTHREADS; i++) {
