@@ -5,6 +5,7 @@ The fixtures that use these helpers are in conftest.py (read its docstring first
 """
 
 import errno
+import json
 import os
 import re
 import shlex
@@ -438,3 +439,18 @@ def quiesce(m, quiet=1.0, limit=30.0):
         if now == last:
             return
         last = now
+
+
+def strip_odata(obj):
+    """obj without its @odata annotations (the mount does not show them)."""
+    if isinstance(obj, dict):
+        return {k: strip_odata(v) for k, v in obj.items() if "@odata." not in k}
+    if isinstance(obj, list):
+        return [strip_odata(v) for v in obj]
+    return obj
+
+
+def rendered(obj):
+    """How the mount must show a Graph object: 2-space pretty JSON, Graph's key order,
+    no @odata annotations, a final newline."""
+    return (json.dumps(strip_odata(obj), indent=2, ensure_ascii=False) + "\n").encode()

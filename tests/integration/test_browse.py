@@ -6,7 +6,6 @@ import concurrent.futures
 import errno
 import json
 import os
-import shutil
 import stat
 import subprocess
 import time
@@ -23,20 +22,6 @@ def graph_get(emu, path):
     url = emu.url + "/v1.0" + urllib.parse.quote(path, safe="/$?=&,()'")
     with urllib.request.urlopen(url, timeout=30) as r:
         return json.load(r)
-
-
-def strip_odata(obj):
-    if isinstance(obj, dict):
-        return {k: strip_odata(v) for k, v in obj.items() if "@odata." not in k}
-    if isinstance(obj, list):
-        return [strip_odata(v) for v in obj]
-    return obj
-
-
-def rendered(obj):
-    """How the mount must show a Graph object: 2-space pretty JSON, Graph's key order,
-    no @odata annotations, a final newline."""
-    return (json.dumps(strip_odata(obj), indent=2, ensure_ascii=False) + "\n").encode()
 
 
 def sp_with_jobs(m):
@@ -95,17 +80,17 @@ def test_files_equal_graph_objects(mnt):
     base = "/servicePrincipals/%s/synchronization" % sid
     job = graph_get(mnt.emu, base + "/jobs/" + jid)
     jobdir = mnt / "servicePrincipals" / sid / "jobs" / jid
-    assert mu.read_file(jobdir / "job.json") == rendered(job)
-    assert mu.read_file(jobdir / "status.json") == rendered(job["status"])
-    assert mu.read_file(jobdir / "schedule.json") == rendered(job["schedule"])
-    assert mu.read_file(jobdir / "settings.json") == rendered(job["synchronizationJobSettings"])
-    assert mu.read_file(jobdir / "schema.json") == rendered(graph_get(mnt.emu, base + "/jobs/%s/schema" % jid))
-    assert mu.read_file(jobdir / "functions.json") == rendered(
+    assert mu.read_file(jobdir / "job.json") == mu.rendered(job)
+    assert mu.read_file(jobdir / "status.json") == mu.rendered(job["status"])
+    assert mu.read_file(jobdir / "schedule.json") == mu.rendered(job["schedule"])
+    assert mu.read_file(jobdir / "settings.json") == mu.rendered(job["synchronizationJobSettings"])
+    assert mu.read_file(jobdir / "schema.json") == mu.rendered(graph_get(mnt.emu, base + "/jobs/%s/schema" % jid))
+    assert mu.read_file(jobdir / "functions.json") == mu.rendered(
         graph_get(mnt.emu, base + "/jobs/%s/schema/functions" % jid)["value"])
     tid = sp["templates"][0]
-    assert mu.read_file(mnt / "servicePrincipals" / sid / "templates" / tid / "template.json") == rendered(
+    assert mu.read_file(mnt / "servicePrincipals" / sid / "templates" / tid / "template.json") == mu.rendered(
         graph_get(mnt.emu, base + "/templates/" + tid))
-    assert mu.read_file(mnt / "servicePrincipals" / sid / "secrets.json") == rendered(
+    assert mu.read_file(mnt / "servicePrincipals" / sid / "secrets.json") == mu.rendered(
         graph_get(mnt.emu, base + "/secrets"))
 
 
@@ -126,7 +111,7 @@ def test_copy_and_compare_tools_see_whole_files(mnt, tmp_path):
         assert r.returncode == 0, r.stdout
     jid = sp["jobs"][0]
     job = graph_get(mnt.emu, "/servicePrincipals/%s/synchronization/jobs/%s" % (sp["id"], jid))
-    assert (rs_dst / "jobs" / jid / "status.json").read_bytes() == rendered(job["status"])
+    assert (rs_dst / "jobs" / jid / "status.json").read_bytes() == mu.rendered(job["status"])
     g = subprocess.run(["grep", "-r", "-l", '"code"', str(src / "jobs")], stdout=subprocess.PIPE, text=True)
     assert str(src / "jobs" / jid / "status.json") in g.stdout.splitlines()
 

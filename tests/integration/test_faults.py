@@ -70,20 +70,6 @@ def graph_json(emu, path):
     return r.json()
 
 
-def strip_odata(obj):
-    if isinstance(obj, dict):
-        return {k: strip_odata(v) for k, v in obj.items() if "@odata." not in k}
-    if isinstance(obj, list):
-        return [strip_odata(v) for v in obj]
-    return obj
-
-
-def rendered(obj):
-    return (json.dumps(strip_odata(obj), indent=2, ensure_ascii=False) + "\n").encode()
-
-
-
-
 def timed(func, *args):
     """Runs func; returns (value or None, errno or 0, seconds)."""
     t0 = time.monotonic()
@@ -138,7 +124,7 @@ def statuses(entries):
 @pytest.mark.parametrize("status,retry_after", [(429, "0.3"), (503, "0.25"), (503, None)])
 def test_get_survives_throttling_and_unavailability(mnt, status, retry_after):
     sp, spd, _ = dirs(mnt)
-    expected = rendered(graph_json(mnt.emu, "/servicePrincipals/%s/synchronization/secrets" % sp["id"]))
+    expected = mu.rendered(graph_json(mnt.emu, "/servicePrincipals/%s/synchronization/secrets" % sp["id"]))
     os.stat(spd)
     rule = {"method": "GET", "path": "/secrets$", "status": status, "count": 2}
     if retry_after:
@@ -160,8 +146,8 @@ def test_batch_items_throttled_are_retried(mnt):
     503 answer to the $batch itself are retried, and the file is whole."""
     sp, _, jd = dirs(mnt)
     base = "/servicePrincipals/%s/synchronization/jobs/%s" % (sp["id"], sp["jobs"][0])
-    expected = rendered(graph_json(mnt.emu, base + "/schema"))
-    expected_fn = rendered(graph_json(mnt.emu, base + "/schema/functions")["value"])
+    expected = mu.rendered(graph_json(mnt.emu, base + "/schema"))
+    expected_fn = mu.rendered(graph_json(mnt.emu, base + "/schema/functions")["value"])
     os.stat(jd)  # the job directory is known, its documents are not fetched
     mu.quiesce(mnt)
     mnt.emu.set_faults([
@@ -316,7 +302,7 @@ def test_graph_stopped_then_back_on_the_same_port(mnt, emulator_factory):
     # Graph comes back on the same address: the mount recovers without remounting
     emu2 = emulator_factory(extra_args=["--port", str(port)])
     assert emu2.port == port
-    secrets = rendered(graph_json(emu2, "/servicePrincipals/%s/synchronization/secrets" % sid))
+    secrets = mu.rendered(graph_json(emu2, "/servicePrincipals/%s/synchronization/secrets" % sid))
     log = mu.RequestLog(emu2)
     assert mu.read_file(spd / "secrets.json") == secrets
     assert sorted(os.listdir(spd / "templates")) == sorted(sp["templates"])

@@ -70,22 +70,10 @@ def graph_rx(sp, job=None, tail=""):
     return re.escape("/v1.0" + graph_path(sp, job, tail))
 
 
-def strip_odata(obj):
-    if isinstance(obj, dict):
-        return {k: strip_odata(v) for k, v in obj.items() if "@odata." not in k}
-    if isinstance(obj, list):
-        return [strip_odata(v) for v in obj]
-    return obj
-
-
-def rendered(obj):
-    return (json.dumps(strip_odata(obj), indent=2, ensure_ascii=False) + "\n").encode()
-
-
 def graph_json(emu, path):
     r = emu.get(path)
     assert r.status == 200, r
-    return strip_odata(r.json())
+    return mu.strip_odata(r.json())
 
 
 def server_schema(emu, sp, job):
@@ -355,8 +343,8 @@ def test_tool_saves_with_one_put(tool, wmnt, tmp_path):
     now = server_schema(wmnt.emu, sp, job)
     assert without_version(now) == without_version(expected)
     assert now["version"] != expected["version"]
-    assert mu.read_file(d / "schema.json") == rendered(now)
-    assert os.stat(d / "schema.json").st_size == len(rendered(now))
+    assert mu.read_file(d / "schema.json") == mu.rendered(now)
+    assert os.stat(d / "schema.json").st_size == len(mu.rendered(now))
     # the replaced schema is kept
     assert len(os.listdir(d / "backups")) == 1
     if tool == "emacs":
@@ -374,7 +362,7 @@ def test_tool_reports_a_refused_save(tool, wmnt, tmp_path):
     sp, job = find_job(wmnt)
     d = job_dir(wmnt, sp, job)
     original = server_schema(wmnt.emu, sp, job)
-    assert mu.read_file(d / "schema.json") == rendered(original)
+    assert mu.read_file(d / "schema.json") == mu.rendered(original)
     wmnt.emu.set_faults(REFUSE_PUT)
     log = wmnt.request_log()
 
@@ -387,7 +375,7 @@ def test_tool_reports_a_refused_save(tool, wmnt, tmp_path):
     assert log.count("PUT", graph_rx(sp, job, "/schema"), batch_items=False) == 1, log.describe()
     wmnt.emu.clear_faults()
     assert server_schema(wmnt.emu, sp, job) == original
-    assert mu.read_file(d / "schema.json") == rendered(original)
+    assert mu.read_file(d / "schema.json") == mu.rendered(original)
     err = last_error(d)
     assert "status: 400" in err and "BadRequest" in err and "method: PUT" in err, err
     assert os.listdir(d / "backups") == []
@@ -430,7 +418,7 @@ def test_invalid_document_sends_nothing(content, wmnt):
     assert server_schema(wmnt.emu, sp, job) == original
     err = last_error(d)
     assert "EINVAL" in err and "InvalidDocument" in err, err
-    assert mu.read_file(d / "schema.json") == rendered(original)
+    assert mu.read_file(d / "schema.json") == mu.rendered(original)
 
 
 @pytest.mark.allow_stderr(*ALLOW_LOCAL)
@@ -467,7 +455,7 @@ def test_save_over_a_schema_changed_meanwhile_is_stale(wmnt):
     assert mine["version"] in err and portal["version"] in err, err
     assert os.listdir(d / "backups") == []
     # the file now shows the portal's schema, and editing that saves
-    assert mu.read_file(d / "schema.json") == rendered(portal)
+    assert mu.read_file(d / "schema.json") == mu.rendered(portal)
     mu.write_file(d / "schema.json", mu.read_file(d / "schema.json").replace(b'"portal"', b'"again"'))
     assert log.count("PUT", batch_items=False) == 1, log.describe()
     assert '"again"' in json.dumps(server_schema(wmnt.emu, sp, job))
