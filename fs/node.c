@@ -59,6 +59,18 @@ static void key_unlink(struct gs_fs *fs, struct gs_node *n)
         }
 }
 
+static void node_free(struct gs_node *n)
+{
+    gs_blob_unref(n->content);
+    free(n->name);
+    free(n->sp);
+    free(n->job);
+    free(n->tpl);
+    free(n->target);
+    free(n->key);
+    free(n);
+}
+
 static struct gs_node *node_new(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e)
 {
     struct gs_node *n = calloc(1, sizeof(*n));
@@ -76,28 +88,10 @@ static struct gs_node *node_new(struct gs_fs *fs, struct gs_node *parent, const 
     n->key = gs_tree_key(e->kind, e->sp, e->job, e->tpl);
     if (!n->name || (e->sp && !n->sp) || (e->job && !n->job) || (e->tpl && !n->tpl) ||
         (e->target && !n->target)) {
-        free(n->name);
-        free(n->sp);
-        free(n->job);
-        free(n->tpl);
-        free(n->target);
-        free(n->key);
-        free(n);
+        node_free(n);
         return NULL;
     }
     return n;
-}
-
-static void node_free(struct gs_node *n)
-{
-    gs_blob_unref(n->content);
-    free(n->name);
-    free(n->sp);
-    free(n->job);
-    free(n->tpl);
-    free(n->target);
-    free(n->key);
-    free(n);
 }
 
 struct gs_node *gs_node_child(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e)

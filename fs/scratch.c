@@ -101,6 +101,23 @@ static int reserve(struct gs_scratch_store *s, struct file *f, size_t len)
     return 0;
 }
 
+/* Stores f under key (s->lock held), freeing the file it replaces; on
+ * failure f is freed. Either way its bytes are accounted for. */
+static int put_file(struct gs_scratch_store *s, const char *key, struct file *f)
+{
+    void *old = NULL;
+    int r = gs_map_puts(&s->files, key, f, &old);
+    if (old) {
+        s->bytes -= ((struct file *)old)->cap;
+        file_free(old);
+    }
+    if (r != 0) {
+        s->bytes -= f->cap;
+        file_free(f);
+    }
+    return r;
+}
+
 int gs_scratch_create(struct gs_scratch_store *s, const char *owner, const char *name,
                       mode_t mode, uid_t uid, gid_t gid, const char *data, size_t len)
 {
@@ -124,14 +141,9 @@ int gs_scratch_create(struct gs_scratch_store *s, const char *owner, const char 
         memcpy(f->data, data, len);
         f->len = len;
     }
-    void *old = NULL;
-    if (r == 0)
-        r = gs_map_puts(&s->files, k, f, &old);
-    if (r == 0 && old) {
-        s->bytes -= ((struct file *)old)->cap;
-        file_free(old);
-    }
-    if (r != 0) {
+    if (r == 0) {
+        r = put_file(s, k, f);
+    } else {
         s->bytes -= f->cap;
         file_free(f);
     }
@@ -266,16 +278,7 @@ int gs_scratch_rename(struct gs_scratch_store *s, const char *owner, const char 
             free(f->name);
             f->name = newname;
             newname = NULL;
-            void *old = NULL;
-            r = gs_map_puts(&s->files, kt, f, &old);
-            if (old) {
-                s->bytes -= ((struct file *)old)->cap;
-                file_free(old);
-            }
-            if (r != 0) {
-                s->bytes -= f->cap;
-                file_free(f);
-            }
+            r = put_file(s, kt, f);
         }
         pthread_mutex_unlock(&s->lock);
     }
