@@ -93,7 +93,7 @@ int gs_auth_cred_attach(struct gs_auth *a, const struct gs_auth_method *m,
     return 0;
 }
 
-static struct gs_auth_cred *new_cred(const char *client_id, const char *tenant)
+struct gs_auth_cred *gs_auth_cred_new(const char *client_id, const char *tenant)
 {
     struct gs_auth_cred *c = calloc(1, sizeof(*c));
     if (!c)
@@ -110,7 +110,7 @@ int gs_auth_secret_setup(struct gs_auth *a, const struct gs_auth_config *cfg, ch
         gs_auth_whyf(why, whylen, "needs tenant=, client_id= and client_secret_file=");
         return -EINVAL;
     }
-    struct gs_auth_cred *c = new_cred(cfg->client_id, cfg->tenant);
+    struct gs_auth_cred *c = gs_auth_cred_new(cfg->client_id, cfg->tenant);
     if (!c) {
         gs_auth_whyf(why, whylen, "out of memory");
         return -ENOMEM;
@@ -131,7 +131,7 @@ int gs_auth_certificate_setup(struct gs_auth *a, const struct gs_auth_config *cf
         gs_auth_whyf(why, whylen, "needs tenant=, client_id= and client_certificate=");
         return -EINVAL;
     }
-    struct gs_auth_cred *c = new_cred(cfg->client_id, cfg->tenant);
+    struct gs_auth_cred *c = gs_auth_cred_new(cfg->client_id, cfg->tenant);
     if (!c) {
         gs_auth_whyf(why, whylen, "out of memory");
         return -ENOMEM;

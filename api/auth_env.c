@@ -26,13 +26,11 @@ int gs_auth_env_setup(struct gs_auth *a, const struct gs_auth_config *cfg, char 
     int r = gs_auth_env_available(cfg, why, whylen);
     if (r < 0)
         return -EINVAL;
-    struct gs_auth_cred *c = calloc(1, sizeof(*c));
+    struct gs_auth_cred *c = gs_auth_cred_new(gs_auth_env("AZURE_CLIENT_ID"), gs_auth_env("AZURE_TENANT_ID"));
     if (!c) {
         gs_auth_whyf(why, whylen, "out of memory");
         return -ENOMEM;
     }
-    c->client_id = strdup(gs_auth_env("AZURE_CLIENT_ID"));
-    c->tenant = strdup(gs_auth_env("AZURE_TENANT_ID"));
     const char *secret = gs_auth_env("AZURE_CLIENT_SECRET");
     if (secret) {
         c->secret = strdup(secret);

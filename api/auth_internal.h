@@ -263,5 +263,8 @@ extern const struct gs_auth_method gs_auth_method_workload;
 int gs_auth_cred_attach(struct gs_auth *a, const struct gs_auth_method *m,
                           struct gs_auth_cred *cred, char *why, size_t whylen);
 void gs_auth_cred_free(void *state);
+/* A calloc'd cred with copies of client_id and tenant (a failed copy is left
+ * NULL for gs_auth_cred_attach to report); NULL on ENOMEM. */
+struct gs_auth_cred *gs_auth_cred_new(const char *client_id, const char *tenant);
 
 #endif

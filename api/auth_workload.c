@@ -30,13 +30,11 @@ int gs_auth_workload_setup(struct gs_auth *a, const struct gs_auth_config *cfg, 
     gs_auth_free_secret(probe);
     if (r < 0)
         return r;
-    struct gs_auth_cred *c = calloc(1, sizeof(*c));
+    struct gs_auth_cred *c = gs_auth_cred_new(gs_auth_env("AZURE_CLIENT_ID"), gs_auth_env("AZURE_TENANT_ID"));
     if (!c) {
         gs_auth_whyf(why, whylen, "out of memory");
         return -ENOMEM;
     }
-    c->client_id = strdup(gs_auth_env("AZURE_CLIENT_ID"));
-    c->tenant = strdup(gs_auth_env("AZURE_TENANT_ID"));
     c->assertion_file = strdup(file);
     if (!c->assertion_file) {
         gs_auth_cred_free(c);
