@@ -137,6 +137,8 @@ void gs_entry_clear(struct gs_entry *e);
  * again for every service principal. */
 void gs_fs_mark_graph_down(struct gs_fs *fs);
 int gs_fs_graph_down(struct gs_fs *fs);
+/* Monotonic seconds. */
+double gs_fs_mono(void);
 
 /* gs_cache_get for the filesystem: while Graph is down (a transport failure
  * since the last success), a read that may be served stale and has a copy

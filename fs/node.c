@@ -213,7 +213,7 @@ void gs_node_each_with_key(struct gs_fs *fs, const char *key,
 
 #define GRAPH_DOWN_SECONDS 5.0
 
-static double mono_now(void)
+double gs_fs_mono(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -222,7 +222,7 @@ static double mono_now(void)
 
 void gs_fs_mark_graph_down(struct gs_fs *fs)
 {
-    double until = mono_now() + GRAPH_DOWN_SECONDS;
+    double until = gs_fs_mono() + GRAPH_DOWN_SECONDS;
     __atomic_store(&fs->graph_down_until, &until, __ATOMIC_RELEASE);
 }
 
@@ -230,7 +230,7 @@ int gs_fs_graph_down(struct gs_fs *fs)
 {
     double until;
     __atomic_load(&fs->graph_down_until, &until, __ATOMIC_ACQUIRE);
-    return mono_now() < until;
+    return gs_fs_mono() < until;
 }
 
 static void mark_graph_up(struct gs_fs *fs)

@@ -27,13 +27,6 @@ struct gs_tenant_views {
     size_t link_n;
 };
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void clear_links(struct gs_entry *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -66,14 +59,14 @@ void gs_tenant_views_free(struct gs_tenant_views *v)
 /* With b->build held: the view as built is still good. */
 static int still_good(struct gs_fs *fs, const struct built *b)
 {
-    return b->valid && mono() - b->at < fs->cfg.view_ttl &&
+    return b->valid && gs_fs_mono() - b->at < fs->cfg.view_ttl &&
            __atomic_load_n(&fs->content_changes, __ATOMIC_RELAXED) == b->mark;
 }
 
 static void built_now(struct gs_fs *fs, struct built *b)
 {
     b->valid = 1;
-    b->at = mono();
+    b->at = gs_fs_mono();
     b->mark = __atomic_load_n(&fs->content_changes, __ATOMIC_RELAXED);
 }
 
