@@ -1,8 +1,9 @@
 /* Tenant-scale read-ahead (DESIGN.md section 7): listing servicePrincipals/
  * queues the job listing of every service principal in it; worker threads
  * fetch them 20 per $batch, a few batches in flight, and fill the cache (each
- * listing and each job in it). A foreground read never waits for this queue:
- * it fetches what it needs itself. */
+ * listing and each job in it). A read that needs a listing puts it at the
+ * front of the queue (gs_readahead_fetch_now) and waits for that batch, or
+ * for the one already fetching it; a key is never fetched twice at once. */
 #ifndef GS_READAHEAD_H
 #define GS_READAHEAD_H
 
