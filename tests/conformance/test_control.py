@@ -3,7 +3,6 @@
 import json
 import urllib.request
 
-import pytest
 
 from tests.conformance.graphhttp import GraphHTTP, graph_error, q
 

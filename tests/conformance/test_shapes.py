@@ -4,7 +4,6 @@ each request payload is accepted with the documented status."""
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 

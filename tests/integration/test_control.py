@@ -12,7 +12,7 @@ import pytest
 
 from tests.integration import mount_util as mu
 from tests.integration.test_write import (find_job, graph_json, graph_path, graph_rx, job_dir,
-                                          last_error, mount_opts, rendered, requests_not_get, run,
+                                          last_error, mount_opts, requests_not_get, run,
                                           server_schema)
 
 GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -150,7 +150,7 @@ def test_reset_schema_deletes_and_the_schema_file_follows(wmnt):
     only_change(log, "DELETE", graph_rx(sp, job, "/schema"))
     now = server_schema(wmnt.emu, sp, job)
     assert '"customName"' not in json.dumps(now)
-    assert mu.read_file(d / "schema.json") == rendered(now)
+    assert mu.read_file(d / "schema.json") == mu.rendered(now)
 
 
 def test_touch_discover_posts_for_that_directory(wmnt):
@@ -162,7 +162,7 @@ def test_touch_discover_posts_for_that_directory(wmnt):
     r = run(["touch", "directories/%s/discover" % dirs[0]], d)
     assert r.returncode == 0, r.stderr
     only_change(log, "POST", graph_rx(sp, job, "/schema/directories/%s/discover" % dirs[0]))
-    assert mu.read_file(d / "schema.json") == rendered(server_schema(wmnt.emu, sp, job))
+    assert mu.read_file(d / "schema.json") == mu.rendered(server_schema(wmnt.emu, sp, job))
 
 
 # --- provisionOnDemand, validateCredentials, parseExpression ----------------------------------
@@ -355,7 +355,7 @@ def test_secrets_save_puts_the_whole_set(wmnt, tmp_path):
     # the new token is the saved one: validating the saved credentials passes
     job_dirs = [n for n in os.listdir(spdir / "jobs") if n != "new"]
     assert shell(spdir / "jobs" / job_dirs[0], "echo > validateCredentials").returncode == 0
-    assert mu.read_file(spdir / "secrets.json") == rendered(graph_json(wmnt.emu, graph_path(sp, None,
+    assert mu.read_file(spdir / "secrets.json") == mu.rendered(graph_json(wmnt.emu, graph_path(sp, None,
                                                                                             "/secrets")))
     assert json.loads(mu.read_file(spdir / "secrets.json"))["value"][-1] == {"key": "SyncAll", "value": "true"}
 
