@@ -107,6 +107,21 @@ int gs_cache_servable(struct gs_cache *c, const char *key)
     return ok;
 }
 
+int gs_cache_peek(struct gs_cache *c, const char *key, struct gs_doc **out)
+{
+    *out = NULL;
+    if (!c || !key)
+        return -ENOENT;
+    pthread_mutex_lock(&c->lock);
+    struct gs_entry *e = gs_table_find(&c->table, key);
+    if (e && e->doc) {
+        gs_doc_ref(&e->doc->pub);
+        *out = &e->doc->pub;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return *out ? 0 : -ENOENT;
+}
+
 int gs_cache_is_fresh(struct gs_cache *c, const char *key)
 {
     if (!c || !key)

@@ -97,6 +97,12 @@ int gs_cache_servable(struct gs_cache *c, const char *key);
 /* 1 when the key has an entry whose TTL still holds. */
 int gs_cache_is_fresh(struct gs_cache *c, const char *key);
 
+/* The doc stored for key, fresh or not (*out NULL when none), without
+ * counting a hit or making it recently used. Every fetch that answers stores
+ * a new doc, so comparing with what gs_cache_get returns afterwards tells
+ * whether a refresh got an answer. Returns 0 or -ENOENT. */
+int gs_cache_peek(struct gs_cache *c, const char *key, struct gs_doc **out);
+
 /* 1 when the key has content stored less than seconds ago (whatever its
  * time-to-live) and not invalidated since. */
 int gs_cache_stored_within(struct gs_cache *c, const char *key, double seconds);

@@ -239,30 +239,29 @@ static void mark_graph_up(struct gs_fs *fs)
     __atomic_store(&fs->graph_down_until, &zero, __ATOMIC_RELEASE);
 }
 
-static int ts_before(const struct timespec *a, const struct timespec *b)
-{
-    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
-}
-
 int gs_fs_get(struct gs_fs *fs, const char *key, enum gs_ttl_class cls, unsigned flags,
               struct gs_doc **out, struct gs_error *err)
 {
     if (flags & GS_GET_CACHED_ONLY)
         return gs_cache_get(fs->cache, key, cls, flags, out, err);
     int stale_ok = (flags & GS_GET_STALE_OK) != 0;
-    /* taken first: a doc a batch stores between the freshness check and the
-     * get is newer than this, and is not mistaken for a stale copy served
-     * because Graph did not answer */
-    struct timespec before;
-    clock_gettime(CLOCK_REALTIME, &before);
     int was_fresh = gs_cache_is_fresh(fs->cache, key);
-    if (!was_fresh && stale_ok && gs_fs_graph_down(fs) && gs_cache_servable(fs->cache, key) &&
+    if (was_fresh)
+        return gs_cache_get(fs->cache, key, cls, flags, out, err); /* says nothing about Graph */
+    if (stale_ok && gs_fs_graph_down(fs) && gs_cache_servable(fs->cache, key) &&
         gs_cache_get(fs->cache, key, cls, GS_GET_CACHED_ONLY, out, NULL) == 0)
         return 0;
+    /* Every answer Graph gives is stored as a new doc; the copy cached before
+     * this call comes back only when the refresh got no answer. (Comparing
+     * times instead took a fresh answer for a stale one when this call joined
+     * a fetch that had its answer just before the call began.) */
+    struct gs_doc *prior = NULL;
+    gs_cache_peek(fs->cache, key, &prior);
     int r = gs_cache_get(fs->cache, key, cls, flags, out, err);
-    if (was_fresh)
-        return r; /* a cache hit says nothing about Graph */
-    if (r == 0 && ts_before(&(*out)->fetched_at, &before))
+    int served_prior = r == 0 && prior && *out == prior;
+    if (prior)
+        gs_doc_unref(prior);
+    if (served_prior)
         gs_fs_mark_graph_down(fs); /* served stale: the refresh got no answer */
     else if (r == 0)
         mark_graph_up(fs);

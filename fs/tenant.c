@@ -128,10 +128,8 @@ static int each_job(struct gs_fs *fs, job_fn fn, void *ctx, struct timespec *lat
                 r = -ETIMEDOUT; /* a view with holes would be a lie */
         } else {
             /* a listing the batch could not bring is fetched alone */
+            /* (a stale copy served because Graph did not answer marks it down there) */
             jr = gs_fs_get(fs, jkey, GS_TTL_STATUS, gs_tree_get_flags(GS_K_JOBS), &jobs, &jerr);
-            /* served stale: the refresh just failed without an HTTP answer */
-            if (jr == 0 && !gs_cache_is_fresh(fs->cache, jkey))
-                gs_fs_mark_graph_down(fs);
             if (jr < 0 && jerr.http_status == 0 && jr != -ENOMEM) {
                 gs_fs_mark_graph_down(fs);
                 jr = gs_cache_get(fs->cache, jkey, GS_TTL_STATUS, GS_GET_CACHED_ONLY, &jobs, NULL);

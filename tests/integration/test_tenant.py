@@ -134,3 +134,26 @@ def test_batch_off_reads_nothing_ahead(mnt):
     assert len(rows) == 6
     assert batches(log) == 3, log.describe()
     assert single_job_gets(log) == 0, describe_singles(log)
+
+
+# With no time-to-live every status.tsv fetches again and shows a change at once, also when
+# Graph refuses $batch and each job listing is fetched alone (an answer is never "fresh" with
+# status_timeout=0: it must not be taken for a stale copy served while Graph is down).
+@pytest.mark.mount(tenant="large:40:4", time_scale=1e6, options=["status_timeout=0"])
+def test_status_tsv_without_a_time_to_live_shows_a_change_at_once(mnt):
+    sid, jid = truth(mnt)[0]
+    mu.quiesce(mnt)
+    mnt.emu.set_faults([{"method": "POST", "path": r"/\$batch$", "status": 400}])
+
+    def code():
+        rows = [l.split("\t") for l in mu.read_file(mnt / "status.tsv").decode().split("\n")[1:-1]]
+        header = mu.read_file(mnt / "status.tsv").decode().split("\n")[0].split("\t")
+        row = next(r for r in rows if (r[0], r[3]) == (sid, jid))
+        return row[header.index("statusCode")]
+
+    mnt.emu.patch_job(sid, jid, {"status": {"code": "Active"}})
+    assert code() == "Active"
+    mnt.emu.patch_job(sid, jid, {"status": {"code": "Quarantine"}})
+    assert code() == "Quarantine"
+    mnt.emu.patch_job(sid, jid, {"status": {"code": "Paused"}})
+    assert code() == "Paused"

@@ -184,8 +184,43 @@ static void test_fresh_since(void)
     fake_destroy(&f);
 }
 
+/* peek: what is stored, without a hit; a refresh that answers stores a new doc
+ * even when the content is the same, which is how gs_fs_get tells an answer
+ * from a stale copy */
+static void test_peek(void)
+{
+    struct fake f;
+    fake_init(&f);
+    struct gs_cache *c = fake_cache(&f, 60, 5, 300, 0);
+    fake_answer(&f, "/a", "{\"a\":1}");
+    struct gs_doc *p = NULL, *d = NULL;
+    CHECK_INT(gs_cache_peek(c, "/a", &p), ==, -ENOENT);
+    CHECK(p == NULL);
+    CHECK_INT(gs_cache_get(c, "/a", GS_TTL_STATUS, 0, &d, NULL), ==, 0);
+    struct gs_cache_stats before, after;
+    gs_cache_get_stats(c, &before);
+    CHECK_INT(gs_cache_peek(c, "/a", &p), ==, 0);
+    CHECK(p == d);
+    gs_cache_get_stats(c, &after);
+    CHECK_INT(after.hits, ==, before.hits);
+    CHECK_INT(after.misses, ==, before.misses);
+    gs_doc_unref(d);
+    fake_advance(&f, 6); /* expired: peek still sees it */
+    struct gs_doc *p2 = NULL;
+    CHECK_INT(gs_cache_peek(c, "/a", &p2), ==, 0);
+    CHECK(p2 == p);
+    gs_doc_unref(p2);
+    CHECK_INT(gs_cache_get(c, "/a", GS_TTL_STATUS, 0, &d, NULL), ==, 0);
+    CHECK(d != p); /* same content, answered again: a new doc */
+    gs_doc_unref(d);
+    gs_doc_unref(p);
+    gs_cache_free(c);
+    fake_destroy(&f);
+}
+
 int main(void)
 {
+    test_peek();
     test_fresh_since();
     test_ttl_per_class();
     test_ttl_zero_always_refetches();
