@@ -68,6 +68,10 @@ struct gs_node {
     uint64_t content_gen;
     struct timespec mtime;
     int64_t reported_size;  /* last size told to the kernel, -1 if none */
+    struct gs_blob *pc_blob; /* bytes the kernel's page cache may hold (pagecache.h) */
+    unsigned pc_open;       /* handles reading pc_blob through the page cache */
+    unsigned pc_adopting;   /* of which still dropping the kernel's older view */
+    int pc_tainted;         /* a direct handle may have filled the page cache */
     struct gs_fh *ctl_fh;   /* a control file's latest handle open for writing */
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fs/fs.h"
+#include "fs/pagecache.h"
 #include "fs/sp_index.h"
 #include "fs/tenant.h"
 #include "fs/tree.h"
@@ -62,6 +63,7 @@ static void key_unlink(struct gs_fs *fs, struct gs_node *n)
 static void node_free(struct gs_node *n)
 {
     gs_blob_unref(n->content);
+    gs_blob_unref(n->pc_blob);
     free(n->name);
     free(n->sp);
     free(n->job);
@@ -154,6 +156,7 @@ int gs_node_move(struct gs_fs *fs, struct gs_node *n, const char *name, enum gs_
     n->content = NULL;
     n->content_gen = 0;
     n->reported_size = -1;
+    gs_pagecache_forget_locked(n);
     n->mtime.tv_sec = 0;
     n->mtime.tv_nsec = 0;
     return gs_map_put(&fs->by_name, k, klen, n, NULL);

@@ -16,6 +16,7 @@
 #include "fs/content.h"
 #include "fs/fs.h"
 #include "fs/inval.h"
+#include "fs/pagecache.h"
 #include "fs/tree.h"
 #include "fs/ops_internal.h"
 #include "fs/control.h"
@@ -96,9 +97,9 @@ int gs_ops_fill_attr(struct gs_fs *fs, struct gs_node *n, struct stat *st)
         if (r < 0)
             return r;
         st->st_nlink = 1;
-        st->st_size = (off_t)b->len;
         pthread_mutex_lock(&fs->lock);
-        n->reported_size = (int64_t)b->len;
+        st->st_size = (off_t)gs_pagecache_size_locked(n, b->len);
+        n->reported_size = (int64_t)st->st_size;
         pthread_mutex_unlock(&fs->lock);
         gs_blob_unref(b);
     }
@@ -366,13 +367,15 @@ void gs_ops_free_fh(struct gs_fs *fs, struct gs_fh *fh)
     pthread_mutex_lock(&fs->lock);
     gs_open_unlink(fs, &fh->link);
     pthread_mutex_unlock(&fs->lock);
+    if (fh->pc_mode >= 0 && gs_pagecache_release(fs, fh->node, (enum gs_pc_open)fh->pc_mode))
+        gs_inval_push_ino(fs->inval, fh->node->ino);
     gs_blob_unref(fh->blob);
     free(fh->buf);
     pthread_mutex_destroy(&fh->lock);
     free(fh);
 }
 
-int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info *fi)
+int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info *fi, int may_cache)
 {
     const struct gs_kind_info *ki = gs_kind_info(n->kind);
     int acc = fi->flags & O_ACCMODE;
@@ -392,6 +395,7 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
         return -ENOMEM;
     pthread_mutex_init(&fh->lock, NULL);
     fh->writing = writing;
+    fh->pc_mode = -1;
     int r = 0;
     struct timespec mtime;
     int truncating = writing && (fi->flags & O_TRUNC);
@@ -426,8 +430,10 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
         return r;
     }
     fh->node = n;
+    if (may_cache && fh->blob && gs_pagecache_eligible(n, writing))
+        fh->pc_mode = (int)gs_pagecache_open(fs, n, fh->blob);
     int stale = 0;
-    if (fh->blob) {
+    if (fh->blob && fh->pc_mode < 0) {
         pthread_mutex_lock(&fs->lock);
         /* the kernel believes an older size: refresh its view for stat(2) */
         stale = n->reported_size != (int64_t)fh->blob->len;
@@ -439,13 +445,12 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
         n->ctl_fh = fh; /* a timestamp update without a handle acts through it */
     pthread_mutex_unlock(&fs->lock);
     fi->fh = (uintptr_t)fh;
-    /* Every read is served from this handle's snapshot, never from the page
-     * cache: the kernel's idea of the size (changed by a writer's O_TRUNC, or
-     * not yet refreshed after Graph changed) can then never cut or pad what
-     * a reader gets. Opens drop the page cache anyway (content may change),
-     * so open-read-close costs the same round trips. */
-    fi->keep_cache = 0;
-    fi->direct_io = 1;
+    /* Every read is served from this handle's snapshot. Outside the page-cache
+     * policy (pagecache.h) that means direct I/O: the kernel's idea of the
+     * size (changed by a writer's O_TRUNC, or not yet refreshed after Graph
+     * changed) can then never cut or pad what a reader gets. */
+    fi->keep_cache = fh->pc_mode == GS_PC_KEEP;
+    fi->direct_io = fh->pc_mode != GS_PC_KEEP && fh->pc_mode != GS_PC_ADOPT;
     /* a read-only handle has nothing to commit: its close costs no FLUSH */
     fi->noflush = !writing;
     if (gs_control_is(n->kind))
@@ -461,16 +466,38 @@ static void gs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     struct gs_node *n = gs_ops_node_or_enoent(req, ino);
     if (!n)
         return;
-    int r = gs_ops_open_node(fs, n, fi);
+    int r = gs_ops_open_node(fs, n, fi, 1);
     if (r < 0) {
         gs_ops_put_node(fs, n);
         fuse_reply_err(req, -r);
         return;
     }
+    gs_ops_open_notify(fs, fi);
     if (fuse_reply_open(req, fi) != 0) {
         gs_ops_free_fh(fs, (struct gs_fh *)(uintptr_t)fi->fh);
         gs_ops_put_node(fs, n);
     }
+}
+
+void gs_ops_open_notify(struct gs_fs *fs, struct fuse_file_info *fi)
+{
+    struct gs_fh *fh = (struct gs_fh *)(uintptr_t)fi->fh;
+    if (fh->pc_mode != GS_PC_ADOPT)
+        return;
+    /* Before the open returns, so that no attributes told earlier (another
+     * size) stay valid for this reader's first page-cache read: it asks again
+     * (GETATTR) and is told the size of its own bytes. The kernel holds no
+     * lock of this inode during an open, and the pages it drops are read
+     * again by other worker threads, so this cannot wait on this request. */
+    int r = fs->se ? fuse_lowlevel_notify_inval_inode(fs->se, fh->node->ino, 0, 0) : -ENOTCONN;
+    gs_pagecache_adopted(fs, fh->node, r == 0);
+    if (r == 0)
+        return;
+    gs_debug("invalidate inode %llu at open: %s; reading it with direct I/O",
+             (unsigned long long)fh->node->ino, strerror(-r));
+    fh->pc_mode = -1;
+    fi->keep_cache = 0;
+    fi->direct_io = 1;
 }
 
 static void reply_slice(fuse_req_t req, const char *data, size_t len, size_t size, off_t off)

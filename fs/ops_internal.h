@@ -21,6 +21,7 @@ struct gs_fh {
     int dirty;              /* buf holds changes not yet committed */
     int acted;              /* a control file's action ran */
     int result;             /* result of the last commit or action (0 or -errno) */
+    int pc_mode;            /* enum gs_pc_open, or -1 where that policy does not apply */
     pthread_mutex_t lock;   /* writes, flushes and setattrs of one handle */
 };
 
@@ -32,8 +33,12 @@ struct gs_node *gs_ops_node_or_enoent(fuse_req_t req, fuse_ino_t ino);
 int gs_ops_fill_attr(struct gs_fs *fs, struct gs_node *n, struct stat *st);
 int gs_ops_make_entry(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e,
                       struct fuse_entry_param *ep);
-/* Opens node n (pinned by the caller; the handle keeps the pin on success). */
-int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info *fi);
+/* Opens node n (pinned by the caller; the handle keeps the pin on success).
+ * may_cache: the open may use the page cache (pagecache.h); the caller must
+ * then call gs_ops_open_notify before replying. */
+int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info *fi, int may_cache);
+/* Drops the kernel's view of the inode when this open adopted new bytes. */
+void gs_ops_open_notify(struct gs_fs *fs, struct fuse_file_info *fi);
 void gs_ops_free_fh(struct gs_fs *fs, struct gs_fh *fh);
 /* Frees the handles the kernel never released (after the session ended). */
 void gs_ops_free_open_handles(struct gs_fs *fs);

@@ -287,7 +287,7 @@ static void reply_create(fuse_req_t req, struct gs_fs *fs, struct gs_node *dir, 
         return;
     }
     struct gs_node *n = gs_ops_get_node(fs, ep.ino);
-    r = n ? gs_ops_open_node(fs, n, fi) : -ENOENT;
+    r = n ? gs_ops_open_node(fs, n, fi, 0) : -ENOENT; /* its entry was told another way */
     if (r < 0) {
         if (n)
             gs_ops_put_node(fs, n);

@@ -4,11 +4,12 @@
  * tree into memory at start and serves the same bytes from memory, with the
  * kernel settings graphsyncfs uses by default: entry and attribute timeouts of
  * 1 s, no keep_cache (the page cache is dropped at each open, so every read
- * reaches the daemon), no direct_io, the multi-threaded session loop.
+ * reaches the daemon; --keep-cache keeps it, as graphsyncfs does for bytes
+ * that did not change), no direct_io, the multi-threaded session loop.
  * It does nothing else: no flush (unless --flush), no locking beyond what a
  * static tree needs, so no FUSE filesystem can serve a cached file faster.
  *
- *   minimal_fs [--flush] SRCDIR [-f] [-s] [-o opts] MOUNTPOINT
+ *   minimal_fs [--flush] [--keep-cache] SRCDIR [-f] [-s] [-o opts] MOUNTPOINT
  *
  * --flush implements a no-op FLUSH, so every close costs the round trip that
  * graphsyncfs (which needs flush for its write semantics) pays too.
@@ -221,6 +222,8 @@ static void mfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, 
     free(buf);
 }
 
+static int keep_cache; /* --keep-cache */
+
 static void mfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     const struct node *n = get(ino);
@@ -236,7 +239,7 @@ static void mfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         fuse_reply_err(req, EACCES);
         return;
     }
-    fi->keep_cache = 0;
+    fi->keep_cache = keep_cache;
     fi->direct_io = 0;
     fuse_reply_open(req, fi);
 }
@@ -279,13 +282,16 @@ static struct fuse_lowlevel_ops mfs_ops = {
 int main(int argc, char *argv[])
 {
     int flush = 0;
-    if (argc > 1 && strcmp(argv[1], "--flush") == 0) {
-        flush = 1;
+    while (argc > 1 && (strcmp(argv[1], "--flush") == 0 || strcmp(argv[1], "--keep-cache") == 0)) {
+        if (strcmp(argv[1], "--flush") == 0)
+            flush = 1;
+        else
+            keep_cache = 1;
         memmove(&argv[1], &argv[2], (size_t)(argc - 1) * sizeof(*argv));
         argc--;
     }
     if (argc < 3) {
-        fprintf(stderr, "usage: minimal_fs [--flush] SRCDIR [-f] [-s] [-o opts] MOUNTPOINT\n");
+        fprintf(stderr, "usage: minimal_fs [--flush] [--keep-cache] SRCDIR [-f] [-s] [-o opts] MOUNTPOINT\n");
         return 2;
     }
     if (flush)
