@@ -441,6 +441,29 @@ def quiesce(m, quiet=1.0, limit=30.0):
         last = now
 
 
+def sp_with_jobs(m, n=0):
+    """The summary (m.tenant()) of the n-th service principal of the mount's tenant with jobs."""
+    sps = [sp for sp in m.tenant()["servicePrincipals"] if sp["jobs"]]
+    if len(sps) <= n:
+        raise AssertionError("the tenant has %d service principals with jobs, not %d" % (len(sps), n + 1))
+    return sps[n]
+
+
+def first_job(m):
+    """(spId, jobId, job directory) of the first job of the mount's tenant."""
+    sp = sp_with_jobs(m)
+    return sp["id"], sp["jobs"][0], m / "servicePrincipals" / sp["id"] / "jobs" / sp["jobs"][0]
+
+
+def run_threads(threads, timeout, what="a thread is still blocked on the mount"):
+    """Starts the threads, joins each for at most `timeout` seconds, fails if one still runs."""
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout)
+    assert not any(th.is_alive() for th in threads), what
+
+
 def strip_odata(obj):
     """obj without its @odata annotations (the mount does not show them)."""
     if isinstance(obj, dict):

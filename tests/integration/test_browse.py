@@ -24,20 +24,13 @@ def graph_get(emu, path):
         return json.load(r)
 
 
-def sp_with_jobs(m):
-    for sp in m.tenant()["servicePrincipals"]:
-        if sp["jobs"]:
-            return sp
-    raise AssertionError("the demo tenant has no service principal with jobs")
-
-
 JOB_FILES = ["job.json", "status.json", "schedule.json", "settings.json", "schema.json",
              "functions.json", "filterOperators.json", "last_error"]
 
 
 def test_tree_has_the_designed_entries(mnt):
     assert {"README", "servicePrincipals", "by-name", "by-appId"} <= set(os.listdir(mnt.path))
-    sp = sp_with_jobs(mnt)
+    sp = mu.sp_with_jobs(mnt)
     spdir = mnt / "servicePrincipals" / sp["id"]
     assert {"servicePrincipal.json", "secrets.json", "last_error", "templates", "jobs"} <= set(os.listdir(spdir))
     assert sorted(n for n in os.listdir(spdir / "jobs") if n != "new") == sorted(sp["jobs"])
@@ -75,7 +68,7 @@ def test_every_file_is_whole_exact_and_json(mnt):
 
 
 def test_files_equal_graph_objects(mnt):
-    sp = sp_with_jobs(mnt)
+    sp = mu.sp_with_jobs(mnt)
     sid, jid = sp["id"], sp["jobs"][0]
     base = "/servicePrincipals/%s/synchronization" % sid
     job = graph_get(mnt.emu, base + "/jobs/" + jid)
@@ -95,7 +88,7 @@ def test_files_equal_graph_objects(mnt):
 
 
 def test_copy_and_compare_tools_see_whole_files(mnt, tmp_path):
-    sp = sp_with_jobs(mnt)
+    sp = mu.sp_with_jobs(mnt)
     src = mnt / "servicePrincipals" / sp["id"]
     cp_dst = tmp_path / "cp"
     subprocess.run(["cp", "-r", str(src), str(cp_dst)], check=True)
@@ -118,7 +111,7 @@ def test_copy_and_compare_tools_see_whole_files(mnt, tmp_path):
 
 @pytest.mark.mount(options=["status_timeout=1"])
 def test_status_change_shows_within_ttl(mnt):
-    sp = sp_with_jobs(mnt)
+    sp = mu.sp_with_jobs(mnt)
     sid, jid = sp["id"], sp["jobs"][0]
     path = mnt / "servicePrincipals" / sid / "jobs" / jid / "status.json"
     before = mu.read_file(path)
@@ -138,7 +131,7 @@ def test_status_change_shows_within_ttl(mnt):
 
 @pytest.mark.mount(options=["batch=off"])  # the tenant read-ahead is measured elsewhere
 def test_ls_l_and_four_cats_cost_one_get(mnt):
-    sp = sp_with_jobs(mnt)
+    sp = mu.sp_with_jobs(mnt)
     spdir = mnt / "servicePrincipals" / sp["id"]
     os.stat(spdir)  # the service principal listing is not what is measured
     log = mnt.request_log()
@@ -154,7 +147,7 @@ def test_ls_l_and_four_cats_cost_one_get(mnt):
 
 
 def test_fifty_concurrent_cold_reads_cost_one_request(mnt):
-    sp = sp_with_jobs(mnt)
+    sp = mu.sp_with_jobs(mnt)
     jobdir = mnt / "servicePrincipals" / sp["id"] / "jobs" / sp["jobs"][0]
     os.stat(jobdir)
     log = mnt.request_log()
@@ -166,7 +159,7 @@ def test_fifty_concurrent_cold_reads_cost_one_request(mnt):
 
 
 def test_probing_names_in_a_job_directory_costs_nothing(mnt):
-    sp = sp_with_jobs(mnt)
+    sp = mu.sp_with_jobs(mnt)
     jobdir = mnt / "servicePrincipals" / sp["id"] / "jobs" / sp["jobs"][0]
     os.listdir(jobdir)
     log = mnt.request_log()
@@ -202,7 +195,7 @@ def test_symlinks_lead_to_service_principals(mnt):
 
 
 def test_xattrs_tell_where_a_file_comes_from(mnt):
-    sp = sp_with_jobs(mnt)
+    sp = mu.sp_with_jobs(mnt)
     path = mnt / "servicePrincipals" / sp["id"] / "jobs" / sp["jobs"][0] / "status.json"
     mu.read_file(path)
     url = os.getxattr(path, "user.graphsyncfs.url").decode()
@@ -215,7 +208,7 @@ def test_xattrs_tell_where_a_file_comes_from(mnt):
 
 @pytest.mark.mount(options=["dir_timeout=0"])
 def test_deleted_service_principal_is_enoent(mnt):
-    sp = sp_with_jobs(mnt)
+    sp = mu.sp_with_jobs(mnt)
     spdir = mnt / "servicePrincipals" / sp["id"]
     os.listdir(spdir / "jobs")
     mnt.emu.delete_sp(sp["id"])
@@ -226,7 +219,7 @@ def test_deleted_service_principal_is_enoent(mnt):
 
 @pytest.mark.allow_stderr(r"Authorization_RequestDenied", r"403")
 def test_forbidden_is_eacces_with_last_error(mnt):
-    sp = sp_with_jobs(mnt)
+    sp = mu.sp_with_jobs(mnt)
     jobdir = mnt / "servicePrincipals" / sp["id"] / "jobs" / sp["jobs"][0]
     os.stat(jobdir)  # the schema itself is not fetched yet
     mnt.emu.set_faults([{"method": "GET", "path": "/schema$", "status": 403},

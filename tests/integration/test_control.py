@@ -361,7 +361,7 @@ def test_secrets_save_puts_the_whole_set(wmnt, tmp_path):
 
 
 @pytest.mark.allow_stderr(*ALLOW_LOCAL)
-def test_secrets_with_a_masked_placeholder_are_refused(wmnt, tmp_path):
+def test_secrets_with_a_masked_placeholder_are_refused(wmnt):
     sp, _ = find_job(wmnt)
     spdir = wmnt / "servicePrincipals" / sp
     log = wmnt.request_log()

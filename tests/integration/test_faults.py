@@ -52,14 +52,9 @@ POD_OBJECT = "8e3b5f3a-9d4c-4a63-9f59-8d1e5b2a7c01"
 
 # --- helpers ----------------------------------------------------------------------------
 
-def sp_with_jobs(m, n=0):
-    sps = [sp for sp in m.tenant()["servicePrincipals"] if sp["jobs"]]
-    return sps[n]
-
-
 def dirs(m, n=0):
     """(sp summary, sp directory, first job directory) of the n-th service principal with jobs."""
-    sp = sp_with_jobs(m, n)
+    sp = mu.sp_with_jobs(m, n)
     spd = m / "servicePrincipals" / sp["id"]
     return sp, spd, spd / "jobs" / sp["jobs"][0]
 

@@ -182,12 +182,8 @@ def test_mixed_load_from_eight_threads(mount_factory, emulator_factory, tmp_path
 
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(THREADS)]
     t0 = time.monotonic()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(LOAD_SECONDS + 120)
+    mu.run_threads(threads, LOAD_SECONDS + 120, "a worker is still blocked on the mount")
     elapsed = time.monotonic() - t0
-    assert not any(th.is_alive() for th in threads), "a worker is still blocked on the mount"
     assert m.proc.poll() is None, "graphsyncfs died under load (status %s)" % m.proc.returncode
 
     total = sum(done.values()) + sum(failed.values()) + sum(torn.values())
@@ -237,9 +233,8 @@ def read_whole(path):
 @pytest.mark.timeout(120)
 @pytest.mark.mount(options=["status_timeout=0"])
 def test_concurrent_readers_never_see_a_torn_file_while_it_changes(mnt):
-    sp = next(sp for sp in mnt.tenant()["servicePrincipals"] if sp["jobs"])
-    sid, jid = sp["id"], sp["jobs"][0]
-    path = mnt / "servicePrincipals" / sid / "jobs" / jid / "status.json"
+    sid, jid, job = mu.first_job(mnt)
+    path = job / "status.json"
     mu.read_file(path)
     stop = threading.Event()
     deadline = time.monotonic() + min(15.0, LOAD_SECONDS)
@@ -265,11 +260,7 @@ def test_concurrent_readers_never_see_a_torn_file_while_it_changes(mnt):
 
     threads = [threading.Thread(target=reader, daemon=True) for _ in range(8)]
     threads.append(threading.Thread(target=patcher, daemon=True))
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(60)
-    assert not any(th.is_alive() for th in threads)
+    mu.run_threads(threads, 60)
     assert reads["whole"] > 0
     assert not bad, "%d whole reads, then a torn one (fstat size, bytes read, tail): %r" % (
         reads["whole"], bad[0])
@@ -280,8 +271,7 @@ def test_concurrent_readers_never_see_a_torn_file_while_it_changes(mnt):
 def test_readers_never_see_a_document_torn_by_a_save(mount_factory, emulator_factory, tmp_path):
     emu = emulator_factory()
     m = mount_factory(emu=emu, options=["backup_dir=%s" % (tmp_path / "backups")])
-    sp = next(sp for sp in m.tenant()["servicePrincipals"] if sp["jobs"])
-    path = m / "servicePrincipals" / sp["id"] / "jobs" / sp["jobs"][0] / "schema.json"
+    path = mu.first_job(m)[2] / "schema.json"
     mu.read_file(path)
     stop = threading.Event()
     deadline = time.monotonic() + min(10.0, LOAD_SECONDS)
@@ -314,10 +304,6 @@ def test_readers_never_see_a_document_torn_by_a_save(mount_factory, emulator_fac
 
     threads = [threading.Thread(target=reader, daemon=True) for _ in range(4)]
     threads += [threading.Thread(target=saver, args=(i,), daemon=True) for i in range(3)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(60)
-    assert not any(th.is_alive() for th in threads)
+    mu.run_threads(threads, 60)
     assert reads["whole"] > 0
     assert not bad, "%d whole reads, then a torn one: %r" % (reads["whole"], bad[0])

@@ -44,18 +44,13 @@ def resident_pages(path):
         os.close(fd)
 
 
-def first_job(m):
-    sp = next(sp for sp in m.tenant()["servicePrincipals"] if sp["jobs"])
-    return sp["id"], sp["jobs"][0], m / "servicePrincipals" / sp["id"] / "jobs" / sp["jobs"][0]
-
-
 def set_url(m, sid, jid, url):
     m.emu.patch_job(sid, jid, {"status": {"troubleshootingUrl": url}})
 
 
 @pytest.mark.mount(options=["status_timeout=600"])
 def test_a_file_read_again_unchanged_is_served_from_the_page_cache(mnt):
-    _, _, job = first_job(mnt)
+    _, _, job = mu.first_job(mnt)
     path = job / "status.json"
     first = mu.read_file(path)
     assert mu.read_file(path) == first
@@ -66,7 +61,7 @@ def test_a_file_read_again_unchanged_is_served_from_the_page_cache(mnt):
 
 @pytest.mark.mount(options=["status_timeout=0"])
 def test_a_change_that_keeps_the_length_is_read_at_the_next_open(mnt):
-    sid, jid, job = first_job(mnt)
+    sid, jid, job = mu.first_job(mnt)
     path = job / "status.json"
     set_url(mnt, sid, jid, "https://a.example/" + "a" * 40)
     before = mu.read_file(path)
@@ -80,7 +75,7 @@ def test_a_change_that_keeps_the_length_is_read_at_the_next_open(mnt):
 
 @pytest.mark.mount(options=["status_timeout=0"])
 def test_a_reader_keeps_its_bytes_and_size_while_the_file_changes(mnt):
-    sid, jid, job = first_job(mnt)
+    sid, jid, job = mu.first_job(mnt)
     path = job / "status.json"
     set_url(mnt, sid, jid, "https://old.example/")
     fd = os.open(path, os.O_RDONLY)
@@ -122,7 +117,7 @@ def test_a_reader_keeps_its_bytes_and_size_while_the_file_changes(mnt):
 
 @pytest.mark.mount(options=["status_timeout=600"])
 def test_documents_that_are_written_never_use_the_page_cache(mnt):
-    _, _, job = first_job(mnt)
+    _, _, job = mu.first_job(mnt)
     path = job / "schema.json"
     mu.read_file(path)
     mu.read_file(path)
@@ -137,7 +132,7 @@ def test_concurrent_reads_of_a_changing_file_are_whole_and_end_at_the_last_versi
     version kept by an open that raced the change would be served again and again; and a read
     that joined a fetch answered just before it began was taken for a stale copy served while
     Graph was down, so reads stopped refreshing for five seconds (fixed with this test)."""
-    sid, jid, job = first_job(mnt)
+    sid, jid, job = mu.first_job(mnt)
     path = job / "status.json"
     version = re.compile(rb"https://v\.example/(\d{8})")
     set_url(mnt, sid, jid, "https://v.example/%08d" % 0)
@@ -167,11 +162,7 @@ def test_concurrent_reads_of_a_changing_file_are_whole_and_end_at_the_last_versi
 
     threads = [threading.Thread(target=reader, daemon=True) for _ in range(8)]
     threads.append(threading.Thread(target=patcher, daemon=True))
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(60)
-    assert not any(th.is_alive() for th in threads)
+    mu.run_threads(threads, 60)
     assert not bad, "%d whole reads, then: %r" % (reads["whole"], bad[0])
     assert reads["whole"] > 0 and last[0] > 10
     want = b"https://v.example/%08d" % last[0]

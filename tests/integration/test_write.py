@@ -422,7 +422,7 @@ def test_invalid_document_sends_nothing(content, wmnt):
 
 
 @pytest.mark.allow_stderr(*ALLOW_LOCAL)
-def test_invalid_json_fails_in_the_tools_too(wmnt, tmp_path):
+def test_invalid_json_fails_in_the_tools_too(wmnt):
     sp, job = find_job(wmnt)
     d = job_dir(wmnt, sp, job)
     log = wmnt.request_log()
@@ -640,7 +640,7 @@ def test_removing_a_document_sends_nothing_and_hides_it_until_it_is_written(wmnt
 # --- read-only mounts -------------------------------------------------------------------------
 
 @pytest.mark.mount(options=["ro"])
-def test_read_only_mount_refuses_every_write(wmnt, tmp_path):
+def test_read_only_mount_refuses_every_write(wmnt):
     sp, job = find_job(wmnt)
     d = job_dir(wmnt, sp, job)
     spdir = wmnt / "servicePrincipals" / sp
