@@ -17,12 +17,11 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
-from cryptography.x509.oid import NameOID  # noqa: E402
 
 from tests.emulator.control import Emulator  # noqa: E402
+from tests.credential_files import self_signed  # noqa: E402
 
 FAILURES = []
 
@@ -38,12 +37,7 @@ def b64url(b):
 
 
 def make_cert(directory):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "graphsyncfs-smoke")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=30)).sign(key, hashes.SHA256()))
+    key, cert = self_signed("graphsyncfs-smoke", datetime.timedelta(days=1), datetime.timedelta(days=30))
     path = os.path.join(directory, "cert.pem")
     with open(path, "wb") as f:
         f.write(cert.public_bytes(serialization.Encoding.PEM))

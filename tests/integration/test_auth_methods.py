@@ -5,7 +5,6 @@ Metadata header, and a stand-in `az` on PATH. tests/unit/auth covers each method
 (errors, refreshes, auto's order); this proves the daemon mounts with each, device code
 included (through a pty)."""
 
-import datetime
 import json
 import os
 import pty
@@ -20,10 +19,7 @@ import pytest
 
 from tests.integration import mount_util as mu
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from tests.credential_files import write_certificate, write_private
 
 SECRET_CLIENT = "5b1f3c2e-0d4a-4c8e-9f6a-1e2d3c4b5a60"
 CERT_CLIENT = "6c2a4d3f-1e5b-4d9f-8a7b-2f3e4d5c6b71"
@@ -34,25 +30,9 @@ FEDERATED = "fed.eyJtb3VudCI6dHJ1ZX0.federated-token-for-the-mount"
 GRAPH = "https://graph.microsoft.com"
 
 
-def private(path, data, mode=0o600):
-    path.write_bytes(data if isinstance(data, bytes) else data.encode())
-    path.chmod(mode)
-    return path
-
-
 def certificate(d):
     """(key+certificate PEM for the daemon, certificate PEM for the emulator)"""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "graphsyncfs-mount-test")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()) + cert.public_bytes(serialization.Encoding.PEM)
-    public = d / "app.crt"
-    public.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return private(d / "app.pem", pem), public
+    return write_certificate(d, "app", "graphsyncfs-mount-test")
 
 
 def stand_in_az(d, emu, tenant, log):
@@ -88,8 +68,8 @@ def closed_port_url():
 def setup(emulator_factory, tmp_path):
     d = tmp_path / "credentials"
     d.mkdir(mode=0o700)
-    secret = private(d / "secret", SECRET + "\n")
-    fed = private(d / "federated-token", FEDERATED + "\n", mode=0o644)  # as Kubernetes projects it
+    secret = write_private(d / "secret", SECRET + "\n")
+    fed = write_private(d / "federated-token", FEDERATED + "\n", mode=0o644)  # as Kubernetes projects it
     cert, public = certificate(d)
     emu = emulator_factory(tenant="demo", auth="required", clients=["%s:%s" % (SECRET_CLIENT, secret)],
                            client_certs=["%s:%s" % (CERT_CLIENT, public)],

@@ -7,7 +7,6 @@ Run: GS_BUILD_DIR=build-auth /usr/bin/python3 -m pytest tests/unit/auth
 ($GS_BUILD_DIR defaults to <repo>/build; the probe is $GS_BUILD_DIR/tests/unit/auth/gs-auth-probe.)
 """
 
-import datetime
 import json
 import os
 import re
@@ -27,10 +26,7 @@ if str(REPO) not in sys.path:
 
 from tests.emulator.control import Emulator  # noqa: E402
 
-from cryptography import x509  # noqa: E402
-from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
-from cryptography.x509.oid import NameOID  # noqa: E402
+from tests.credential_files import write_certificate, write_private  # noqa: E402
 
 SECRET_CLIENT = "5b1f3c2e-0d4a-4c8e-9f6a-1e2d3c4b5a60"
 CERT_CLIENT = "6c2a4d3f-1e5b-4d9f-8a7b-2f3e4d5c6b71"
@@ -58,27 +54,9 @@ def probe():
     return p
 
 
-def write_private(path, data, mode=0o600):
-    path.write_bytes(data if isinstance(data, bytes) else data.encode())
-    path.chmod(mode)
-    return path
-
-
 def make_certificate(d, name):
     """(key+cert PEM for the probe, cert-only PEM for the emulator)"""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    both = write_private(d / f"{name}.pem", key_pem + cert_pem)
-    public = d / f"{name}.crt"
-    public.write_bytes(cert_pem)
-    return both, public
+    return write_certificate(d, name, name)
 
 
 def free_port():
