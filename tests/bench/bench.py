@@ -34,6 +34,7 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.emulator.control import Emulator  # noqa: E402
+from tests.integration import mount_util as mu  # noqa: E402
 
 FROZEN_TIME_SCALE = 1e6     # one Graph minute lasts 11 days: no job changes state during a run
 QUARANTINE = "Quarantine"
@@ -50,25 +51,13 @@ def out(key, value):
 # ------------------------------------------------------------------ processes and mounts
 
 def mount_fstype(path):
-    """fstype of the mount at `path` (from /proc/self/mountinfo, never touching it), or None."""
-    path = os.path.abspath(str(path))
-    found = None
-    with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as f:
-        for line in f:
-            left, _, right = line.rstrip("\n").partition(" - ")
-            fields = left.split(" ")
-            if len(fields) >= 5 and fields[4] == path:
-                found = right.split(" ")[0]
-    return found
+    """fstype of the mount at `path` (from /proc, never touching it), or None."""
+    e = mu.mount_entry(path)
+    return e["fstype"] if e else None
 
 
 def fusermount(path, lazy=False):
-    cmd = ["fusermount3", "-u"] + (["-z"] if lazy else []) + [str(path)]
-    try:
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
-        return r.returncode
-    except subprocess.TimeoutExpired:
-        return -1
+    return mu.fusermount(path, lazy)[0]
 
 
 class Daemon:
@@ -324,7 +313,7 @@ def scan_curl(emu, name, parallel, timeout):
 
 
 def bench_scan(emu, args, workdir):
-    n, m, lat = args.n, args.m, args.latency_ms
+    n, lat = args.n, args.latency_ms
     truth, njobs = quarantined_truth(emu, lat)
     minimum = math.ceil(n / 999) + math.ceil(n / 20)
     fs_timeout = 120 + n * 0.5
