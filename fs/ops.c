@@ -375,6 +375,24 @@ void gs_ops_free_fh(struct gs_fs *fs, struct gs_fh *fh)
     free(fh);
 }
 
+/* After an open adopted new bytes into the page cache (pagecache.h): drops
+ * the kernel's pages and attributes of the inode before the open returns, so
+ * that no attributes told earlier (another size) stay valid for this reader's
+ * first page-cache read: it asks again (GETATTR) and is told the size of its
+ * own bytes. The kernel holds no lock of this inode during an open, and the
+ * pages it drops are read again by other worker threads, so this cannot wait
+ * on this request. When that fails, the handle reads with direct I/O. */
+static void drop_kernel_view(struct gs_fs *fs, struct gs_fh *fh)
+{
+    int r = fs->se ? fuse_lowlevel_notify_inval_inode(fs->se, fh->node->ino, 0, 0) : -ENOTCONN;
+    gs_pagecache_adopted(fs, fh->node, r == 0);
+    if (r == 0)
+        return;
+    gs_debug("invalidate inode %llu at open: %s; reading it with direct I/O",
+             (unsigned long long)fh->node->ino, strerror(-r));
+    fh->pc_mode = -1;
+}
+
 int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info *fi, int may_cache)
 {
     const struct gs_kind_info *ki = gs_kind_info(n->kind);
@@ -432,6 +450,8 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
     fh->node = n;
     if (may_cache && fh->blob && gs_pagecache_eligible(n, writing))
         fh->pc_mode = (int)gs_pagecache_open(fs, n, fh->blob);
+    if (fh->pc_mode == GS_PC_ADOPT)
+        drop_kernel_view(fs, fh);
     int stale = 0;
     if (fh->blob && fh->pc_mode < 0) {
         pthread_mutex_lock(&fs->lock);
@@ -472,32 +492,10 @@ static void gs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         fuse_reply_err(req, -r);
         return;
     }
-    gs_ops_open_notify(fs, fi);
     if (fuse_reply_open(req, fi) != 0) {
         gs_ops_free_fh(fs, (struct gs_fh *)(uintptr_t)fi->fh);
         gs_ops_put_node(fs, n);
     }
-}
-
-void gs_ops_open_notify(struct gs_fs *fs, struct fuse_file_info *fi)
-{
-    struct gs_fh *fh = (struct gs_fh *)(uintptr_t)fi->fh;
-    if (fh->pc_mode != GS_PC_ADOPT)
-        return;
-    /* Before the open returns, so that no attributes told earlier (another
-     * size) stay valid for this reader's first page-cache read: it asks again
-     * (GETATTR) and is told the size of its own bytes. The kernel holds no
-     * lock of this inode during an open, and the pages it drops are read
-     * again by other worker threads, so this cannot wait on this request. */
-    int r = fs->se ? fuse_lowlevel_notify_inval_inode(fs->se, fh->node->ino, 0, 0) : -ENOTCONN;
-    gs_pagecache_adopted(fs, fh->node, r == 0);
-    if (r == 0)
-        return;
-    gs_debug("invalidate inode %llu at open: %s; reading it with direct I/O",
-             (unsigned long long)fh->node->ino, strerror(-r));
-    fh->pc_mode = -1;
-    fi->keep_cache = 0;
-    fi->direct_io = 1;
 }
 
 static void reply_slice(fuse_req_t req, const char *data, size_t len, size_t size, off_t off)

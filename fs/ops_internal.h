@@ -34,11 +34,9 @@ int gs_ops_fill_attr(struct gs_fs *fs, struct gs_node *n, struct stat *st);
 int gs_ops_make_entry(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e,
                       struct fuse_entry_param *ep);
 /* Opens node n (pinned by the caller; the handle keeps the pin on success).
- * may_cache: the open may use the page cache (pagecache.h); the caller must
- * then call gs_ops_open_notify before replying. */
+ * may_cache: the open may use the page cache (pagecache.h); the kernel's view
+ * of the inode may then be invalidated before this returns. */
 int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info *fi, int may_cache);
-/* Drops the kernel's view of the inode when this open adopted new bytes. */
-void gs_ops_open_notify(struct gs_fs *fs, struct fuse_file_info *fi);
 void gs_ops_free_fh(struct gs_fs *fs, struct gs_fh *fh);
 /* Frees the handles the kernel never released (after the session ended). */
 void gs_ops_free_open_handles(struct gs_fs *fs);
