@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "api/http_internal.h"
-#include "api/log.h"
+#include "common/log.h"
 
 enum slot_state {
     S_BATCH,       /* goes into the $batch */

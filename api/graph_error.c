@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/buf.h"
-#include "api/errno_name.h"
+#include "common/buf.h"
+#include "common/errno_name.h"
 
 /* How much of a body that is not a Graph error is quoted as the message. */
 #define SNIPPET_MAX 300

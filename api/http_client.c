@@ -7,7 +7,7 @@
 #include <strings.h>
 
 #include "api/http_internal.h"
-#include "api/log.h"
+#include "common/log.h"
 
 #define DEFAULT_TIMEOUT_MS 30000L
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000L

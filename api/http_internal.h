@@ -6,7 +6,9 @@
 #include <curl/curl.h>
 #include <pthread.h>
 
-#include "api/buf.h"
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/random.h"
 #include "api/graph_client.h"
 
 struct gs_client {
@@ -34,16 +36,6 @@ struct gs_client {
     CURL **idle;               /* up to max_conns handles ready for reuse */
     size_t nidle;
 };
-
-/* Monotonic seconds, and wall clock seconds since the epoch. */
-double gs_now(void);
-double gs_wall_now(void);
-/* Sleeps until the monotonic time t (no-op if it is past). */
-void gs_sleep_until(double t);
-/* Uniform in [0, 1), from the kernel's random source. */
-double gs_random_unit(void);
-/* A random (version 4) GUID, 36 characters and a NUL. */
-void gs_guid(char out[37]);
 
 /* Handles of the pool: one per transfer in progress, reused afterwards. */
 CURL *gs_handle_get(struct gs_client *c);

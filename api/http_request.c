@@ -7,8 +7,8 @@
 #include <strings.h>
 
 #include "api/http_internal.h"
-#include "api/log.h"
-#include "api/log_internal.h"
+#include "common/log.h"
+#include "common/log_internal.h"
 
 /* Backoff without Retry-After: 0.5 s, 1 s, 2 s ... up to 8 s, each scaled
  * by a random factor in [0.5, 1) so that clients do not retry in step. */

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "api/buf.h"
+#include "common/buf.h"
 #include "api/graph_client.h"
 #include "api/http_internal.h"
-#include "api/log.h"
+#include "common/log.h"
 
 static int unreserved(unsigned char ch)
 {

@@ -9,19 +9,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api/auth.h"
+#include "api/auth/auth.h"
 #include "api/cloud.h"
 #include "api/graph_client.h"
-#include "api/log.h"
+#include "common/log.h"
 #include "cache/cache.h"
-#include "fs/errors.h"
-#include "fs/scratch.h"
-#include "fs/readahead.h"
-#include "fs/fs.h"
-#include "fs/inval.h"
-#include "fs/ops.h"
-#include "fs/ops_internal.h"
-#include "fs/options.h"
+#include "fs/model/errors.h"
+#include "fs/actions/scratch.h"
+#include "fs/fetch/readahead.h"
+#include "fs/model/fs.h"
+#include "fs/kernel/inval.h"
+#include "fs/kernel/ops.h"
+#include "fs/kernel/ops_internal.h"
+#include "fs/kernel/options.h"
 
 static void on_cache_change(void *ctx, const char *key)
 {

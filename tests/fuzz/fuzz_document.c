@@ -5,7 +5,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "fs/document.h"
+#include "fs/actions/document.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -7,7 +7,7 @@
 
 #include "api/graph_client.h"
 #include "api/graph_error.h"
-#include "api/json_render.h"
+#include "fs/model/json_render.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

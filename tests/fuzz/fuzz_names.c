@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "api/graph_client.h"
-#include "fs/names.h"
+#include "fs/model/names.h"
 
 static int hexval(char c)
 {

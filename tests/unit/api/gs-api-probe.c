@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/errno_name.h"
+#include "common/errno_name.h"
 #include "api/graph_client.h"
 
 struct token_source {

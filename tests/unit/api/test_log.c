@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api/log.h"
+#include "common/log.h"
 #include "tests/unit/check.h"
 
 static void test_parse(void)

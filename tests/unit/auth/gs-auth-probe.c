@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/auth.h"
+#include "api/auth/auth.h"
 
 struct probe {
     struct gs_auth *auth;

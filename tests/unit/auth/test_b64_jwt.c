@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/auth_internal.h"
+#include "api/auth/internal.h"
 #include "tests/unit/check.h"
 
 static void test_b64url_vectors(void)

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "api/auth_internal.h"
+#include "api/auth/internal.h"
 #include "tests/unit/check.h"
 
 static char dir[] = "/tmp/gs-auth-test-XXXXXX";

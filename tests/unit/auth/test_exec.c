@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api/auth_internal.h"
+#include "api/auth/internal.h"
 #include "tests/unit/check.h"
 
 static void test_split(void)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/auth_internal.h"
+#include "api/auth/internal.h"
 #include "api/cloud.h"
 #include "tests/unit/check.h"
 

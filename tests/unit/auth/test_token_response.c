@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/auth_internal.h"
+#include "api/auth/internal.h"
 #include "tests/unit/check.h"
 
 #define NOW 1700000000.0

@@ -2,7 +2,7 @@
 #include <errno.h>
 
 #include "tests/unit/check.h"
-#include "fs/control_input.h"
+#include "fs/actions/control_input.h"
 
 static void restart(const char *in, const char *want)
 {

@@ -2,7 +2,7 @@
 #include <errno.h>
 
 #include "tests/unit/check.h"
-#include "fs/document.h"
+#include "fs/actions/document.h"
 
 static int check(enum gs_kind k, const char *doc, const char *why_part)
 {

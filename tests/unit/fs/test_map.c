@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "tests/unit/check.h"
-#include "fs/map.h"
+#include "common/map.h"
 
 int main(void)
 {

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "tests/unit/check.h"
-#include "fs/names.h"
+#include "fs/model/names.h"
 
 static void expect(const char *in, size_t max, const char *want)
 {

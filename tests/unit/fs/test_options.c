@@ -2,7 +2,7 @@
 #include <fuse_lowlevel.h>
 
 #include "tests/unit/check.h"
-#include "fs/options.h"
+#include "fs/kernel/options.h"
 
 static int parse(int argc, char **argv, struct gs_options *o, struct fuse_args *args)
 {

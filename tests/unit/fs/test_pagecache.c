@@ -1,12 +1,12 @@
-/* The page-cache policy of read-only documents (fs/pagecache.h): which opens
+/* The page-cache policy of read-only documents (fs/kernel/pagecache.h): which opens
  * keep the kernel's pages, which adopt new bytes, which read directly, and
  * what size the kernel is told meanwhile. */
 #include <pthread.h>
 #include <string.h>
 
-#include "fs/blob.h"
-#include "fs/fs.h"
-#include "fs/pagecache.h"
+#include "fs/model/blob.h"
+#include "fs/model/fs.h"
+#include "fs/kernel/pagecache.h"
 #include "tests/unit/check.h"
 
 static struct gs_blob *text(const char *s)

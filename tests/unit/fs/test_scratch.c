@@ -2,7 +2,7 @@
 #include <errno.h>
 
 #include "tests/unit/check.h"
-#include "fs/scratch.h"
+#include "fs/actions/scratch.h"
 
 int main(void)
 {

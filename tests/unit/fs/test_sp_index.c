@@ -7,7 +7,7 @@
 
 #include "cache/doc.h"
 #include "tests/unit/check.h"
-#include "fs/sp_index.h"
+#include "fs/views/sp_index.h"
 
 /* A listing doc {"value": items} of this generation. */
 static struct gs_doc *doc_of(cJSON *items, uint64_t generation)

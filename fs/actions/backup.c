@@ -1,0 +1,201 @@
+#include "fs/actions/backup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fs/model/names.h"
+
+static char *job_dir(const char *backup_dir, const char *sp, const char *job)
+{
+    char *p = NULL;
+    char *s = gs_name_safe(sp, 255), *j = gs_name_safe(job, 255);
+    if (s && j && asprintf(&p, "%s/%s/%s", backup_dir, s, j) < 0)
+        p = NULL;
+    free(s);
+    free(j);
+    return p;
+}
+
+/* mkdir -p with mode 0700 for the directories it makes. */
+static int make_dirs(const char *path)
+{
+    char *p = strdup(path);
+    if (!p)
+        return -ENOMEM;
+    for (char *q = p + 1; ; q++) {
+        if (*q == '/' || *q == '\0') {
+            char c = *q;
+            *q = '\0';
+            if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+                int e = errno;
+                free(p);
+                return -e;
+            }
+            *q = c;
+            if (!c)
+                break;
+        }
+    }
+    free(p);
+    return 0;
+}
+
+int gs_backup_save(const char *backup_dir, const char *sp, const char *job, const char *what,
+                   const char *data, size_t len, char **name_out)
+{
+    char *dir = job_dir(backup_dir, sp, job);
+    if (!dir)
+        return -ENOMEM;
+    int r = make_dirs(dir);
+    if (r < 0) {
+        free(dir);
+        return r;
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct tm tm;
+    gmtime_r(&now.tv_sec, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+    char *name = NULL, *path = NULL;
+    int fd = -1;
+    for (int i = 0; i < 100 && fd < 0; i++) {
+        free(name);
+        free(path);
+        name = path = NULL;
+        if (asprintf(&name, "%s-%s.%03ldZ%s%.0d.json", what, stamp, now.tv_nsec / 1000000,
+                     i ? "-" : "", i) < 0 || asprintf(&path, "%s/%s", dir, name) < 0) {
+            r = -ENOMEM;
+            break;
+        }
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno != EEXIST) {
+            r = -errno;
+            break;
+        }
+    }
+    if (fd >= 0) {
+        size_t off = 0;
+        r = 0;
+        while (off < len) {
+            ssize_t w = write(fd, data + off, len - off);
+            if (w < 0) {
+                if (errno == EINTR)
+                    continue;
+                r = -errno;
+                break;
+            }
+            off += (size_t)w;
+        }
+        if (fsync(fd) != 0 && r == 0)
+            r = -errno;
+        close(fd);
+        if (r < 0)
+            unlink(path);
+    } else if (r == 0) {
+        r = -EEXIST;
+    }
+    if (r == 0 && name_out) {
+        *name_out = name;
+        name = NULL;
+    }
+    free(name);
+    free(path);
+    free(dir);
+    return r;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int gs_backup_list(const char *backup_dir, const char *sp, const char *job, char ***names, size_t *n)
+{
+    *names = NULL;
+    *n = 0;
+    char *dir = job_dir(backup_dir, sp, job);
+    if (!dir)
+        return -ENOMEM;
+    DIR *d = opendir(dir);
+    free(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : -errno;
+    size_t cap = 0;
+    struct dirent *de;
+    int r = 0;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.' || !strstr(de->d_name, ".json"))
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            char **v = realloc(*names, cap * sizeof(*v));
+            if (!v) {
+                r = -ENOMEM;
+                break;
+            }
+            *names = v;
+        }
+        if (!((*names)[*n] = strdup(de->d_name))) {
+            r = -ENOMEM;
+            break;
+        }
+        (*n)++;
+    }
+    closedir(d);
+    if (r == 0 && *n)
+        qsort(*names, *n, sizeof(**names), cmp_names);
+    return r;
+}
+
+int gs_backup_read(const char *backup_dir, const char *sp, const char *job, const char *name,
+                   struct gs_blob **out, struct timespec *mtime)
+{
+    if (!gs_name_is_safe(name))
+        return -ENOENT;
+    char *dir = job_dir(backup_dir, sp, job);
+    char *path = NULL;
+    if (!dir || asprintf(&path, "%s/%s", dir, name) < 0) {
+        free(dir);
+        return -ENOMEM;
+    }
+    free(dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    free(path);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    int r = fstat(fd, &st) == 0 ? 0 : -errno;
+    if (r == 0 && (st.st_size > (64 << 20) || !S_ISREG(st.st_mode)))
+        r = -EFBIG;
+    char *buf = r == 0 ? malloc((size_t)st.st_size + 1) : NULL;
+    if (r == 0 && !buf)
+        r = -ENOMEM;
+    size_t got = 0;
+    while (r == 0 && got < (size_t)st.st_size) {
+        ssize_t k = read(fd, buf + got, (size_t)st.st_size - got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            r = k < 0 ? -errno : -EIO;
+            break;
+        }
+        got += (size_t)k;
+    }
+    close(fd);
+    if (r == 0) {
+        *out = gs_blob_new(buf, got);
+        *mtime = st.st_mtim;
+        if (!*out)
+            r = -ENOMEM;
+    }
+    free(buf);
+    return r;
+}

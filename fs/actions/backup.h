@@ -1,0 +1,21 @@
+/* Backups of replaced documents, kept on disk under backup_dir so that a
+ * refused or regretted save can be undone (Graph keeps no history):
+ * <backup_dir>/<spId>/<jobId>/schema-<UTC time>.json, mode 0600. They are
+ * listed read-only in the job's backups/ directory. A schema is kept without
+ * its "version", so that `cp backups/<file> schema.json` restores it. */
+#ifndef GS_BACKUP_H
+#define GS_BACKUP_H
+
+#include <stddef.h>
+
+#include "fs/model/blob.h"
+
+/* Writes a backup; *name_out (may be NULL) gets its malloc'd file name. */
+int gs_backup_save(const char *backup_dir, const char *sp, const char *job, const char *what,
+                   const char *data, size_t len, char **name_out);
+/* Names of the backups of a job, oldest first (malloc'd array of malloc'd). */
+int gs_backup_list(const char *backup_dir, const char *sp, const char *job, char ***names, size_t *n);
+int gs_backup_read(const char *backup_dir, const char *sp, const char *job, const char *name,
+                   struct gs_blob **out, struct timespec *mtime);
+
+#endif

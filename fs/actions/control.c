@@ -1,0 +1,292 @@
+#include "fs/actions/control.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs/model/json_render.h"
+#include "common/log.h"
+#include "fs/actions/control_input.h"
+#include "fs/model/errors.h"
+#include "fs/views/tree.h"
+
+#define SYNC "/servicePrincipals/%s/synchronization"
+
+int gs_control_is(enum gs_kind kind)
+{
+    switch (kind) {
+    case GS_K_CTL_START:
+    case GS_K_CTL_PAUSE:
+    case GS_K_CTL_RESTART:
+    case GS_K_CTL_RESET_SCHEMA:
+    case GS_K_CTL_POD:
+    case GS_K_CTL_VALIDATE:
+    case GS_K_CTL_PARSE_EXPR:
+    case GS_K_CTL_BULK:
+    case GS_K_CTL_DISCOVER:
+    case GS_K_JOBS_NEW:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static char *result_key(const struct gs_node *n)
+{
+    char *owner = gs_errors_owner(n->sp, n->job);
+    char *k = NULL;
+    if (owner && asprintf(&k, "%s/%s/%s", owner, n->tpl ? n->tpl : "", n->name) < 0)
+        k = NULL;
+    free(owner);
+    return k;
+}
+
+static void set_result(struct gs_fs *fs, const struct gs_node *n, const char *text, size_t len)
+{
+    char *k = result_key(n);
+    struct gs_result *res = calloc(1, sizeof(*res));
+    if (!k || !res || !(res->blob = gs_blob_new(text, len))) {
+        free(k);
+        free(res);
+        return;
+    }
+    clock_gettime(CLOCK_REALTIME, &res->when);
+    void *old = NULL;
+    pthread_mutex_lock(&fs->extra_lock);
+    if (gs_map_puts(&fs->results, k, res, &old) != 0) {
+        gs_blob_unref(res->blob);
+        free(res);
+    }
+    pthread_mutex_unlock(&fs->extra_lock);
+    if (old) {
+        gs_blob_unref(((struct gs_result *)old)->blob);
+        free(old);
+    }
+    free(k);
+}
+
+int gs_control_result(struct gs_fs *fs, const struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
+{
+    char *k = result_key(n);
+    if (!k)
+        return -ENOMEM;
+    pthread_mutex_lock(&fs->extra_lock);
+    struct gs_result *res = gs_map_gets(&fs->results, k);
+    if (res) {
+        *out = gs_blob_ref(res->blob);
+        *mtime = res->when;
+    }
+    pthread_mutex_unlock(&fs->extra_lock);
+    free(k);
+    if (!res) {
+        *out = gs_blob_new("", 0);
+        *mtime = fs->started;
+    }
+    return *out ? 0 : -ENOMEM;
+}
+
+static void invalidate(struct gs_fs *fs, enum gs_kind kind, const struct gs_node *n)
+{
+    char *key = gs_tree_key(kind, n->sp, n->job, n->tpl);
+    if (key)
+        gs_cache_invalidate(fs->cache, key);
+    free(key);
+}
+
+static void record_local(struct gs_fs *fs, const struct gs_node *n, const char *path, int err, const char *why)
+{
+    struct gs_error e = {0};
+    char *url = gs_client_url(fs->client, path);
+    gs_error_set_local(&e, "POST", url ? url : path, err, "InvalidInput", why);
+    gs_tree_record_error(fs, n, &e);
+    gs_error_clear(&e);
+    free(url);
+}
+
+/* The first rule of the job's schema, for "<objectId> [type]" input. */
+static char *first_rule_id(struct gs_fs *fs, const struct gs_node *n)
+{
+    char *key = gs_tree_key(GS_K_JOB_SCHEMA, n->sp, n->job, NULL);
+    struct gs_doc *doc = NULL;
+    struct gs_error err = {0};
+    char *id = NULL;
+    if (key && gs_fs_get(fs, key, GS_TTL_DOC, GS_GET_STALE_OK, &doc, &err) == 0) {
+        const cJSON *rules = cJSON_GetObjectItemCaseSensitive(doc->json, "synchronizationRules");
+        const cJSON *rule = cJSON_IsArray(rules) ? cJSON_GetArrayItem(rules, 0) : NULL;
+        const cJSON *rid = cJSON_GetObjectItemCaseSensitive(rule, "id");
+        if (cJSON_IsString(rid))
+            id = strdup(rid->valuestring);
+        gs_doc_unref(doc);
+    } else if (key) {
+        gs_tree_record_error(fs, n, &err);
+    }
+    gs_error_clear(&err);
+    free(key);
+    return id;
+}
+
+/* The request a control file makes. */
+struct action {
+    const char *method;
+    char *path;
+    char *body;
+    const char *content_type;
+    int safe;                /* no side effect: may be retried */
+};
+
+static int build(struct gs_fs *fs, const struct gs_node *n, const char *in, size_t len,
+                 struct action *a, const char **why)
+{
+    const char *sp = n->sp, *job = n->job;
+    memset(a, 0, sizeof(*a));
+    a->method = "POST";
+    switch (n->kind) {
+    case GS_K_CTL_START:
+        a->path = gs_path(SYNC "/jobs/%s/start", sp, job);
+        return a->path ? 0 : -ENOMEM;
+    case GS_K_CTL_PAUSE:
+        a->path = gs_path(SYNC "/jobs/%s/pause", sp, job);
+        return a->path ? 0 : -ENOMEM;
+    case GS_K_CTL_RESTART:
+        a->path = gs_path(SYNC "/jobs/%s/restart", sp, job);
+        return a->path ? gs_restart_body(in, len, &a->body, why) : -ENOMEM;
+    case GS_K_CTL_RESET_SCHEMA:
+        a->method = "DELETE";
+        a->path = gs_path(SYNC "/jobs/%s/schema", sp, job);
+        return a->path ? 0 : -ENOMEM;
+    case GS_K_CTL_POD: {
+        a->path = gs_path(SYNC "/jobs/%s/provisionOnDemand", sp, job);
+        if (!a->path)
+            return -ENOMEM;
+        char *rule = gs_pod_is_text(in, len) ? first_rule_id(fs, n) : NULL;
+        int r = gs_pod_body(in, len, rule, &a->body, why);
+        free(rule);
+        return r;
+    }
+    case GS_K_CTL_VALIDATE:
+        a->path = gs_path(SYNC "/jobs/%s/validateCredentials", sp, job);
+        a->safe = 1;
+        return a->path ? gs_validate_body(in, len, &a->body, why) : -ENOMEM;
+    case GS_K_CTL_PARSE_EXPR:
+        a->path = gs_path(SYNC "/jobs/%s/schema/parseExpression", sp, job);
+        a->safe = 1;
+        return a->path ? gs_parse_expression_body(in, len, &a->body, why) : -ENOMEM;
+    case GS_K_CTL_BULK:
+        a->path = gs_path(SYNC "/jobs/%s/bulkUpload", sp, job);
+        a->content_type = "application/scim+json";
+        return a->path ? gs_bulk_body(in, len, &a->body, why) : -ENOMEM;
+    case GS_K_CTL_DISCOVER:
+        a->path = gs_path(SYNC "/jobs/%s/schema/directories/%s/discover", sp, job, n->tpl);
+        return a->path ? 0 : -ENOMEM;
+    case GS_K_JOBS_NEW:
+        a->path = gs_path(SYNC "/jobs", sp);
+        return a->path ? gs_new_job_body(in, len, &a->body, why) : -ENOMEM;
+    default:
+        return -EPERM;
+    }
+}
+
+static const char *a_method(const struct gs_node *n)
+{
+    return n->kind == GS_K_CTL_RESET_SCHEMA ? "DELETE" : "POST";
+}
+
+/* What the file shows after a successful action. */
+static void keep_result(struct gs_fs *fs, const struct gs_node *n, const struct gs_response *resp)
+{
+    cJSON *j = resp->body_len ? cJSON_ParseWithLength(resp->body, resp->body_len) : NULL;
+    if (n->kind == GS_K_CTL_POD && j) {
+        cJSON *d = gs_pod_decode(j);
+        cJSON_Delete(j);
+        j = d;
+    }
+    if (n->kind == GS_K_CTL_VALIDATE) {
+        set_result(fs, n, "ok\n", 3);
+    } else if (j) {
+        size_t len = 0;
+        char *text = gs_json_render(j, &len);
+        if (text)
+            set_result(fs, n, text, len);
+        free(text);
+    } else {
+        /* actions without a body: when, what, and Graph's answer */
+        char when[32], *text = NULL;
+        struct tm tm;
+        time_t now = time(NULL);
+        gmtime_r(&now, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (asprintf(&text, "%s %s %s: HTTP %ld%s%s%s\n", when, a_method(n), gs_kind_info(n->kind)->name,
+                     resp->status, resp->location ? " (" : "", resp->location ? resp->location : "",
+                     resp->location ? ")" : "") >= 0) {
+            set_result(fs, n, text, strlen(text));
+            free(text);
+        }
+    }
+    cJSON_Delete(j);
+}
+
+static void after(struct gs_fs *fs, const struct gs_node *n)
+{
+    switch (n->kind) {
+    case GS_K_CTL_RESET_SCHEMA:
+    case GS_K_CTL_DISCOVER:
+        invalidate(fs, GS_K_JOB_SCHEMA, n);
+        /* the job may change too */
+        __attribute__((fallthrough));
+    case GS_K_CTL_START:
+    case GS_K_CTL_PAUSE:
+    case GS_K_CTL_RESTART:
+    case GS_K_CTL_POD:
+    case GS_K_CTL_BULK:
+        invalidate(fs, GS_K_JOB_JSON, n);
+        invalidate(fs, GS_K_JOBS, n);
+        break;
+    case GS_K_JOBS_NEW:
+        invalidate(fs, GS_K_JOBS, n);
+        break;
+    default:
+        break;
+    }
+}
+
+int gs_control_run(struct gs_fs *fs, const struct gs_node *n, const char *in, size_t len)
+{
+    struct action a;
+    const char *why = NULL;
+    int r = build(fs, n, in, len, &a, &why);
+    if (r < 0) {
+        if (r == -EINVAL)
+            record_local(fs, n, a.path ? a.path : "", r, why ? why : "invalid input");
+        free(a.path);
+        free(a.body);
+        return r;
+    }
+    struct gs_request req = {
+        .method = a.method,
+        .path = a.path,
+        .body = a.body,
+        .body_len = a.body ? strlen(a.body) : 0,
+        .content_type = a.content_type,
+        .post_is_safe = a.safe,
+    };
+    struct gs_response resp = {0};
+    struct gs_error err = {0};
+    r = gs_client_request(fs->client, &req, &resp, &err);
+    if (r < 0) {
+        gs_tree_record_error(fs, n, &err);
+        char *text = gs_error_format(&err);
+        if (text)
+            set_result(fs, n, text, strlen(text));
+        free(text);
+    } else {
+        gs_info("%s %s: HTTP %ld", a.method, a.path, resp.status);
+        keep_result(fs, n, &resp);
+        after(fs, n);
+    }
+    gs_response_clear(&resp);
+    gs_error_clear(&err);
+    free(a.path);
+    free(a.body);
+    return r;
+}

@@ -1,0 +1,409 @@
+#include "fs/actions/document.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs/model/json_render.h"
+#include "common/log.h"
+#include "fs/actions/backup.h"
+#include "fs/model/errors.h"
+#include "fs/views/tree.h"
+
+int gs_document_is_writable(enum gs_kind kind)
+{
+    return kind == GS_K_JOB_SCHEMA || kind == GS_K_SECRETS;
+}
+
+/* Graph shows secret values as a run of asterisks. */
+static int is_masked(const char *v)
+{
+    size_t n = strlen(v);
+    if (n < 3)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] != '*')
+            return 0;
+    return 1;
+}
+
+static int why_fmt(char **why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int why_fmt(char **why, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(why, fmt, ap) < 0)
+        *why = NULL;
+    va_end(ap);
+    return -EINVAL;
+}
+
+static int check_json(enum gs_kind kind, const cJSON *j, char **why)
+{
+    const char *file = gs_kind_info(kind)->name;
+    if (!cJSON_IsObject(j))
+        return why_fmt(why, "%s: the document must be a JSON object", file);
+    if (kind == GS_K_JOB_SCHEMA) {
+        if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "synchronizationRules")))
+            return why_fmt(why, "%s: a schema needs a \"synchronizationRules\" array", file);
+        if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "directories")))
+            return why_fmt(why, "%s: a schema needs a \"directories\" array", file);
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "version");
+        if (v && !cJSON_IsString(v) && !cJSON_IsNull(v))
+            return why_fmt(why, "%s: \"version\" must be a string", file);
+        return 0;
+    }
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(j, "value");
+    if (!cJSON_IsArray(list))
+        return why_fmt(why, "%s: secrets need a \"value\" array of {\"key\", \"value\"}", file);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, list) {
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(it, "key");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "value");
+        if (!cJSON_IsString(k))
+            return why_fmt(why, "%s: every secret needs a \"key\" string", file);
+        if (v && !cJSON_IsString(v) && !cJSON_IsNull(v))
+            return why_fmt(why, "%s: the value of %s must be a string", file, k->valuestring);
+        if (cJSON_IsString(v) && is_masked(v->valuestring))
+            return why_fmt(why, "secrets.json: the value of %s is still Graph's mask; write the real "
+                                "secret or leave the key out", k->valuestring);
+    }
+    return 0;
+}
+
+/* The JSON value in data, which must be all of it (white space aside):
+ * cJSON_ParseWithLength alone would accept "{...} garbage". NULL if not. */
+static cJSON *parse_whole(const char *data, size_t len)
+{
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+    if (!j)
+        return NULL;
+    for (const char *p = end; p < data + len; p++) {
+        if (!isspace((unsigned char)*p)) {
+            cJSON_Delete(j);
+            return NULL;
+        }
+    }
+    return j;
+}
+
+int gs_document_check(enum gs_kind kind, const char *data, size_t len, char **why)
+{
+    *why = NULL;
+    cJSON *j = parse_whole(data, len);
+    if (!j)
+        return why_fmt(why, "%s: not valid JSON", gs_kind_info(kind)->name);
+    int r = check_json(kind, j, why);
+    cJSON_Delete(j);
+    return r;
+}
+
+static void record_local(struct gs_fs *fs, const struct gs_node *n, const char *method,
+                         const char *key, int err, const char *code, const char *why)
+{
+    struct gs_error e = {0};
+    char *url = gs_client_url(fs->client, key);
+    gs_error_set_local(&e, method, url ? url : key, err, code, why);
+    gs_tree_record_error(fs, n, &e);
+    gs_error_clear(&e);
+    free(url);
+}
+
+/* Removes what rendering removes, so that comparisons see what the user saw. */
+static void strip_annotations(cJSON *j)
+{
+    cJSON *c = j ? j->child : NULL;
+    while (c) {
+        cJSON *next = c->next;
+        if (c->string && gs_json_is_annotation(c->string))
+            cJSON_Delete(cJSON_DetachItemViaPointer(j, c));
+        else
+            strip_annotations(c);
+        c = next;
+    }
+}
+
+/* The server's current document, fetched now (not from the cache). */
+static int fetch_current(struct gs_fs *fs, const struct gs_node *n, cJSON **out)
+{
+    struct gs_request req = {.method = "GET", .path = n->key};
+    struct gs_response resp = {0};
+    struct gs_error err = {0};
+    int r = gs_client_request(fs->client, &req, &resp, &err);
+    if (r < 0) {
+        gs_tree_record_error(fs, n, &err);
+    } else {
+        *out = cJSON_ParseWithLength(resp.body, resp.body_len);
+        if (!*out) {
+            char *url = gs_client_url(fs->client, n->key);
+            gs_error_set_http(&err, "GET", url ? url : n->key, resp.status, NULL, 0,
+                              resp.request_id, resp.client_request_id);
+            free(url);
+            r = -EIO;
+            gs_error_clear(&err);
+            record_local(fs, n, "GET", n->key, -EIO, "MalformedResponse", "Graph's answer is not JSON");
+        }
+        strip_annotations(*out);
+    }
+    gs_response_clear(&resp);
+    gs_error_clear(&err);
+    return r;
+}
+
+static void keep_backup(struct gs_fs *fs, const struct gs_node *n, const cJSON *old)
+{
+    if (!fs->cfg.backup_dir || !n->job)
+        return;
+    /* Without its version: copying the backup over schema.json restores it
+     * (a document without version is saved whatever the server holds). */
+    cJSON *copy = cJSON_Duplicate(old, 1);
+    if (copy)
+        cJSON_DeleteItemFromObjectCaseSensitive(copy, "version");
+    size_t len = 0;
+    char *text = copy ? gs_json_render(copy, &len) : NULL;
+    cJSON_Delete(copy);
+    char *name = NULL;
+    int r = text ? gs_backup_save(fs->cfg.backup_dir, n->sp, n->job, "schema", text, len, &name) : -ENOMEM;
+    if (r < 0)
+        gs_warn("backup of the schema of job %s failed: %s", n->job, strerror(-r));
+    else
+        gs_info("schema of job %s replaced; previous content in backups/%s", n->job, name);
+    free(name);
+    free(text);
+}
+
+/* Versions this mount's own saves replaced, per schema. An editor that saves
+ * twice (vim's second :w) still holds the version it read, which its first
+ * save superseded: that is not someone else's change. A save by anyone else
+ * (the portal) gives the schema a version no save of ours produced, and the
+ * guard holds again. Kept in fs->results under "saved-versions\n<key>" as
+ * lines: the version our last save produced, then the versions it and the
+ * saves before it replaced (at most CHAIN_MAX lines). */
+#define CHAIN_MAX 16
+
+static char *chain_key(const struct gs_node *n)
+{
+    char *k = NULL;
+    return asprintf(&k, "saved-versions\n%s", n->key) < 0 ? NULL : k;
+}
+
+/* The stored chain as text (malloc'd), or NULL when there is none. */
+static char *chain_get(struct gs_fs *fs, const char *key)
+{
+    char *text = NULL;
+    pthread_mutex_lock(&fs->extra_lock);
+    struct gs_result *res = gs_map_gets(&fs->results, key);
+    if (res)
+        text = strndup(res->blob->data, res->blob->len);
+    pthread_mutex_unlock(&fs->extra_lock);
+    return text;
+}
+
+/* Line i of text (0-based) equals v. */
+static int line_is(const char *text, int i, const char *v)
+{
+    const char *p = text;
+    for (int k = 0; k < i && p; k++) {
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    if (!p)
+        return 0;
+    size_t l = strcspn(p, "\n"), vlen = strlen(v);
+    return l == vlen && memcmp(p, v, l) == 0;
+}
+
+/* The version our last save produced is `now`. */
+static int chain_head_is(const char *text, const char *now)
+{
+    return line_is(text, 0, now);
+}
+
+/* Our saves replaced `v` on the way to the head. */
+static int chain_replaced(const char *text, const char *v)
+{
+    for (int i = 1; i < CHAIN_MAX; i++)
+        if (line_is(text, i, v))
+            return 1;
+    return 0;
+}
+
+/* 1 when `mine` was replaced by our own saves and `theirs` is what the last
+ * of them produced. */
+static int superseded_by_us(struct gs_fs *fs, const struct gs_node *n, const char *mine, const char *theirs)
+{
+    char *key = chain_key(n);
+    char *text = key ? chain_get(fs, key) : NULL;
+    int r = text && chain_head_is(text, theirs) && chain_replaced(text, mine);
+    free(text);
+    free(key);
+    return r;
+}
+
+static int chain_store(struct gs_fs *fs, const char *key, const char *text)
+{
+    struct gs_result *res = calloc(1, sizeof(*res));
+    if (!res || !(res->blob = gs_blob_new(text, strlen(text)))) {
+        free(res);
+        return -ENOMEM;
+    }
+    clock_gettime(CLOCK_REALTIME, &res->when);
+    void *old = NULL;
+    pthread_mutex_lock(&fs->extra_lock);
+    int r = gs_map_puts(&fs->results, key, res, &old);
+    pthread_mutex_unlock(&fs->extra_lock);
+    if (r != 0) {
+        gs_blob_unref(res->blob);
+        free(res);
+    }
+    if (old) {
+        gs_blob_unref(((struct gs_result *)old)->blob);
+        free(old);
+    }
+    return r;
+}
+
+/* Our save replaced version `replaced` and the server now holds `now`. */
+static void note_save(struct gs_fs *fs, const struct gs_node *n, const char *replaced, const char *now)
+{
+    if (strchr(replaced, '\n') || strchr(now, '\n'))
+        return; /* not a version this list can hold: the guard stays strict */
+    char *key = chain_key(n);
+    char *prev = key ? chain_get(fs, key) : NULL;
+    /* the saves before ours count only if ours followed the last of them */
+    const char *older = prev && chain_head_is(prev, replaced) ? strchr(prev, '\n') : NULL;
+    char *text = NULL;
+    if (key && asprintf(&text, "%s\n%s%s", now, replaced, older ? older : "") >= 0) {
+        char *p = text;
+        for (int line = 0; p && line < CHAIN_MAX; line++) {
+            p = strchr(p, '\n');
+            if (p)
+                p++;
+        }
+        if (p)
+            *p = '\0';
+        if (chain_store(fs, key, text) != 0)
+            gs_warn("schema of job %s: out of memory recording its version", n->job);
+    }
+    free(text);
+    free(prev);
+    free(key);
+}
+
+static const char *version_of(const cJSON *doc)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "version");
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Equal documents, whatever their versions say. */
+static int same_content(const cJSON *a, const cJSON *b)
+{
+    cJSON *x = cJSON_Duplicate(a, 1), *y = cJSON_Duplicate(b, 1);
+    int same = 0;
+    if (x && y) {
+        cJSON_DeleteItemFromObjectCaseSensitive(x, "version");
+        cJSON_DeleteItemFromObjectCaseSensitive(y, "version");
+        same = cJSON_Compare(x, y, 1);
+    }
+    cJSON_Delete(x);
+    cJSON_Delete(y);
+    return same;
+}
+
+/* After a successful PUT of a schema: the server's new content goes to the
+ * cache (the file shows it), and its version joins our chain. */
+static void refresh_after_save(struct gs_fs *fs, const struct gs_node *n, const cJSON *replaced)
+{
+    cJSON *now = NULL;
+    if (fetch_current(fs, n, &now) < 0 || !now) {
+        gs_cache_invalidate(fs->cache, n->key);
+        return;
+    }
+    const char *old_v = version_of(replaced), *new_v = version_of(now);
+    if (old_v && new_v && strcmp(old_v, new_v) != 0)
+        note_save(fs, n, old_v, new_v);
+    if (gs_cache_put(fs->cache, n->key, GS_TTL_DOC, now, NULL) != 0)
+        gs_cache_invalidate(fs->cache, n->key);
+    cJSON_Delete(now);
+}
+
+int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *data, size_t len)
+{
+    char *why = NULL;
+    cJSON *doc = parse_whole(data, len);
+    int r = doc ? check_json(n->kind, doc, &why) : why_fmt(&why, "%s: not valid JSON", gs_kind_info(n->kind)->name);
+    if (r < 0) {
+        record_local(fs, n, "PUT", n->key, r, "InvalidDocument", why ? why : "invalid document");
+        free(why);
+        cJSON_Delete(doc);
+        return r;
+    }
+    strip_annotations(doc);
+
+    cJSON *current = NULL;
+    if (n->kind == GS_K_JOB_SCHEMA) {
+        r = fetch_current(fs, n, &current);
+        if (r < 0) {
+            cJSON_Delete(doc);
+            return r;
+        }
+        const char *mine = version_of(doc), *theirs = version_of(current);
+        if (mine && (!theirs || strcmp(mine, theirs) != 0) && !(theirs && superseded_by_us(fs, n, mine, theirs))) {
+            char *msg = NULL;
+            if (asprintf(&msg, "schema.json: the schema changed on the server since it was read "
+                               "(version %s, now %s); re-read it and edit again",
+                         mine, theirs ? theirs : "none") < 0)
+                msg = NULL;
+            record_local(fs, n, "PUT", n->key, -ESTALE, "VersionConflict", msg ? msg : "version conflict");
+            free(msg);
+            gs_cache_invalidate(fs->cache, n->key);
+            cJSON_Delete(doc);
+            cJSON_Delete(current);
+            return -ESTALE;
+        }
+        /* every schema save makes the next cycle a full one: a no-op stays a no-op */
+        if (same_content(doc, current)) {
+            gs_cache_put(fs->cache, n->key, GS_TTL_DOC, current, NULL);
+            cJSON_Delete(doc);
+            cJSON_Delete(current);
+            return 0;
+        }
+    }
+
+    char *body = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    if (!body) {
+        cJSON_Delete(current);
+        return -ENOMEM;
+    }
+    struct gs_request req = {.method = "PUT", .path = n->key, .body = body, .body_len = strlen(body)};
+    struct gs_error err = {0};
+    r = gs_client_request(fs->client, &req, NULL, &err);
+    free(body);
+    if (r < 0) {
+        gs_tree_record_error(fs, n, &err);
+    } else {
+        if (current) {
+            keep_backup(fs, n, current);
+            /* the file shows what the server holds now */
+            refresh_after_save(fs, n, current);
+        } else {
+            gs_cache_invalidate(fs->cache, n->key);
+        }
+        if (n->job) {
+            char *job_key = gs_tree_key(GS_K_JOB_JSON, n->sp, n->job, NULL);
+            if (job_key)
+                gs_cache_invalidate(fs->cache, job_key);
+            free(job_key);
+        }
+    }
+    gs_error_clear(&err);
+    cJSON_Delete(current);
+    return r;
+}

@@ -1,0 +1,170 @@
+#include "fs/kernel/inval.h"
+
+#include <errno.h>
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "fs/model/fs.h"
+
+struct item {
+    struct item *next;
+    uint64_t ino;   /* 0: use key */
+    char key[];
+};
+
+struct gs_inval {
+    struct gs_fs *fs;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct item *head, *tail;
+    int stop;
+};
+
+static void push(struct gs_inval *iv, struct item *it)
+{
+    pthread_mutex_lock(&iv->lock);
+    if (iv->stop) {
+        pthread_mutex_unlock(&iv->lock);
+        free(it);
+        return;
+    }
+    it->next = NULL;
+    if (iv->tail)
+        iv->tail->next = it;
+    else
+        iv->head = it;
+    iv->tail = it;
+    pthread_cond_signal(&iv->cond);
+    pthread_mutex_unlock(&iv->lock);
+}
+
+void gs_inval_push_key(struct gs_inval *iv, const char *key)
+{
+    if (!iv)
+        return;
+    size_t len = strlen(key);
+    struct item *it = malloc(sizeof(*it) + len + 1);
+    if (!it) {
+        gs_warn("kernel cache invalidation dropped: out of memory");
+        return;
+    }
+    it->ino = 0;
+    memcpy(it->key, key, len + 1);
+    push(iv, it);
+}
+
+void gs_inval_push_ino(struct gs_inval *iv, uint64_t ino)
+{
+    if (!iv)
+        return;
+    struct item *it = malloc(sizeof(*it) + 1);
+    if (!it) {
+        gs_warn("kernel cache invalidation dropped: out of memory");
+        return;
+    }
+    it->ino = ino;
+    it->key[0] = '\0';
+    push(iv, it);
+}
+
+struct collect {
+    uint64_t *inos;
+    size_t n, cap;
+};
+
+static void collect_cb(void *ctx, struct gs_node *n)
+{
+    struct collect *c = ctx;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 8;
+        uint64_t *v = realloc(c->inos, cap * sizeof(*v));
+        if (!v)
+            return;
+        c->inos = v;
+        c->cap = cap;
+    }
+    c->inos[c->n++] = n->ino;
+}
+
+static void notify(struct gs_inval *iv, uint64_t ino)
+{
+    int r = fuse_lowlevel_notify_inval_inode(iv->fs->se, ino, 0, 0);
+    /* the kernel may have forgotten the inode, or be unmounting */
+    if (r < 0 && r != -ENOENT && r != -EBADF && r != -ENODEV && r != -ENOTCONN)
+        gs_debug("invalidate inode %llu: %s", (unsigned long long)ino, strerror(-r));
+}
+
+static void *run(void *arg)
+{
+    struct gs_inval *iv = arg;
+    pthread_mutex_lock(&iv->lock);
+    for (;;) {
+        while (!iv->head && !iv->stop)
+            pthread_cond_wait(&iv->cond, &iv->lock);
+        if (iv->stop)
+            break;
+        struct item *it = iv->head;
+        iv->head = it->next;
+        if (!iv->head)
+            iv->tail = NULL;
+        pthread_mutex_unlock(&iv->lock);
+
+        if (it->ino) {
+            notify(iv, it->ino);
+        } else {
+            struct collect c = {0};
+            pthread_mutex_lock(&iv->fs->lock);
+            gs_node_each_with_key(iv->fs, it->key, collect_cb, &c);
+            pthread_mutex_unlock(&iv->fs->lock);
+            for (size_t i = 0; i < c.n; i++)
+                notify(iv, c.inos[i]);
+            free(c.inos);
+        }
+        free(it);
+        pthread_mutex_lock(&iv->lock);
+    }
+    pthread_mutex_unlock(&iv->lock);
+    return NULL;
+}
+
+int gs_inval_start(struct gs_fs *fs, struct gs_inval **out)
+{
+    struct gs_inval *iv = calloc(1, sizeof(*iv));
+    if (!iv)
+        return -ENOMEM;
+    iv->fs = fs;
+    pthread_mutex_init(&iv->lock, NULL);
+    pthread_cond_init(&iv->cond, NULL);
+    int r = pthread_create(&iv->thread, NULL, run, iv);
+    if (r != 0) {
+        pthread_mutex_destroy(&iv->lock);
+        pthread_cond_destroy(&iv->cond);
+        free(iv);
+        return -r;
+    }
+    *out = iv;
+    return 0;
+}
+
+void gs_inval_stop(struct gs_inval *iv)
+{
+    if (!iv)
+        return;
+    pthread_mutex_lock(&iv->lock);
+    iv->stop = 1;
+    pthread_cond_signal(&iv->cond);
+    pthread_mutex_unlock(&iv->lock);
+    pthread_join(iv->thread, NULL);
+    while (iv->head) {
+        struct item *it = iv->head;
+        iv->head = it->next;
+        free(it);
+    }
+    pthread_mutex_destroy(&iv->lock);
+    pthread_cond_destroy(&iv->cond);
+    free(iv);
+}

@@ -1,0 +1,698 @@
+/* FUSE low-level operations: thin adapters from kernel requests to the tree,
+ * the content renderers and the node table. Requests may block on Graph in
+ * the worker thread that serves them; no lock is held while they do. */
+#include "fs/kernel/ops.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include "common/log.h"
+#include "fs/views/content.h"
+#include "fs/model/fs.h"
+#include "fs/kernel/inval.h"
+#include "fs/kernel/pagecache.h"
+#include "fs/views/tree.h"
+#include "fs/kernel/ops_internal.h"
+#include "fs/actions/control.h"
+#include "fs/actions/document.h"
+#include "fs/model/errors.h"
+#include "fs/actions/scratch.h"
+
+struct gs_dh {
+    struct gs_open link;    /* first: in fs->open_handles */
+    struct gs_entry *entries;
+    size_t n;
+};
+
+/* Looks up and pins a node by inode number. */
+struct gs_node *gs_ops_get_node(struct gs_fs *fs, fuse_ino_t ino)
+{
+    pthread_mutex_lock(&fs->lock);
+    struct gs_node *n = gs_node_by_ino(fs, ino);
+    if (n)
+        gs_node_pin(n);
+    pthread_mutex_unlock(&fs->lock);
+    return n;
+}
+
+struct gs_node *gs_ops_node_or_enoent(fuse_req_t req, fuse_ino_t ino)
+{
+    struct gs_node *n = gs_ops_get_node(FS(req), ino);
+    if (!n)
+        fuse_reply_err(req, ENOENT);
+    return n;
+}
+
+void gs_ops_put_node(struct gs_fs *fs, struct gs_node *n)
+{
+    pthread_mutex_lock(&fs->lock);
+    gs_node_unpin(fs, n);
+    pthread_mutex_unlock(&fs->lock);
+}
+
+/* Attributes of a node; for files this renders (and may fetch) the content. */
+int gs_ops_fill_attr(struct gs_fs *fs, struct gs_node *n, struct stat *st)
+{
+    const struct gs_kind_info *ki = gs_kind_info(n->kind);
+    memset(st, 0, sizeof(*st));
+    st->st_ino = n->ino;
+    st->st_uid = fs->cfg.uid;
+    st->st_gid = fs->cfg.gid;
+    st->st_blksize = 4096;
+    mode_t perm = ki->perm;
+    if (ki->type != S_IFLNK)
+        perm &= ~fs->cfg.umask;
+    if (fs->cfg.read_only && ki->type != S_IFLNK)
+        perm &= ~(mode_t)0222;
+    st->st_mode = ki->type | perm;
+
+    struct timespec mtime;
+    if (n->kind == GS_K_SCRATCH) {
+        char *owner = gs_errors_owner(n->sp, n->job);
+        int r = owner ? gs_scratch_stat(fs->scratch, owner, n->name, st) : -ENOMEM;
+        free(owner);
+        if (r == 0) {
+            st->st_ino = n->ino;
+            if (fs->cfg.read_only)
+                st->st_mode &= ~(mode_t)0222;
+        }
+        return r;
+    }
+    if (ki->type == S_IFDIR) {
+        st->st_nlink = 2;
+        gs_content_dir_mtime(fs, n, &mtime);
+    } else if (ki->type == S_IFLNK) {
+        st->st_nlink = 1;
+        st->st_size = (off_t)strlen(n->target);
+        gs_content_dir_mtime(fs, n->parent ? n->parent : n, &mtime);
+    } else {
+        struct gs_blob *b = NULL;
+        int r = gs_content_get(fs, n, &b, &mtime);
+        if (r < 0)
+            return r;
+        st->st_nlink = 1;
+        pthread_mutex_lock(&fs->lock);
+        st->st_size = (off_t)gs_pagecache_size_locked(n, b->len);
+        n->reported_size = (int64_t)st->st_size;
+        pthread_mutex_unlock(&fs->lock);
+        gs_blob_unref(b);
+    }
+    st->st_blocks = (st->st_size + 511) / 512;
+    st->st_mtim = mtime;
+    st->st_ctim = mtime;
+    st->st_atim = mtime;
+    return 0;
+}
+
+static void gs_init(void *userdata, struct fuse_conn_info *conn)
+{
+    (void)userdata;
+    conn->time_gran = 1000000000; /* Graph times have second resolution at best */
+    if (conn->capable & FUSE_CAP_READDIRPLUS)
+        conn->want |= FUSE_CAP_READDIRPLUS;
+    /* O_TRUNC arrives with open, not as a separate truncating setattr */
+    if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+        conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+}
+
+/* Builds the reply for a child entry: creates the node, counts the lookup. */
+int gs_ops_make_entry(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e,
+                      struct fuse_entry_param *ep)
+{
+    pthread_mutex_lock(&fs->lock);
+    struct gs_node *child = gs_node_child(fs, parent, e);
+    if (child)
+        gs_node_pin(child);
+    pthread_mutex_unlock(&fs->lock);
+    if (!child)
+        return -ENOMEM;
+    memset(ep, 0, sizeof(*ep));
+    int r = gs_ops_fill_attr(fs, child, &ep->attr);
+    if (r == 0) {
+        ep->ino = child->ino;
+        ep->generation = 1;
+        ep->entry_timeout = fs->cfg.entry_timeout;
+        ep->attr_timeout = fs->cfg.attr_timeout;
+    }
+    pthread_mutex_lock(&fs->lock);
+    if (r == 0)
+        child->nlookup++;
+    gs_node_unpin(fs, child);
+    pthread_mutex_unlock(&fs->lock);
+    return r;
+}
+
+static void gs_lookup(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_node *parent = gs_ops_node_or_enoent(req, parent_ino);
+    if (!parent)
+        return;
+    struct gs_entry e;
+    int r = gs_tree_lookup(fs, parent, name, &e);
+    if (r == 0) {
+        struct fuse_entry_param ep;
+        r = gs_ops_make_entry(fs, parent, &e, &ep);
+        gs_entry_clear(&e);
+        if (r == 0) {
+            gs_ops_put_node(fs, parent);
+            fuse_reply_entry(req, &ep);
+            return;
+        }
+    }
+    gs_ops_put_node(fs, parent);
+    fuse_reply_err(req, -r);
+}
+
+static void gs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+    struct gs_fs *fs = FS(req);
+    pthread_mutex_lock(&fs->lock);
+    struct gs_node *n = gs_node_by_ino(fs, ino);
+    if (n)
+        gs_node_forget(fs, n, nlookup);
+    pthread_mutex_unlock(&fs->lock);
+    fuse_reply_none(req);
+}
+
+static void gs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+    struct gs_fs *fs = FS(req);
+    pthread_mutex_lock(&fs->lock);
+    for (size_t i = 0; i < count; i++) {
+        struct gs_node *n = gs_node_by_ino(fs, forgets[i].ino);
+        if (n)
+            gs_node_forget(fs, n, forgets[i].nlookup);
+    }
+    pthread_mutex_unlock(&fs->lock);
+    fuse_reply_none(req);
+}
+
+static void gs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    (void)fi;
+    struct gs_fs *fs = FS(req);
+    struct gs_node *n = gs_ops_node_or_enoent(req, ino);
+    if (!n)
+        return;
+    struct stat st;
+    int r = gs_ops_fill_attr(fs, n, &st);
+    gs_ops_put_node(fs, n);
+    if (r < 0)
+        fuse_reply_err(req, -r);
+    else
+        fuse_reply_attr(req, &st, fs->cfg.attr_timeout);
+}
+
+static void gs_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_node *n = gs_ops_node_or_enoent(req, ino);
+    if (!n)
+        return;
+    if (n->kind != GS_K_LINK)
+        fuse_reply_err(req, EINVAL);
+    else
+        fuse_reply_readlink(req, n->target);
+    gs_ops_put_node(fs, n);
+}
+
+static void free_dh(struct gs_fs *fs, struct gs_dh *dh)
+{
+    pthread_mutex_lock(&fs->lock);
+    gs_open_unlink(fs, &dh->link);
+    pthread_mutex_unlock(&fs->lock);
+    for (size_t i = 0; i < dh->n; i++)
+        gs_entry_clear(&dh->entries[i]);
+    free(dh->entries);
+    free(dh);
+}
+
+static void gs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_node *n = gs_ops_node_or_enoent(req, ino);
+    if (!n)
+        return;
+    struct gs_dh *dh = calloc(1, sizeof(*dh));
+    int r = dh ? gs_tree_list(fs, n, &dh->entries, &dh->n) : -ENOMEM;
+    if (r < 0) {
+        free(dh);
+        gs_ops_put_node(fs, n);
+        fuse_reply_err(req, -r);
+        return;
+    }
+    fi->fh = (uintptr_t)dh;
+    fi->cache_readdir = 0;
+    pthread_mutex_lock(&fs->lock);
+    gs_open_link(fs, &dh->link, 1);
+    pthread_mutex_unlock(&fs->lock);
+    if (fuse_reply_open(req, fi) != 0) {
+        free_dh(fs, dh);
+        gs_ops_put_node(fs, n);
+    }
+    /* the directory node stays pinned until releasedir */
+}
+
+/* readdir(3) skips entries whose d_ino is 0: give the inode number the
+ * kernel knows the name by, or a stable stand-in until it looks it up. */
+static uint64_t dirent_ino(struct gs_fs *fs, struct gs_node *dir, const char *name)
+{
+    pthread_mutex_lock(&fs->lock);
+    struct gs_node *n = gs_node_find(fs, dir, name);
+    uint64_t ino = n ? n->ino : 0;
+    pthread_mutex_unlock(&fs->lock);
+    if (ino)
+        return ino;
+    uint64_t h = 1469598103934665603ULL ^ dir->ino;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h | (1ULL << 63); /* never one of ours, which count up from 1 */
+}
+
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                       struct fuse_file_info *fi, int plus)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_dh *dh = (struct gs_dh *)(uintptr_t)fi->fh;
+    struct gs_node *dir = gs_ops_node_or_enoent(req, ino);
+    if (!dir)
+        return;
+    char *buf = malloc(size);
+    if (!buf) {
+        gs_ops_put_node(fs, dir);
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
+    size_t used = 0;
+    /* offsets: 1 = after ".", 2 = after "..", 2 + i + 1 = after entry i */
+    for (off_t i = off; i < (off_t)dh->n + 2; i++) {
+        const char *name;
+        struct fuse_entry_param ep;
+        memset(&ep, 0, sizeof(ep));
+        int counted = 0;
+        if (i < 2) {
+            name = i == 0 ? "." : "..";
+            ep.attr.st_ino = i == 0 ? dir->ino : (dir->parent ? dir->parent->ino : dir->ino);
+            ep.attr.st_mode = S_IFDIR;
+        } else {
+            const struct gs_entry *e = &dh->entries[i - 2];
+            name = e->name;
+            if (plus) {
+                int r = gs_ops_make_entry(fs, dir, e, &ep);
+                if (r < 0) {
+                    /* still list it; its attributes come with lookup */
+                    memset(&ep, 0, sizeof(ep));
+                    ep.attr.st_mode = gs_kind_info(e->kind)->type;
+                } else {
+                    counted = 1;
+                }
+            } else {
+                ep.attr.st_mode = gs_kind_info(e->kind)->type;
+                ep.attr.st_ino = dirent_ino(fs, dir, e->name);
+            }
+        }
+        size_t rest = size - used;
+        size_t need = plus ? fuse_add_direntry_plus(req, buf + used, rest, name, &ep, i + 1)
+                           : fuse_add_direntry(req, buf + used, rest, name, &ep.attr, i + 1);
+        if (need > rest) {
+            if (counted) {
+                /* not sent: give the lookup back */
+                pthread_mutex_lock(&fs->lock);
+                struct gs_node *c = gs_node_by_ino(fs, ep.ino);
+                if (c)
+                    gs_node_forget(fs, c, 1);
+                pthread_mutex_unlock(&fs->lock);
+            }
+            break;
+        }
+        used += need;
+    }
+    gs_ops_put_node(fs, dir);
+    fuse_reply_buf(req, buf, used);
+    free(buf);
+}
+
+static void gs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+    do_readdir(req, ino, size, off, fi, 0);
+}
+
+static void gs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+    do_readdir(req, ino, size, off, fi, 1);
+}
+
+static void gs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_dh *dh = (struct gs_dh *)(uintptr_t)fi->fh;
+    free_dh(fs, dh);
+    pthread_mutex_lock(&fs->lock);
+    struct gs_node *n = gs_node_by_ino(fs, ino);
+    if (n)
+        gs_node_unpin(fs, n);
+    pthread_mutex_unlock(&fs->lock);
+    fuse_reply_err(req, 0);
+}
+
+void gs_ops_free_fh(struct gs_fs *fs, struct gs_fh *fh)
+{
+    pthread_mutex_lock(&fs->lock);
+    gs_open_unlink(fs, &fh->link);
+    pthread_mutex_unlock(&fs->lock);
+    if (fh->pc_mode >= 0 && gs_pagecache_release(fs, fh->node, (enum gs_pc_open)fh->pc_mode))
+        gs_inval_push_ino(fs->inval, fh->node->ino);
+    gs_blob_unref(fh->blob);
+    free(fh->buf);
+    pthread_mutex_destroy(&fh->lock);
+    free(fh);
+}
+
+/* After an open adopted new bytes into the page cache (pagecache.h): drops
+ * the kernel's pages and attributes of the inode before the open returns, so
+ * that no attributes told earlier (another size) stay valid for this reader's
+ * first page-cache read: it asks again (GETATTR) and is told the size of its
+ * own bytes. The kernel holds no lock of this inode during an open, and the
+ * pages it drops are read again by other worker threads, so this cannot wait
+ * on this request. When that fails, the handle reads with direct I/O. */
+static void drop_kernel_view(struct gs_fs *fs, struct gs_fh *fh)
+{
+    int r = fs->se ? fuse_lowlevel_notify_inval_inode(fs->se, fh->node->ino, 0, 0) : -ENOTCONN;
+    gs_pagecache_adopted(fs, fh->node, r == 0);
+    if (r == 0)
+        return;
+    gs_debug("invalidate inode %llu at open: %s; reading it with direct I/O",
+             (unsigned long long)fh->node->ino, strerror(-r));
+    fh->pc_mode = -1;
+}
+
+int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info *fi, int may_cache)
+{
+    const struct gs_kind_info *ki = gs_kind_info(n->kind);
+    int acc = fi->flags & O_ACCMODE;
+    int writing = acc != O_RDONLY;
+    if (ki->type == S_IFDIR)
+        return -EISDIR;
+    if (writing && fs->cfg.read_only)
+        return -EROFS;
+    int can_write = n->kind == GS_K_SCRATCH || gs_document_is_writable(n->kind) || gs_control_is(n->kind);
+    if (writing && !can_write)
+        return -EACCES;
+    if (acc != O_WRONLY && gs_control_is(n->kind) && !(ki->perm & 0400))
+        return -EACCES;
+
+    struct gs_fh *fh = calloc(1, sizeof(*fh));
+    if (!fh)
+        return -ENOMEM;
+    pthread_mutex_init(&fh->lock, NULL);
+    fh->writing = writing;
+    fh->pc_mode = -1;
+    int r = 0;
+    struct timespec mtime;
+    int truncating = writing && (fi->flags & O_TRUNC);
+    if (n->kind == GS_K_SCRATCH) {
+        if (truncating) {
+            char *owner = gs_errors_owner(n->sp, n->job);
+            r = owner ? gs_scratch_truncate(fs->scratch, owner, n->name, 0) : -ENOMEM;
+            free(owner);
+        }
+    } else if (gs_control_is(n->kind)) {
+        if (acc != O_WRONLY)
+            r = gs_content_get(fs, n, &fh->blob, &mtime);
+    } else if (!(truncating && gs_document_is_writable(n->kind))) {
+        r = gs_content_get(fs, n, &fh->blob, &mtime);
+    }
+    if (r == 0 && writing && gs_document_is_writable(n->kind)) {
+        /* the new document starts as the current one, or empty with O_TRUNC */
+        if (truncating) {
+            fh->dirty = 1;
+        } else if (fh->blob->len) {
+            fh->cap = fh->blob->len;
+            fh->buf = malloc(fh->cap);
+            if (!fh->buf)
+                r = -ENOMEM;
+            else
+                memcpy(fh->buf, fh->blob->data, fh->blob->len);
+            fh->len = fh->blob->len;
+        }
+    }
+    if (r < 0) {
+        gs_ops_free_fh(fs, fh);
+        return r;
+    }
+    fh->node = n;
+    if (may_cache && fh->blob && gs_pagecache_eligible(n, writing))
+        fh->pc_mode = (int)gs_pagecache_open(fs, n, fh->blob);
+    if (fh->pc_mode == GS_PC_ADOPT)
+        drop_kernel_view(fs, fh);
+    int stale = 0;
+    if (fh->blob && fh->pc_mode < 0) {
+        pthread_mutex_lock(&fs->lock);
+        /* the kernel believes an older size: refresh its view for stat(2) */
+        stale = n->reported_size != (int64_t)fh->blob->len;
+        pthread_mutex_unlock(&fs->lock);
+    }
+    pthread_mutex_lock(&fs->lock);
+    gs_open_link(fs, &fh->link, 0);
+    if (writing && gs_control_is(n->kind))
+        n->ctl_fh = fh; /* a timestamp update without a handle acts through it */
+    pthread_mutex_unlock(&fs->lock);
+    fi->fh = (uintptr_t)fh;
+    /* Every read is served from this handle's snapshot. Outside the page-cache
+     * policy (pagecache.h) that means direct I/O: the kernel's idea of the
+     * size (changed by a writer's O_TRUNC, or not yet refreshed after Graph
+     * changed) can then never cut or pad what a reader gets. */
+    fi->keep_cache = fh->pc_mode == GS_PC_KEEP;
+    fi->direct_io = fh->pc_mode != GS_PC_KEEP && fh->pc_mode != GS_PC_ADOPT;
+    /* a read-only handle has nothing to commit: its close costs no FLUSH */
+    fi->noflush = !writing;
+    if (gs_control_is(n->kind))
+        fi->nonseekable = 1;
+    if (stale)
+        gs_inval_push_ino(fs->inval, n->ino);
+    return 0;
+}
+
+static void gs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_node *n = gs_ops_node_or_enoent(req, ino);
+    if (!n)
+        return;
+    int r = gs_ops_open_node(fs, n, fi, 1);
+    if (r < 0) {
+        gs_ops_put_node(fs, n);
+        fuse_reply_err(req, -r);
+        return;
+    }
+    if (fuse_reply_open(req, fi) != 0) {
+        gs_ops_free_fh(fs, (struct gs_fh *)(uintptr_t)fi->fh);
+        gs_ops_put_node(fs, n);
+    }
+}
+
+static void reply_slice(fuse_req_t req, const char *data, size_t len, size_t size, off_t off)
+{
+    if (off < 0 || (size_t)off >= len) {
+        fuse_reply_buf(req, NULL, 0);
+        return;
+    }
+    size_t n = len - (size_t)off;
+    fuse_reply_buf(req, data + off, n < size ? n : size);
+}
+
+static void gs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+    (void)ino;
+    struct gs_fs *fs = FS(req);
+    struct gs_fh *fh = (struct gs_fh *)(uintptr_t)fi->fh;
+    struct gs_node *n = fh->node;
+    if (n->kind == GS_K_SCRATCH) {
+        char *owner = gs_errors_owner(n->sp, n->job);
+        struct gs_blob *b = NULL;
+        int r = owner ? gs_scratch_read(fs->scratch, owner, n->name, &b) : -ENOMEM;
+        free(owner);
+        if (r < 0) {
+            fuse_reply_err(req, -r);
+            return;
+        }
+        reply_slice(req, b->data, b->len, size, off);
+        gs_blob_unref(b);
+        return;
+    }
+    pthread_mutex_lock(&fh->lock);
+    if (fh->writing && gs_document_is_writable(n->kind))
+        reply_slice(req, fh->buf ? fh->buf : "", fh->len, size, off);
+    else if (fh->blob)
+        reply_slice(req, fh->blob->data, fh->blob->len, size, off);
+    else
+        fuse_reply_err(req, EBADF);
+    pthread_mutex_unlock(&fh->lock);
+}
+
+static void gs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    (void)ino;
+    struct gs_fs *fs = FS(req);
+    struct gs_fh *fh = (struct gs_fh *)(uintptr_t)fi->fh;
+    struct gs_node *n = fh->node;
+    pthread_mutex_lock(&fs->lock);
+    if (n->ctl_fh == fh)
+        n->ctl_fh = NULL;
+    pthread_mutex_unlock(&fs->lock);
+    /* a setattr that took this handle from the node is done with it */
+    pthread_mutex_lock(&fh->lock);
+    pthread_mutex_unlock(&fh->lock);
+    gs_ops_free_fh(fs, fh);
+    gs_ops_put_node(fs, n);
+    fuse_reply_err(req, 0);
+}
+
+static void gs_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+    (void)ino;
+    struct statvfs sv;
+    memset(&sv, 0, sizeof(sv));
+    sv.f_bsize = 4096;
+    sv.f_frsize = 4096;
+    sv.f_namemax = 255;
+    fuse_reply_statfs(req, &sv);
+}
+
+/* Extended attributes: where a file comes from (DESIGN.md section 3). */
+#define XA_URL "user.graphsyncfs.url"
+#define XA_FETCHED "user.graphsyncfs.fetched"
+#define XA_REQID "user.graphsyncfs.request_id"
+
+static int xattr_value(struct gs_fs *fs, struct gs_node *n, const char *name, char **out)
+{
+    *out = NULL;
+    if (!n->key)
+        return -ENODATA;
+    if (strcmp(name, XA_URL) == 0) {
+        *out = gs_client_url(fs->client, n->key);
+        return *out ? 0 : -ENOMEM;
+    }
+    if (strcmp(name, XA_FETCHED) != 0 && strcmp(name, XA_REQID) != 0)
+        return -ENODATA;
+    struct gs_doc *doc = NULL;
+    if (n->kind == GS_K_SP_JSON)
+        gs_tree_fill_sp(fs, n->sp);
+    if (gs_cache_get(fs->cache, n->key, gs_kind_info(n->kind)->ttl, GS_GET_CACHED_ONLY, &doc, NULL) != 0)
+        return -ENODATA;
+    int r = 0;
+    if (strcmp(name, XA_FETCHED) == 0) {
+        struct tm tm;
+        char buf[64];
+        gmtime_r(&doc->fetched_at.tv_sec, &tm);
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        *out = strdup(buf);
+    } else if (doc->request_id[0]) {
+        *out = strdup(doc->request_id);
+    } else {
+        r = -ENODATA;
+    }
+    gs_doc_unref(doc);
+    if (r == 0 && !*out)
+        r = -ENOMEM;
+    return r;
+}
+
+static void gs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_node *n = gs_ops_node_or_enoent(req, ino);
+    if (!n)
+        return;
+    char *v = NULL;
+    int r = xattr_value(fs, n, name, &v);
+    gs_ops_put_node(fs, n);
+    if (r < 0) {
+        fuse_reply_err(req, -r);
+        return;
+    }
+    size_t len = strlen(v);
+    if (size == 0)
+        fuse_reply_xattr(req, len);
+    else if (size < len)
+        fuse_reply_err(req, ERANGE);
+    else
+        fuse_reply_buf(req, v, len);
+    free(v);
+}
+
+static void gs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_node *n = gs_ops_node_or_enoent(req, ino);
+    if (!n)
+        return;
+    char list[128];
+    size_t len = 0;
+    if (n->key) {
+        static const char *names[] = {XA_URL, XA_FETCHED, XA_REQID};
+        for (size_t i = 0; i < 3; i++) {
+            char *v = NULL;
+            if (xattr_value(fs, n, names[i], &v) == 0) {
+                size_t l = strlen(names[i]) + 1;
+                memcpy(list + len, names[i], l);
+                len += l;
+            }
+            free(v);
+        }
+    }
+    gs_ops_put_node(fs, n);
+    if (size == 0)
+        fuse_reply_xattr(req, len);
+    else if (size < len)
+        fuse_reply_err(req, ERANGE);
+    else
+        fuse_reply_buf(req, list, len);
+}
+
+void gs_ops_free_open_handles(struct gs_fs *fs)
+{
+    while (fs->open_handles) {
+        struct gs_open *o = fs->open_handles;
+        if (o->is_dir)
+            free_dh(fs, (struct gs_dh *)o);
+        else
+            gs_ops_free_fh(fs, (struct gs_fh *)o);
+    }
+}
+
+const struct fuse_lowlevel_ops gs_ops = {
+    .init = gs_init,
+    .lookup = gs_lookup,
+    .forget = gs_forget,
+    .forget_multi = gs_forget_multi,
+    .getattr = gs_getattr,
+    .readlink = gs_readlink,
+    .opendir = gs_opendir,
+    .readdir = gs_readdir,
+    .readdirplus = gs_readdirplus,
+    .releasedir = gs_releasedir,
+    .open = gs_open,
+    .read = gs_read,
+    .release = gs_release,
+    .statfs = gs_statfs,
+    .create = gs_ops_create,
+    .write = gs_ops_write,
+    .setattr = gs_ops_setattr,
+    .flush = gs_ops_flush,
+    .fsync = gs_ops_fsync,
+    .unlink = gs_ops_unlink,
+    .rename = gs_ops_rename,
+    .rmdir = gs_ops_rmdir,
+    .mkdir = gs_ops_mkdir,
+    .mknod = gs_ops_mknod,
+    .getxattr = gs_getxattr,
+    .listxattr = gs_listxattr,
+};

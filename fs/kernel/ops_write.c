@@ -1,0 +1,604 @@
+/* FUSE operations that change things: document saves, control files,
+ * scratch files, renames, job deletion (DESIGN.md sections 4 and 5). The
+ * result of a save or an action is the result of the system call that
+ * triggered it: write, fsync, close (flush), rename or utimensat. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "fs/views/content.h"
+#include "fs/actions/control.h"
+#include "fs/actions/control_input.h"
+#include "fs/actions/document.h"
+#include "fs/model/errors.h"
+#include "fs/kernel/inval.h"
+#include "fs/kernel/ops_internal.h"
+#include "fs/actions/scratch.h"
+#include "fs/views/tree.h"
+
+/* Written documents and control input larger than this are refused. */
+#define GS_WRITE_MAX (16u << 20)
+
+static int is_edit_dir(const struct gs_node *dir)
+{
+    return dir->kind == GS_K_SP || dir->kind == GS_K_JOB;
+}
+
+static char *owner_of(const struct gs_node *n)
+{
+    return gs_errors_owner(n->sp, n->job);
+}
+
+/* Makes room for len bytes in a handle's buffer. */
+static int fh_reserve(struct gs_fh *fh, size_t len)
+{
+    if (len > GS_WRITE_MAX)
+        return -EFBIG;
+    if (len <= fh->cap)
+        return 0;
+    size_t cap = fh->cap ? fh->cap : 4096;
+    while (cap < len)
+        cap *= 2;
+    char *b = realloc(fh->buf, cap);
+    if (!b)
+        return -ENOMEM;
+    fh->buf = b;
+    fh->cap = cap;
+    return 0;
+}
+
+static int fh_put(struct gs_fh *fh, const char *data, size_t size, off_t off)
+{
+    if (off < 0)
+        return -EINVAL;
+    int r = fh_reserve(fh, (size_t)off + size);
+    if (r < 0)
+        return r;
+    if ((size_t)off > fh->len)
+        memset(fh->buf + fh->len, 0, (size_t)off - fh->len);
+    memcpy(fh->buf + off, data, size);
+    if ((size_t)off + size > fh->len)
+        fh->len = (size_t)off + size;
+    return 0;
+}
+
+/* Commits a dirty document handle (fh->lock held). */
+static int fh_commit(struct gs_fs *fs, struct gs_fh *fh)
+{
+    if (!fh->dirty)
+        return fh->result;
+    fh->dirty = 0;
+    fh->result = gs_document_commit(fs, fh->node, fh->buf ? fh->buf : "", fh->len);
+    return fh->result;
+}
+
+/* Runs a control handle's action once (fh->lock held). */
+static int fh_act(struct gs_fs *fs, struct gs_fh *fh)
+{
+    if (fh->acted)
+        return fh->result;
+    fh->acted = 1;
+    fh->result = gs_control_run(fs, fh->node, fh->buf ? fh->buf : "", fh->len);
+    return fh->result;
+}
+
+void gs_ops_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+                  struct fuse_file_info *fi)
+{
+    (void)ino;
+    struct gs_fs *fs = FS(req);
+    struct gs_fh *fh = (struct gs_fh *)(uintptr_t)fi->fh;
+    struct gs_node *n = fh->node;
+    int r;
+    if (n->kind == GS_K_SCRATCH) {
+        char *owner = owner_of(n);
+        r = owner ? gs_scratch_write(fs->scratch, owner, n->name, buf, size, off) : -ENOMEM;
+        free(owner);
+    } else if (!fh->writing) {
+        r = -EBADF;
+    } else {
+        pthread_mutex_lock(&fh->lock);
+        if (gs_document_is_writable(n->kind)) {
+            r = fh_put(fh, buf, size, off);
+            if (r == 0) {
+                fh->dirty = 1;
+                /* the write that completes a document saves it */
+                if (gs_json_complete(fh->buf, fh->len))
+                    r = fh_commit(fs, fh);
+            } else if (r == -EFBIG) {
+                /* what was kept is not the document: close must not save it */
+                fh->dirty = 0;
+                fh->result = r;
+            }
+        } else if (fh->acted) {
+            gs_warn("%s: the action already ran for this open file; open it again", n->name);
+            r = -EINVAL;
+        } else {
+            /* control input is a stream: appended whatever the offset */
+            r = fh_put(fh, buf, size, (off_t)fh->len);
+            if (r == 0 && gs_input_complete(fh->buf, fh->len))
+                r = fh_act(fs, fh);
+            else if (r == -EFBIG) {
+                /* input cut short is no input: close must not act on it */
+                fh->acted = 1;
+                fh->result = r;
+            }
+        }
+        pthread_mutex_unlock(&fh->lock);
+    }
+    if (r < 0)
+        fuse_reply_err(req, -r);
+    else
+        fuse_reply_write(req, size);
+}
+
+static int commit_point(struct gs_fs *fs, struct gs_fh *fh)
+{
+    int r = 0;
+    if (!fh->writing)
+        return 0;
+    pthread_mutex_lock(&fh->lock);
+    /* A shell redirection dup2()s the new file and closes the original
+     * descriptor before writing: that flush has no input yet. */
+    if (gs_document_is_writable(fh->node->kind))
+        r = fh->dirty && fh->len == 0 ? -EINVAL /* an empty document; later writes may still come */
+                                      : fh_commit(fs, fh);
+    else if (gs_control_is(fh->node->kind) && fh->len > 0)
+        r = fh_act(fs, fh);
+    else if (gs_control_is(fh->node->kind))
+        r = fh->acted ? fh->result : 0;
+    pthread_mutex_unlock(&fh->lock);
+    return r;
+}
+
+void gs_ops_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    (void)ino;
+    int r = commit_point(FS(req), (struct gs_fh *)(uintptr_t)fi->fh);
+    fuse_reply_err(req, -r);
+}
+
+void gs_ops_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+    (void)ino;
+    (void)datasync;
+    int r = commit_point(FS(req), (struct gs_fh *)(uintptr_t)fi->fh);
+    fuse_reply_err(req, -r);
+}
+
+static void reply_attr(fuse_req_t req, struct gs_fs *fs, struct gs_node *n, int r)
+{
+    struct stat st;
+    if (r == 0)
+        r = gs_ops_fill_attr(fs, n, &st);
+    gs_ops_put_node(fs, n);
+    if (r < 0)
+        fuse_reply_err(req, -r);
+    else
+        fuse_reply_attr(req, &st, fs->cfg.attr_timeout);
+}
+
+static void now_or(struct timespec *t, const struct stat *attr, int is_mtime, int now)
+{
+    if (now)
+        clock_gettime(CLOCK_REALTIME, t);
+    else
+        *t = is_mtime ? attr->st_mtim : attr->st_atim;
+}
+
+void gs_ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+                    struct fuse_file_info *fi)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_node *n = gs_ops_node_or_enoent(req, ino);
+    if (!n)
+        return;
+    struct gs_fh *fh = fi ? (struct gs_fh *)(uintptr_t)fi->fh : NULL;
+    int want_times = to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+                               FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW);
+    int want_owner = to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID);
+    int r = 0;
+    if (fs->cfg.read_only) {
+        r = -EROFS;
+    } else if (n->kind == GS_K_SCRATCH) {
+        char *owner = owner_of(n);
+        if (!owner) {
+            r = -ENOMEM;
+        } else {
+            if (to_set & FUSE_SET_ATTR_SIZE)
+                r = gs_scratch_truncate(fs->scratch, owner, n->name, attr->st_size);
+            struct timespec at, mt;
+            now_or(&at, attr, 0, to_set & FUSE_SET_ATTR_ATIME_NOW);
+            now_or(&mt, attr, 1, to_set & FUSE_SET_ATTR_MTIME_NOW);
+            if (r == 0 && (want_owner || want_times))
+                r = gs_scratch_setattr(fs->scratch, owner, n->name,
+                                       to_set & FUSE_SET_ATTR_MODE ? &attr->st_mode : NULL,
+                                       to_set & FUSE_SET_ATTR_UID ? &attr->st_uid : NULL,
+                                       to_set & FUSE_SET_ATTR_GID ? &attr->st_gid : NULL,
+                                       to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW) ? &at : NULL,
+                                       to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW) ? &mt : NULL);
+            free(owner);
+        }
+    } else if (gs_control_is(n->kind)) {
+        /* `touch start`: a timestamp update is the action, once per handle.
+         * A truncation (echo > file) comes with times too: it is not a touch. */
+        if (want_times && !(to_set & FUSE_SET_ATTR_SIZE)) {
+            if (!fh || !fh->writing) {
+                /* futimens(2) reaches us without the handle: use the open one */
+                pthread_mutex_lock(&fs->lock);
+                fh = n->ctl_fh;
+                if (fh)
+                    pthread_mutex_lock(&fh->lock);
+                pthread_mutex_unlock(&fs->lock);
+                if (fh) {
+                    r = fh_act(fs, fh);
+                    pthread_mutex_unlock(&fh->lock);
+                } else {
+                    r = gs_control_run(fs, n, "", 0);
+                }
+            } else {
+                pthread_mutex_lock(&fh->lock);
+                r = fh_act(fs, fh);
+                pthread_mutex_unlock(&fh->lock);
+            }
+        }
+        /* modes change nothing */
+    } else if (gs_document_is_writable(n->kind)) {
+        if (to_set & FUSE_SET_ATTR_SIZE) {
+            if (fh && fh->writing) {
+                pthread_mutex_lock(&fh->lock);
+                if ((size_t)attr->st_size > fh->len)
+                    r = fh_put(fh, "", 0, attr->st_size); /* extends with zeros */
+                else
+                    fh->len = (size_t)attr->st_size;
+                fh->dirty = 1;
+                pthread_mutex_unlock(&fh->lock);
+            } else {
+                r = -EINVAL; /* a truncated document is not a document */
+            }
+        }
+        /* modes and times of a document are Graph's: accepted, unchanged */
+    } else if (to_set & (FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
+                         FUSE_SET_ATTR_GID)) {
+        r = gs_kind_info(n->kind)->type == S_IFDIR ? -EPERM : -EACCES;
+    } else if (want_times) {
+        r = -EPERM;
+    }
+    reply_attr(req, fs, n, r);
+}
+
+/* Opens a node the kernel is about to learn through create. */
+static void reply_create(fuse_req_t req, struct gs_fs *fs, struct gs_node *dir, const char *name,
+                         struct fuse_file_info *fi)
+{
+    struct gs_entry e;
+    struct fuse_entry_param ep;
+    int r = gs_tree_lookup(fs, dir, name, &e);
+    if (r == 0) {
+        r = gs_ops_make_entry(fs, dir, &e, &ep);
+        gs_entry_clear(&e);
+    }
+    if (r < 0) {
+        gs_ops_put_node(fs, dir);
+        fuse_reply_err(req, -r);
+        return;
+    }
+    struct gs_node *n = gs_ops_get_node(fs, ep.ino);
+    r = n ? gs_ops_open_node(fs, n, fi, 0) : -ENOENT; /* its entry was told another way */
+    if (r < 0) {
+        if (n)
+            gs_ops_put_node(fs, n);
+        /* the kernel never hears of this entry: give its lookup back */
+        pthread_mutex_lock(&fs->lock);
+        struct gs_node *c = gs_node_by_ino(fs, ep.ino);
+        if (c)
+            gs_node_forget(fs, c, 1);
+        pthread_mutex_unlock(&fs->lock);
+        gs_ops_put_node(fs, dir);
+        fuse_reply_err(req, -r);
+        return;
+    }
+    gs_ops_put_node(fs, dir);
+    if (fuse_reply_create(req, &ep, fi) != 0) {
+        gs_ops_free_fh(fs, (struct gs_fh *)(uintptr_t)fi->fh);
+        gs_ops_put_node(fs, n);
+    }
+}
+
+static int is_document_name(const struct gs_node *dir, const char *name)
+{
+    if (dir->kind == GS_K_JOB)
+        return strcmp(name, gs_kind_info(GS_K_JOB_SCHEMA)->name) == 0;
+    if (dir->kind == GS_K_SP)
+        return strcmp(name, gs_kind_info(GS_K_SECRETS)->name) == 0;
+    return 0;
+}
+
+static enum gs_kind document_kind(const struct gs_node *dir)
+{
+    return dir->kind == GS_K_JOB ? GS_K_JOB_SCHEMA : GS_K_SECRETS;
+}
+
+void gs_ops_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+                   struct fuse_file_info *fi)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_node *dir = gs_ops_node_or_enoent(req, parent);
+    if (!dir)
+        return;
+    int r = 0;
+    if (fs->cfg.read_only)
+        r = -EROFS;
+    else if (!is_edit_dir(dir))
+        r = -EACCES;
+    else if (strlen(name) > 255)
+        r = -ENAMETOOLONG;
+    if (r == 0 && is_document_name(dir, name) && gs_tree_is_hidden(fs, dir, name)) {
+        /* an editor re-creates the document it renamed away: a truncating save */
+        gs_tree_hide(fs, dir, name, 0);
+        fi->flags |= O_TRUNC;
+        reply_create(req, fs, dir, name, fi);
+        return;
+    }
+    if (r == 0) {
+        struct gs_entry e;
+        r = gs_tree_lookup(fs, dir, name, &e);
+        if (r == 0) {
+            gs_entry_clear(&e);
+            if (fi->flags & O_EXCL) {
+                r = -EEXIST;
+            } else {
+                reply_create(req, fs, dir, name, fi);
+                return;
+            }
+        } else if (r == -ENOENT) {
+            char *owner = owner_of(dir);
+            const struct fuse_ctx *ctx = fuse_req_ctx(req);
+            r = owner ? gs_scratch_create(fs->scratch, owner, name, mode & 07777, ctx->uid, ctx->gid, NULL, 0)
+                      : -ENOMEM;
+            free(owner);
+            if (r == 0) {
+                reply_create(req, fs, dir, name, fi);
+                return;
+            }
+        }
+    }
+    gs_ops_put_node(fs, dir);
+    fuse_reply_err(req, -r);
+}
+
+void gs_ops_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+    (void)rdev;
+    struct gs_fs *fs = FS(req);
+    struct gs_node *dir = gs_ops_node_or_enoent(req, parent);
+    if (!dir)
+        return;
+    int r = fs->cfg.read_only ? -EROFS : (!is_edit_dir(dir) || !S_ISREG(mode)) ? -EPERM : 0;
+    struct gs_entry e;
+    if (r == 0 && gs_tree_lookup(fs, dir, name, &e) == 0) {
+        gs_entry_clear(&e);
+        r = -EEXIST;
+    }
+    if (r == 0) {
+        char *owner = owner_of(dir);
+        const struct fuse_ctx *ctx = fuse_req_ctx(req);
+        r = owner ? gs_scratch_create(fs->scratch, owner, name, mode & 07777, ctx->uid, ctx->gid, NULL, 0)
+                  : -ENOMEM;
+        free(owner);
+    }
+    struct fuse_entry_param ep;
+    if (r == 0 && (r = gs_tree_lookup(fs, dir, name, &e)) == 0) {
+        r = gs_ops_make_entry(fs, dir, &e, &ep);
+        gs_entry_clear(&e);
+    }
+    gs_ops_put_node(fs, dir);
+    if (r < 0)
+        fuse_reply_err(req, -r);
+    else
+        fuse_reply_entry(req, &ep);
+}
+
+void gs_ops_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_node *dir = gs_ops_node_or_enoent(req, parent);
+    if (!dir)
+        return;
+    int r;
+    struct gs_entry e;
+    if (fs->cfg.read_only) {
+        r = -EROFS;
+    } else if ((r = gs_tree_lookup(fs, dir, name, &e)) == 0) {
+        if (e.kind == GS_K_SCRATCH) {
+            char *owner = owner_of(dir);
+            r = owner ? gs_scratch_unlink(fs->scratch, owner, name) : -ENOMEM;
+            free(owner);
+        } else if (gs_document_is_writable(e.kind)) {
+            /* `mv` from another filesystem removes the target before it
+             * copies: the document stays in Graph (nothing is sent); its name
+             * is hidden until it is created again, as after rename_backup. */
+            gs_tree_hide(fs, dir, name, 1);
+            r = 0;
+        } else {
+            r = -EPERM; /* Graph's objects go with rmdir (jobs) or not at all */
+        }
+        gs_entry_clear(&e);
+    }
+    gs_ops_put_node(fs, dir);
+    fuse_reply_err(req, -r);
+}
+
+/* Moves the kernel-known node of (dir, from) to (dir, to) as kind. */
+static void move_node(struct gs_fs *fs, struct gs_node *dir, const char *from, const char *to, enum gs_kind kind)
+{
+    pthread_mutex_lock(&fs->lock);
+    struct gs_node *n = gs_node_find(fs, dir, from);
+    if (n && gs_node_move(fs, n, to, kind) != 0)
+        gs_warn("rename %s -> %s: node table out of memory", from, to);
+    pthread_mutex_unlock(&fs->lock);
+    if (n)
+        gs_inval_push_ino(fs->inval, n->ino);
+}
+
+/* rename(scratch, document): the scratch content is the new document. */
+static int rename_commit(struct gs_fs *fs, struct gs_node *dir, const char *from, const char *to)
+{
+    char *owner = owner_of(dir);
+    struct gs_blob *b = NULL;
+    int r = owner ? gs_scratch_read(fs->scratch, owner, from, &b) : -ENOMEM;
+    if (r == 0) {
+        struct gs_node doc = *dir;
+        doc.kind = document_kind(dir);
+        doc.name = (char *)to;
+        doc.key = gs_tree_key(doc.kind, dir->sp, dir->job, NULL);
+        r = doc.key ? gs_document_commit(fs, &doc, b->data, b->len) : -ENOMEM;
+        free(doc.key);
+        gs_blob_unref(b);
+    }
+    if (r == 0) {
+        gs_scratch_unlink(fs->scratch, owner, from);
+        gs_tree_hide(fs, dir, to, 0);
+        move_node(fs, dir, from, to, document_kind(dir));
+    }
+    free(owner);
+    return r;
+}
+
+/* rename(document, other name): an editor's backup-by-rename. The document
+ * stays in Graph; its current content becomes a scratch file, and its name
+ * is hidden until the editor creates it again. */
+static int rename_backup(struct gs_fs *fs, struct gs_node *dir, const char *from, const char *to)
+{
+    char *owner = owner_of(dir);
+    if (!owner)
+        return -ENOMEM;
+    struct gs_entry e;
+    int r = gs_tree_lookup(fs, dir, from, &e);
+    struct gs_blob *b = NULL;
+    if (r == 0) {
+        pthread_mutex_lock(&fs->lock);
+        struct gs_node *n = gs_node_find(fs, dir, from);
+        if (n)
+            gs_node_pin(n);
+        pthread_mutex_unlock(&fs->lock);
+        struct timespec mt;
+        r = n ? gs_content_get(fs, n, &b, &mt) : -ENOENT;
+        if (n)
+            gs_ops_put_node(fs, n);
+        gs_entry_clear(&e);
+    }
+    if (r == 0)
+        r = gs_scratch_create(fs->scratch, owner, to, 0644, fs->cfg.uid, fs->cfg.gid, b->data, b->len);
+    gs_blob_unref(b);
+    if (r == 0) {
+        gs_tree_hide(fs, dir, from, 1);
+        move_node(fs, dir, from, to, GS_K_SCRATCH);
+    }
+    free(owner);
+    return r;
+}
+
+void gs_ops_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+                   const char *newname, unsigned int flags)
+{
+    struct gs_fs *fs = FS(req);
+    if (parent != newparent) {
+        fuse_reply_err(req, EXDEV); /* tools fall back to copying */
+        return;
+    }
+    struct gs_node *dir = gs_ops_node_or_enoent(req, parent);
+    if (!dir)
+        return;
+    int r = 0;
+    struct gs_entry src = {0}, dst = {0};
+    int have_dst = 0;
+    if (fs->cfg.read_only)
+        r = -EROFS;
+    else if (flags & ~RENAME_NOREPLACE)
+        r = -EINVAL;
+    else if (!is_edit_dir(dir))
+        r = -EPERM;
+    if (r == 0)
+        r = gs_tree_lookup(fs, dir, name, &src);
+    if (r == 0) {
+        have_dst = gs_tree_lookup(fs, dir, newname, &dst) == 0;
+        int dst_doc = is_document_name(dir, newname);
+        if (have_dst && (flags & RENAME_NOREPLACE))
+            r = -EEXIST;
+        else if (strcmp(name, newname) == 0)
+            r = 0;
+        else if (src.kind == GS_K_SCRATCH && dst_doc)
+            r = rename_commit(fs, dir, name, newname);
+        else if (src.kind == GS_K_SCRATCH && (!have_dst || dst.kind == GS_K_SCRATCH)) {
+            char *owner = owner_of(dir);
+            r = owner ? gs_scratch_rename(fs->scratch, owner, name, newname) : -ENOMEM;
+            free(owner);
+            if (r == 0)
+                move_node(fs, dir, name, newname, GS_K_SCRATCH);
+        } else if (gs_document_is_writable(src.kind) && (!have_dst || dst.kind == GS_K_SCRATCH))
+            r = rename_backup(fs, dir, name, newname);
+        else
+            r = -EPERM;
+    }
+    gs_entry_clear(&src);
+    if (have_dst)
+        gs_entry_clear(&dst);
+    gs_ops_put_node(fs, dir);
+    fuse_reply_err(req, -r);
+}
+
+/* rmdir jobs/<jobId>: DELETE the job (its state is gone; what it
+ * provisioned stays). */
+void gs_ops_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_node *dir = gs_ops_node_or_enoent(req, parent);
+    if (!dir)
+        return;
+    int r = 0;
+    struct gs_entry e = {0};
+    if (fs->cfg.read_only)
+        r = -EROFS;
+    else if (dir->kind != GS_K_JOBS)
+        r = -EPERM;
+    else if ((r = gs_tree_lookup(fs, dir, name, &e)) == 0 && e.kind != GS_K_JOB)
+        r = -ENOTDIR;
+    if (r == 0) {
+        char *path = gs_path("/servicePrincipals/%s/synchronization/jobs/%s", dir->sp, e.job);
+        struct gs_request rq = {.method = "DELETE", .path = path};
+        struct gs_error err = {0};
+        r = path ? gs_client_request(fs->client, &rq, NULL, &err) : -ENOMEM;
+        if (r < 0 && path) {
+            gs_tree_record_error(fs, dir, &err);
+        } else if (r == 0) {
+            gs_info("deleted job %s", e.job);
+            gs_cache_remove(fs->cache, path);
+            char *prefix = NULL;
+            if (asprintf(&prefix, "%s/", path) >= 0)
+                gs_cache_invalidate_prefix(fs->cache, prefix);
+            free(prefix);
+            char *jobs = gs_tree_key(GS_K_JOBS, dir->sp, NULL, NULL);
+            if (jobs)
+                gs_cache_invalidate(fs->cache, jobs);
+            free(jobs);
+        }
+        gs_error_clear(&err);
+        free(path);
+    }
+    gs_entry_clear(&e);
+    gs_ops_put_node(fs, dir);
+    fuse_reply_err(req, -r);
+}
+
+void gs_ops_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+    (void)parent;
+    (void)name;
+    (void)mode;
+    /* jobs are made by writing a templateId to jobs/new */
+    fuse_reply_err(req, FS(req)->cfg.read_only ? EROFS : EPERM);
+}

@@ -1,0 +1,159 @@
+/* The filesystem's shared state and its node table. A node is one name in
+ * the tree: (parent, name) with a stable inode number for as long as the
+ * kernel remembers it. */
+#ifndef GS_FS_H
+#define GS_FS_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "api/graph_client.h"
+#include "cache/cache.h"
+#include "fs/model/blob.h"
+#include "fs/model/kinds.h"
+#include "common/map.h"
+
+struct gs_inval;
+struct gs_errors;
+struct gs_scratch_store;
+struct gs_readahead;
+struct gs_sp_index;
+struct gs_tenant_views;
+struct gs_fh;
+
+struct gs_fs_config {
+    double entry_timeout;   /* kernel dentry cache, seconds */
+    double attr_timeout;    /* kernel attribute cache, seconds */
+    int read_only;
+    uid_t uid;
+    gid_t gid;
+    mode_t umask;
+    const char *backup_dir; /* where replaced documents are kept; NULL: no backups */
+    int serve_stale;        /* serve cached content while Graph is unreachable */
+    double view_ttl;        /* status_timeout: how long a built status.tsv or jobs/ is used */
+    double listing_recent;  /* dir_timeout: reading servicePrincipals/ again does not
+                             * re-fetch job listings fetched less than this ago */
+};
+
+/* An open file or directory, listed so that handles the kernel never
+ * released (an unmount with files open) are freed at the end. */
+struct gs_open {
+    struct gs_open *prev, *next;
+    int linked;
+    int is_dir;
+};
+
+/* The last result of an action, readable from its control file. */
+struct gs_result {
+    struct gs_blob *blob;
+    struct timespec when;
+};
+
+struct gs_node {
+    uint64_t ino;
+    uint64_t nlookup;       /* lookups the kernel holds */
+    unsigned pins;          /* open handles, children and callers in flight */
+    struct gs_node *parent;
+    char *name;
+    enum gs_kind kind;
+    char *sp;               /* Graph ids this node belongs to (NULL when n/a) */
+    char *job;
+    char *tpl;
+    char *target;           /* symlink target */
+    char *key;              /* cache key its content or entries come from, or NULL */
+    struct gs_node *key_next; /* other nodes with the same key */
+    /* rendered content (files) */
+    struct gs_blob *content;
+    uint64_t content_gen;
+    struct timespec mtime;
+    int64_t reported_size;  /* last size told to the kernel, -1 if none */
+    struct gs_blob *pc_blob; /* bytes the kernel's page cache may hold (pagecache.h) */
+    unsigned pc_open;       /* handles reading pc_blob through the page cache */
+    unsigned pc_adopting;   /* of which still dropping the kernel's older view */
+    int pc_tainted;         /* a direct handle may have filled the page cache */
+    struct gs_fh *ctl_fh;   /* a control file's latest handle open for writing */
+};
+
+struct gs_fs {
+    struct gs_fs_config cfg;
+    struct gs_client *client;
+    struct gs_cache *cache;
+    struct fuse_session *se;
+    struct gs_inval *inval;
+    struct gs_errors *errors;
+    struct gs_scratch_store *scratch;
+    struct gs_readahead *readahead; /* NULL when batch=off */
+    struct gs_sp_index *sp_index;   /* names of the service-principal listing */
+    struct gs_tenant_views *views;  /* status.tsv and jobs/ as last built */
+    uint64_t content_changes;       /* atomic: cached content changed (views compare it) */
+    pthread_mutex_t extra_lock; /* results and hidden */
+    struct gs_map results;  /* "<owner>/<file>" -> struct gs_result (last action results) */
+    struct gs_map hidden;   /* "<owner>/<file>" -> expiry (documents renamed away by an editor) */
+    struct gs_map prefetching; /* job keys with a $batch in flight */
+    pthread_cond_t prefetch_done;
+    struct timespec started;
+    pthread_mutex_t lock;   /* the node table and every node's fields */
+    struct gs_map by_ino;   /* ino -> node */
+    struct gs_map by_name;  /* "<parent ino>/<name>" -> node */
+    struct gs_map by_key;   /* cache key -> first node with that key */
+    uint64_t next_ino;
+    struct gs_node *root;
+    struct gs_open *open_handles; /* fs->lock */
+    double graph_down_until;  /* monotonic seconds; atomic: a transport failure of the
+                               * read-ahead makes tenant-wide views use the cache only */
+};
+
+int gs_fs_init(struct gs_fs *fs, const struct gs_fs_config *cfg,
+               struct gs_client *client, struct gs_cache *cache);
+void gs_fs_destroy(struct gs_fs *fs);
+
+/* What a directory entry is, before it becomes a node. */
+struct gs_entry {
+    char *name;
+    enum gs_kind kind;
+    const char *sp, *job, *tpl; /* borrowed */
+    char *target;               /* owned (links) */
+};
+
+/* With fs->lock held. */
+struct gs_node *gs_node_by_ino(struct gs_fs *fs, uint64_t ino);
+/* Finds or creates the child node for an entry (fs->lock held). NULL on ENOMEM. */
+struct gs_node *gs_node_child(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e);
+void gs_node_pin(struct gs_node *n);
+/* The node the kernel knows under (parent, name), or NULL (fs->lock held). */
+struct gs_node *gs_node_find(struct gs_fs *fs, struct gs_node *parent, const char *name);
+/* Gives n a new name and kind in the same directory, as rename(2) moves an
+ * inode; a node already at that name is detached (fs->lock held). */
+int gs_node_move(struct gs_fs *fs, struct gs_node *n, const char *name, enum gs_kind kind);
+/* Drops a pin; frees the node when nothing holds it (fs->lock held). */
+void gs_node_unpin(struct gs_fs *fs, struct gs_node *n);
+/* The kernel forgot nlookup references (fs->lock held). */
+void gs_node_forget(struct gs_fs *fs, struct gs_node *n, uint64_t nlookup);
+/* Calls fn for every node with this cache key (fs->lock held). */
+void gs_node_each_with_key(struct gs_fs *fs, const char *key,
+                           void (*fn)(void *ctx, struct gs_node *n), void *ctx);
+
+void gs_entry_clear(struct gs_entry *e);
+
+/* Graph just failed at the transport level (no HTTP answer): for a few
+ * seconds, tenant-wide work uses what is cached instead of waiting on it
+ * again for every service principal. */
+void gs_fs_mark_graph_down(struct gs_fs *fs);
+int gs_fs_graph_down(struct gs_fs *fs);
+/* Monotonic seconds. */
+double gs_fs_mono(void);
+
+/* gs_cache_get for the filesystem: while Graph is down (a transport failure
+ * since the last success), a read that may be served stale and has a copy
+ * is served from it at once instead of waiting on Graph again, so that one
+ * system call does not chain several request budgets. Transport failures
+ * mark Graph down; successes mark it up. */
+int gs_fs_get(struct gs_fs *fs, const char *key, enum gs_ttl_class cls, unsigned flags,
+              struct gs_doc **out, struct gs_error *err);
+
+/* Lists and unlists an open handle (fs->lock held). */
+void gs_open_link(struct gs_fs *fs, struct gs_open *o, int is_dir);
+void gs_open_unlink(struct gs_fs *fs, struct gs_open *o);
+
+#endif

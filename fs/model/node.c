@@ -1,0 +1,394 @@
+/* The node table: inode numbers, names, lookup counts and pins. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs/model/fs.h"
+#include "fs/kernel/pagecache.h"
+#include "fs/views/sp_index.h"
+#include "fs/views/tenant.h"
+#include "fs/views/tree.h"
+
+static char *dupnull(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static size_t name_key(char *buf, size_t size, uint64_t parent_ino, const char *name)
+{
+    int n = snprintf(buf, size, "%" PRIu64 "/%s", parent_ino, name);
+    return n < 0 ? 0 : (size_t)n;
+}
+
+struct gs_node *gs_node_by_ino(struct gs_fs *fs, uint64_t ino)
+{
+    return gs_map_get(&fs->by_ino, &ino, sizeof(ino));
+}
+
+static void key_link(struct gs_fs *fs, struct gs_node *n)
+{
+    if (!n->key)
+        return;
+    struct gs_node *first = gs_map_gets(&fs->by_key, n->key);
+    n->key_next = first;
+    if (gs_map_puts(&fs->by_key, n->key, n, NULL) != 0) {
+        /* cannot index: the node simply gets no kernel invalidations */
+        free(n->key);
+        n->key = NULL;
+        n->key_next = NULL;
+    }
+}
+
+static void key_unlink(struct gs_fs *fs, struct gs_node *n)
+{
+    if (!n->key)
+        return;
+    struct gs_node *first = gs_map_gets(&fs->by_key, n->key);
+    if (first == n) {
+        if (n->key_next)
+            gs_map_puts(&fs->by_key, n->key, n->key_next, NULL);
+        else
+            gs_map_dels(&fs->by_key, n->key);
+        return;
+    }
+    for (struct gs_node *p = first; p; p = p->key_next)
+        if (p->key_next == n) {
+            p->key_next = n->key_next;
+            return;
+        }
+}
+
+static void node_free(struct gs_node *n)
+{
+    gs_blob_unref(n->content);
+    gs_blob_unref(n->pc_blob);
+    free(n->name);
+    free(n->sp);
+    free(n->job);
+    free(n->tpl);
+    free(n->target);
+    free(n->key);
+    free(n);
+}
+
+static struct gs_node *node_new(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e)
+{
+    struct gs_node *n = calloc(1, sizeof(*n));
+    if (!n)
+        return NULL;
+    n->ino = fs->next_ino++;
+    n->parent = parent;
+    n->kind = e->kind;
+    n->name = strdup(e->name);
+    n->sp = dupnull(e->sp);
+    n->job = dupnull(e->job);
+    n->tpl = dupnull(e->tpl);
+    n->target = dupnull(e->target);
+    n->reported_size = -1;
+    n->key = gs_tree_key(e->kind, e->sp, e->job, e->tpl);
+    if (!n->name || (e->sp && !n->sp) || (e->job && !n->job) || (e->tpl && !n->tpl) ||
+        (e->target && !n->target)) {
+        node_free(n);
+        return NULL;
+    }
+    return n;
+}
+
+struct gs_node *gs_node_child(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e)
+{
+    char k[GS_NAME_KEY_MAX];
+    size_t klen = name_key(k, sizeof(k), parent->ino, e->name);
+    struct gs_node *n = gs_map_get(&fs->by_name, k, klen);
+    if (n) {
+        /* same name, different object (a display name now points elsewhere) */
+        int same = n->kind == e->kind &&
+                   (!e->target || (n->target && strcmp(n->target, e->target) == 0));
+        if (same)
+            return n;
+        gs_map_del(&fs->by_name, k, klen);
+        n->parent = NULL; /* detached: lives on while the kernel holds it */
+        gs_node_unpin(fs, parent);
+    }
+    n = node_new(fs, parent, e);
+    if (!n)
+        return NULL;
+    if (gs_map_put(&fs->by_ino, &n->ino, sizeof(n->ino), n, NULL) != 0 ||
+        gs_map_put(&fs->by_name, k, klen, n, NULL) != 0) {
+        gs_map_del(&fs->by_ino, &n->ino, sizeof(n->ino));
+        node_free(n);
+        return NULL;
+    }
+    key_link(fs, n);
+    gs_node_pin(parent); /* a child keeps its parent */
+    return n;
+}
+
+int gs_node_move(struct gs_fs *fs, struct gs_node *n, const char *name, enum gs_kind kind)
+{
+    struct gs_node *parent = n->parent;
+    if (!parent)
+        return -ENOENT;
+    char *newname = strdup(name);
+    if (!newname)
+        return -ENOMEM;
+    char k[GS_NAME_KEY_MAX];
+    size_t klen = name_key(k, sizeof(k), parent->ino, n->name);
+    if (gs_map_get(&fs->by_name, k, klen) == n)
+        gs_map_del(&fs->by_name, k, klen);
+    klen = name_key(k, sizeof(k), parent->ino, name);
+    struct gs_node *old = gs_map_get(&fs->by_name, k, klen);
+    if (old && old != n) {
+        /* the replaced object lives on detached while the kernel holds it */
+        gs_map_del(&fs->by_name, k, klen);
+        old->parent = NULL;
+        parent->pins--;
+    }
+    free(n->name);
+    n->name = newname;
+    n->kind = kind;
+    key_unlink(fs, n);
+    free(n->key);
+    n->key = gs_tree_key(kind, n->sp, n->job, n->tpl);
+    key_link(fs, n);
+    gs_blob_unref(n->content);
+    n->content = NULL;
+    n->content_gen = 0;
+    n->reported_size = -1;
+    gs_pagecache_forget_locked(n);
+    n->mtime.tv_sec = 0;
+    n->mtime.tv_nsec = 0;
+    return gs_map_put(&fs->by_name, k, klen, n, NULL);
+}
+
+struct gs_node *gs_node_find(struct gs_fs *fs, struct gs_node *parent, const char *name)
+{
+    char k[GS_NAME_KEY_MAX];
+    size_t klen = name_key(k, sizeof(k), parent->ino, name);
+    return gs_map_get(&fs->by_name, k, klen);
+}
+
+void gs_node_pin(struct gs_node *n)
+{
+    n->pins++;
+}
+
+static void node_release(struct gs_fs *fs, struct gs_node *n)
+{
+    while (n && n != fs->root && n->nlookup == 0 && n->pins == 0) {
+        struct gs_node *parent = n->parent;
+        gs_map_del(&fs->by_ino, &n->ino, sizeof(n->ino));
+        if (parent) {
+            char k[GS_NAME_KEY_MAX];
+            size_t klen = name_key(k, sizeof(k), parent->ino, n->name);
+            if (gs_map_get(&fs->by_name, k, klen) == n)
+                gs_map_del(&fs->by_name, k, klen);
+        }
+        key_unlink(fs, n);
+        node_free(n);
+        if (!parent)
+            break;
+        parent->pins--;
+        n = parent;
+    }
+}
+
+void gs_node_unpin(struct gs_fs *fs, struct gs_node *n)
+{
+    if (n->pins > 0)
+        n->pins--;
+    node_release(fs, n);
+}
+
+void gs_node_forget(struct gs_fs *fs, struct gs_node *n, uint64_t nlookup)
+{
+    n->nlookup = nlookup > n->nlookup ? 0 : n->nlookup - nlookup;
+    node_release(fs, n);
+}
+
+void gs_node_each_with_key(struct gs_fs *fs, const char *key,
+                           void (*fn)(void *ctx, struct gs_node *n), void *ctx)
+{
+    for (struct gs_node *n = gs_map_gets(&fs->by_key, key); n; n = n->key_next)
+        fn(ctx, n);
+}
+
+#define GRAPH_DOWN_SECONDS 5.0
+
+double gs_fs_mono(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+void gs_fs_mark_graph_down(struct gs_fs *fs)
+{
+    double until = gs_fs_mono() + GRAPH_DOWN_SECONDS;
+    __atomic_store(&fs->graph_down_until, &until, __ATOMIC_RELEASE);
+}
+
+int gs_fs_graph_down(struct gs_fs *fs)
+{
+    double until;
+    __atomic_load(&fs->graph_down_until, &until, __ATOMIC_ACQUIRE);
+    return gs_fs_mono() < until;
+}
+
+static void mark_graph_up(struct gs_fs *fs)
+{
+    double zero = 0;
+    __atomic_store(&fs->graph_down_until, &zero, __ATOMIC_RELEASE);
+}
+
+int gs_fs_get(struct gs_fs *fs, const char *key, enum gs_ttl_class cls, unsigned flags,
+              struct gs_doc **out, struct gs_error *err)
+{
+    if (flags & GS_GET_CACHED_ONLY)
+        return gs_cache_get(fs->cache, key, cls, flags, out, err);
+    int stale_ok = (flags & GS_GET_STALE_OK) != 0;
+    int was_fresh = gs_cache_is_fresh(fs->cache, key);
+    if (was_fresh)
+        return gs_cache_get(fs->cache, key, cls, flags, out, err); /* says nothing about Graph */
+    if (stale_ok && gs_fs_graph_down(fs) && gs_cache_servable(fs->cache, key) &&
+        gs_cache_get(fs->cache, key, cls, GS_GET_CACHED_ONLY, out, NULL) == 0)
+        return 0;
+    /* Every answer Graph gives is stored as a new doc; the copy cached before
+     * this call comes back only when the refresh got no answer. (Comparing
+     * times instead took a fresh answer for a stale one when this call joined
+     * a fetch that had its answer just before the call began.) */
+    struct gs_doc *prior = NULL;
+    gs_cache_peek(fs->cache, key, &prior);
+    int r = gs_cache_get(fs->cache, key, cls, flags, out, err);
+    int served_prior = r == 0 && prior && *out == prior;
+    if (prior)
+        gs_doc_unref(prior);
+    if (served_prior)
+        gs_fs_mark_graph_down(fs); /* served stale: the refresh got no answer */
+    else if (r == 0)
+        mark_graph_up(fs);
+    else if (err && err->http_status == 0 && r != -ENOMEM)
+        gs_fs_mark_graph_down(fs);
+    else if (err && err->http_status != 0)
+        mark_graph_up(fs); /* an HTTP answer: Graph is there */
+    return r;
+}
+
+void gs_open_link(struct gs_fs *fs, struct gs_open *o, int is_dir)
+{
+    o->is_dir = is_dir;
+    o->prev = NULL;
+    o->next = fs->open_handles;
+    if (o->next)
+        o->next->prev = o;
+    fs->open_handles = o;
+    o->linked = 1;
+}
+
+void gs_open_unlink(struct gs_fs *fs, struct gs_open *o)
+{
+    if (!o->linked)
+        return;
+    if (o->prev)
+        o->prev->next = o->next;
+    else
+        fs->open_handles = o->next;
+    if (o->next)
+        o->next->prev = o->prev;
+    o->linked = 0;
+}
+
+void gs_entry_clear(struct gs_entry *e)
+{
+    free(e->name);
+    free(e->target);
+    e->name = NULL;
+    e->target = NULL;
+}
+
+int gs_fs_init(struct gs_fs *fs, const struct gs_fs_config *cfg,
+               struct gs_client *client, struct gs_cache *cache)
+{
+    memset(fs, 0, sizeof(*fs));
+    fs->cfg = *cfg;
+    gs_tree_serve_stale = cfg->serve_stale;
+    fs->client = client;
+    fs->cache = cache;
+    clock_gettime(CLOCK_REALTIME, &fs->started);
+    pthread_mutex_init(&fs->lock, NULL);
+    pthread_mutex_init(&fs->extra_lock, NULL);
+    pthread_cond_init(&fs->prefetch_done, NULL);
+    if (gs_map_init(&fs->by_ino) || gs_map_init(&fs->by_name) || gs_map_init(&fs->by_key) ||
+        gs_map_init(&fs->results) || gs_map_init(&fs->hidden) ||
+        gs_map_init(&fs->prefetching) || gs_sp_index_new(&fs->sp_index) ||
+        gs_tenant_views_new(&fs->views)) {
+        gs_fs_destroy(fs);
+        return -ENOMEM;
+    }
+    fs->next_ino = 2; /* FUSE_ROOT_ID is 1 */
+    fs->root = calloc(1, sizeof(*fs->root));
+    if (!fs->root || !(fs->root->name = strdup(""))) {
+        gs_fs_destroy(fs);
+        return -ENOMEM;
+    }
+    fs->root->ino = 1;
+    fs->root->kind = GS_K_ROOT;
+    fs->root->reported_size = -1;
+    fs->root->mtime = fs->started;
+    if (gs_map_put(&fs->by_ino, &fs->root->ino, sizeof(uint64_t), fs->root, NULL) != 0) {
+        gs_fs_destroy(fs);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static void free_node_cb(void *ctx, const void *key, size_t klen, void *value)
+{
+    (void)ctx;
+    (void)key;
+    (void)klen;
+    node_free(value);
+}
+
+static void free_value_cb(void *ctx, const void *key, size_t klen, void *value)
+{
+    (void)ctx;
+    (void)key;
+    (void)klen;
+    free(value);
+}
+
+static void free_result_cb(void *ctx, const void *key, size_t klen, void *value)
+{
+    (void)ctx;
+    (void)key;
+    (void)klen;
+    struct gs_result *res = value;
+    gs_blob_unref(res->blob);
+    free(res);
+}
+
+void gs_fs_destroy(struct gs_fs *fs)
+{
+    if (fs->by_ino.buckets)
+        gs_map_each(&fs->by_ino, free_node_cb, NULL);
+    else if (fs->root)
+        node_free(fs->root);
+    fs->root = NULL;
+    gs_map_destroy(&fs->by_ino);
+    gs_map_destroy(&fs->by_name);
+    gs_map_destroy(&fs->by_key);
+    gs_map_each(&fs->results, free_result_cb, NULL);
+    gs_map_destroy(&fs->results);
+    gs_map_each(&fs->hidden, free_value_cb, NULL);
+    gs_map_destroy(&fs->hidden);
+    gs_map_destroy(&fs->prefetching);
+    gs_sp_index_free(fs->sp_index);
+    fs->sp_index = NULL;
+    gs_tenant_views_free(fs->views);
+    fs->views = NULL;
+    pthread_cond_destroy(&fs->prefetch_done);
+    pthread_mutex_destroy(&fs->extra_lock);
+    pthread_mutex_destroy(&fs->lock);
+}

@@ -1,0 +1,143 @@
+#include "fs/views/content.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fs/model/json_render.h"
+#include "fs/actions/backup.h"
+#include "fs/actions/control.h"
+#include "fs/model/errors.h"
+#include "fs/fetch/prefetch.h"
+#include "fs/views/tenant.h"
+#include "fs/actions/scratch.h"
+#include "fs/views/tree.h"
+
+static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
+{
+    const struct gs_kind_info *ki = gs_kind_info(n->kind);
+    struct gs_doc *doc = NULL;
+    struct gs_error err = {0};
+    if (gs_prefetch_covers(n->kind) && !gs_cache_is_fresh(fs->cache, n->key))
+        gs_prefetch_job_docs(fs, n);
+    if (n->kind == GS_K_SP_JSON)
+        gs_tree_fill_sp(fs, n->sp);
+    int r = gs_fs_get(fs, n->key, ki->ttl, gs_tree_get_flags(n->kind), &doc, &err);
+    if (r < 0) {
+        gs_tree_record_error(fs, n, &err);
+        gs_error_clear(&err);
+        return r;
+    }
+    gs_error_clear(&err);
+
+    pthread_mutex_lock(&fs->lock);
+    int current = n->content && n->content_gen == doc->generation;
+    pthread_mutex_unlock(&fs->lock);
+
+    if (!current) {
+        const cJSON *part = doc->json;
+        if (ki->member)
+            part = cJSON_GetObjectItemCaseSensitive(doc->json, ki->member);
+        size_t len = 0;
+        char *text;
+        if (part) {
+            text = gs_json_render(part, &len);
+        } else {
+            text = strdup("null\n"); /* Graph omitted the member */
+            len = 5;
+        }
+        struct gs_blob *b = text ? gs_blob_new(text, len) : NULL;
+        free(text);
+        if (!b) {
+            gs_doc_unref(doc);
+            return -ENOMEM;
+        }
+        pthread_mutex_lock(&fs->lock);
+        if (!gs_blob_equal(n->content, b) || n->mtime.tv_sec == 0) {
+            n->mtime = doc->changed_at;
+            gs_blob_unref(n->content);
+            n->content = b;
+        } else {
+            gs_blob_unref(b);
+        }
+        n->content_gen = doc->generation;
+        pthread_mutex_unlock(&fs->lock);
+    }
+    gs_doc_unref(doc);
+
+    pthread_mutex_lock(&fs->lock);
+    *out = gs_blob_ref(n->content);
+    *mtime = n->mtime;
+    pthread_mutex_unlock(&fs->lock);
+    return 0;
+}
+
+static int render_last_error(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
+{
+    char *owner = gs_errors_owner(n->sp, n->job);
+    if (!owner)
+        return -ENOMEM;
+    size_t len = 0;
+    time_t when = 0;
+    char *text = gs_errors_text(fs->errors, owner, &len, &when);
+    free(owner);
+    if (!text)
+        return -ENOMEM;
+    *out = gs_blob_new(text, len);
+    free(text);
+    if (!*out)
+        return -ENOMEM;
+    mtime->tv_sec = when ? when : fs->started.tv_sec;
+    mtime->tv_nsec = 0;
+    return 0;
+}
+
+int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
+{
+    switch (gs_kind_info(n->kind)->source) {
+    case GS_SRC_GRAPH:
+        return render_graph(fs, n, out, mtime);
+    case GS_SRC_LAST_ERROR:
+        return render_last_error(fs, n, out, mtime);
+    case GS_SRC_RESULT:
+        return gs_control_result(fs, n, out, mtime);
+    case GS_SRC_SCRATCH: {
+        char *owner = gs_errors_owner(n->sp, n->job);
+        struct stat st;
+        int r = owner ? gs_scratch_stat(fs->scratch, owner, n->name, &st) : -ENOMEM;
+        if (r == 0)
+            r = gs_scratch_read(fs->scratch, owner, n->name, out);
+        if (r == 0)
+            *mtime = st.st_mtim;
+        free(owner);
+        return r;
+    }
+    case GS_SRC_TENANT:
+        return gs_tenant_status_tsv(fs, out, mtime);
+    case GS_SRC_BACKUP:
+        if (!fs->cfg.backup_dir)
+            return -ENOENT;
+        return gs_backup_read(fs->cfg.backup_dir, n->sp, n->job, n->name, out, mtime);
+    case GS_SRC_STATIC: {
+        const char *t = gs_readme_text();
+        *out = gs_blob_new(t, strlen(t));
+        *mtime = fs->started;
+        return *out ? 0 : -ENOMEM;
+    }
+    default:
+        return -EISDIR;
+    }
+}
+
+void gs_content_dir_mtime(struct gs_fs *fs, struct gs_node *n, struct timespec *out)
+{
+    *out = fs->started;
+    if (!n->key)
+        return;
+    struct gs_doc *doc = NULL;
+    if (gs_cache_get(fs->cache, n->key, gs_kind_info(n->kind)->ttl, GS_GET_CACHED_ONLY, &doc, NULL) == 0) {
+        *out = doc->changed_at;
+        gs_doc_unref(doc);
+    }
+}

@@ -1,0 +1,21 @@
+/* The bytes of every file: Graph documents rendered as DESIGN.md section 3
+ * says, generated text, and last_error. */
+#ifndef GS_CONTENT_H
+#define GS_CONTENT_H
+
+#include <time.h>
+
+#include "fs/model/fs.h"
+
+/* Makes a file node's content current (fetching through the cache when its
+ * time-to-live has passed) and returns a new reference to it and its mtime.
+ * The node must be pinned; fs->lock is not held. 0 or negative errno. */
+int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime);
+
+/* A directory's mtime: when its listing last changed, without any request. */
+void gs_content_dir_mtime(struct gs_fs *fs, struct gs_node *n, struct timespec *out);
+
+/* The root README. */
+const char *gs_readme_text(void);
+
+#endif

@@ -1,0 +1,24 @@
+/* Tenant-wide views (DESIGN.md section 2): jobs/ (a symlink per job in the
+ * tenant) and status.tsv (one line per job), built from the service
+ * principal listing and every job listing, fetched in batches. */
+#ifndef GS_TENANT_H
+#define GS_TENANT_H
+
+#include "fs/model/fs.h"
+
+#define GS_TSV_HEADER "spId\tappId\tdisplayName\tjobId\ttemplateId\tscheduleState\tstatusCode\t" \
+                      "lastRunState\tlastRunEnd\tescrowed\tquarantineReason\n"
+
+/* A built view is used again, without a scan, for status_timeout after it
+ * was built unless some cached content changed meanwhile: the lookup, the
+ * stat and the open of one `cat status.tsv` cost one scan, not three. */
+struct gs_tenant_views;
+int gs_tenant_views_new(struct gs_tenant_views **out);
+void gs_tenant_views_free(struct gs_tenant_views *v);
+
+/* Entries of the root jobs/ directory: "<displayName>:<jobId>" links. */
+int gs_tenant_job_links(struct gs_fs *fs, struct gs_entry **out, size_t *n);
+/* The content of status.tsv. */
+int gs_tenant_status_tsv(struct gs_fs *fs, struct gs_blob **out, struct timespec *mtime);
+
+#endif

@@ -1,0 +1,638 @@
+#include "fs/views/tree.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/log.h"
+#include "fs/model/errors.h"
+#include "fs/model/names.h"
+#include "fs/actions/backup.h"
+#include "fs/actions/scratch.h"
+#include "fs/fetch/readahead.h"
+#include "fs/views/sp_index.h"
+#include "fs/views/tenant.h"
+
+#define SP_LIST_KEY "/servicePrincipals?$select=" GS_SP_SELECT "&$top=999"
+#define SYNC "/servicePrincipals/%s/synchronization"
+
+int gs_tree_serve_stale = 1;
+
+char *gs_tree_key(enum gs_kind kind, const char *sp, const char *job, const char *tpl)
+{
+    switch (kind) {
+    case GS_K_SPS:
+    case GS_K_BYNAME:
+    case GS_K_BYAPPID:
+        return strdup(SP_LIST_KEY);
+    case GS_K_SP_JSON:
+        return gs_path("/servicePrincipals/%s?$select=" GS_SP_SELECT, sp);
+    case GS_K_SECRETS:
+        return gs_path(SYNC "/secrets", sp);
+    case GS_K_TEMPLATES:
+        return gs_path(SYNC "/templates", sp);
+    case GS_K_TEMPLATE_JSON:
+        return gs_path(SYNC "/templates/%s", sp, tpl);
+    case GS_K_TEMPLATE_SCHEMA:
+        return gs_path(SYNC "/templates/%s/schema", sp, tpl);
+    case GS_K_JOBS:
+        return gs_path(SYNC "/jobs", sp);
+    case GS_K_JOB_JSON:
+    case GS_K_JOB_STATUS:
+    case GS_K_JOB_SCHEDULE:
+    case GS_K_JOB_SETTINGS:
+        return gs_path(SYNC "/jobs/%s", sp, job);
+    case GS_K_JOB_SCHEMA:
+    case GS_K_DIRECTORIES:
+        return gs_path(SYNC "/jobs/%s/schema", sp, job);
+    case GS_K_JOB_FUNCTIONS:
+        return gs_path(SYNC "/jobs/%s/schema/functions", sp, job);
+    case GS_K_JOB_FILTEROPS:
+        return gs_path(SYNC "/jobs/%s/schema/filterOperators", sp, job);
+    default:
+        return NULL;
+    }
+}
+
+unsigned gs_tree_get_flags(enum gs_kind kind)
+{
+    unsigned stale = gs_tree_serve_stale ? GS_GET_STALE_OK : 0;
+    switch (kind) {
+    case GS_K_SPS:
+    case GS_K_BYNAME:
+    case GS_K_BYAPPID:
+        return GS_GET_COLLECTION | stale;
+    case GS_K_TEMPLATES:
+    case GS_K_JOBS:
+        return GS_GET_COLLECTION | GS_GET_FILL_ITEMS | stale;
+    default:
+        return stale;
+    }
+}
+
+/* Something that was listed is gone: the listings that named it are out of
+ * date, so the next look at them asks Graph again. */
+static void forget_gone(struct gs_fs *fs, const struct gs_node *n)
+{
+    char *key = NULL;
+    if (n->job)
+        key = gs_tree_key(GS_K_JOBS, n->sp, NULL, NULL);
+    else if (n->tpl)
+        key = gs_tree_key(GS_K_TEMPLATES, n->sp, NULL, NULL);
+    else if (n->sp)
+        key = gs_tree_key(GS_K_SPS, NULL, NULL, NULL);
+    if (key)
+        gs_cache_invalidate(fs->cache, key);
+    free(key);
+    if (n->sp && !n->job && !n->tpl) {
+        key = gs_tree_key(GS_K_SP_JSON, n->sp, NULL, NULL);
+        if (key)
+            gs_cache_remove(fs->cache, key);
+        free(key);
+    }
+}
+
+void gs_tree_record_error(struct gs_fs *fs, const struct gs_node *n, const struct gs_error *err)
+{
+    if (err->err == -ENOENT)
+        forget_gone(fs, n);
+    char *owner = gs_errors_owner(n->sp, n->job);
+    if (!owner)
+        return;
+    gs_errors_record(fs->errors, owner, err);
+    gs_warn("%s %s: %s%s%s (HTTP %ld, request-id %s)", err->method[0] ? err->method : "GET",
+            err->url ? err->url : "?", err->code ? err->code : "",
+            err->code && err->message ? ": " : "", err->message ? err->message : "",
+            err->http_status, err->request_id ? err->request_id : "-");
+    free(owner);
+}
+
+/* Listing servicePrincipals/ starts fetching every one's jobs in batches. */
+static void queue_readahead(struct gs_fs *fs, const struct gs_doc *listing)
+{
+    if (!fs->readahead)
+        return;
+    const cJSON *items = cJSON_GetObjectItemCaseSensitive(listing->json, "value");
+    int n = cJSON_GetArraySize(items);
+    const char **ids = calloc(n ? (size_t)n : 1, sizeof(*ids));
+    if (!ids)
+        return;
+    size_t k = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, items) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "id");
+        if (cJSON_IsString(id) && gs_name_is_safe(id->valuestring))
+            ids[k++] = id->valuestring;
+    }
+    gs_readahead_queue_sps(fs->readahead, ids, k, 0);
+    free(ids);
+}
+
+static int jobs_fresh(struct gs_fs *fs, const char *sp)
+{
+    char *key = gs_tree_key(GS_K_JOBS, sp, NULL, NULL);
+    int fresh = key && gs_cache_is_fresh(fs->cache, key);
+    free(key);
+    return fresh;
+}
+
+/* A job listing a reader needs now is fetched in one $batch with the next
+ * ones in name order (a glob visits them next), and the ones after those
+ * are queued behind it: the read-ahead follows a sequential reader, as the
+ * kernel's does, so a scan after the statuses expired costs N/20 requests
+ * with several in flight, not N. */
+#define GS_SEQ_WINDOW (4 * GS_BATCH_MAX)
+
+static void fetch_jobs_ahead(struct gs_fs *fs, const char *sp)
+{
+    char **next = NULL;
+    size_t nn = 0;
+    struct gs_doc *listing = NULL;
+    char *lkey = gs_tree_key(GS_K_SPS, NULL, NULL, NULL);
+    if (lkey && gs_cache_get(fs->cache, lkey, GS_TTL_DIR, GS_GET_CACHED_ONLY, &listing, NULL) == 0) {
+        if (gs_sp_index_following(fs->sp_index, listing, sp, GS_SEQ_WINDOW, &next, &nn) != 0)
+            nn = 0;
+        gs_doc_unref(listing);
+    }
+    free(lkey);
+    const char *now[GS_BATCH_MAX];
+    size_t k = 0, i = 0;
+    now[k++] = sp;
+    for (; i < nn && k < GS_BATCH_MAX; i++)
+        if (!jobs_fresh(fs, next[i]))
+            now[k++] = next[i];
+    if (i < nn)
+        gs_readahead_queue_sps(fs->readahead, (const char *const *)next + i, nn - i, 1);
+    gs_readahead_fetch_now(fs, fs->readahead, now, k);
+    for (size_t j = 0; j < nn; j++)
+        free(next[j]);
+    free(next);
+}
+
+/* Fetches the listing behind a directory node. Reading servicePrincipals/
+ * (for_readdir) starts the read-ahead; a job listing not fetched yet jumps
+ * the read-ahead's queue (or waits for the batch already bringing it). */
+static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, struct gs_doc **doc)
+{
+    char *key = gs_tree_key(dir->kind, dir->sp, dir->job, dir->tpl);
+    if (!key)
+        return -ENOMEM;
+    if (dir->kind == GS_K_JOBS && fs->readahead && !gs_fs_graph_down(fs) &&
+        !gs_cache_is_fresh(fs->cache, key))
+        fetch_jobs_ahead(fs, dir->sp);
+    struct gs_error err = {0};
+    const struct gs_kind_info *ki = gs_kind_info(dir->kind);
+    int r = gs_fs_get(fs, key, ki->ttl, gs_tree_get_flags(dir->kind), doc, &err);
+    if (r < 0) {
+        gs_tree_record_error(fs, dir, &err);
+    } else if (dir->kind == GS_K_SPS || dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID) {
+        if (dir->kind == GS_K_SPS && for_readdir)
+            queue_readahead(fs, *doc);
+    }
+    gs_error_clear(&err);
+    free(key);
+    return r;
+}
+
+static const cJSON *listing_items(const struct gs_doc *doc)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc->json, "value");
+    return cJSON_IsArray(v) ? v : NULL;
+}
+
+static const char *item_str(const cJSON *item, const char *member)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, member);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Entry array builder. */
+struct entries {
+    struct gs_entry *v;
+    size_t n, cap;
+    int err;
+};
+
+static void add(struct entries *es, const char *name, enum gs_kind kind, const char *sp,
+                const char *job, const char *tpl, const char *target)
+{
+    if (es->err)
+        return;
+    if (es->n == es->cap) {
+        size_t cap = es->cap ? es->cap * 2 : 16;
+        struct gs_entry *v = realloc(es->v, cap * sizeof(*v));
+        if (!v) {
+            es->err = -ENOMEM;
+            return;
+        }
+        es->v = v;
+        es->cap = cap;
+    }
+    struct gs_entry *e = &es->v[es->n];
+    memset(e, 0, sizeof(*e));
+    e->name = strdup(name);
+    e->kind = kind;
+    e->sp = sp;
+    e->job = job;
+    e->tpl = tpl;
+    e->target = target ? strdup(target) : NULL;
+    if (!e->name || (target && !e->target)) {
+        gs_entry_clear(e);
+        es->err = -ENOMEM;
+        return;
+    }
+    es->n++;
+}
+
+static void add_fixed(struct entries *es, struct gs_node *dir, const enum gs_kind *kinds, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        add(es, gs_kind_info(kinds[i])->name, kinds[i], dir->sp, dir->job, dir->tpl, NULL);
+}
+
+static const enum gs_kind root_kids[] = {GS_K_README, GS_K_SPS, GS_K_BYNAME, GS_K_BYAPPID,
+                                         GS_K_TENANT_JOBS, GS_K_STATUS_TSV};
+static const enum gs_kind sp_kids[] = {GS_K_SP_JSON, GS_K_SECRETS, GS_K_LAST_ERROR,
+                                       GS_K_TEMPLATES, GS_K_JOBS};
+static const enum gs_kind tpl_kids[] = {GS_K_TEMPLATE_JSON, GS_K_TEMPLATE_SCHEMA};
+static const enum gs_kind job_kids[] = {
+    GS_K_JOB_JSON, GS_K_JOB_STATUS, GS_K_JOB_SCHEDULE, GS_K_JOB_SETTINGS, GS_K_JOB_SCHEMA,
+    GS_K_JOB_FUNCTIONS, GS_K_JOB_FILTEROPS, GS_K_LAST_ERROR, GS_K_CTL_START, GS_K_CTL_PAUSE,
+    GS_K_CTL_RESTART, GS_K_CTL_RESET_SCHEMA, GS_K_CTL_POD, GS_K_CTL_VALIDATE,
+    GS_K_CTL_PARSE_EXPR, GS_K_CTL_BULK, GS_K_DIRECTORIES, GS_K_BACKUPS};
+static const enum gs_kind directory_kids[] = {GS_K_CTL_DISCOVER};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static int fixed_kids(enum gs_kind kind, const enum gs_kind **kids, size_t *n)
+{
+    switch (kind) {
+    case GS_K_ROOT: *kids = root_kids; *n = N(root_kids); return 1;
+    case GS_K_SP: *kids = sp_kids; *n = N(sp_kids); return 1;
+    case GS_K_TEMPLATE: *kids = tpl_kids; *n = N(tpl_kids); return 1;
+    case GS_K_JOB: *kids = job_kids; *n = N(job_kids); return 1;
+    case GS_K_DIRECTORY: *kids = directory_kids; *n = N(directory_kids); return 1;
+    default: return 0;
+    }
+}
+
+static int scratch_exists(struct gs_fs *fs, struct gs_node *dir, const char *name)
+{
+    char *owner = gs_errors_owner(dir->sp, dir->job);
+    int r = owner && gs_scratch_exists(fs->scratch, owner, name);
+    free(owner);
+    return r;
+}
+
+static char *hidden_key(const struct gs_node *dir, const char *name)
+{
+    char *owner = gs_errors_owner(dir->sp, dir->job);
+    char *k = NULL;
+    if (owner && asprintf(&k, "%s/%s", owner, name) < 0)
+        k = NULL;
+    free(owner);
+    return k;
+}
+
+int gs_tree_is_hidden(struct gs_fs *fs, const struct gs_node *dir, const char *name)
+{
+    char *k = hidden_key(dir, name);
+    if (!k)
+        return 0;
+    int hidden = 0;
+    time_t now = time(NULL);
+    pthread_mutex_lock(&fs->extra_lock);
+    time_t *until = gs_map_gets(&fs->hidden, k);
+    if (until && *until > now)
+        hidden = 1;
+    else if (until)
+        free(gs_map_dels(&fs->hidden, k));
+    pthread_mutex_unlock(&fs->extra_lock);
+    free(k);
+    return hidden;
+}
+
+void gs_tree_hide(struct gs_fs *fs, const struct gs_node *dir, const char *name, int hide)
+{
+    char *k = hidden_key(dir, name);
+    if (!k)
+        return;
+    pthread_mutex_lock(&fs->extra_lock);
+    free(gs_map_dels(&fs->hidden, k));
+    time_t *until = hide ? malloc(sizeof(*until)) : NULL;
+    if (until) {
+        *until = time(NULL) + GS_HIDE_SECONDS;
+        if (gs_map_puts(&fs->hidden, k, until, NULL) != 0)
+            free(until);
+    }
+    pthread_mutex_unlock(&fs->extra_lock);
+    free(k);
+}
+
+/* Scratch files join the fixed entries; documents an editor renamed away
+ * leave them for a while. */
+static void add_scratch_and_hide(struct gs_fs *fs, struct gs_node *dir, struct entries *es)
+{
+    for (size_t i = 0; i < es->n;) {
+        if (gs_tree_is_hidden(fs, dir, es->v[i].name)) {
+            gs_entry_clear(&es->v[i]);
+            memmove(&es->v[i], &es->v[i + 1], (es->n - i - 1) * sizeof(*es->v));
+            es->n--;
+        } else {
+            i++;
+        }
+    }
+    char *owner = gs_errors_owner(dir->sp, dir->job);
+    char **names = NULL;
+    size_t n = 0;
+    if (!owner || gs_scratch_list(fs->scratch, owner, &names, &n) != 0) {
+        es->err = -ENOMEM;
+        free(owner);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        add(es, names[i], GS_K_SCRATCH, dir->sp, dir->job, NULL, NULL);
+        free(names[i]);
+    }
+    free(names);
+    free(owner);
+}
+
+static char *sp_link_target(const char *id)
+{
+    char *safe = gs_name_safe(id, GS_NAME_MAX);
+    char *t = NULL;
+    if (safe && asprintf(&t, "../servicePrincipals/%s", safe) < 0)
+        t = NULL;
+    free(safe);
+    return t;
+}
+
+static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, struct gs_entry **out, size_t *n)
+{
+    struct entries es = {0};
+    const enum gs_kind *kids;
+    size_t nkids;
+    struct gs_doc *doc = NULL;
+    int r = 0;
+
+    if (fixed_kids(dir->kind, &kids, &nkids)) {
+        add_fixed(&es, dir, kids, nkids);
+        if (dir->kind == GS_K_SP || dir->kind == GS_K_JOB)
+            add_scratch_and_hide(fs, dir, &es);
+    } else if (dir->kind == GS_K_DIRECTORIES) {
+        r = get_listing(fs, dir, for_readdir, &doc);
+        if (r < 0)
+            return r;
+        const cJSON *d;
+        cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(doc->json, "directories")) {
+            const char *id = item_str(d, "id");
+            if (id && gs_name_is_safe(id))
+                add(&es, id, GS_K_DIRECTORY, dir->sp, dir->job, NULL, NULL);
+        }
+        for (size_t i = 0; i < es.n; i++)
+            es.v[i].tpl = es.v[i].name;
+        gs_doc_unref(doc);
+    } else if (dir->kind == GS_K_TENANT_JOBS) {
+        return gs_tenant_job_links(fs, out, n);
+    } else if (dir->kind == GS_K_BACKUPS) {
+        char **names = NULL;
+        size_t nn = 0;
+        if (fs->cfg.backup_dir) {
+            r = gs_backup_list(fs->cfg.backup_dir, dir->sp, dir->job, &names, &nn);
+            if (r < 0)
+                return r;
+        }
+        for (size_t i = 0; i < nn; i++) {
+            add(&es, names[i], GS_K_BACKUP, dir->sp, dir->job, NULL, NULL);
+            free(names[i]);
+        }
+        free(names);
+    } else if (dir->kind == GS_K_SPS || dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID) {
+        r = get_listing(fs, dir, for_readdir, &doc);
+        if (r < 0)
+            return r;
+        struct gs_sp_name *names = NULL;
+        size_t nn = 0;
+        r = gs_sp_index_list(fs->sp_index, dir->kind, doc, &names, &nn);
+        gs_doc_unref(doc);
+        if (r < 0)
+            return r;
+        for (size_t i = 0; i < nn; i++) {
+            if (dir->kind == GS_K_SPS) {
+                add(&es, names[i].name, GS_K_SP, NULL, NULL, NULL, NULL);
+                continue;
+            }
+            char *target = sp_link_target(names[i].id);
+            if (target)
+                add(&es, names[i].name, GS_K_LINK, NULL, NULL, NULL, target);
+            else
+                es.err = -ENOMEM;
+            free(target);
+        }
+        gs_sp_names_free(names, nn);
+        for (size_t i = 0; i < es.n && !es.err; i++)
+            if (es.v[i].kind == GS_K_SP)
+                es.v[i].sp = es.v[i].name;
+    } else if (dir->kind == GS_K_TEMPLATES || dir->kind == GS_K_JOBS) {
+        r = get_listing(fs, dir, for_readdir, &doc);
+        if (r < 0)
+            return r;
+        const cJSON *item;
+        if (dir->kind == GS_K_JOBS)
+            add(&es, gs_kind_info(GS_K_JOBS_NEW)->name, GS_K_JOBS_NEW, dir->sp, NULL, NULL, NULL);
+        cJSON_ArrayForEach(item, listing_items(doc)) {
+            const char *id = item_str(item, "id");
+            if (!id || !gs_name_is_safe(id))
+                continue; /* an id that cannot be a file name is never shown */
+            add(&es, id, dir->kind == GS_K_JOBS ? GS_K_JOB : GS_K_TEMPLATE, dir->sp, NULL, NULL, NULL);
+        }
+        /* entries own their names: the ids point at them, not into the doc */
+        for (size_t i = 0; i < es.n && !es.err; i++) {
+            struct gs_entry *e = &es.v[i];
+            if (e->kind == GS_K_TEMPLATE)
+                e->tpl = e->name;
+            else if (e->kind == GS_K_JOB)
+                e->job = e->name;
+        }
+        gs_doc_unref(doc);
+    } else {
+        return -ENOTDIR;
+    }
+    if (es.err) {
+        for (size_t i = 0; i < es.n; i++)
+            gs_entry_clear(&es.v[i]);
+        free(es.v);
+        return es.err;
+    }
+    *out = es.v;
+    *n = es.n;
+    return 0;
+}
+
+int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_entry **out, size_t *n)
+{
+    return list_dir(fs, dir, 1, out, n);
+}
+
+/* True for names that look like a Graph object id (a GUID). */
+static int looks_like_guid(const char *s)
+{
+    if (strlen(s) != 36)
+        return 0;
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-')
+                return 0;
+        } else if (!isxdigit((unsigned char)s[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A service principal not (yet) in the listing: ask Graph for it directly. */
+static int lookup_sp_direct(struct gs_fs *fs, struct gs_node *dir, const char *id)
+{
+    char *key = gs_tree_key(GS_K_SP_JSON, id, NULL, NULL);
+    if (!key)
+        return -ENOMEM;
+    struct gs_doc *doc = NULL;
+    struct gs_error err = {0};
+    int r = gs_fs_get(fs, key, GS_TTL_DIR, gs_tree_get_flags(GS_K_SP_JSON), &doc, &err);
+    if (r == 0)
+        gs_doc_unref(doc);
+    else if (r != -ENOENT)
+        gs_tree_record_error(fs, dir, &err);
+    gs_error_clear(&err);
+    free(key);
+    return r;
+}
+
+/* A name in servicePrincipals/, by-name/ or by-appId/: one hash lookup in
+ * the listing's index. */
+static int lookup_in_sp_listing(struct gs_fs *fs, struct gs_node *dir, const char *name,
+                                struct gs_entry *out)
+{
+    struct gs_doc *doc = NULL;
+    char *id = NULL;
+    int r = get_listing(fs, dir, 0, &doc);
+    if (r == 0) {
+        r = gs_sp_index_find(fs->sp_index, dir->kind, doc, name, &id);
+        gs_doc_unref(doc);
+    }
+    if (r == 0) {
+        out->name = strdup(name);
+        if (dir->kind == GS_K_SPS) {
+            out->kind = GS_K_SP;
+            out->sp = out->name;
+        } else {
+            out->kind = GS_K_LINK;
+            out->target = sp_link_target(id);
+        }
+        free(id);
+        if (!out->name || (dir->kind != GS_K_SPS && !out->target)) {
+            gs_entry_clear(out);
+            return -ENOMEM;
+        }
+        return 0;
+    }
+    if (dir->kind == GS_K_SPS && r != -ENOMEM && looks_like_guid(name)) {
+        /* the listing may be older than the service principal (or failed) */
+        r = lookup_sp_direct(fs, dir, name);
+        if (r == 0) {
+            out->name = strdup(name);
+            out->kind = GS_K_SP;
+            out->sp = out->name;
+            r = out->name ? 0 : -ENOMEM;
+        }
+    }
+    return r;
+}
+
+int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_entry *out)
+{
+    const enum gs_kind *kids;
+    size_t nkids;
+    memset(out, 0, sizeof(*out));
+    if (fixed_kids(dir->kind, &kids, &nkids)) {
+        /* fixed entries: answered locally, no request */
+        for (size_t i = 0; i < nkids; i++) {
+            if (strcmp(gs_kind_info(kids[i])->name, name) == 0) {
+                if (gs_tree_is_hidden(fs, dir, name))
+                    return -ENOENT;
+                out->name = strdup(name);
+                if (!out->name)
+                    return -ENOMEM;
+                out->kind = kids[i];
+                out->sp = dir->sp;
+                out->job = dir->job;
+                out->tpl = dir->tpl;
+                return 0;
+            }
+        }
+        if ((dir->kind == GS_K_SP || dir->kind == GS_K_JOB) && scratch_exists(fs, dir, name)) {
+            out->name = strdup(name);
+            out->kind = GS_K_SCRATCH;
+            out->sp = dir->sp;
+            out->job = dir->job;
+            return out->name ? 0 : -ENOMEM;
+        }
+        return -ENOENT;
+    }
+    if (!gs_name_is_safe(name))
+        return -ENOENT;
+    if (dir->kind == GS_K_BACKUPS) {
+        /* served from disk: only names the listing shows */
+        if (!strstr(name, ".json"))
+            return -ENOENT;
+    }
+
+    if (dir->kind == GS_K_SPS || dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID)
+        return lookup_in_sp_listing(fs, dir, name, out);
+
+    struct gs_entry *v = NULL;
+    size_t n = 0;
+    int r = list_dir(fs, dir, 0, &v, &n);
+    if (r < 0)
+        return r;
+    int found = -1;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i].name, name) == 0)
+            found = (int)i;
+    if (found >= 0) {
+        *out = v[found];
+        v[found].name = NULL;
+        v[found].target = NULL;
+        if (out->kind == GS_K_TEMPLATE)
+            out->tpl = out->name;
+        else if (out->kind == GS_K_JOB)
+            out->job = out->name;
+    } else {
+        r = -ENOENT;
+    }
+    for (size_t i = 0; i < n; i++)
+        gs_entry_clear(&v[i]);
+    free(v);
+    return r;
+}
+
+void gs_tree_fill_sp(struct gs_fs *fs, const char *sp)
+{
+    char *key = gs_tree_key(GS_K_SP_JSON, sp, NULL, NULL);
+    char *lkey = gs_tree_key(GS_K_SPS, NULL, NULL, NULL);
+    struct gs_doc *listing = NULL;
+    if (key && lkey && !gs_cache_is_fresh(fs->cache, key) && gs_cache_is_fresh(fs->cache, lkey) &&
+        gs_cache_get(fs->cache, lkey, GS_TTL_DIR, GS_GET_CACHED_ONLY, &listing, NULL) == 0) {
+        cJSON *item = gs_sp_index_item(fs->sp_index, listing, sp);
+        if (item)
+            gs_cache_put(fs->cache, key, GS_TTL_DIR, item, listing->request_id);
+        cJSON_Delete(item);
+        gs_doc_unref(listing);
+    }
+    free(key);
+    free(lkey);
+}
