@@ -10,7 +10,7 @@
 #include "api/graph_error.h"
 #include "cache/cache.h"
 #include "cache/cache_fetch.h"
-#include "cache/doc.h"
+#include "cache/doc_impl.h"
 #include "cache/table.h"
 
 /* One fetch of one key and the callers waiting for it. Lives until its last

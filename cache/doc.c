@@ -1,5 +1,5 @@
 /* Immutable, reference-counted documents. */
-#include "cache/doc.h"
+#include "cache/doc_impl.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,43 +1,31 @@
-/* The private side of struct gs_doc: one allocation holding the public part,
- * the key, an atomic reference count, and what content comparisons and memory
- * accounting need. A doc never changes once it has been handed out. */
+/* A cached Graph document as readers see it: immutable and reference
+ * counted, so a reader holding one never sees it change (the private side
+ * is cache/doc_impl.h). And the time-to-live classes documents belong to. */
 #ifndef GS_CACHE_DOC_H
 #define GS_CACHE_DOC_H
 
 #include <cjson/cJSON.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
-#include "cache/cache.h"
-
-struct gs_doc_impl {
-    struct gs_doc pub;      /* first: a struct gs_doc * is a struct gs_doc_impl * */
-    int refs;               /* atomic */
-    size_t text_len;        /* length of the compact printed JSON */
-    uint64_t text_hash;     /* FNV-1a of the compact printed JSON */
-    size_t bytes;           /* memory it holds: this struct with its key, the parsed JSON */
-    char key[];
+enum gs_ttl_class {
+    GS_TTL_DIR = 0,     /* listings: dir_timeout, default 60 s */
+    GS_TTL_STATUS,      /* jobs and their status: status_timeout, default 5 s */
+    GS_TTL_DOC,         /* documents (schema, templates, ...): doc_timeout, default 300 s */
+    GS_TTL_NCLASS
 };
 
-static inline struct gs_doc_impl *gs_doc_impl_of(struct gs_doc *d)
-{
-    return (struct gs_doc_impl *)d;
-}
+struct gs_doc {
+    const char *key;            /* the Graph path it was fetched from */
+    cJSON *json;                /* parsed content, read-only for everyone */
+    uint64_t generation;        /* increases whenever the content of this key changes */
+    struct timespec changed_at; /* when the content last changed, as far as we know */
+    struct timespec fetched_at; /* when it was fetched (or filled from a listing) */
+    char request_id[64];        /* request-id of the fetch that produced it */
+    /* private fields follow in the implementation */
+};
 
-/* New doc with one reference. Takes json (deleted on failure too).
- * request_id may be NULL. generation and changed_at are left 0 for the
- * publisher to set. Returns 0 or -ENOMEM. */
-int gs_doc_create(const char *key, cJSON *json, const char *request_id,
-                  const struct timespec *fetched_at, struct gs_doc_impl **out);
-
-/* Number of references now (meaningful under the cache lock only for deciding
- * that the cache holds the only one: nobody can add a reference without it). */
-int gs_doc_refs(struct gs_doc_impl *d);
-
-/* 1 when a and b print the same compact JSON (same content, same key order),
- * 0 when they differ or that cannot be told (out of memory): a change is
- * reported rather than missed. */
-int gs_doc_same_content(const struct gs_doc_impl *a, const struct gs_doc_impl *b);
+void gs_doc_ref(struct gs_doc *d);
+void gs_doc_unref(struct gs_doc *d);
 
 #endif

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cache/cache.h"
+#include "cache/doc.h"
 
 struct gs_doc_impl;
 struct gs_flight;

@@ -14,10 +14,7 @@
 #include "api/graph_client.h"
 #include "common/log.h"
 #include "cache/cache.h"
-#include "fs/model/errors.h"
-#include "fs/actions/scratch.h"
-#include "fs/fetch/readahead.h"
-#include "fs/model/fs.h"
+#include "fs/filesystem.h"
 #include "fs/kernel/inval.h"
 #include "fs/kernel/ops.h"
 #include "fs/kernel/ops_internal.h"
@@ -231,19 +228,11 @@ int main(int argc, char *argv[])
         .listing_recent = o.dir_timeout,
         .view_ttl = o.status_timeout,
     };
-    if (gs_fs_init(fs, &fc, client, cache) != 0)
-        goto out_cache;
     fs->se = se;
-    if (gs_errors_new(&fs->errors) != 0)
-        goto out_fsinit;
-    if (gs_scratch_new(&fs->scratch, 64u << 20) != 0)
-        goto out_errors;
-    if (gs_readahead_start(fs, o.batch_workers, &fs->readahead) != 0)
-        goto out_errors;
-    struct gs_inval *iv = NULL;
-    if (gs_inval_start(fs, &iv) != 0)
-        goto out_readahead;
-    __atomic_store_n(&fs->inval, iv, __ATOMIC_RELEASE);
+    if (gs_filesystem_start(fs, &fc, client, cache, o.batch_workers) != 0) {
+        gs_error_log("cannot start the filesystem");
+        goto out_cache;
+    }
 
     if (copts.singlethread) {
         ret = fuse_session_loop(se);
@@ -258,16 +247,7 @@ int main(int argc, char *argv[])
     }
     ret = ret != 0;
 
-    __atomic_store_n(&fs->inval, NULL, __ATOMIC_RELEASE);
-    gs_inval_stop(iv);
-out_readahead:
-    gs_readahead_stop(fs->readahead);
-    gs_ops_free_open_handles(fs);
-out_errors:
-    gs_scratch_free(fs->scratch);
-    gs_errors_free(fs->errors);
-out_fsinit:
-    gs_fs_destroy(fs);
+    gs_filesystem_stop(fs);
 out_cache:
     gs_cache_free(cache);
 out_client:

@@ -9,28 +9,11 @@
 #include "common/log.h"
 #include "fs/actions/control_input.h"
 #include "fs/model/errors.h"
-#include "fs/views/tree.h"
+#include "fs/fetch/graph_get.h"
+#include "fs/model/node_error.h"
+#include "fs/model/fs.h"
 
 #define SYNC "/servicePrincipals/%s/synchronization"
-
-int gs_control_is(enum gs_kind kind)
-{
-    switch (kind) {
-    case GS_K_CTL_START:
-    case GS_K_CTL_PAUSE:
-    case GS_K_CTL_RESTART:
-    case GS_K_CTL_RESET_SCHEMA:
-    case GS_K_CTL_POD:
-    case GS_K_CTL_VALIDATE:
-    case GS_K_CTL_PARSE_EXPR:
-    case GS_K_CTL_BULK:
-    case GS_K_CTL_DISCOVER:
-    case GS_K_JOBS_NEW:
-        return 1;
-    default:
-        return 0;
-    }
-}
 
 static char *result_key(const struct gs_node *n)
 {
@@ -88,7 +71,7 @@ int gs_control_result(struct gs_fs *fs, const struct gs_node *n, struct gs_blob 
 
 static void invalidate(struct gs_fs *fs, enum gs_kind kind, const struct gs_node *n)
 {
-    char *key = gs_tree_key(kind, n->sp, n->job, n->tpl);
+    char *key = gs_kind_key(kind, n->sp, n->job, n->tpl);
     if (key)
         gs_cache_invalidate(fs->cache, key);
     free(key);
@@ -99,7 +82,7 @@ static void record_local(struct gs_fs *fs, const struct gs_node *n, const char *
     struct gs_error e = {0};
     char *url = gs_client_url(fs->client, path);
     gs_error_set_local(&e, "POST", url ? url : path, err, "InvalidInput", why);
-    gs_tree_record_error(fs, n, &e);
+    gs_node_record_error(fs, n, &e);
     gs_error_clear(&e);
     free(url);
 }
@@ -107,7 +90,7 @@ static void record_local(struct gs_fs *fs, const struct gs_node *n, const char *
 /* The first rule of the job's schema, for "<objectId> [type]" input. */
 static char *first_rule_id(struct gs_fs *fs, const struct gs_node *n)
 {
-    char *key = gs_tree_key(GS_K_JOB_SCHEMA, n->sp, n->job, NULL);
+    char *key = gs_kind_key(GS_K_JOB_SCHEMA, n->sp, n->job, NULL);
     struct gs_doc *doc = NULL;
     struct gs_error err = {0};
     char *id = NULL;
@@ -119,7 +102,7 @@ static char *first_rule_id(struct gs_fs *fs, const struct gs_node *n)
             id = strdup(rid->valuestring);
         gs_doc_unref(doc);
     } else if (key) {
-        gs_tree_record_error(fs, n, &err);
+        gs_node_record_error(fs, n, &err);
     }
     gs_error_clear(&err);
     free(key);
@@ -274,7 +257,7 @@ int gs_control_run(struct gs_fs *fs, const struct gs_node *n, const char *in, si
     struct gs_error err = {0};
     r = gs_client_request(fs->client, &req, &resp, &err);
     if (r < 0) {
-        gs_tree_record_error(fs, n, &err);
+        gs_node_record_error(fs, n, &err);
         char *text = gs_error_format(&err);
         if (text)
             set_result(fs, n, text, strlen(text));

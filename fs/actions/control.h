@@ -8,8 +8,6 @@
 
 #include "fs/model/fs.h"
 
-/* 1 for kinds that are control files. */
-int gs_control_is(enum gs_kind kind);
 
 /* Runs the action of control file n with the user's input. Input is checked
  * first (-EINVAL, no request); Graph's answer becomes the result. Failures

@@ -11,12 +11,8 @@
 #include "common/log.h"
 #include "fs/actions/backup.h"
 #include "fs/model/errors.h"
-#include "fs/views/tree.h"
-
-int gs_document_is_writable(enum gs_kind kind)
-{
-    return kind == GS_K_JOB_SCHEMA || kind == GS_K_SECRETS;
-}
+#include "fs/model/node_error.h"
+#include "fs/model/fs.h"
 
 /* Graph shows secret values as a run of asterisks. */
 static int is_masked(const char *v)
@@ -108,7 +104,7 @@ static void record_local(struct gs_fs *fs, const struct gs_node *n, const char *
     struct gs_error e = {0};
     char *url = gs_client_url(fs->client, key);
     gs_error_set_local(&e, method, url ? url : key, err, code, why);
-    gs_tree_record_error(fs, n, &e);
+    gs_node_record_error(fs, n, &e);
     gs_error_clear(&e);
     free(url);
 }
@@ -135,7 +131,7 @@ static int fetch_current(struct gs_fs *fs, const struct gs_node *n, cJSON **out)
     struct gs_error err = {0};
     int r = gs_client_request(fs->client, &req, &resp, &err);
     if (r < 0) {
-        gs_tree_record_error(fs, n, &err);
+        gs_node_record_error(fs, n, &err);
     } else {
         *out = cJSON_ParseWithLength(resp.body, resp.body_len);
         if (!*out) {
@@ -387,7 +383,7 @@ int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *da
     r = gs_client_request(fs->client, &req, NULL, &err);
     free(body);
     if (r < 0) {
-        gs_tree_record_error(fs, n, &err);
+        gs_node_record_error(fs, n, &err);
     } else {
         if (current) {
             keep_backup(fs, n, current);
@@ -397,7 +393,7 @@ int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *da
             gs_cache_invalidate(fs->cache, n->key);
         }
         if (n->job) {
-            char *job_key = gs_tree_key(GS_K_JOB_JSON, n->sp, n->job, NULL);
+            char *job_key = gs_kind_key(GS_K_JOB_JSON, n->sp, n->job, NULL);
             if (job_key)
                 gs_cache_invalidate(fs->cache, job_key);
             free(job_key);

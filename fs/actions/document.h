@@ -7,8 +7,6 @@
 
 #include "fs/model/fs.h"
 
-/* 1 for kinds whose file is a writable document. */
-int gs_document_is_writable(enum gs_kind kind);
 
 /* Checks a whole new document without any request: it parses, is an
  * object, and has the members its kind needs; secrets must not hold

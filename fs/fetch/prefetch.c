@@ -4,18 +4,10 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "fs/views/tree.h"
+#include "fs/model/kinds.h"
 
-static const enum gs_kind job_docs[] = {GS_K_JOB_SCHEMA, GS_K_JOB_FUNCTIONS, GS_K_JOB_FILTEROPS};
-#define NDOCS (sizeof(job_docs) / sizeof(job_docs[0]))
-
-int gs_prefetch_covers(enum gs_kind kind)
-{
-    for (size_t i = 0; i < NDOCS; i++)
-        if (job_docs[i] == kind)
-            return 1;
-    return 0;
-}
+/* Documents of one job: at most this many kinds carry GS_KF_JOB_DOCS. */
+#define NDOCS 8
 
 /* In-flight batches, by job key: later callers wait for the first. */
 static int begin(struct gs_fs *fs, const char *job_key)
@@ -43,7 +35,7 @@ void gs_prefetch_job_docs(struct gs_fs *fs, const struct gs_node *n)
 {
     if (!n->sp || !n->job)
         return;
-    char *job_key = gs_tree_key(GS_K_JOB_JSON, n->sp, n->job, NULL);
+    char *job_key = gs_kind_key(GS_K_JOB_JSON, n->sp, n->job, NULL);
     if (!job_key)
         return;
     if (!begin(fs, job_key)) {
@@ -54,8 +46,10 @@ void gs_prefetch_job_docs(struct gs_fs *fs, const struct gs_node *n)
     char *keys[NDOCS];
     size_t count = 0;
     memset(items, 0, sizeof(items));
-    for (size_t i = 0; i < NDOCS; i++) {
-        char *key = gs_tree_key(job_docs[i], n->sp, n->job, NULL);
+    for (int k = 0; k < GS_K_COUNT && count < NDOCS; k++) {
+        if (!gs_kind_has((enum gs_kind)k, GS_KF_JOB_DOCS))
+            continue;
+        char *key = gs_kind_key((enum gs_kind)k, n->sp, n->job, NULL);
         if (!key || gs_cache_is_fresh(fs->cache, key)) {
             free(key);
             continue;

@@ -8,8 +8,6 @@
 
 #include "fs/model/fs.h"
 
-/* 1 for kinds that prefetching covers. */
-int gs_prefetch_covers(enum gs_kind kind);
 /* Fills the cache for n's job; failures are left for the single GET that
  * follows to report. */
 void gs_prefetch_job_docs(struct gs_fs *fs, const struct gs_node *n);

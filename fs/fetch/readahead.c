@@ -8,7 +8,7 @@
 
 #include "common/log.h"
 #include "fs/model/fs.h"
-#include "fs/views/tree.h"
+#include "fs/fetch/graph_get.h"
 
 /* One job listing to fetch. The queue is doubly linked so that a read that
  * needs a queued listing can move it to the front. */
@@ -243,7 +243,7 @@ void gs_readahead_queue_sps(struct gs_readahead *ra, const char *const *sp_ids, 
     double recent = ra->fs->cfg.listing_recent;
     pthread_mutex_lock(&ra->lock);
     for (size_t i = 0; i < n; i++) {
-        char *key = gs_tree_key(GS_K_JOBS, sp_ids[i], NULL, NULL);
+        char *key = gs_kind_key(GS_K_JOBS, sp_ids[i], NULL, NULL);
         if (!key)
             continue;
         if (refresh || recent <= 0 ? !gs_cache_is_fresh(c, key) : !gs_cache_stored_within(c, key, recent))
@@ -266,7 +266,7 @@ void gs_readahead_fetch_now(struct gs_fs *fs, struct gs_readahead *ra, const cha
     if (!keys)
         return;
     for (size_t i = 0; i < n; i++) {
-        char *key = gs_tree_key(GS_K_JOBS, sp_ids[i], NULL, NULL);
+        char *key = gs_kind_key(GS_K_JOBS, sp_ids[i], NULL, NULL);
         if (key && !gs_cache_is_fresh(fs->cache, key))
             keys[nk++] = key;
         else

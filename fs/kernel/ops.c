@@ -26,7 +26,7 @@
 
 struct gs_dh {
     struct gs_open link;    /* first: in fs->open_handles */
-    struct gs_entry *entries;
+    struct gs_dirent *entries;
     size_t n;
 };
 
@@ -122,7 +122,7 @@ static void gs_init(void *userdata, struct fuse_conn_info *conn)
 }
 
 /* Builds the reply for a child entry: creates the node, counts the lookup. */
-int gs_ops_make_entry(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e,
+int gs_ops_make_entry(struct gs_fs *fs, struct gs_node *parent, const struct gs_dirent *e,
                       struct fuse_entry_param *ep)
 {
     pthread_mutex_lock(&fs->lock);
@@ -154,12 +154,12 @@ static void gs_lookup(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
     struct gs_node *parent = gs_ops_node_or_enoent(req, parent_ino);
     if (!parent)
         return;
-    struct gs_entry e;
+    struct gs_dirent e;
     int r = gs_tree_lookup(fs, parent, name, &e);
     if (r == 0) {
         struct fuse_entry_param ep;
         r = gs_ops_make_entry(fs, parent, &e, &ep);
-        gs_entry_clear(&e);
+        gs_dirent_clear(&e);
         if (r == 0) {
             gs_ops_put_node(fs, parent);
             fuse_reply_entry(req, &ep);
@@ -229,7 +229,7 @@ static void free_dh(struct gs_fs *fs, struct gs_dh *dh)
     gs_open_unlink(fs, &dh->link);
     pthread_mutex_unlock(&fs->lock);
     for (size_t i = 0; i < dh->n; i++)
-        gs_entry_clear(&dh->entries[i]);
+        gs_dirent_clear(&dh->entries[i]);
     free(dh->entries);
     free(dh);
 }
@@ -302,7 +302,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
             ep.attr.st_ino = i == 0 ? dir->ino : (dir->parent ? dir->parent->ino : dir->ino);
             ep.attr.st_mode = S_IFDIR;
         } else {
-            const struct gs_entry *e = &dh->entries[i - 2];
+            const struct gs_dirent *e = &dh->entries[i - 2];
             name = e->name;
             if (plus) {
                 int r = gs_ops_make_entry(fs, dir, e, &ep);
@@ -402,10 +402,10 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
         return -EISDIR;
     if (writing && fs->cfg.read_only)
         return -EROFS;
-    int can_write = n->kind == GS_K_SCRATCH || gs_document_is_writable(n->kind) || gs_control_is(n->kind);
+    int can_write = n->kind == GS_K_SCRATCH || gs_kind_has(n->kind, GS_KF_EDITABLE) || gs_kind_has(n->kind, GS_KF_CONTROL);
     if (writing && !can_write)
         return -EACCES;
-    if (acc != O_WRONLY && gs_control_is(n->kind) && !(ki->perm & 0400))
+    if (acc != O_WRONLY && gs_kind_has(n->kind, GS_KF_CONTROL) && !(ki->perm & 0400))
         return -EACCES;
 
     struct gs_fh *fh = calloc(1, sizeof(*fh));
@@ -423,13 +423,13 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
             r = owner ? gs_scratch_truncate(fs->scratch, owner, n->name, 0) : -ENOMEM;
             free(owner);
         }
-    } else if (gs_control_is(n->kind)) {
+    } else if (gs_kind_has(n->kind, GS_KF_CONTROL)) {
         if (acc != O_WRONLY)
             r = gs_content_get(fs, n, &fh->blob, &mtime);
-    } else if (!(truncating && gs_document_is_writable(n->kind))) {
+    } else if (!(truncating && gs_kind_has(n->kind, GS_KF_EDITABLE))) {
         r = gs_content_get(fs, n, &fh->blob, &mtime);
     }
-    if (r == 0 && writing && gs_document_is_writable(n->kind)) {
+    if (r == 0 && writing && gs_kind_has(n->kind, GS_KF_EDITABLE)) {
         /* the new document starts as the current one, or empty with O_TRUNC */
         if (truncating) {
             fh->dirty = 1;
@@ -461,7 +461,7 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
     }
     pthread_mutex_lock(&fs->lock);
     gs_open_link(fs, &fh->link, 0);
-    if (writing && gs_control_is(n->kind))
+    if (writing && gs_kind_has(n->kind, GS_KF_CONTROL))
         n->ctl_fh = fh; /* a timestamp update without a handle acts through it */
     pthread_mutex_unlock(&fs->lock);
     fi->fh = (uintptr_t)fh;
@@ -473,7 +473,7 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
     fi->direct_io = fh->pc_mode != GS_PC_KEEP && fh->pc_mode != GS_PC_ADOPT;
     /* a read-only handle has nothing to commit: its close costs no FLUSH */
     fi->noflush = !writing;
-    if (gs_control_is(n->kind))
+    if (gs_kind_has(n->kind, GS_KF_CONTROL))
         fi->nonseekable = 1;
     if (stale)
         gs_inval_push_ino(fs->inval, n->ino);
@@ -528,7 +528,7 @@ static void gs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
         return;
     }
     pthread_mutex_lock(&fh->lock);
-    if (fh->writing && gs_document_is_writable(n->kind))
+    if (fh->writing && gs_kind_has(n->kind, GS_KF_EDITABLE))
         reply_slice(req, fh->buf ? fh->buf : "", fh->len, size, off);
     else if (fh->blob)
         reply_slice(req, fh->blob->data, fh->blob->len, size, off);

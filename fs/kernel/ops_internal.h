@@ -31,7 +31,7 @@ void gs_ops_put_node(struct gs_fs *fs, struct gs_node *n);
  * ENOENT and returns NULL. */
 struct gs_node *gs_ops_node_or_enoent(fuse_req_t req, fuse_ino_t ino);
 int gs_ops_fill_attr(struct gs_fs *fs, struct gs_node *n, struct stat *st);
-int gs_ops_make_entry(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e,
+int gs_ops_make_entry(struct gs_fs *fs, struct gs_node *parent, const struct gs_dirent *e,
                       struct fuse_entry_param *ep);
 /* Opens node n (pinned by the caller; the handle keeps the pin on success).
  * may_cache: the open may use the page cache (pagecache.h); the kernel's view

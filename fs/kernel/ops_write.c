@@ -18,6 +18,7 @@
 #include "fs/kernel/ops_internal.h"
 #include "fs/actions/scratch.h"
 #include "fs/views/tree.h"
+#include "fs/model/node_error.h"
 
 /* Written documents and control input larger than this are refused. */
 #define GS_WRITE_MAX (16u << 20)
@@ -101,7 +102,7 @@ void gs_ops_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
         r = -EBADF;
     } else {
         pthread_mutex_lock(&fh->lock);
-        if (gs_document_is_writable(n->kind)) {
+        if (gs_kind_has(n->kind, GS_KF_EDITABLE)) {
             r = fh_put(fh, buf, size, off);
             if (r == 0) {
                 fh->dirty = 1;
@@ -143,12 +144,12 @@ static int commit_point(struct gs_fs *fs, struct gs_fh *fh)
     pthread_mutex_lock(&fh->lock);
     /* A shell redirection dup2()s the new file and closes the original
      * descriptor before writing: that flush has no input yet. */
-    if (gs_document_is_writable(fh->node->kind))
+    if (gs_kind_has(fh->node->kind, GS_KF_EDITABLE))
         r = fh->dirty && fh->len == 0 ? -EINVAL /* an empty document; later writes may still come */
                                       : fh_commit(fs, fh);
-    else if (gs_control_is(fh->node->kind) && fh->len > 0)
+    else if (gs_kind_has(fh->node->kind, GS_KF_CONTROL) && fh->len > 0)
         r = fh_act(fs, fh);
-    else if (gs_control_is(fh->node->kind))
+    else if (gs_kind_has(fh->node->kind, GS_KF_CONTROL))
         r = fh->acted ? fh->result : 0;
     pthread_mutex_unlock(&fh->lock);
     return r;
@@ -222,7 +223,7 @@ void gs_ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
                                        to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW) ? &mt : NULL);
             free(owner);
         }
-    } else if (gs_control_is(n->kind)) {
+    } else if (gs_kind_has(n->kind, GS_KF_CONTROL)) {
         /* `touch start`: a timestamp update is the action, once per handle.
          * A truncation (echo > file) comes with times too: it is not a touch. */
         if (want_times && !(to_set & FUSE_SET_ATTR_SIZE)) {
@@ -246,7 +247,7 @@ void gs_ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
             }
         }
         /* modes change nothing */
-    } else if (gs_document_is_writable(n->kind)) {
+    } else if (gs_kind_has(n->kind, GS_KF_EDITABLE)) {
         if (to_set & FUSE_SET_ATTR_SIZE) {
             if (fh && fh->writing) {
                 pthread_mutex_lock(&fh->lock);
@@ -274,12 +275,12 @@ void gs_ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 static void reply_create(fuse_req_t req, struct gs_fs *fs, struct gs_node *dir, const char *name,
                          struct fuse_file_info *fi)
 {
-    struct gs_entry e;
+    struct gs_dirent e;
     struct fuse_entry_param ep;
     int r = gs_tree_lookup(fs, dir, name, &e);
     if (r == 0) {
         r = gs_ops_make_entry(fs, dir, &e, &ep);
-        gs_entry_clear(&e);
+        gs_dirent_clear(&e);
     }
     if (r < 0) {
         gs_ops_put_node(fs, dir);
@@ -344,10 +345,10 @@ void gs_ops_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
         return;
     }
     if (r == 0) {
-        struct gs_entry e;
+        struct gs_dirent e;
         r = gs_tree_lookup(fs, dir, name, &e);
         if (r == 0) {
-            gs_entry_clear(&e);
+            gs_dirent_clear(&e);
             if (fi->flags & O_EXCL) {
                 r = -EEXIST;
             } else {
@@ -378,9 +379,9 @@ void gs_ops_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
     if (!dir)
         return;
     int r = fs->cfg.read_only ? -EROFS : (!is_edit_dir(dir) || !S_ISREG(mode)) ? -EPERM : 0;
-    struct gs_entry e;
+    struct gs_dirent e;
     if (r == 0 && gs_tree_lookup(fs, dir, name, &e) == 0) {
-        gs_entry_clear(&e);
+        gs_dirent_clear(&e);
         r = -EEXIST;
     }
     if (r == 0) {
@@ -393,7 +394,7 @@ void gs_ops_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
     struct fuse_entry_param ep;
     if (r == 0 && (r = gs_tree_lookup(fs, dir, name, &e)) == 0) {
         r = gs_ops_make_entry(fs, dir, &e, &ep);
-        gs_entry_clear(&e);
+        gs_dirent_clear(&e);
     }
     gs_ops_put_node(fs, dir);
     if (r < 0)
@@ -409,7 +410,7 @@ void gs_ops_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
     if (!dir)
         return;
     int r;
-    struct gs_entry e;
+    struct gs_dirent e;
     if (fs->cfg.read_only) {
         r = -EROFS;
     } else if ((r = gs_tree_lookup(fs, dir, name, &e)) == 0) {
@@ -417,7 +418,7 @@ void gs_ops_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
             char *owner = owner_of(dir);
             r = owner ? gs_scratch_unlink(fs->scratch, owner, name) : -ENOMEM;
             free(owner);
-        } else if (gs_document_is_writable(e.kind)) {
+        } else if (gs_kind_has(e.kind, GS_KF_EDITABLE)) {
             /* `mv` from another filesystem removes the target before it
              * copies: the document stays in Graph (nothing is sent); its name
              * is hidden until it is created again, as after rename_backup. */
@@ -426,7 +427,7 @@ void gs_ops_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
         } else {
             r = -EPERM; /* Graph's objects go with rmdir (jobs) or not at all */
         }
-        gs_entry_clear(&e);
+        gs_dirent_clear(&e);
     }
     gs_ops_put_node(fs, dir);
     fuse_reply_err(req, -r);
@@ -454,7 +455,7 @@ static int rename_commit(struct gs_fs *fs, struct gs_node *dir, const char *from
         struct gs_node doc = *dir;
         doc.kind = document_kind(dir);
         doc.name = (char *)to;
-        doc.key = gs_tree_key(doc.kind, dir->sp, dir->job, NULL);
+        doc.key = gs_kind_key(doc.kind, dir->sp, dir->job, NULL);
         r = doc.key ? gs_document_commit(fs, &doc, b->data, b->len) : -ENOMEM;
         free(doc.key);
         gs_blob_unref(b);
@@ -476,7 +477,7 @@ static int rename_backup(struct gs_fs *fs, struct gs_node *dir, const char *from
     char *owner = owner_of(dir);
     if (!owner)
         return -ENOMEM;
-    struct gs_entry e;
+    struct gs_dirent e;
     int r = gs_tree_lookup(fs, dir, from, &e);
     struct gs_blob *b = NULL;
     if (r == 0) {
@@ -489,7 +490,7 @@ static int rename_backup(struct gs_fs *fs, struct gs_node *dir, const char *from
         r = n ? gs_content_get(fs, n, &b, &mt) : -ENOENT;
         if (n)
             gs_ops_put_node(fs, n);
-        gs_entry_clear(&e);
+        gs_dirent_clear(&e);
     }
     if (r == 0)
         r = gs_scratch_create(fs->scratch, owner, to, 0644, fs->cfg.uid, fs->cfg.gid, b->data, b->len);
@@ -514,7 +515,7 @@ void gs_ops_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
     if (!dir)
         return;
     int r = 0;
-    struct gs_entry src = {0}, dst = {0};
+    struct gs_dirent src = {0}, dst = {0};
     int have_dst = 0;
     if (fs->cfg.read_only)
         r = -EROFS;
@@ -539,14 +540,14 @@ void gs_ops_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
             free(owner);
             if (r == 0)
                 move_node(fs, dir, name, newname, GS_K_SCRATCH);
-        } else if (gs_document_is_writable(src.kind) && (!have_dst || dst.kind == GS_K_SCRATCH))
+        } else if (gs_kind_has(src.kind, GS_KF_EDITABLE) && (!have_dst || dst.kind == GS_K_SCRATCH))
             r = rename_backup(fs, dir, name, newname);
         else
             r = -EPERM;
     }
-    gs_entry_clear(&src);
+    gs_dirent_clear(&src);
     if (have_dst)
-        gs_entry_clear(&dst);
+        gs_dirent_clear(&dst);
     gs_ops_put_node(fs, dir);
     fuse_reply_err(req, -r);
 }
@@ -560,7 +561,7 @@ void gs_ops_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
     if (!dir)
         return;
     int r = 0;
-    struct gs_entry e = {0};
+    struct gs_dirent e = {0};
     if (fs->cfg.read_only)
         r = -EROFS;
     else if (dir->kind != GS_K_JOBS)
@@ -573,7 +574,7 @@ void gs_ops_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
         struct gs_error err = {0};
         r = path ? gs_client_request(fs->client, &rq, NULL, &err) : -ENOMEM;
         if (r < 0 && path) {
-            gs_tree_record_error(fs, dir, &err);
+            gs_node_record_error(fs, dir, &err);
         } else if (r == 0) {
             gs_info("deleted job %s", e.job);
             gs_cache_remove(fs->cache, path);
@@ -581,7 +582,7 @@ void gs_ops_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
             if (asprintf(&prefix, "%s/", path) >= 0)
                 gs_cache_invalidate_prefix(fs->cache, prefix);
             free(prefix);
-            char *jobs = gs_tree_key(GS_K_JOBS, dir->sp, NULL, NULL);
+            char *jobs = gs_kind_key(GS_K_JOBS, dir->sp, NULL, NULL);
             if (jobs)
                 gs_cache_invalidate(fs->cache, jobs);
             free(jobs);
@@ -589,7 +590,7 @@ void gs_ops_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
         gs_error_clear(&err);
         free(path);
     }
-    gs_entry_clear(&e);
+    gs_dirent_clear(&e);
     gs_ops_put_node(fs, dir);
     fuse_reply_err(req, -r);
 }

@@ -5,8 +5,6 @@
 #include <sys/stat.h>
 
 #include "fs/model/blob.h"
-#include "fs/actions/control.h"
-#include "fs/actions/document.h"
 #include "fs/model/fs.h"
 #include "fs/model/kinds.h"
 
@@ -14,17 +12,7 @@ int gs_pagecache_eligible(const struct gs_node *n, int writing)
 {
     /* documents that are written, control files and scratch files keep
      * direct I/O: their bytes change under open handles by design */
-    return !writing && gs_kind_info(n->kind)->type == S_IFREG && n->kind != GS_K_SCRATCH &&
-           !gs_document_is_writable(n->kind) && !gs_control_is(n->kind);
-}
-
-void gs_pagecache_forget_locked(struct gs_node *n)
-{
-    if (n->pc_open)
-        return; /* readers still hold these bytes: the size stays theirs */
-    gs_blob_unref(n->pc_blob);
-    n->pc_blob = NULL;
-    n->pc_tainted = 0;
+    return !writing && gs_kind_has(n->kind, GS_KF_PAGECACHE);
 }
 
 enum gs_pc_open gs_pagecache_open(struct gs_fs *fs, struct gs_node *n, struct gs_blob *b)
@@ -35,7 +23,7 @@ enum gs_pc_open gs_pagecache_open(struct gs_fs *fs, struct gs_node *n, struct gs
         if (n->pc_blob && !n->pc_tainted && gs_blob_equal(n->pc_blob, b)) {
             mode = GS_PC_KEEP;
         } else {
-            gs_pagecache_forget_locked(n);
+            gs_node_forget_pagecache_locked(n);
             n->pc_blob = gs_blob_ref(b);
             mode = GS_PC_ADOPT;
         }
@@ -62,7 +50,7 @@ void gs_pagecache_adopted(struct gs_fs *fs, struct gs_node *n, int ok)
         n->pc_open--;
         n->pc_tainted = 1;
         if (n->pc_open == 0)
-            gs_pagecache_forget_locked(n);
+            gs_node_forget_pagecache_locked(n);
     }
     pthread_mutex_unlock(&fs->lock);
 }
@@ -77,13 +65,13 @@ int gs_pagecache_release(struct gs_fs *fs, struct gs_node *n, enum gs_pc_open mo
         if (n->pc_open)
             n->pc_tainted = 1;
         else
-            gs_pagecache_forget_locked(n);
+            gs_node_forget_pagecache_locked(n);
     } else if (n->pc_open && --n->pc_open == 0) {
         /* the kernel was told the size of these readers' bytes: if the
          * content moved on meanwhile, stat(2) should see the new size now */
         refresh = n->pc_tainted || (n->content && !gs_blob_equal(n->content, n->pc_blob));
         if (n->pc_tainted)
-            gs_pagecache_forget_locked(n);
+            gs_node_forget_pagecache_locked(n);
     }
     pthread_mutex_unlock(&fs->lock);
     return refresh;
@@ -96,6 +84,6 @@ size_t gs_pagecache_size_locked(struct gs_node *n, size_t len)
     /* the kernel is about to believe another size than the cached pages
      * have: the next open must adopt its bytes afresh */
     if (n->pc_blob && n->pc_blob->len != len)
-        gs_pagecache_forget_locked(n);
+        gs_node_forget_pagecache_locked(n);
     return len;
 }

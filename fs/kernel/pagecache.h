@@ -41,8 +41,5 @@ int gs_pagecache_release(struct gs_fs *fs, struct gs_node *n, enum gs_pc_open mo
 /* The size to tell the kernel for node n whose current content has length
  * len. Caller holds fs->lock. */
 size_t gs_pagecache_size_locked(struct gs_node *n, size_t len);
-/* Forgets what the page cache holds (content replaced by a rename, node
- * freed). Caller holds fs->lock. */
-void gs_pagecache_forget_locked(struct gs_node *n);
 
 #endif

@@ -109,17 +109,20 @@ int gs_fs_init(struct gs_fs *fs, const struct gs_fs_config *cfg,
 void gs_fs_destroy(struct gs_fs *fs);
 
 /* What a directory entry is, before it becomes a node. */
-struct gs_entry {
+struct gs_dirent {
     char *name;
     enum gs_kind kind;
     const char *sp, *job, *tpl; /* borrowed */
     char *target;               /* owned (links) */
 };
 
+/* Longest "<parent ino>/<name>" key of the node table. */
+#define GS_NAME_KEY_MAX 300
+
 /* With fs->lock held. */
 struct gs_node *gs_node_by_ino(struct gs_fs *fs, uint64_t ino);
 /* Finds or creates the child node for an entry (fs->lock held). NULL on ENOMEM. */
-struct gs_node *gs_node_child(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e);
+struct gs_node *gs_node_child(struct gs_fs *fs, struct gs_node *parent, const struct gs_dirent *e);
 void gs_node_pin(struct gs_node *n);
 /* The node the kernel knows under (parent, name), or NULL (fs->lock held). */
 struct gs_node *gs_node_find(struct gs_fs *fs, struct gs_node *parent, const char *name);
@@ -128,29 +131,17 @@ struct gs_node *gs_node_find(struct gs_fs *fs, struct gs_node *parent, const cha
 int gs_node_move(struct gs_fs *fs, struct gs_node *n, const char *name, enum gs_kind kind);
 /* Drops a pin; frees the node when nothing holds it (fs->lock held). */
 void gs_node_unpin(struct gs_fs *fs, struct gs_node *n);
+/* Forgets what the kernel's page cache holds for n (content replaced by a
+ * rename, node freed), unless readers still hold those bytes
+ * (kernel/pagecache.h). fs->lock held. */
+void gs_node_forget_pagecache_locked(struct gs_node *n);
 /* The kernel forgot nlookup references (fs->lock held). */
 void gs_node_forget(struct gs_fs *fs, struct gs_node *n, uint64_t nlookup);
 /* Calls fn for every node with this cache key (fs->lock held). */
 void gs_node_each_with_key(struct gs_fs *fs, const char *key,
                            void (*fn)(void *ctx, struct gs_node *n), void *ctx);
 
-void gs_entry_clear(struct gs_entry *e);
-
-/* Graph just failed at the transport level (no HTTP answer): for a few
- * seconds, tenant-wide work uses what is cached instead of waiting on it
- * again for every service principal. */
-void gs_fs_mark_graph_down(struct gs_fs *fs);
-int gs_fs_graph_down(struct gs_fs *fs);
-/* Monotonic seconds. */
-double gs_fs_mono(void);
-
-/* gs_cache_get for the filesystem: while Graph is down (a transport failure
- * since the last success), a read that may be served stale and has a copy
- * is served from it at once instead of waiting on Graph again, so that one
- * system call does not chain several request budgets. Transport failures
- * mark Graph down; successes mark it up. */
-int gs_fs_get(struct gs_fs *fs, const char *key, enum gs_ttl_class cls, unsigned flags,
-              struct gs_doc **out, struct gs_error *err);
+void gs_dirent_clear(struct gs_dirent *e);
 
 /* Lists and unlists an open handle (fs->lock held). */
 void gs_open_link(struct gs_fs *fs, struct gs_open *o, int is_dir);

@@ -1,51 +1,132 @@
 #include "fs/model/kinds.h"
 
+#include <stdlib.h>
 #include <sys/stat.h>
 
+#include "api/graph_client.h"
+
+#define SYNC "/servicePrincipals/%s/synchronization"
+#define SP_LIST "/servicePrincipals?$select=" GS_SP_SELECT "&$top=999"
+
+/* Every fact about a kind, in one place: adding a kind is adding a line here
+ * (and its entries in views/tree.c). Columns: name, type, permissions, how
+ * its bytes are made, time-to-live class, member rendered, GS_KF_* flags,
+ * Graph path, the ids that path takes, how that path is read. */
+
 static const struct gs_kind_info infos[GS_K_COUNT] = {
-    [GS_K_ROOT] = {NULL, S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DIR, NULL},
-    [GS_K_README] = {"README", S_IFREG, 0444, GS_SRC_STATIC, GS_TTL_DOC, NULL},
-    [GS_K_SPS] = {"servicePrincipals", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DIR, NULL},
-    [GS_K_SP] = {NULL, S_IFDIR, 0755, GS_SRC_NONE, GS_TTL_DIR, NULL},
-    [GS_K_SP_JSON] = {"servicePrincipal.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_DIR, NULL},
-    [GS_K_SECRETS] = {"secrets.json", S_IFREG, 0600, GS_SRC_GRAPH, GS_TTL_DOC, NULL},
-    [GS_K_LAST_ERROR] = {"last_error", S_IFREG, 0444, GS_SRC_LAST_ERROR, GS_TTL_STATUS, NULL},
-    [GS_K_TEMPLATES] = {"templates", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DOC, NULL},
-    [GS_K_TEMPLATE] = {NULL, S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DOC, NULL},
-    [GS_K_TEMPLATE_JSON] = {"template.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_DOC, NULL},
-    [GS_K_TEMPLATE_SCHEMA] = {"schema.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_DOC, NULL},
-    [GS_K_JOBS] = {"jobs", S_IFDIR, 0755, GS_SRC_NONE, GS_TTL_STATUS, NULL},
-    [GS_K_JOB] = {NULL, S_IFDIR, 0755, GS_SRC_NONE, GS_TTL_STATUS, NULL},
-    [GS_K_JOB_JSON] = {"job.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_STATUS, NULL},
-    [GS_K_JOB_STATUS] = {"status.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_STATUS, "status"},
-    [GS_K_JOB_SCHEDULE] = {"schedule.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_STATUS, "schedule"},
-    [GS_K_JOB_SETTINGS] = {"settings.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_STATUS, "synchronizationJobSettings"},
-    [GS_K_JOB_SCHEMA] = {"schema.json", S_IFREG, 0644, GS_SRC_GRAPH, GS_TTL_DOC, NULL},
-    [GS_K_JOB_FUNCTIONS] = {"functions.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_DOC, "value"},
-    [GS_K_JOB_FILTEROPS] = {"filterOperators.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_DOC, "value"},
-    [GS_K_BYNAME] = {"by-name", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DIR, NULL},
-    [GS_K_BYAPPID] = {"by-appId", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DIR, NULL},
-    [GS_K_LINK] = {NULL, S_IFLNK, 0777, GS_SRC_NONE, GS_TTL_DIR, NULL},
-    [GS_K_SCRATCH] = {NULL, S_IFREG, 0644, GS_SRC_SCRATCH, GS_TTL_DOC, NULL},
-    [GS_K_CTL_START] = {"start", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL},
-    [GS_K_CTL_PAUSE] = {"pause", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL},
-    [GS_K_CTL_RESTART] = {"restart", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL},
-    [GS_K_CTL_RESET_SCHEMA] = {"resetSchema", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL},
-    [GS_K_CTL_POD] = {"provisionOnDemand", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL},
-    [GS_K_CTL_VALIDATE] = {"validateCredentials", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL},
-    [GS_K_CTL_PARSE_EXPR] = {"parseExpression", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL},
-    [GS_K_CTL_BULK] = {"bulkUpload", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL},
-    [GS_K_JOBS_NEW] = {"new", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL},
-    [GS_K_DIRECTORIES] = {"directories", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DOC, NULL},
-    [GS_K_DIRECTORY] = {NULL, S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DOC, NULL},
-    [GS_K_CTL_DISCOVER] = {"discover", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL},
-    [GS_K_BACKUPS] = {"backups", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DOC, NULL},
-    [GS_K_BACKUP] = {NULL, S_IFREG, 0444, GS_SRC_BACKUP, GS_TTL_DOC, NULL},
-    [GS_K_TENANT_JOBS] = {"jobs", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_STATUS, NULL},
-    [GS_K_STATUS_TSV] = {"status.tsv", S_IFREG, 0444, GS_SRC_TENANT, GS_TTL_STATUS, NULL},
+    [GS_K_ROOT] = {NULL, S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DIR, NULL,
+        0, NULL, GS_IDS_NONE, 0},
+    [GS_K_README] = {"README", S_IFREG, 0444, GS_SRC_STATIC, GS_TTL_DOC, NULL,
+        GS_KF_PAGECACHE, NULL, GS_IDS_NONE, 0},
+    [GS_K_SPS] = {"servicePrincipals", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DIR, NULL,
+        0, SP_LIST, GS_IDS_NONE, GS_GET_COLLECTION},
+    [GS_K_SP] = {NULL, S_IFDIR, 0755, GS_SRC_NONE, GS_TTL_DIR, NULL,
+        0, NULL, GS_IDS_NONE, 0},
+    [GS_K_SP_JSON] = {"servicePrincipal.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_DIR, NULL,
+        GS_KF_PAGECACHE, "/servicePrincipals/%s?$select=" GS_SP_SELECT, GS_IDS_SP, 0},
+    [GS_K_SECRETS] = {"secrets.json", S_IFREG, 0600, GS_SRC_GRAPH, GS_TTL_DOC, NULL,
+        GS_KF_EDITABLE, SYNC "/secrets", GS_IDS_SP, 0},
+    [GS_K_LAST_ERROR] = {"last_error", S_IFREG, 0444, GS_SRC_LAST_ERROR, GS_TTL_STATUS, NULL,
+        GS_KF_PAGECACHE, NULL, GS_IDS_NONE, 0},
+    [GS_K_TEMPLATES] = {"templates", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DOC, NULL,
+        0, SYNC "/templates", GS_IDS_SP, GS_GET_COLLECTION | GS_GET_FILL_ITEMS},
+    [GS_K_TEMPLATE] = {NULL, S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DOC, NULL,
+        0, NULL, GS_IDS_NONE, 0},
+    [GS_K_TEMPLATE_JSON] = {"template.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_DOC, NULL,
+        GS_KF_PAGECACHE, SYNC "/templates/%s", GS_IDS_SP_TPL, 0},
+    [GS_K_TEMPLATE_SCHEMA] = {"schema.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_DOC, NULL,
+        GS_KF_PAGECACHE, SYNC "/templates/%s/schema", GS_IDS_SP_TPL, 0},
+    [GS_K_JOBS] = {"jobs", S_IFDIR, 0755, GS_SRC_NONE, GS_TTL_STATUS, NULL,
+        0, SYNC "/jobs", GS_IDS_SP, GS_GET_COLLECTION | GS_GET_FILL_ITEMS},
+    [GS_K_JOB] = {NULL, S_IFDIR, 0755, GS_SRC_NONE, GS_TTL_STATUS, NULL,
+        0, NULL, GS_IDS_NONE, 0},
+    [GS_K_JOB_JSON] = {"job.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_STATUS, NULL,
+        GS_KF_PAGECACHE, SYNC "/jobs/%s", GS_IDS_SP_JOB, 0},
+    [GS_K_JOB_STATUS] = {"status.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_STATUS, "status",
+        GS_KF_PAGECACHE, SYNC "/jobs/%s", GS_IDS_SP_JOB, 0},
+    [GS_K_JOB_SCHEDULE] = {"schedule.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_STATUS, "schedule",
+        GS_KF_PAGECACHE, SYNC "/jobs/%s", GS_IDS_SP_JOB, 0},
+    [GS_K_JOB_SETTINGS] = {"settings.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_STATUS, "synchronizationJobSettings",
+        GS_KF_PAGECACHE, SYNC "/jobs/%s", GS_IDS_SP_JOB, 0},
+    [GS_K_JOB_SCHEMA] = {"schema.json", S_IFREG, 0644, GS_SRC_GRAPH, GS_TTL_DOC, NULL,
+        GS_KF_EDITABLE | GS_KF_JOB_DOCS, SYNC "/jobs/%s/schema", GS_IDS_SP_JOB, 0},
+    [GS_K_JOB_FUNCTIONS] = {"functions.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_DOC, "value",
+        GS_KF_PAGECACHE | GS_KF_JOB_DOCS, SYNC "/jobs/%s/schema/functions", GS_IDS_SP_JOB, 0},
+    [GS_K_JOB_FILTEROPS] = {"filterOperators.json", S_IFREG, 0444, GS_SRC_GRAPH, GS_TTL_DOC, "value",
+        GS_KF_PAGECACHE | GS_KF_JOB_DOCS, SYNC "/jobs/%s/schema/filterOperators", GS_IDS_SP_JOB, 0},
+    [GS_K_BYNAME] = {"by-name", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DIR, NULL,
+        0, SP_LIST, GS_IDS_NONE, GS_GET_COLLECTION},
+    [GS_K_BYAPPID] = {"by-appId", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DIR, NULL,
+        0, SP_LIST, GS_IDS_NONE, GS_GET_COLLECTION},
+    [GS_K_LINK] = {NULL, S_IFLNK, 0777, GS_SRC_NONE, GS_TTL_DIR, NULL,
+        0, NULL, GS_IDS_NONE, 0},
+    [GS_K_SCRATCH] = {NULL, S_IFREG, 0644, GS_SRC_SCRATCH, GS_TTL_DOC, NULL,
+        0, NULL, GS_IDS_NONE, 0},
+    [GS_K_CTL_START] = {"start", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL,
+        GS_KF_CONTROL, NULL, GS_IDS_NONE, 0},
+    [GS_K_CTL_PAUSE] = {"pause", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL,
+        GS_KF_CONTROL, NULL, GS_IDS_NONE, 0},
+    [GS_K_CTL_RESTART] = {"restart", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL,
+        GS_KF_CONTROL, NULL, GS_IDS_NONE, 0},
+    [GS_K_CTL_RESET_SCHEMA] = {"resetSchema", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL,
+        GS_KF_CONTROL, NULL, GS_IDS_NONE, 0},
+    [GS_K_CTL_POD] = {"provisionOnDemand", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL,
+        GS_KF_CONTROL, NULL, GS_IDS_NONE, 0},
+    [GS_K_CTL_VALIDATE] = {"validateCredentials", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL,
+        GS_KF_CONTROL, NULL, GS_IDS_NONE, 0},
+    [GS_K_CTL_PARSE_EXPR] = {"parseExpression", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL,
+        GS_KF_CONTROL, NULL, GS_IDS_NONE, 0},
+    [GS_K_CTL_BULK] = {"bulkUpload", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL,
+        GS_KF_CONTROL, NULL, GS_IDS_NONE, 0},
+    [GS_K_JOBS_NEW] = {"new", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL,
+        GS_KF_CONTROL, NULL, GS_IDS_NONE, 0},
+    [GS_K_DIRECTORIES] = {"directories", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DOC, NULL,
+        0, SYNC "/jobs/%s/schema", GS_IDS_SP_JOB, 0},
+    [GS_K_DIRECTORY] = {NULL, S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DOC, NULL,
+        0, NULL, GS_IDS_NONE, 0},
+    [GS_K_CTL_DISCOVER] = {"discover", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL,
+        GS_KF_CONTROL, NULL, GS_IDS_NONE, 0},
+    [GS_K_BACKUPS] = {"backups", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DOC, NULL,
+        0, NULL, GS_IDS_NONE, 0},
+    [GS_K_BACKUP] = {NULL, S_IFREG, 0444, GS_SRC_BACKUP, GS_TTL_DOC, NULL,
+        GS_KF_PAGECACHE, NULL, GS_IDS_NONE, 0},
+    [GS_K_TENANT_JOBS] = {"jobs", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_STATUS, NULL,
+        0, NULL, GS_IDS_NONE, 0},
+    [GS_K_STATUS_TSV] = {"status.tsv", S_IFREG, 0444, GS_SRC_TENANT, GS_TTL_STATUS, NULL,
+        GS_KF_PAGECACHE, NULL, GS_IDS_NONE, 0},
 };
 
 const struct gs_kind_info *gs_kind_info(enum gs_kind k)
 {
     return &infos[k];
+}
+
+static int serve_stale = 1;
+
+void gs_kind_set_serve_stale(int on)
+{
+    serve_stale = on;
+}
+
+char *gs_kind_key(enum gs_kind kind, const char *sp, const char *job, const char *tpl)
+{
+    const struct gs_kind_info *ki = gs_kind_info(kind);
+    if (!ki->path)
+        return NULL;
+    switch (ki->ids) {
+    case GS_IDS_SP:
+        return gs_path(ki->path, sp);
+    case GS_IDS_SP_JOB:
+        return gs_path(ki->path, sp, job);
+    case GS_IDS_SP_TPL:
+        return gs_path(ki->path, sp, tpl);
+    case GS_IDS_NONE:
+    default:
+        return gs_path(ki->path);
+    }
+}
+
+unsigned gs_kind_get_flags(enum gs_kind kind)
+{
+    return gs_kind_info(kind)->get_flags | (serve_stale ? GS_GET_STALE_OK : 0);
 }

@@ -62,6 +62,19 @@ enum gs_source {
     GS_SRC_TENANT,        /* status.tsv */
 };
 
+/* What a kind is for, beyond how its bytes are made (flags of gs_kind_info). */
+enum {
+    GS_KF_EDITABLE = 1u << 0,   /* a document saved back to Graph (actions/document.h) */
+    GS_KF_CONTROL = 1u << 1,    /* a control file: writing runs an action (actions/control.h) */
+    GS_KF_PAGECACHE = 1u << 2,  /* read-only bytes the kernel's page cache may keep
+                                 * while they stay the same (kernel/pagecache.h) */
+    GS_KF_JOB_DOCS = 1u << 3,   /* fetched together with the job's other documents
+                                 * on the first look at one (fetch/prefetch.h) */
+};
+
+/* Which Graph ids a kind's path takes, in this order. */
+enum gs_path_ids { GS_IDS_NONE = 0, GS_IDS_SP, GS_IDS_SP_JOB, GS_IDS_SP_TPL };
+
 struct gs_kind_info {
     const char *name;        /* fixed file name, NULL for entries named by Graph ids */
     mode_t type;             /* S_IFDIR, S_IFREG or S_IFLNK */
@@ -69,8 +82,33 @@ struct gs_kind_info {
     enum gs_source source;
     enum gs_ttl_class ttl;   /* for GS_SRC_GRAPH and listings */
     const char *member;      /* render only this member of the document (NULL: whole) */
+    unsigned flags;          /* GS_KF_* */
+    const char *path;        /* Graph path of its document or listing (a gs_path
+                              * format: every %s an id), NULL when it has none */
+    enum gs_path_ids ids;    /* the ids that path takes */
+    unsigned get_flags;      /* GS_GET_* for reading that path (collections) */
 };
 
 const struct gs_kind_info *gs_kind_info(enum gs_kind k);
+
+static inline int gs_kind_has(enum gs_kind k, unsigned flag)
+{
+    return (gs_kind_info(k)->flags & flag) != 0;
+}
+
+/* The $select of the service principal listing (also servicePrincipal.json). */
+#define GS_SP_SELECT "id,appId,displayName,appDisplayName,servicePrincipalType,accountEnabled,appOwnerOrganizationId,tags"
+
+/* Cache key (Graph path) of the document behind a kind: a file's content
+ * or a directory's listing, from the kind table. NULL for kinds with no
+ * Graph document, and on ENOMEM. malloc'd. */
+char *gs_kind_key(enum gs_kind kind, const char *sp, const char *job, const char *tpl);
+
+/* Whether reads may be served from expired entries while Graph is
+ * unreachable (set once at start from the options, before any thread). */
+void gs_kind_set_serve_stale(int on);
+
+/* Flags for gs_cache_get of this kind's key. */
+unsigned gs_kind_get_flags(enum gs_kind kind);
 
 #endif

@@ -6,10 +6,7 @@
 #include <string.h>
 
 #include "fs/model/fs.h"
-#include "fs/kernel/pagecache.h"
-#include "fs/views/sp_index.h"
-#include "fs/views/tenant.h"
-#include "fs/views/tree.h"
+#include "fs/model/kinds.h"
 
 static char *dupnull(const char *s)
 {
@@ -73,7 +70,7 @@ static void node_free(struct gs_node *n)
     free(n);
 }
 
-static struct gs_node *node_new(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e)
+static struct gs_node *node_new(struct gs_fs *fs, struct gs_node *parent, const struct gs_dirent *e)
 {
     struct gs_node *n = calloc(1, sizeof(*n));
     if (!n)
@@ -87,7 +84,7 @@ static struct gs_node *node_new(struct gs_fs *fs, struct gs_node *parent, const 
     n->tpl = dupnull(e->tpl);
     n->target = dupnull(e->target);
     n->reported_size = -1;
-    n->key = gs_tree_key(e->kind, e->sp, e->job, e->tpl);
+    n->key = gs_kind_key(e->kind, e->sp, e->job, e->tpl);
     if (!n->name || (e->sp && !n->sp) || (e->job && !n->job) || (e->tpl && !n->tpl) ||
         (e->target && !n->target)) {
         node_free(n);
@@ -96,7 +93,7 @@ static struct gs_node *node_new(struct gs_fs *fs, struct gs_node *parent, const 
     return n;
 }
 
-struct gs_node *gs_node_child(struct gs_fs *fs, struct gs_node *parent, const struct gs_entry *e)
+struct gs_node *gs_node_child(struct gs_fs *fs, struct gs_node *parent, const struct gs_dirent *e)
 {
     char k[GS_NAME_KEY_MAX];
     size_t klen = name_key(k, sizeof(k), parent->ino, e->name);
@@ -150,16 +147,25 @@ int gs_node_move(struct gs_fs *fs, struct gs_node *n, const char *name, enum gs_
     n->kind = kind;
     key_unlink(fs, n);
     free(n->key);
-    n->key = gs_tree_key(kind, n->sp, n->job, n->tpl);
+    n->key = gs_kind_key(kind, n->sp, n->job, n->tpl);
     key_link(fs, n);
     gs_blob_unref(n->content);
     n->content = NULL;
     n->content_gen = 0;
     n->reported_size = -1;
-    gs_pagecache_forget_locked(n);
+    gs_node_forget_pagecache_locked(n);
     n->mtime.tv_sec = 0;
     n->mtime.tv_nsec = 0;
     return gs_map_put(&fs->by_name, k, klen, n, NULL);
+}
+
+void gs_node_forget_pagecache_locked(struct gs_node *n)
+{
+    if (n->pc_open)
+        return; /* readers still hold these bytes: the size stays theirs */
+    gs_blob_unref(n->pc_blob);
+    n->pc_blob = NULL;
+    n->pc_tainted = 0;
 }
 
 struct gs_node *gs_node_find(struct gs_fs *fs, struct gs_node *parent, const char *name)
@@ -214,67 +220,6 @@ void gs_node_each_with_key(struct gs_fs *fs, const char *key,
         fn(ctx, n);
 }
 
-#define GRAPH_DOWN_SECONDS 5.0
-
-double gs_fs_mono(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + t.tv_nsec / 1e9;
-}
-
-void gs_fs_mark_graph_down(struct gs_fs *fs)
-{
-    double until = gs_fs_mono() + GRAPH_DOWN_SECONDS;
-    __atomic_store(&fs->graph_down_until, &until, __ATOMIC_RELEASE);
-}
-
-int gs_fs_graph_down(struct gs_fs *fs)
-{
-    double until;
-    __atomic_load(&fs->graph_down_until, &until, __ATOMIC_ACQUIRE);
-    return gs_fs_mono() < until;
-}
-
-static void mark_graph_up(struct gs_fs *fs)
-{
-    double zero = 0;
-    __atomic_store(&fs->graph_down_until, &zero, __ATOMIC_RELEASE);
-}
-
-int gs_fs_get(struct gs_fs *fs, const char *key, enum gs_ttl_class cls, unsigned flags,
-              struct gs_doc **out, struct gs_error *err)
-{
-    if (flags & GS_GET_CACHED_ONLY)
-        return gs_cache_get(fs->cache, key, cls, flags, out, err);
-    int stale_ok = (flags & GS_GET_STALE_OK) != 0;
-    int was_fresh = gs_cache_is_fresh(fs->cache, key);
-    if (was_fresh)
-        return gs_cache_get(fs->cache, key, cls, flags, out, err); /* says nothing about Graph */
-    if (stale_ok && gs_fs_graph_down(fs) && gs_cache_servable(fs->cache, key) &&
-        gs_cache_get(fs->cache, key, cls, GS_GET_CACHED_ONLY, out, NULL) == 0)
-        return 0;
-    /* Every answer Graph gives is stored as a new doc; the copy cached before
-     * this call comes back only when the refresh got no answer. (Comparing
-     * times instead took a fresh answer for a stale one when this call joined
-     * a fetch that had its answer just before the call began.) */
-    struct gs_doc *prior = NULL;
-    gs_cache_peek(fs->cache, key, &prior);
-    int r = gs_cache_get(fs->cache, key, cls, flags, out, err);
-    int served_prior = r == 0 && prior && *out == prior;
-    if (prior)
-        gs_doc_unref(prior);
-    if (served_prior)
-        gs_fs_mark_graph_down(fs); /* served stale: the refresh got no answer */
-    else if (r == 0)
-        mark_graph_up(fs);
-    else if (err && err->http_status == 0 && r != -ENOMEM)
-        gs_fs_mark_graph_down(fs);
-    else if (err && err->http_status != 0)
-        mark_graph_up(fs); /* an HTTP answer: Graph is there */
-    return r;
-}
-
 void gs_open_link(struct gs_fs *fs, struct gs_open *o, int is_dir)
 {
     o->is_dir = is_dir;
@@ -299,7 +244,7 @@ void gs_open_unlink(struct gs_fs *fs, struct gs_open *o)
     o->linked = 0;
 }
 
-void gs_entry_clear(struct gs_entry *e)
+void gs_dirent_clear(struct gs_dirent *e)
 {
     free(e->name);
     free(e->target);
@@ -312,7 +257,7 @@ int gs_fs_init(struct gs_fs *fs, const struct gs_fs_config *cfg,
 {
     memset(fs, 0, sizeof(*fs));
     fs->cfg = *cfg;
-    gs_tree_serve_stale = cfg->serve_stale;
+    gs_kind_set_serve_stale(cfg->serve_stale);
     fs->client = client;
     fs->cache = cache;
     clock_gettime(CLOCK_REALTIME, &fs->started);
@@ -321,8 +266,7 @@ int gs_fs_init(struct gs_fs *fs, const struct gs_fs_config *cfg,
     pthread_cond_init(&fs->prefetch_done, NULL);
     if (gs_map_init(&fs->by_ino) || gs_map_init(&fs->by_name) || gs_map_init(&fs->by_key) ||
         gs_map_init(&fs->results) || gs_map_init(&fs->hidden) ||
-        gs_map_init(&fs->prefetching) || gs_sp_index_new(&fs->sp_index) ||
-        gs_tenant_views_new(&fs->views)) {
+        gs_map_init(&fs->prefetching)) {
         gs_fs_destroy(fs);
         return -ENOMEM;
     }
@@ -384,10 +328,6 @@ void gs_fs_destroy(struct gs_fs *fs)
     gs_map_each(&fs->hidden, free_value_cb, NULL);
     gs_map_destroy(&fs->hidden);
     gs_map_destroy(&fs->prefetching);
-    gs_sp_index_free(fs->sp_index);
-    fs->sp_index = NULL;
-    gs_tenant_views_free(fs->views);
-    fs->views = NULL;
     pthread_cond_destroy(&fs->prefetch_done);
     pthread_mutex_destroy(&fs->extra_lock);
     pthread_mutex_destroy(&fs->lock);

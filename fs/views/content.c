@@ -13,19 +13,21 @@
 #include "fs/views/tenant.h"
 #include "fs/actions/scratch.h"
 #include "fs/views/tree.h"
+#include "fs/fetch/graph_get.h"
+#include "fs/model/node_error.h"
 
 static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
 {
     const struct gs_kind_info *ki = gs_kind_info(n->kind);
     struct gs_doc *doc = NULL;
     struct gs_error err = {0};
-    if (gs_prefetch_covers(n->kind) && !gs_cache_is_fresh(fs->cache, n->key))
+    if (gs_kind_has(n->kind, GS_KF_JOB_DOCS) && !gs_cache_is_fresh(fs->cache, n->key))
         gs_prefetch_job_docs(fs, n);
     if (n->kind == GS_K_SP_JSON)
         gs_tree_fill_sp(fs, n->sp);
-    int r = gs_fs_get(fs, n->key, ki->ttl, gs_tree_get_flags(n->kind), &doc, &err);
+    int r = gs_fs_get(fs, n->key, ki->ttl, gs_kind_get_flags(n->kind), &doc, &err);
     if (r < 0) {
-        gs_tree_record_error(fs, n, &err);
+        gs_node_record_error(fs, n, &err);
         gs_error_clear(&err);
         return r;
     }

@@ -8,7 +8,8 @@
 
 #include "fs/model/names.h"
 #include "fs/fetch/readahead.h"
-#include "fs/views/tree.h"
+#include "fs/fetch/graph_get.h"
+#include "fs/model/fs.h"
 
 /* --- the views as last built --- */
 
@@ -23,14 +24,14 @@ struct gs_tenant_views {
     struct built tsv, links;
     struct gs_blob *tsv_blob;
     struct timespec tsv_mtime;
-    struct gs_entry *link_v;
+    struct gs_dirent *link_v;
     size_t link_n;
 };
 
-static void clear_links(struct gs_entry *v, size_t n)
+static void clear_links(struct gs_dirent *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        gs_entry_clear(&v[i]);
+        gs_dirent_clear(&v[i]);
     free(v);
 }
 
@@ -82,10 +83,10 @@ static const char *str(const cJSON *o, const char *k)
 
 static int each_job(struct gs_fs *fs, job_fn fn, void *ctx, struct timespec *latest)
 {
-    char *key = gs_tree_key(GS_K_SPS, NULL, NULL, NULL);
+    char *key = gs_kind_key(GS_K_SPS, NULL, NULL, NULL);
     struct gs_doc *sps = NULL;
     struct gs_error err = {0};
-    int r = key ? gs_fs_get(fs, key, GS_TTL_DIR, gs_tree_get_flags(GS_K_SPS), &sps, &err) : -ENOMEM;
+    int r = key ? gs_fs_get(fs, key, GS_TTL_DIR, gs_kind_get_flags(GS_K_SPS), &sps, &err) : -ENOMEM;
     free(key);
     gs_error_clear(&err);
     if (r < 0)
@@ -113,7 +114,7 @@ static int each_job(struct gs_fs *fs, job_fn fn, void *ctx, struct timespec *lat
         const char *id = str(sp, "id");
         if (!id || !gs_name_is_safe(id))
             continue;
-        char *jkey = gs_tree_key(GS_K_JOBS, id, NULL, NULL);
+        char *jkey = gs_kind_key(GS_K_JOBS, id, NULL, NULL);
         struct gs_doc *jobs = NULL;
         struct gs_error jerr = {0};
         int jr;
@@ -129,7 +130,7 @@ static int each_job(struct gs_fs *fs, job_fn fn, void *ctx, struct timespec *lat
         } else {
             /* a listing the batch could not bring is fetched alone */
             /* (a stale copy served because Graph did not answer marks it down there) */
-            jr = gs_fs_get(fs, jkey, GS_TTL_STATUS, gs_tree_get_flags(GS_K_JOBS), &jobs, &jerr);
+            jr = gs_fs_get(fs, jkey, GS_TTL_STATUS, gs_kind_get_flags(GS_K_JOBS), &jobs, &jerr);
             if (jr < 0 && jerr.http_status == 0 && jr != -ENOMEM) {
                 gs_fs_mark_graph_down(fs);
                 jr = gs_cache_get(fs->cache, jkey, GS_TTL_STATUS, GS_GET_CACHED_ONLY, &jobs, NULL);
@@ -158,7 +159,7 @@ static int each_job(struct gs_fs *fs, job_fn fn, void *ctx, struct timespec *lat
 /* --- jobs/ --- */
 
 struct links {
-    struct gs_entry *v;
+    struct gs_dirent *v;
     size_t n, cap;
 };
 
@@ -171,7 +172,7 @@ static int add_link(void *ctx, const cJSON *sp, const cJSON *job, const struct g
         return 0;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
-        struct gs_entry *v = realloc(l->v, cap * sizeof(*v));
+        struct gs_dirent *v = realloc(l->v, cap * sizeof(*v));
         if (!v)
             return -ENOMEM;
         l->v = v;
@@ -190,7 +191,7 @@ static int add_link(void *ctx, const cJSON *sp, const cJSON *job, const struct g
         free(target);
         return -ENOMEM;
     }
-    struct gs_entry *e = &l->v[l->n++];
+    struct gs_dirent *e = &l->v[l->n++];
     memset(e, 0, sizeof(*e));
     e->name = name;
     e->kind = GS_K_LINK;
@@ -198,9 +199,9 @@ static int add_link(void *ctx, const cJSON *sp, const cJSON *job, const struct g
     return 0;
 }
 
-static int copy_links(const struct gs_entry *v, size_t n, struct gs_entry **out, size_t *nout)
+static int copy_links(const struct gs_dirent *v, size_t n, struct gs_dirent **out, size_t *nout)
 {
-    struct gs_entry *c = calloc(n ? n : 1, sizeof(*c));
+    struct gs_dirent *c = calloc(n ? n : 1, sizeof(*c));
     if (!c)
         return -ENOMEM;
     for (size_t i = 0; i < n; i++) {
@@ -217,7 +218,7 @@ static int copy_links(const struct gs_entry *v, size_t n, struct gs_entry **out,
     return 0;
 }
 
-int gs_tenant_job_links(struct gs_fs *fs, struct gs_entry **out, size_t *n)
+int gs_tenant_job_links(struct gs_fs *fs, struct gs_dirent **out, size_t *n)
 {
     struct gs_tenant_views *v = fs->views;
     pthread_mutex_lock(&v->links.build);

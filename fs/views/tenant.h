@@ -17,7 +17,7 @@ int gs_tenant_views_new(struct gs_tenant_views **out);
 void gs_tenant_views_free(struct gs_tenant_views *v);
 
 /* Entries of the root jobs/ directory: "<displayName>:<jobId>" links. */
-int gs_tenant_job_links(struct gs_fs *fs, struct gs_entry **out, size_t *n);
+int gs_tenant_job_links(struct gs_fs *fs, struct gs_dirent **out, size_t *n);
 /* The content of status.tsv. */
 int gs_tenant_status_tsv(struct gs_fs *fs, struct gs_blob **out, struct timespec *mtime);
 

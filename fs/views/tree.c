@@ -15,100 +15,10 @@
 #include "fs/fetch/readahead.h"
 #include "fs/views/sp_index.h"
 #include "fs/views/tenant.h"
+#include "fs/fetch/graph_get.h"
+#include "fs/model/node_error.h"
 
-#define SP_LIST_KEY "/servicePrincipals?$select=" GS_SP_SELECT "&$top=999"
 #define SYNC "/servicePrincipals/%s/synchronization"
-
-int gs_tree_serve_stale = 1;
-
-char *gs_tree_key(enum gs_kind kind, const char *sp, const char *job, const char *tpl)
-{
-    switch (kind) {
-    case GS_K_SPS:
-    case GS_K_BYNAME:
-    case GS_K_BYAPPID:
-        return strdup(SP_LIST_KEY);
-    case GS_K_SP_JSON:
-        return gs_path("/servicePrincipals/%s?$select=" GS_SP_SELECT, sp);
-    case GS_K_SECRETS:
-        return gs_path(SYNC "/secrets", sp);
-    case GS_K_TEMPLATES:
-        return gs_path(SYNC "/templates", sp);
-    case GS_K_TEMPLATE_JSON:
-        return gs_path(SYNC "/templates/%s", sp, tpl);
-    case GS_K_TEMPLATE_SCHEMA:
-        return gs_path(SYNC "/templates/%s/schema", sp, tpl);
-    case GS_K_JOBS:
-        return gs_path(SYNC "/jobs", sp);
-    case GS_K_JOB_JSON:
-    case GS_K_JOB_STATUS:
-    case GS_K_JOB_SCHEDULE:
-    case GS_K_JOB_SETTINGS:
-        return gs_path(SYNC "/jobs/%s", sp, job);
-    case GS_K_JOB_SCHEMA:
-    case GS_K_DIRECTORIES:
-        return gs_path(SYNC "/jobs/%s/schema", sp, job);
-    case GS_K_JOB_FUNCTIONS:
-        return gs_path(SYNC "/jobs/%s/schema/functions", sp, job);
-    case GS_K_JOB_FILTEROPS:
-        return gs_path(SYNC "/jobs/%s/schema/filterOperators", sp, job);
-    default:
-        return NULL;
-    }
-}
-
-unsigned gs_tree_get_flags(enum gs_kind kind)
-{
-    unsigned stale = gs_tree_serve_stale ? GS_GET_STALE_OK : 0;
-    switch (kind) {
-    case GS_K_SPS:
-    case GS_K_BYNAME:
-    case GS_K_BYAPPID:
-        return GS_GET_COLLECTION | stale;
-    case GS_K_TEMPLATES:
-    case GS_K_JOBS:
-        return GS_GET_COLLECTION | GS_GET_FILL_ITEMS | stale;
-    default:
-        return stale;
-    }
-}
-
-/* Something that was listed is gone: the listings that named it are out of
- * date, so the next look at them asks Graph again. */
-static void forget_gone(struct gs_fs *fs, const struct gs_node *n)
-{
-    char *key = NULL;
-    if (n->job)
-        key = gs_tree_key(GS_K_JOBS, n->sp, NULL, NULL);
-    else if (n->tpl)
-        key = gs_tree_key(GS_K_TEMPLATES, n->sp, NULL, NULL);
-    else if (n->sp)
-        key = gs_tree_key(GS_K_SPS, NULL, NULL, NULL);
-    if (key)
-        gs_cache_invalidate(fs->cache, key);
-    free(key);
-    if (n->sp && !n->job && !n->tpl) {
-        key = gs_tree_key(GS_K_SP_JSON, n->sp, NULL, NULL);
-        if (key)
-            gs_cache_remove(fs->cache, key);
-        free(key);
-    }
-}
-
-void gs_tree_record_error(struct gs_fs *fs, const struct gs_node *n, const struct gs_error *err)
-{
-    if (err->err == -ENOENT)
-        forget_gone(fs, n);
-    char *owner = gs_errors_owner(n->sp, n->job);
-    if (!owner)
-        return;
-    gs_errors_record(fs->errors, owner, err);
-    gs_warn("%s %s: %s%s%s (HTTP %ld, request-id %s)", err->method[0] ? err->method : "GET",
-            err->url ? err->url : "?", err->code ? err->code : "",
-            err->code && err->message ? ": " : "", err->message ? err->message : "",
-            err->http_status, err->request_id ? err->request_id : "-");
-    free(owner);
-}
 
 /* Listing servicePrincipals/ starts fetching every one's jobs in batches. */
 static void queue_readahead(struct gs_fs *fs, const struct gs_doc *listing)
@@ -133,7 +43,7 @@ static void queue_readahead(struct gs_fs *fs, const struct gs_doc *listing)
 
 static int jobs_fresh(struct gs_fs *fs, const char *sp)
 {
-    char *key = gs_tree_key(GS_K_JOBS, sp, NULL, NULL);
+    char *key = gs_kind_key(GS_K_JOBS, sp, NULL, NULL);
     int fresh = key && gs_cache_is_fresh(fs->cache, key);
     free(key);
     return fresh;
@@ -151,7 +61,7 @@ static void fetch_jobs_ahead(struct gs_fs *fs, const char *sp)
     char **next = NULL;
     size_t nn = 0;
     struct gs_doc *listing = NULL;
-    char *lkey = gs_tree_key(GS_K_SPS, NULL, NULL, NULL);
+    char *lkey = gs_kind_key(GS_K_SPS, NULL, NULL, NULL);
     if (lkey && gs_cache_get(fs->cache, lkey, GS_TTL_DIR, GS_GET_CACHED_ONLY, &listing, NULL) == 0) {
         if (gs_sp_index_following(fs->sp_index, listing, sp, GS_SEQ_WINDOW, &next, &nn) != 0)
             nn = 0;
@@ -177,7 +87,7 @@ static void fetch_jobs_ahead(struct gs_fs *fs, const char *sp)
  * the read-ahead's queue (or waits for the batch already bringing it). */
 static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, struct gs_doc **doc)
 {
-    char *key = gs_tree_key(dir->kind, dir->sp, dir->job, dir->tpl);
+    char *key = gs_kind_key(dir->kind, dir->sp, dir->job, dir->tpl);
     if (!key)
         return -ENOMEM;
     if (dir->kind == GS_K_JOBS && fs->readahead && !gs_fs_graph_down(fs) &&
@@ -185,9 +95,9 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
         fetch_jobs_ahead(fs, dir->sp);
     struct gs_error err = {0};
     const struct gs_kind_info *ki = gs_kind_info(dir->kind);
-    int r = gs_fs_get(fs, key, ki->ttl, gs_tree_get_flags(dir->kind), doc, &err);
+    int r = gs_fs_get(fs, key, ki->ttl, gs_kind_get_flags(dir->kind), doc, &err);
     if (r < 0) {
-        gs_tree_record_error(fs, dir, &err);
+        gs_node_record_error(fs, dir, &err);
     } else if (dir->kind == GS_K_SPS || dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID) {
         if (dir->kind == GS_K_SPS && for_readdir)
             queue_readahead(fs, *doc);
@@ -211,7 +121,7 @@ static const char *item_str(const cJSON *item, const char *member)
 
 /* Entry array builder. */
 struct entries {
-    struct gs_entry *v;
+    struct gs_dirent *v;
     size_t n, cap;
     int err;
 };
@@ -223,7 +133,7 @@ static void add(struct entries *es, const char *name, enum gs_kind kind, const c
         return;
     if (es->n == es->cap) {
         size_t cap = es->cap ? es->cap * 2 : 16;
-        struct gs_entry *v = realloc(es->v, cap * sizeof(*v));
+        struct gs_dirent *v = realloc(es->v, cap * sizeof(*v));
         if (!v) {
             es->err = -ENOMEM;
             return;
@@ -231,7 +141,7 @@ static void add(struct entries *es, const char *name, enum gs_kind kind, const c
         es->v = v;
         es->cap = cap;
     }
-    struct gs_entry *e = &es->v[es->n];
+    struct gs_dirent *e = &es->v[es->n];
     memset(e, 0, sizeof(*e));
     e->name = strdup(name);
     e->kind = kind;
@@ -240,7 +150,7 @@ static void add(struct entries *es, const char *name, enum gs_kind kind, const c
     e->tpl = tpl;
     e->target = target ? strdup(target) : NULL;
     if (!e->name || (target && !e->target)) {
-        gs_entry_clear(e);
+        gs_dirent_clear(e);
         es->err = -ENOMEM;
         return;
     }
@@ -338,7 +248,7 @@ static void add_scratch_and_hide(struct gs_fs *fs, struct gs_node *dir, struct e
 {
     for (size_t i = 0; i < es->n;) {
         if (gs_tree_is_hidden(fs, dir, es->v[i].name)) {
-            gs_entry_clear(&es->v[i]);
+            gs_dirent_clear(&es->v[i]);
             memmove(&es->v[i], &es->v[i + 1], (es->n - i - 1) * sizeof(*es->v));
             es->n--;
         } else {
@@ -371,7 +281,7 @@ static char *sp_link_target(const char *id)
     return t;
 }
 
-static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, struct gs_entry **out, size_t *n)
+static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, struct gs_dirent **out, size_t *n)
 {
     struct entries es = {0};
     const enum gs_kind *kids;
@@ -452,7 +362,7 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
         }
         /* entries own their names: the ids point at them, not into the doc */
         for (size_t i = 0; i < es.n && !es.err; i++) {
-            struct gs_entry *e = &es.v[i];
+            struct gs_dirent *e = &es.v[i];
             if (e->kind == GS_K_TEMPLATE)
                 e->tpl = e->name;
             else if (e->kind == GS_K_JOB)
@@ -464,7 +374,7 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
     }
     if (es.err) {
         for (size_t i = 0; i < es.n; i++)
-            gs_entry_clear(&es.v[i]);
+            gs_dirent_clear(&es.v[i]);
         free(es.v);
         return es.err;
     }
@@ -473,7 +383,7 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
     return 0;
 }
 
-int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_entry **out, size_t *n)
+int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_dirent **out, size_t *n)
 {
     return list_dir(fs, dir, 1, out, n);
 }
@@ -497,16 +407,16 @@ static int looks_like_guid(const char *s)
 /* A service principal not (yet) in the listing: ask Graph for it directly. */
 static int lookup_sp_direct(struct gs_fs *fs, struct gs_node *dir, const char *id)
 {
-    char *key = gs_tree_key(GS_K_SP_JSON, id, NULL, NULL);
+    char *key = gs_kind_key(GS_K_SP_JSON, id, NULL, NULL);
     if (!key)
         return -ENOMEM;
     struct gs_doc *doc = NULL;
     struct gs_error err = {0};
-    int r = gs_fs_get(fs, key, GS_TTL_DIR, gs_tree_get_flags(GS_K_SP_JSON), &doc, &err);
+    int r = gs_fs_get(fs, key, GS_TTL_DIR, gs_kind_get_flags(GS_K_SP_JSON), &doc, &err);
     if (r == 0)
         gs_doc_unref(doc);
     else if (r != -ENOENT)
-        gs_tree_record_error(fs, dir, &err);
+        gs_node_record_error(fs, dir, &err);
     gs_error_clear(&err);
     free(key);
     return r;
@@ -515,7 +425,7 @@ static int lookup_sp_direct(struct gs_fs *fs, struct gs_node *dir, const char *i
 /* A name in servicePrincipals/, by-name/ or by-appId/: one hash lookup in
  * the listing's index. */
 static int lookup_in_sp_listing(struct gs_fs *fs, struct gs_node *dir, const char *name,
-                                struct gs_entry *out)
+                                struct gs_dirent *out)
 {
     struct gs_doc *doc = NULL;
     char *id = NULL;
@@ -535,7 +445,7 @@ static int lookup_in_sp_listing(struct gs_fs *fs, struct gs_node *dir, const cha
         }
         free(id);
         if (!out->name || (dir->kind != GS_K_SPS && !out->target)) {
-            gs_entry_clear(out);
+            gs_dirent_clear(out);
             return -ENOMEM;
         }
         return 0;
@@ -553,7 +463,7 @@ static int lookup_in_sp_listing(struct gs_fs *fs, struct gs_node *dir, const cha
     return r;
 }
 
-int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_entry *out)
+int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_dirent *out)
 {
     const enum gs_kind *kids;
     size_t nkids;
@@ -594,7 +504,7 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
     if (dir->kind == GS_K_SPS || dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID)
         return lookup_in_sp_listing(fs, dir, name, out);
 
-    struct gs_entry *v = NULL;
+    struct gs_dirent *v = NULL;
     size_t n = 0;
     int r = list_dir(fs, dir, 0, &v, &n);
     if (r < 0)
@@ -615,15 +525,15 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
         r = -ENOENT;
     }
     for (size_t i = 0; i < n; i++)
-        gs_entry_clear(&v[i]);
+        gs_dirent_clear(&v[i]);
     free(v);
     return r;
 }
 
 void gs_tree_fill_sp(struct gs_fs *fs, const char *sp)
 {
-    char *key = gs_tree_key(GS_K_SP_JSON, sp, NULL, NULL);
-    char *lkey = gs_tree_key(GS_K_SPS, NULL, NULL, NULL);
+    char *key = gs_kind_key(GS_K_SP_JSON, sp, NULL, NULL);
+    char *lkey = gs_kind_key(GS_K_SPS, NULL, NULL, NULL);
     struct gs_doc *listing = NULL;
     if (key && lkey && !gs_cache_is_fresh(fs->cache, key) && gs_cache_is_fresh(fs->cache, lkey) &&
         gs_cache_get(fs->cache, lkey, GS_TTL_DIR, GS_GET_CACHED_ONLY, &listing, NULL) == 0) {

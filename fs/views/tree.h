@@ -7,30 +7,15 @@
 
 #include "fs/model/fs.h"
 
-#define GS_NAME_KEY_MAX 300
-
-/* The $select of the service principal listing (also servicePrincipal.json). */
-#define GS_SP_SELECT "id,appId,displayName,appDisplayName,servicePrincipalType,accountEnabled,appOwnerOrganizationId,tags"
-
-/* Cache key of the document behind a node: a file's content or a
- * directory's listing. NULL for nodes with no Graph document. malloc'd. */
-char *gs_tree_key(enum gs_kind kind, const char *sp, const char *job, const char *tpl);
-
-/* Whether reads may be served from expired entries while Graph is
- * unreachable (set once at start from stale_timeout). */
-extern int gs_tree_serve_stale;
-
-/* Flags for gs_cache_get for this kind's key. */
-unsigned gs_tree_get_flags(enum gs_kind kind);
 
 /* All entries of a directory node (not "." and ".."). The node must be
  * pinned by the caller; fs->lock not held. *out is an array of *n entries
- * (free each with gs_entry_clear, then the array). 0 or negative errno. */
-int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_entry **out, size_t *n);
+ * (free each with gs_dirent_clear, then the array). 0 or negative errno. */
+int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_dirent **out, size_t *n);
 
 /* One entry by name. Fixed directories answer unknown names with -ENOENT
  * without any request. */
-int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_entry *out);
+int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_dirent *out);
 
 /* Stores the listing's item for this service principal under its own key
  * (when the listing is fresh and the item is not), so servicePrincipal.json
@@ -44,7 +29,5 @@ void gs_tree_fill_sp(struct gs_fs *fs, const char *sp);
 int gs_tree_is_hidden(struct gs_fs *fs, const struct gs_node *dir, const char *name);
 void gs_tree_hide(struct gs_fs *fs, const struct gs_node *dir, const char *name, int hide);
 
-/* Records a failed request for the directory that owns node n's document. */
-void gs_tree_record_error(struct gs_fs *fs, const struct gs_node *n, const struct gs_error *err);
 
 #endif

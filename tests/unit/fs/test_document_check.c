@@ -34,7 +34,7 @@ int main(void)
     check(GS_K_SECRETS, "{\"value\":[{\"key\":\"SecretToken\",\"value\":\"*****\"}]}", "SecretToken");
     check(GS_K_SECRETS, "{\"value\":[{\"value\":\"x\"}]}", "key");
     check(GS_K_SECRETS, "{\"value\":{}}", "value");
-    CHECK(gs_document_is_writable(GS_K_JOB_SCHEMA) && gs_document_is_writable(GS_K_SECRETS));
-    CHECK(!gs_document_is_writable(GS_K_JOB_STATUS) && !gs_document_is_writable(GS_K_TEMPLATE_SCHEMA));
+    CHECK(gs_kind_has(GS_K_JOB_SCHEMA, GS_KF_EDITABLE) && gs_kind_has(GS_K_SECRETS, GS_KF_EDITABLE));
+    CHECK(!gs_kind_has(GS_K_JOB_STATUS, GS_KF_EDITABLE) && !gs_kind_has(GS_K_TEMPLATE_SCHEMA, GS_KF_EDITABLE));
     return check_report("test_document_check");
 }

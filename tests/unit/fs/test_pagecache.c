@@ -77,7 +77,7 @@ static void test_readers_share_bytes_and_a_newer_one_reads_directly(struct gs_fs
 
     n.content = NULL;
     pthread_mutex_lock(&fs->lock);
-    gs_pagecache_forget_locked(&n);
+    gs_node_forget_pagecache_locked(&n);
     pthread_mutex_unlock(&fs->lock);
     gs_blob_unref(v1);
     gs_blob_unref(v1_again);
@@ -120,7 +120,7 @@ static void test_another_size_told_means_adopting_again(struct gs_fs *fs)
     gs_pagecache_adopted(fs, &n, 1);
     CHECK_INT(gs_pagecache_release(fs, &n, GS_PC_ADOPT), 0);
     pthread_mutex_lock(&fs->lock);
-    gs_pagecache_forget_locked(&n);
+    gs_node_forget_pagecache_locked(&n);
     pthread_mutex_unlock(&fs->lock);
     gs_blob_unref(v1);
     gs_blob_unref(v2);

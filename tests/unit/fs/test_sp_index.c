@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cache/doc.h"
+#include "cache/doc_impl.h"
 #include "tests/unit/check.h"
 #include "fs/views/sp_index.h"
 

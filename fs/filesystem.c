@@ -1,0 +1,69 @@
+#include "fs/filesystem.h"
+
+#include <errno.h>
+
+#include "fs/actions/scratch.h"
+#include "fs/fetch/readahead.h"
+#include "fs/kernel/inval.h"
+#include "fs/kernel/ops_internal.h"
+#include "fs/model/errors.h"
+#include "fs/views/sp_index.h"
+#include "fs/views/tenant.h"
+
+/* Scratch files may hold this much in all (memory only, lost at unmount). */
+#define SCRATCH_MAX_BYTES (64u << 20)
+
+static void free_parts(struct gs_fs *fs)
+{
+    gs_tenant_views_free(fs->views);
+    fs->views = NULL;
+    gs_sp_index_free(fs->sp_index);
+    fs->sp_index = NULL;
+    gs_scratch_free(fs->scratch);
+    fs->scratch = NULL;
+    gs_errors_free(fs->errors);
+    fs->errors = NULL;
+}
+
+int gs_filesystem_start(struct gs_fs *fs, const struct gs_fs_config *cfg,
+                        struct gs_client *client, struct gs_cache *cache,
+                        int batch_workers)
+{
+    struct fuse_session *se = fs->se;
+    int r = gs_fs_init(fs, cfg, client, cache);
+    if (r != 0)
+        return r;
+    fs->se = se;
+    if (gs_errors_new(&fs->errors) != 0 || gs_scratch_new(&fs->scratch, SCRATCH_MAX_BYTES) != 0 ||
+        gs_sp_index_new(&fs->sp_index) != 0 || gs_tenant_views_new(&fs->views) != 0) {
+        r = -ENOMEM;
+        goto fail;
+    }
+    r = gs_readahead_start(fs, batch_workers, &fs->readahead);
+    if (r != 0)
+        goto fail;
+    struct gs_inval *iv = NULL;
+    r = gs_inval_start(fs, &iv);
+    if (r != 0) {
+        gs_readahead_stop(fs->readahead);
+        fs->readahead = NULL;
+        goto fail;
+    }
+    __atomic_store_n(&fs->inval, iv, __ATOMIC_RELEASE);
+    return 0;
+fail:
+    free_parts(fs);
+    gs_fs_destroy(fs);
+    return r;
+}
+
+void gs_filesystem_stop(struct gs_fs *fs)
+{
+    struct gs_inval *iv = __atomic_exchange_n(&fs->inval, NULL, __ATOMIC_ACQ_REL);
+    gs_inval_stop(iv);
+    gs_readahead_stop(fs->readahead);
+    fs->readahead = NULL;
+    gs_ops_free_open_handles(fs);
+    free_parts(fs);
+    gs_fs_destroy(fs);
+}
