@@ -23,7 +23,10 @@ if ! meson test -C build --suite unit --print-errorlogs; then
     failed+=("unit tests (meson test -C build --suite unit)")
 fi
 
-if [[ -f tests/js/package-lock.json && ! -d tests/js/node_modules ]]; then
+# npm ci again when package-lock.json changed since the last install (npm keeps a copy of the
+# resolved tree in node_modules/.package-lock.json, written by every install)
+if [[ -f tests/js/package-lock.json && ( ! -d tests/js/node_modules
+        || tests/js/package-lock.json -nt tests/js/node_modules/.package-lock.json ) ]]; then
     echo "test.sh: npm ci in tests/js"
     (cd tests/js && npm ci --no-audit --no-fund)
 fi

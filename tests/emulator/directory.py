@@ -72,6 +72,17 @@ def next_link(req, version, offset):
     return f"{req.base_url}/{version}/servicePrincipals?{q}"
 
 
+# servicePrincipal properties that beta names differently or lacks (microsoft-graph-types-beta)
+BETA_NAMES = {"oauth2PermissionScopes": "publishedPermissionScopes", "resourceSpecificApplicationPermissions": None}
+
+
+def sp_json(sp, version):
+    d = sp.to_json()
+    if version == "beta":
+        d = {BETA_NAMES.get(k, k): v for k, v in d.items() if BETA_NAMES.get(k, k)}
+    return d
+
+
 def project(d, select):
     if select is None:
         return d
@@ -104,7 +115,7 @@ def list_service_principals(app, req, version):
                 raise GraphError(400, "Request_UnsupportedQuery", f"Sorting not supported for '{key}'.")
             sps = sorted(sps, key=lambda s: s.display_name.lower(), reverse=direction.strip().lower() == "desc")
         total = len(sps)
-        page = [project(sp.to_json(), select) for sp in sps[offset:offset + size]]
+        page = [project(sp_json(sp, version), select) for sp in sps[offset:offset + size]]
     frag = "servicePrincipals" + (f"({','.join(select)})" if select else "")
     body = {"@odata.context": context_url(version, frag)}
     if count and not token:
@@ -142,7 +153,7 @@ def get_service_principal(app, req, version, sp):
     select = parse_select(req)
     frag = "servicePrincipals" + (f"({','.join(select)})" if select else "") + "/$entity"
     body = {"@odata.context": context_url(version, frag)}
-    body.update(project(sp.to_json(), select))
+    body.update(project(sp_json(sp, version), select))
     return Response(200, body)
 
 
