@@ -4,7 +4,10 @@ Tokens are JWT-shaped (header.payload.signature) and signed with a key that live
 process (HMAC-SHA256), so a token is valid exactly when this emulator issued it and it has not
 expired. With `auth none` every request is accepted; with `auth required` a valid token is needed
 (401 InvalidAuthenticationToken otherwise) and it must carry a permission the operation accepts
-(403 Authorization_RequestDenied otherwise, graph-sync-api.md §2, §9.13)."""
+(graph-sync-api.md §2, §9.13). A token without it is refused the way real tenants refuse it: on the
+synchronization endpoints 401 `UnknownError` with an empty message (microsoft-graph-docs-contrib
+issue 8800, zerotrustassessment 1319/1382, terraform-provider-azuread 1628), elsewhere 403
+`Authorization_RequestDenied`."""
 
 import base64
 import hashlib
@@ -120,9 +123,13 @@ class Tokens:
             return self.unauthorized(ids, "Access token validation failure. Invalid audience.")
         granted = set(claims.get("roles") or []) | set((claims.get("scp") or "").split())
         if not granted & needed_permissions(req):
-            return error_response(ids, 403, "Authorization_RequestDenied",
-                                  "Insufficient privileges to complete the operation.")
+            return self.denied(req, ids)
         return None
+
+    def denied(self, req, ids):
+        if "/synchronization" in req.path:
+            return error_response(ids, 401, "UnknownError", "", {"WWW-Authenticate": WWW_AUTHENTICATE})
+        return error_response(ids, 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 
 
 ANONYMOUS_APP_ID = "00000000-0000-0000-0000-000000000000"
