@@ -8,7 +8,8 @@ are generated from the CSDL Graph serves ($metadata), the same source as msgraph
 Adding a payload is one line in PAYLOADS: (name, Microsoft type, method, path, body, pick).
 `path` is relative to the version root and may use the placeholders of `_context` ({sp}, {job},
 {job_Active}, {template}, {dir}, {app} ...); `pick` takes one member of the answer (`value` for
-collections). Both versions are checked unless `versions` says otherwise.
+collections); `config` holds emulator settings for that request only. Both versions are checked
+unless `versions` says otherwise.
 
 Where Microsoft's docs and types disagree, the emulator follows what Graph sends (the docs'
 examples, graph-sync-api.md) when that still fits the types, and this list records the choice:
@@ -40,8 +41,8 @@ from tests.conformance import ms_types
 from tests.conformance.conftest import DemoTenant, start_emulator, stop_emulator
 from tests.conformance.graphhttp import GraphHTTP, example, q
 
-Payload = namedtuple("Payload", "name type method path body pick versions",
-                     defaults=(None, None, ("v1.0", "beta")))
+Payload = namedtuple("Payload", "name type method path body pick versions config",
+                     defaults=(None, None, ("v1.0", "beta"), None))
 
 STATUSES = ("NotConfigured", "NotRun", "Active", "Paused", "Quarantine")
 PARSE_OK = {"expression": 'Join(" ", [givenName], [surname])', "targetAttributeDefinition": None,
@@ -83,6 +84,8 @@ PAYLOADS = [
             "{pod_body}"),
     Payload("provisionOnDemand bad credentials", "StringKeyStringValuePair", "POST",
             "{job_Quarantine}/provisionOnDemand", "{pod_body_quarantine}"),
+    Payload("provisionOnDemand StatusInfo shape", "StringKeyStringValuePair", "POST", "{job}/provisionOnDemand",
+            "{pod_body}", config={"pod_answer_shape": "statusInfo"}),
 ]
 
 
@@ -170,7 +173,7 @@ def npm_types():
 
 @pytest.fixture(scope="module")
 def payloads():
-    emu = start_emulator(tenant="demo", time_scale=60.0)
+    emu = start_emulator(tenant="demo", time_scale=60.0, config={"pod_rate_limit": 100})
     try:
         g = GraphHTTP(emu.url)
         ctx = _context(emu, g)
@@ -178,7 +181,12 @@ def payloads():
         for p in PAYLOADS:
             for version in p.versions:
                 gv = g.with_version(version)
+                if p.config:
+                    before = emu.config()
+                    emu.config(**p.config)
                 r = gv.request(p.method, _fill(p.path, ctx), body=_fill(p.body, ctx))
+                if p.config:
+                    emu.config(**{k: before[k] for k in p.config})
                 assert 200 <= r.status < 300, (p.name, version, r)
                 body = r.json()
                 if p.pick:

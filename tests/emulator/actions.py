@@ -6,11 +6,12 @@ import math
 import time
 
 from tests.emulator import credentials
-from tests.emulator.envelope import GraphError, Response, bad_request, context_url, throttle_inner
+from tests.emulator.envelope import GraphError, Response, bad_request, throttle_inner
 from tests.emulator.expressions import EvalError, Evaluator
 from tests.emulator.lifecycle import BadScope, parse_reset_scope
+from tests.emulator.pod_shapes import pod_answer
 from tests.emulator.sync_handlers import parse_pairs
-from tests.emulator.util import compact, iso, iso7, new_guid, utcnow
+from tests.emulator.util import iso, iso7, new_guid, utcnow
 
 SCIM_BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 MAX_BULK_OPERATIONS = 50
@@ -148,8 +149,7 @@ def provision_on_demand(app, route, job):
             raise bad_request("The parameter 'subjects' must hold at least one subject with an 'objectId'.")
         subject = subjects[0]
         key, value = _report(app, job, rule, subject)
-    return Response(200, {"@odata.context": context_url(route.version, "microsoft.graph.stringKeyStringValuePair"),
-                          "key": compact(key), "value": compact(value)})
+    return pod_answer(app.settings, route.version, key, value)
 
 
 def _report(app, job, rule, subject):

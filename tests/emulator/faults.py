@@ -4,7 +4,10 @@ import random
 import re
 import threading
 
-ACTIONS = {"status", "reset", "stall", "malformed", "expire_token", "latency"}
+from tests.emulator import transport
+
+ACTIONS = {"status", "reset", "stall", "malformed", "expire_token", "latency", "encode"}
+BODIES = ("graph", "html", "empty")
 
 
 class FaultRule:
@@ -12,7 +15,7 @@ class FaultRule:
         if not isinstance(spec, dict):
             raise ValueError("a fault rule is a JSON object")
         unknown = set(spec) - {"method", "path", "status", "retry_after", "rate", "count", "latency_ms",
-                               "action", "batch_item", "code", "message", "stall_s"}
+                               "action", "batch_item", "code", "message", "stall_s", "body", "encoding"}
         if unknown:
             raise ValueError(f"unknown fault rule keys: {sorted(unknown)}")
         self.method = (spec.get("method") or "").upper() or None
@@ -35,6 +38,12 @@ class FaultRule:
         self.batch_item = bool(spec.get("batch_item", False))
         self.code = spec.get("code")
         self.message = spec.get("message")
+        self.body = spec.get("body", "graph")    # status answers: Graph's JSON error, a gateway's HTML, nothing
+        if self.body not in BODIES:
+            raise ValueError(f"body must be one of {BODIES}")
+        self.encoding = transport.parse_words(str(spec.get("encoding", "")), "encoding")
+        if self.action == "encode" and not self.encoding:
+            raise ValueError("action 'encode' needs 'encoding' (chunked, gzip or both)")
         self.hits = 0
 
     def matches(self, method, path, batch_item):

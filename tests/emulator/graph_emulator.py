@@ -21,6 +21,7 @@ from tests.emulator.oauth import Client, OAuth  # noqa: E402
 from tests.emulator.request_log import RequestLog  # noqa: E402
 from tests.emulator.server import Server  # noqa: E402
 from tests.emulator.settings import Settings  # noqa: E402
+from tests.emulator import transport  # noqa: E402
 from tests.emulator.tokens import Tokens  # noqa: E402
 
 
@@ -30,8 +31,12 @@ class App:
     def __init__(self, args):
         self.seed = args.seed
         self.quiet = args.quiet
+        try:
+            encodings = transport.env_defaults()
+        except ValueError as e:
+            raise SystemExit(f"emulator: {e}")
         self.settings = Settings(time_scale=args.time_scale, latency_ms=args.latency_ms, auth=args.auth,
-                                 token_lifetime=args.token_lifetime)
+                                 token_lifetime=args.token_lifetime, **encodings)
         if args.config:
             with open(args.config, encoding="utf-8") as f:
                 problems = self.settings.update(json.load(f))

@@ -10,7 +10,7 @@ import threading
 import time
 import urllib.parse
 
-from tests.emulator import request_log
+from tests.emulator import request_log, transport
 from tests.emulator.credentials import SECRET_KEYS
 from tests.emulator.envelope import GraphError, Ids, Response, error_response, from_exception
 from tests.emulator.tokens import throttle_headers
@@ -120,7 +120,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             payload = resp.payload() or b'{"value":[{"id":"'
             resp = Response(200, payload[:max(1, len(payload) // 2)], {}, "application/json")
         app.log.finish(entry, resp.status)
-        self._send(resp, ids if kind == "graph" else None)
+        self._send(resp, ids if kind == "graph" else None, transport.choose(app.settings, fault))
 
     def _answer(self, app, req, kind, ids, fault):
         if fault and fault.action == "status":
@@ -158,8 +158,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise ValueError("negative Content-Length")
         return self.rfile.read(n) if n else b""
 
-    def _send(self, resp, ids):
-        payload = resp.payload()
+    def _send(self, resp, ids, encodings=()):
+        payload, encoded_headers, chunked = transport.encode(resp.payload(), encodings, self.headers)
         if self.command == "HEAD":
             payload_len, payload = len(payload), b""
         else:
@@ -168,7 +168,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if payload_len or resp.status not in (204, 304):
             if payload_len:
                 self.send_header("Content-Type", resp.content_type + ("; charset=utf-8" if resp.content_type.endswith("json") else ""))
-            self.send_header("Content-Length", str(payload_len))
+            if chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.send_header("Content-Length", str(payload_len))
+        for k, v in encoded_headers.items():
+            self.send_header(k, v)
         if ids is not None:
             self.send_header("Cache-Control", "no-cache")
             if payload_len and resp.content_type == "application/json":
@@ -181,7 +186,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         for k, v in resp.headers.items():
             self.send_header(k, v)
         self.end_headers()
-        if payload:
+        if payload and chunked:
+            transport.write_chunked(self.wfile, payload)
+        elif payload:
             self.wfile.write(payload)
 
     def _reset(self):
@@ -227,6 +234,10 @@ def fault_response(ids, fault, kind):
         from tests.emulator.oauth import aad_error
         return aad_error(fault.status, fault.code or "temporarily_unavailable",
                          fault.message or "The service is temporarily unavailable.", 50196, headers)
+    if fault.body != "graph":
+        reason = http.server.BaseHTTPRequestHandler.responses.get(fault.status, ("Error",))[0]
+        payload, ctype = transport.gateway_body(fault.body, fault.status, reason)
+        return Response(fault.status, payload, headers, ctype)
     return error_response(ids, fault.status, fault.code, fault.message, headers)
 
 

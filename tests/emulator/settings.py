@@ -3,6 +3,17 @@
 import threading
 
 
+def flag(v):
+    """A boolean setting: true/false (any case), 1/0, or a JSON boolean."""
+    if isinstance(v, bool):
+        return v
+    if str(v).strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if str(v).strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(v)
+
+
 class Settings:
     """Every value has a default; `update` checks names and types."""
 
@@ -18,6 +29,9 @@ class Settings:
         "device_code_lifetime": (int, 900),  # expires_in of a device code (seconds)
         "refresh_token_lifetime": (int, 86400),
         "page_size": (int, 100),             # default page of /servicePrincipals
+        "pod_answer_shape": (str, "result"),
+        "chunked": (flag, False),            # answers with Transfer-Encoding: chunked (transport.py)
+        "gzip": (flag, False),               # answers gzip-encoded when Accept-Encoding allows  # provisionOnDemand answer: result | statusInfo (pod_shapes.py)
     }
 
     def __init__(self, **kw):
@@ -41,6 +55,9 @@ class Settings:
                 continue
             if k == "auth" and v not in ("none", "required"):
                 problems.append("auth must be 'none' or 'required'")
+                continue
+            if k == "pod_answer_shape" and v not in ("result", "statusInfo"):
+                problems.append("pod_answer_shape must be 'result' or 'statusInfo'")
                 continue
             if k == "time_scale" and v <= 0:
                 problems.append("time_scale must be > 0")
