@@ -59,7 +59,9 @@ void gs_response_clear(struct gs_response *r);
 
 /* Performs one logical request with the retry policy:
  *  - GET, PUT, DELETE (and safe POSTs) are retried on 429, 503, 504 and
- *    connection failures, honouring Retry-After (fractional seconds too),
+ *    connection failures; GET, HEAD and safe POSTs also on 500 and 502
+ *    (gateways answer those for transient faults); honouring Retry-After
+ *    (fractional seconds too),
  *    else exponential backoff with jitter; bounded by cfg.retries and by a
  *    total deadline of timeout_ms * (retries + 1).
  *  - other POSTs are retried only when provably not processed (429 or 503

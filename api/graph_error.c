@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/foreign_body.h"
+#include "api/permissions.h"
 #include "common/buf.h"
 #include "common/errno_name.h"
 
-/* How much of a body that is not a Graph error is quoted as the message. */
-#define SNIPPET_MAX 300
 /* Levels of JSON-in-a-string unwrapped (the sync service nests one level). */
 #define UNWRAP_MAX 4
 
@@ -151,31 +151,6 @@ int gs_error_parse_body(const char *body, size_t len, char **code, char **messag
     return r;
 }
 
-/* The start of a body that is not a Graph error (a proxy's page, plain
- * text), on one line. */
-static char *body_snippet(const char *body, size_t len)
-{
-    while (len && (*body == ' ' || *body == '\r' || *body == '\n' || *body == '\t')) {
-        body++;
-        len--;
-    }
-    if (!len)
-        return NULL;
-    size_t n = len > SNIPPET_MAX ? SNIPPET_MAX : len;
-    char *s = malloc(n + 4);
-    if (!s)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)body[i];
-        s[i] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
-    }
-    if (n < len)
-        memcpy(s + n, "...", 4);
-    else
-        s[n] = '\0';
-    return s;
-}
-
 static void set_method(struct gs_error *e, const char *method)
 {
     snprintf(e->method, sizeof(e->method), "%s", method ? method : "");
@@ -201,8 +176,16 @@ void gs_error_set_http(struct gs_error *e, const char *method, const char *url,
         e->message = pe.message ? unwrap_message(pe.message) : NULL;
     } else {
         memset(&pe, 0, sizeof(pe));
-        if (body && len)
-            e->message = body_snippet(body, len);
+        e->message = gs_foreign_body_message(body, len);
+    }
+    if (gs_is_permission_refusal(status, e->code)) {
+        e->needs = gs_permissions_needed(method, url);
+        if (status == 401 && (!e->message || !*e->message)) {
+            free(e->message);
+            e->message = strdup("Graph refused the call without a reason; this 401 is not an expired "
+                                "token: on the synchronization endpoints it is how a missing "
+                                "permission shows (see needs)");
+        }
     }
     e->request_id = dup_or_null(request_id && *request_id ? request_id : pe.request_id);
     e->client_request_id = dup_or_null(client_request_id && *client_request_id
@@ -238,6 +221,7 @@ void gs_error_copy(struct gs_error *dst, const struct gs_error *src)
     dst->client_request_id = dup_or_null(src->client_request_id);
     dst->err = src->err;
     dst->outcome_unknown = src->outcome_unknown;
+    dst->needs = src->needs;
 }
 
 void gs_error_clear(struct gs_error *e)
@@ -318,6 +302,8 @@ char *gs_error_format(const struct gs_error *e)
     put_line(&b, "errno", tmp);
     put_line(&b, "code", e->code);
     put_line(&b, "message", e->message);
+    if (e->needs)
+        put_line(&b, "needs", e->needs);
     put_line(&b, "request-id", e->request_id);
     put_line(&b, "client-request-id", e->client_request_id);
     if (e->outcome_unknown)

@@ -17,6 +17,9 @@ struct gs_error {
     char *client_request_id; /* the client-request-id we sent / Graph echoed */
     int err;                 /* the negative errno this failure maps to */
     int outcome_unknown;     /* 1 when a POST may or may not have been processed */
+    const char *needs;       /* static: the permissions the call needs, set when Graph
+                              * refused it for want of one (403, or 401 other than
+                              * InvalidAuthenticationToken); NULL otherwise */
 };
 
 /* Negative errno for an HTTP status (>= 400): 400 -EINVAL, 401/403 -EACCES,
@@ -31,7 +34,11 @@ int gs_errno_for_status(long status);
  * if the body is not a Graph error body (outputs then NULL). */
 int gs_error_parse_body(const char *body, size_t len, char **code, char **message);
 
-/* Fills e from an HTTP answer (status >= 400). Copies strings. */
+/* Fills e from an HTTP answer (status >= 400). Copies strings. A body that
+ * is not Graph's JSON (an HTML page, plain text, nothing) gets a message
+ * saying so (api/foreign_body.h); a refusal for a missing permission gets
+ * `needs` (api/permissions.h) and, when Graph gave no message, one that says
+ * what the empty 401 means. */
 void gs_error_set_http(struct gs_error *e, const char *method, const char *url,
                        long status, const char *body, size_t len,
                        const char *request_id, const char *client_request_id);
@@ -45,8 +52,8 @@ void gs_error_copy(struct gs_error *dst, const struct gs_error *src);
 void gs_error_clear(struct gs_error *e);
 
 /* Multi-line text for `cat last_error`: time (ISO 8601 UTC), method, URL,
- * HTTP status, errno name, Graph code, message, request-id, client-request-id,
- * one "key: value" per line, final newline. malloc'd; NULL on ENOMEM. */
+ * HTTP status, errno name, Graph code, message, needs (only when set),
+ * request-id, client-request-id, one "key: value" per line, final newline. malloc'd; NULL on ENOMEM. */
 char *gs_error_format(const struct gs_error *e);
 
 #endif

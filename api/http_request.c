@@ -24,6 +24,16 @@ static int is_idempotent(const struct gs_request *req)
     return strcmp(m, "POST") == 0 && req->post_is_safe;
 }
 
+/* Safe: no side effect at all (GET, HEAD, a POST flagged safe). Only these are
+ * resent after a 500 or 502, which gateways answer for transient faults but
+ * which may also come after Graph acted. */
+static int is_safe(const struct gs_request *req)
+{
+    const char *m = req->method;
+    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 ||
+           (strcmp(m, "POST") == 0 && req->post_is_safe);
+}
+
 /* Failures worth another attempt (when the method allows it). */
 static int transient(CURLcode cc)
 {
@@ -113,6 +123,7 @@ struct call {
     char guid[37];
     char *token;
     int idempotent;
+    int safe;
     int attempts;
     struct gs_attempt a;       /* the latest attempt */
 };
@@ -173,7 +184,8 @@ static double next_wait(const struct call *k, int r, int retries_left, double de
         return -1;
     if (r == 0) {
         long s = a->status;
-        retry = s == 429 || s == 503 || (s == 504 && k->idempotent);
+        retry = s == 429 || s == 503 || (s == 504 && k->idempotent) ||
+                ((s == 500 || s == 502) && k->safe);
         if (retry && a->retry_after[0] &&
             gs_parse_retry_after(a->retry_after, gs_wall_now(), &wait) != 0)
             wait = -1;
@@ -262,7 +274,7 @@ int gs_http_call(struct gs_client *c, const struct gs_request *req, const struct
                                -EINVAL, "InvalidRequest", "bad arguments to the Graph client");
         return -EINVAL;
     }
-    struct call k = {.c = c, .req = req, .idempotent = is_idempotent(req)};
+    struct call k = {.c = c, .req = req, .idempotent = is_idempotent(req), .safe = is_safe(req)};
     gs_guid(k.guid);
     k.url = gs_client_url(c, req->path);
     if (!k.url) {

@@ -2,7 +2,10 @@
 of provisionOnDemand's answer, and a permission missing on a synchronization endpoint (401
 UnknownError with an empty message), whose last_error must say which permissions the call needs."""
 
+import errno
 import json
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -11,6 +14,7 @@ from tests.integration import mount_util as mu
 from tests.integration.test_write import find_job, job_dir, last_error, run
 
 USER = "0b0e5f5a-4d53-4a8b-9a57-1c1f7d3f5e21"
+CLIENT = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"   # any public client id works for the device code flow
 
 
 def provision(m, shape):
@@ -38,3 +42,45 @@ def test_provision_on_demand_status_info_shape_is_decoded(mnt):
     assert report["sourceIdentity"]["id"] == USER
     assert report["statusInfo"]["status"] == "Success"
     assert [s["name"] for s in report["provisioningSteps"]][0] == "EntryImport"
+
+
+def delegated_token(emu, *permissions):
+    """A delegated token with exactly these Graph permissions (device code flow)."""
+    tenant = emu.tenant()["tenantId"]
+    scope = " ".join("https://graph.microsoft.com/" + p for p in permissions)
+    dc = post_form(emu, "/%s/oauth2/v2.0/devicecode" % tenant, {"client_id": CLIENT, "scope": scope})
+    emu.approve_device_code(dc["user_code"])
+    tok = post_form(emu, "/%s/oauth2/v2.0/token" % tenant, {
+        "grant_type": "urn:ietf:params:oauth:grant-type:device_code", "client_id": CLIENT,
+        "device_code": dc["device_code"]})
+    return tok["access_token"]
+
+
+def post_form(emu, path, fields):
+    data = urllib.parse.urlencode(fields).encode()
+    with urllib.request.urlopen(emu.url + path, data=data, timeout=30) as r:
+        return json.load(r)
+
+
+@pytest.mark.allow_stderr(r"HTTP 401", r"UnknownError", r"warning")
+def test_missing_permission_401_names_the_permission(mount_factory, emulator_factory, tmp_path):
+    """A token with Synchronization.Read.All only: reading works, pause is refused the way real
+    tenants refuse it (401 UnknownError, empty message); the write fails with EACCES, no token
+    refresh is attempted, and last_error names the permission the call needs."""
+    emu = emulator_factory(tenant="demo", auth="required")
+    token = delegated_token(emu, "Synchronization.Read.All", "Application.Read.All")
+    tfile = tmp_path / "token"
+    tfile.write_text(token + "\n")
+    tfile.chmod(0o600)
+    m = mount_factory(emu, ["auth=token_command", "token_command=/bin/cat %s" % tfile])
+    sp, job = find_job(m)
+    d = job_dir(m, sp, job)
+    assert json.loads(mu.read_file(d / "status.json"))["code"]
+    log = m.request_log()
+    assert mu.os_error(mu.write_file, d / "pause", b"\n") == errno.EACCES
+    pauses = log.entries("POST", r".*/pause$")
+    assert [e["status"] for e in pauses] == [401], log.describe()
+    text = last_error(d)
+    assert "status: 401 Unauthorized" in text and "code: UnknownError" in text, text
+    assert "not an expired token" in text, text
+    assert "needs: Synchronization.ReadWrite.All (application or delegated)" in text, text

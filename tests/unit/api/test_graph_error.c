@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/graph_error.h"
+#include "api/permissions.h"
 #include "tests/unit/check.h"
 #include "tests/unit/api/data_file.h"
 
@@ -187,22 +188,34 @@ static void test_set_and_copy(void)
     CHECK_INT(copy.outcome_unknown, 1);
     CHECK(copy.when == e.when);
 
-    /* a body that is not a Graph error: its start, on one line */
-    const char *html = "\n<html>\r\n<b>502 Bad Gateway</b></html>";
+    /* a gateway's HTML page: its title, said to come from a gateway */
+    const char *html = "\n<html>\r\n<head><title>502 Bad  Gateway</title></head><body>x</body></html>";
     gs_error_set_http(&e, "GET", "u", 502, html, strlen(html), NULL, NULL);
     CHECK_INT(e.err, -EIO);
-    CHECK(e.code == NULL);
-    CHECK_STR(e.message, "<html>  <b>502 Bad Gateway</b></html>");
+    CHECK(e.code == NULL && e.needs == NULL);
+    CHECK_STR(e.message, "an HTML page instead of a Graph error (from a gateway or proxy in front of "
+                         "Graph): 502 Bad Gateway");
     CHECK(e.request_id == NULL && e.client_request_id == NULL);
+    /* HTML without a title: its text without tags */
+    const char *bare = "<html><b>503</b>\n<i>Service  Unavailable</i></html>";
+    gs_error_set_http(&e, "GET", "u", 503, bare, strlen(bare), NULL, NULL);
+    CHECK_STR(e.message, "an HTML page instead of a Graph error (from a gateway or proxy in front of "
+                         "Graph): 503 Service Unavailable");
     /* long bodies are cut */
     char big[1000];
     memset(big, 'x', sizeof(big));
     gs_error_set_http(&e, "GET", "u", 500, big, sizeof(big), NULL, NULL);
-    CHECK(e.message && strlen(e.message) == 303 && strcmp(e.message + 300, "...") == 0);
+    CHECK(e.message && strncmp(e.message, "not a Graph error body: xxx", 27) == 0);
+    CHECK(e.message && strlen(e.message) == 24 + 300 + 3 && strcmp(e.message + 324, "...") == 0);
     /* no body at all */
-    gs_error_set_http(&e, "GET", "u", 403, NULL, 0, NULL, NULL);
+    gs_error_set_http(&e, "GET", "u", 504, NULL, 0, NULL, NULL);
+    CHECK_INT(e.err, -ETIMEDOUT);
+    CHECK(e.code == NULL && e.message && strstr(e.message, "the answer had no body"));
+    /* 403: a missing permission; needs says which */
+    gs_error_set_http(&e, "GET", "https://graph.microsoft.com/v1.0/servicePrincipals?$top=5", 403, NULL, 0,
+                      NULL, NULL);
     CHECK_INT(e.err, -EACCES);
-    CHECK(e.message == NULL && e.code == NULL);
+    CHECK_STR(e.needs, "Application.Read.All or Directory.Read.All");
 
     gs_error_set_local(&e, "POST", "https://h/v1.0/j/start", -ETIMEDOUT, "Timeout", "too slow");
     CHECK_INT(e.http_status, 0);
@@ -225,6 +238,64 @@ static void test_set_and_copy(void)
     gs_error_clear(&e); /* twice is harmless */
 }
 
+/* Real tenants answer a missing permission on the synchronization endpoints
+ * with 401 UnknownError and an empty message (issue 18). */
+static void test_permission_refusals(void)
+{
+    struct gs_error e = {0};
+    const char *empty401 = "{\"error\":{\"code\":\"UnknownError\",\"message\":\"\",\"innerError\":{"
+                           "\"date\":\"2024-05-01T10:00:00\",\"request-id\":\"r\",\"client-request-id\":\"c\"}}}";
+    gs_error_set_http(&e, "GET", "https://graph.microsoft.com/v1.0/servicePrincipals/s/synchronization/jobs",
+                      401, empty401, strlen(empty401), NULL, NULL);
+    CHECK_INT(e.err, -EACCES);
+    CHECK_STR(e.code, "UnknownError");
+    CHECK(e.message && strstr(e.message, "not an expired token"));
+    CHECK_STR(e.needs, "Synchronization.Read.All or Synchronization.ReadWrite.All (application or delegated)");
+    char *text = gs_error_format(&e);
+    CHECK(text && strstr(text, "\nneeds: Synchronization.Read.All or Synchronization.ReadWrite.All"));
+    free(text);
+    struct gs_error copy = {0};
+    gs_error_copy(&copy, &e);
+    CHECK(copy.needs == e.needs);
+    gs_error_clear(&copy);
+
+    static const struct {
+        const char *method, *url, *needs;
+    } table[] = {
+        {"POST", "https://h/v1.0/servicePrincipals/s/synchronization/jobs/j/start",
+         "Synchronization.ReadWrite.All (application or delegated)"},
+        {"GET", "https://h/beta/servicePrincipals/s/synchronization/jobs/j/schema/functions",
+         "Synchronization.ReadWrite.All (application or delegated)"},
+        {"GET", "https://h/v1.0/servicePrincipals/s/synchronization/secrets",
+         "Synchronization.ReadWrite.All (application or delegated)"},
+        {"GET", "https://h/v1.0/servicePrincipals/s/synchronization/templates?$top=1",
+         "Synchronization.Read.All or Synchronization.ReadWrite.All (application or delegated)"},
+        {"POST", "https://h/v1.0/servicePrincipals/s/synchronization/jobs/j/bulkUpload",
+         "SynchronizationData-User.Upload (application)"},
+        {"POST", "https://h/v1.0/servicePrincipals/s/synchronization/jobs/j/schema/directories/d/discover",
+         "Directory.ReadWrite.All"},
+        {"GET", "https://h/v1.0/auditLogs/provisioning?$filter=jobId eq 'j'",
+         "AuditLog.Read.All (and Directory.Read.All to list provisioning logs)"},
+        {"GET", "https://h/v1.0/servicePrincipals/s", "Application.Read.All or Directory.Read.All"},
+        {"GET", "/servicePrincipals/s/synchronization/jobs",
+         "Synchronization.Read.All or Synchronization.ReadWrite.All (application or delegated)"},
+    };
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+        CHECK_STR(gs_permissions_needed(table[i].method, table[i].url), table[i].needs);
+
+    /* an expired or bad token is not a missing permission: no needs line */
+    const char *bad = "{\"error\":{\"code\":\"InvalidAuthenticationToken\",\"message\":\"Lifetime "
+                      "validation failed, the token is expired.\"}}";
+    gs_error_set_http(&e, "GET", "https://h/v1.0/servicePrincipals/s/synchronization/jobs", 401, bad,
+                      strlen(bad), NULL, NULL);
+    CHECK(e.needs == NULL);
+    CHECK_STR(e.message, "Lifetime validation failed, the token is expired.");
+    text = gs_error_format(&e);
+    CHECK(text && !strstr(text, "needs:"));
+    free(text);
+    gs_error_clear(&e);
+}
+
 int main(int argc, char **argv)
 {
     data_dir = argc > 1 ? argv[1] : "tests/unit/api/data";
@@ -232,5 +303,6 @@ int main(int argc, char **argv)
     test_parse_inline();
     test_parse_files();
     test_set_and_copy();
+    test_permission_refusals();
     return check_report("test_graph_error");
 }

@@ -214,13 +214,66 @@ def test_504_is_etimedout_after_retries(server):
 
 @pytest.mark.parametrize("status,errno_name", [
     (400, "EINVAL"), (403, "EACCES"), (404, "ENOENT"), (405, "EOPNOTSUPP"), (409, "EBUSY"),
-    (412, "ESTALE"), (413, "EFBIG"), (500, "EIO"), (501, "EOPNOTSUPP"), (502, "EIO")])
+    (412, "ESTALE"), (413, "EFBIG"), (501, "EOPNOTSUPP")])
 def test_status_errno_not_retried(server, status, errno_name):
     server.script(answer(status, {"error": {"code": f"C{status}", "message": "m"}}))
     out = probe(server.url, "GET", "/x")
     assert out["errno"] == errno_name and out["status"] == status and out["attempts"] == 1
     assert len(server.seen()) == 1
     assert out["error"]["code"] == f"C{status}"
+
+
+def test_get_500_and_502_from_a_gateway_are_retried(server):
+    """Gateways answer transient faults with 500 and 502 (issue 18); a GET is safe to resend."""
+    server.script(answer(500, {"error": {"code": "generalException", "message": "m"}}),
+                  answer(502, "<html><head><title>502 Bad Gateway</title></head></html>",
+                         Content_Type="text/html"),
+                  answer(200, {"id": "sp1"}))
+    out = probe(server.url, "GET", "/servicePrincipals/sp1", retries=3)
+    assert out["rc"] == 0 and out["status"] == 200 and out["attempts"] == 3
+    assert server.seen() == [("GET", "/v1.0/servicePrincipals/sp1")] * 3
+
+
+def test_get_502_storm_stays_within_the_retry_budget(server):
+    server.script(*[answer(502, "")] * 5)
+    out = probe(server.url, "GET", "/x", retries=2)
+    assert out["errno"] == "EIO" and out["status"] == 502 and out["attempts"] == 3
+    assert len(server.seen()) == 3
+    assert "the answer had no body" in out["error"]["message"]
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_unsafe_500_is_not_retried(server, method):
+    """PUT and DELETE are idempotent, not safe: a 500 may come after Graph acted."""
+    server.script(answer(500), answer(204))
+    out = probe(server.url, method, "/s/synchronization/secrets", *(['{"value":[]}'] if method != "DELETE" else []))
+    assert out["errno"] == "EIO" and out["attempts"] == 1
+    assert len(server.seen()) == 1
+
+
+def test_gateway_html_error_gives_its_title(server):
+    page = ("<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head>"
+            "<body><h1>503</h1></body></html>")
+    server.script(*[answer(503, page, Content_Type="text/html")] * 2)
+    out = probe(server.url, "GET", "/x", retries=1)
+    assert out["errno"] == "EIO" and out["attempts"] == 2
+    assert out["error"]["code"] is None
+    assert out["error"]["message"] == ("an HTML page instead of a Graph error (from a gateway or proxy in "
+                                       "front of Graph): 503 Service Unavailable")
+
+
+def test_401_unknown_error_is_a_missing_permission(server):
+    """Real tenants: 401 UnknownError with an empty message on the synchronization endpoints.
+    Not an expired token: no refresh, no retry; last_error names the permissions the call needs."""
+    body = {"error": {"code": "UnknownError", "message": "",
+                      "innerError": {"date": "2024-05-01T10:00:00", "request-id": "r", "client-request-id": "c"}}}
+    server.script(answer(401, body), answer(200, {}))
+    out = probe(server.url, "POST", "/servicePrincipals/s/synchronization/jobs/j/pause", extra=["--token", "tok-A"])
+    assert out["errno"] == "EACCES" and out["attempts"] == 1 and out["token_forced"] == 0
+    assert len(server.seen()) == 1
+    assert out["error"]["code"] == "UnknownError"
+    assert "not an expired token" in out["error"]["message"]
+    assert "\nneeds: Synchronization.ReadWrite.All (application or delegated)\n" in out["last_error"]
 
 
 def test_not_found_error_and_last_error(server):
