@@ -1,6 +1,7 @@
 """JSON batching: POST /{version}/$batch (graph-sync-api.md §8.6, §9.16)."""
 
 import json
+import sys
 import urllib.parse
 
 from tests.emulator.envelope import GraphError, Ids, Response, error_response, from_exception
@@ -124,6 +125,10 @@ class Batch:
         app = self.app
         entry = app.log.add(log_entry(sub, "graph", batch_item=True))
         fault = app.faults.pick(sub.method, sub.path, batch_item=True)
+        if fault is None:
+            warning = app.faults.missed_batch_item(sub.method, sub.path)
+            if warning:
+                print(f"emulator: {warning}", file=sys.stderr, flush=True)
         if fault and fault.action in ("status", "reset", "stall", "malformed"):
             resp = fault_response(iids, fault, "graph") if fault.action == "status" else \
                 error_response(iids, 500, "generalException", "The request failed.")

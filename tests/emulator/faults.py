@@ -45,6 +45,7 @@ class FaultRule:
         if self.action == "encode" and not self.encoding:
             raise ValueError("action 'encode' needs 'encoding' (chunked, gzip or both)")
         self.hits = 0
+        self.batched = 0         # $batch items this rule would have hit had it been batch_item (below)
 
     def matches(self, method, path, batch_item):
         if self.batch_item != batch_item:
@@ -85,8 +86,24 @@ class Faults:
                 return r
         return None
 
+    def missed_batch_item(self, method, path):
+        """A $batch item arrived that a rule without `batch_item` matches: that rule can never
+        hit it (the client batches these requests), which makes fault tests easy to write wrong.
+        Counts it on the rule (`batched` in GET /_emulator/faults) and returns a warning for the
+        emulator's log the first time per rule, else None."""
+        with self.lock:
+            for r in self.rules:
+                if r.matches(method, path, False):
+                    r.batched += 1
+                    if r.batched == 1:
+                        return (f"warning: fault rule {r.method or '*'} {r.path_text or '*'} ({r.action}) matches "
+                                f"{method} {path}, which came inside a $batch: the rule has no \"batch_item\": "
+                                "true, so it never hits batched requests")
+        return None
+
     def describe(self):
         with self.lock:
             return [{"method": r.method, "path": r.path_text, "action": r.action, "status": r.status,
-                     "hits": r.hits, "count": r.count, "rate": r.rate, "batch_item": r.batch_item}
+                     "hits": r.hits, "count": r.count, "rate": r.rate, "batch_item": r.batch_item,
+                     "batched": r.batched}
                     for r in self.rules]
