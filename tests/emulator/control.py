@@ -58,7 +58,7 @@ def _stop_process(proc):
 class Emulator:
     def __init__(self, tenant="demo", seed=1, time_scale=None, latency_ms=None, auth=None, token_lifetime=None,
                  clients=(), client_certs=(), client_federated=(), identity_header=None, log_file=None,
-                 config=None, faults=None, extra_args=(), quiet=True, startup_timeout=60, token=None):
+                 config=None, faults=None, extra_args=(), quiet=True, startup_timeout=60, token=None, tls=None):
         self.args = ["--tenant", tenant, "--seed", str(seed)]
         for opt, val in (("--time-scale", time_scale), ("--latency-ms", latency_ms), ("--auth", auth),
                          ("--token-lifetime", token_lifetime), ("--identity-header", identity_header),
@@ -72,6 +72,8 @@ class Emulator:
         if quiet:
             self.args.append("--quiet")
         self.args += list(extra_args)
+        self.tls = tls                  # PEM (key + certificate): also serve https (tls_url)
+        self.tls_url = None
         self.config_values = config
         self.fault_rules = faults
         self.startup_timeout = startup_timeout
@@ -91,8 +93,9 @@ class Emulator:
         err = open(self.stderr_path, "wb")
         # the emulator holds the read end of a pipe we never write: if this process dies, the pipe
         # closes and the emulator stops by itself (--exit-on-stdin-eof)
+        tls_args = ["--tls", str(self.tls), "--tls-port-file", os.path.join(self._dir, "tls-port")] if self.tls else []
         self.proc = subprocess.Popen([PYTHON, "-m", "tests.emulator", "--port-file", port_file,
-                                      "--exit-on-stdin-eof"] + self.args,
+                                      "--exit-on-stdin-eof"] + self.args + tls_args,
                                      cwd=REPO, stdin=subprocess.PIPE, stdout=err, stderr=err)
         err.close()
         self._finalizer = weakref.finalize(self, _stop_process, self.proc)
@@ -114,6 +117,9 @@ class Emulator:
             self.stop()
             raise RuntimeError(f"the emulator did not start within {self.startup_timeout} s: {self.stderr()}")
         self.url = f"http://127.0.0.1:{self.port}"
+        if self.tls:
+            with open(os.path.join(self._dir, "tls-port")) as f:
+                self.tls_url = f"https://127.0.0.1:{int(f.read())}"
         if self.config_values:
             self.config(**self.config_values)
         if self.fault_rules:

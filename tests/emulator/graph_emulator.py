@@ -21,7 +21,7 @@ from tests.emulator.oauth import Client, OAuth  # noqa: E402
 from tests.emulator.request_log import RequestLog  # noqa: E402
 from tests.emulator.server import Server  # noqa: E402
 from tests.emulator.settings import Settings  # noqa: E402
-from tests.emulator import transport  # noqa: E402
+from tests.emulator import tls_front, transport  # noqa: E402
 from tests.emulator.tokens import Tokens  # noqa: E402
 
 
@@ -98,6 +98,9 @@ def parse_args(argv):
     p.add_argument("--faults", help="JSON file of fault rules ({\"rules\": [...]}) active from the start")
     p.add_argument("--log-file", help="also append the request log as JSON lines to this file")
     p.add_argument("--quiet", action="store_true", help="no access log on stderr")
+    p.add_argument("--tls", metavar="PEM", help="also serve https on a second port, with the key and certificate "
+                   "in this PEM file (tls_front.py)")
+    p.add_argument("--tls-port-file", help="write the https port to this file (before --port-file is written)")
     p.add_argument("--exit-on-stdin-eof", action="store_true",
                    help="stop when standard input reaches end of file (the parent that holds the pipe died)")
     args = p.parse_args(argv)
@@ -115,6 +118,7 @@ def main(argv=None):
         return 2
     server = Server(app, args.port)
     port = server.server_address[1]
+    tls_server = tls_front.start(app, args.tls, args.tls_port_file) if args.tls else None
     app.engine.start_thread()
     if args.port_file:
         tmp = args.port_file + ".tmp"
@@ -141,6 +145,8 @@ def main(argv=None):
     done.wait()
     app.engine.stop()
     server.stop()
+    if tls_server is not None:
+        tls_server.stop()
     return 0
 
 

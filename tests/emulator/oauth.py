@@ -146,7 +146,7 @@ class OAuth:
                              "'grant_type'.", 900144)
         if grant == "client_credentials":
             return self.client_credentials(req, tenant, form)
-        if grant == DEVICE_GRANT:
+        if grant in (DEVICE_GRANT, "device_code"):   # MSAL sends the short form; Entra accepts both
             return self.device_code_grant(form)
         if grant == "refresh_token":
             return self.refresh_grant(form)

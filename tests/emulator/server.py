@@ -91,7 +91,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_error(400, "Bad request body")
             return
         host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
-        req = Request(self.command, self.path, self.headers, body, f"http://{host}")
+        # the URLs the emulator writes (discovery, nextLink, Location) use the scheme the client used:
+        # https on the TLS listener (tls_front.py) or behind a TLS front that says so
+        forwarded = (self.headers.get("X-Forwarded-Proto") or "").strip().lower()
+        scheme = forwarded if forwarded in ("http", "https") else self.server.scheme
+        req = Request(self.command, self.path, self.headers, body, f"{scheme}://{host}")
         if req.path.startswith("/_emulator"):
             self._send(app.control.handle(req), None)
             return
@@ -246,10 +250,16 @@ class Server(http.server.ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 256
 
-    def __init__(self, app, port):
+    def __init__(self, app, port, tls=None):
         self.app = app
         self.stopping = threading.Event()
         super().__init__(("127.0.0.1", port), Handler)
+        self.scheme = "http"
+        if tls is not None:
+            # the handshake happens in the handler's thread, on its first read, so that a client
+            # that never completes it cannot hold up accept()
+            self.socket = tls.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
+            self.scheme = "https"
 
     def stop(self):
         self.stopping.set()
