@@ -95,10 +95,10 @@ def list_service_principals(app, req, version):
     top = parse_top(req)
     size = top or app.settings.page_size
     flt = req.option("$filter")
-    tree = odata_filter.parse(flt) if flt is not None else None
     search = req.option("$search")
     count = (req.option("$count") or "").lower() == "true"
     eventual = (req.header("ConsistencyLevel") or "").lower() == "eventual"
+    tree = odata_filter.parse(flt, advanced=count and eventual) if flt is not None else None
     if search is not None and not eventual:
         raise GraphError(400, "Request_UnsupportedQuery", "Request with $search query parameter only works through "
                          "MSGraph with a special request header: 'ConsistencyLevel: eventual'")
@@ -118,7 +118,7 @@ def list_service_principals(app, req, version):
         page = [project(sp_json(sp, version), select) for sp in sps[offset:offset + size]]
     frag = "servicePrincipals" + (f"({','.join(select)})" if select else "")
     body = {"@odata.context": context_url(version, frag)}
-    if count and not token:
+    if count and eventual and not token:     # Graph counts directory objects only in advanced queries
         body["@odata.count"] = total
     body["value"] = page
     if offset + size < total:

@@ -2,7 +2,10 @@
 
 Supported (as Graph supports them on servicePrincipal by default): eq, ne, ge, le, in, not,
 and, or, parentheses, startswith(); on displayName, appId, id, appDisplayName,
-servicePrincipalType, accountEnabled, appOwnerOrganizationId. Strings compare case-insensitively.
+servicePrincipalType, accountEnabled, appOwnerOrganizationId; the lambda `tags/any(t:t eq 'x')`
+(also with startswith(t,'x')) on the tags collection. Advanced queries (ConsistencyLevel:
+eventual and $count=true) add endswith(); without them endswith is refused as Graph refuses it.
+Strings compare case-insensitively.
 """
 
 import re
@@ -12,8 +15,12 @@ from tests.emulator.envelope import GraphError
 PROPERTIES = {"displayname": "displayName", "appid": "appId", "id": "id", "appdisplayname": "appDisplayName",
               "serviceprincipaltype": "servicePrincipalType", "accountenabled": "accountEnabled",
               "appownerorganizationid": "appOwnerOrganizationId"}
+COLLECTIONS = {"tags": "tags"}   # string collections usable in any()
 _TOKEN = re.compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_/]*)"
-                    r"|(?P<punct>[(),]))")
+                    r"|(?P<punct>[(),:]))")
+ADVANCED_ONLY = ("Operator 'endsWith' is not supported because the required parameters might be missing. Try adding "
+                 "$count=true query parameter and ConsistencyLevel:eventual header. Refer to "
+                 "https://aka.ms/graph-aad-query-advanced for more information")
 
 
 def invalid(detail):
@@ -43,10 +50,12 @@ def tokenize(text):
 
 
 class _Parser:
-    def __init__(self, text):
+    def __init__(self, text, advanced):
         self.text = text
         self.toks = tokenize(text)
         self.i = 0
+        self.advanced = advanced
+        self.var = None           # the range variable inside any(...)
 
     def peek(self, n=0):
         return self.toks[self.i + n] if self.i + n < len(self.toks) else (None, None)
@@ -97,6 +106,8 @@ class _Parser:
 
     def prop(self):
         t = self.take("name")
+        if self.var is not None and t[1] == self.var:
+            return ("var",)
         p = PROPERTIES.get(t[1].lower())
         if p is None:
             raise unsupported(t[1])
@@ -117,14 +128,32 @@ class _Parser:
     def call(self):
         name = self.take("name")[1].lower()
         self.take("punct", "(")
-        if name not in ("startswith",):
+        if name.endswith("/any"):
+            return self.any_lambda(name[:-4])
+        if name == "endswith" and not self.advanced:
+            raise GraphError(400, "Request_UnsupportedQuery", ADVANCED_ONLY)
+        if name not in ("startswith", "endswith"):
             raise GraphError(400, "Request_UnsupportedQuery", f"Unsupported Query: the function '{name}' is not "
                              "supported on resource 'ServicePrincipal'.")
         p = self.prop()
         self.take("punct", ",")
         lit = self.literal()
         self.take("punct", ")")
-        return ("startswith", p, lit)
+        return (name, p, lit)
+
+    def any_lambda(self, collection):
+        """tags/any(t:t eq 'x') or tags/any(t:startswith(t,'x')); the "(" is taken."""
+        coll = COLLECTIONS.get(collection.lower())
+        if coll is None:
+            raise unsupported(collection)
+        if self.var is not None:
+            raise invalid(f"nested any() in '{self.text}'.")
+        self.var = self.take("name")[1]
+        self.take("punct", ":")
+        body = self.call() if self.peek(1) == ("punct", "(") else self.comparison()
+        self.take("punct", ")")
+        self.var = None
+        return ("any", coll, body)
 
     def comparison(self):
         p = self.prop()
@@ -143,10 +172,12 @@ class _Parser:
         return (op, p, self.literal())
 
 
-def parse(text):
+def parse(text, advanced=False):
+    """The expression tree; `advanced`: the request is an advanced query (ConsistencyLevel:
+    eventual and $count=true)."""
     if not text or not text.strip():
         raise invalid("the filter is empty.")
-    return _Parser(text).parse()
+    return _Parser(text, advanced).parse()
 
 
 def _norm(v):
@@ -162,9 +193,14 @@ def matches(node, get):
         return matches(node[1], get) or matches(node[2], get)
     if op == "not":
         return not matches(node[1], get)
+    if op == "any":
+        values = get(node[1]) or []
+        return any(matches(node[2], lambda p, x=x: x if p == ("var",) else get(p)) for x in values)
     v = get(node[1])
     if op == "startswith":
         return isinstance(v, str) and isinstance(node[2], str) and v.lower().startswith(node[2].lower())
+    if op == "endswith":
+        return isinstance(v, str) and isinstance(node[2], str) and v.lower().endswith(node[2].lower())
     if op == "in":
         return _norm(v) in [_norm(x) for x in node[2]]
     lit = node[2]
