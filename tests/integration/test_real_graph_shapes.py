@@ -84,3 +84,24 @@ def test_missing_permission_401_names_the_permission(mount_factory, emulator_fac
     assert "status: 401 Unauthorized" in text and "code: UnknownError" in text, text
     assert "not an expired token" in text, text
     assert "needs: Synchronization.ReadWrite.All (application or delegated)" in text, text
+
+
+@pytest.mark.allow_stderr(r"HTTP 50[23]", r"retrying")
+def test_mount_reads_chunked_gzip_answers_and_rides_out_gateway_errors(mnt):
+    """Real Graph answers are often chunked and gzip-encoded, and gateways answer passing faults
+    with 502 (HTML) or an empty 503: the mount reads the same files either way."""
+    sp, job = find_job(mnt)
+    d = job_dir(mnt, sp, job)
+    plain = mu.read_file(d / "job.json")
+    mnt.emu.config(chunked=True, gzip=True)
+    log = mnt.request_log()
+    # the schema is fetched in a $batch of GETs, a safe POST: retried on 502 and 503 alike
+    mnt.emu.set_faults([{"method": "POST", "path": r"/\$batch$", "status": 502, "body": "html", "count": 1},
+                        {"method": "POST", "path": r"/\$batch$", "status": 503, "body": "empty", "count": 1}])
+    schema = json.loads(mu.read_file(d / "schema.json"))
+    assert schema["synchronizationRules"], schema
+    batches = log.entries("POST", r"/v1\.0/\$batch")
+    assert [e["status"] for e in batches][:3] == [502, 503, 200], log.describe()
+    enc = {k.lower(): v for k, v in batches[2]["headers"].items()}.get("accept-encoding", "")
+    assert "gzip" in enc, batches[2]["headers"]
+    assert json.loads(mu.read_file(d / "job.json"))["id"] == json.loads(plain)["id"]
