@@ -47,6 +47,8 @@ Teardown (also after a failure or a pytest-timeout timeout)
 The daemon runs with ASAN_OPTIONS/UBSAN_OPTIONS that make sanitizer reports fatal and printed
 (halt_on_error=1, print_stacktrace=1, detect_leaks=1); $GS_TEST_WRAPPER (e.g. "valgrind -q
 --error-exitcode=99") is put in front of the daemon when set.
+$GS_EMULATOR_TRANSPORT="chunked,gzip" makes every emulator answer chunked and gzip-encoded
+(tests/emulator/transport.py), as real Graph often does: the whole suite passes that way too.
 
 Each test here has a per-test timeout (pytest-timeout, signal method, so teardown still runs):
 $GS_TEST_TIMEOUT seconds (default 180), or its own @pytest.mark.timeout(N).
