@@ -5,7 +5,8 @@ the TypeScript compiler with excess-property checks (tests/conformance/ms_types.
 This is the check against Graph itself rather than against our own reading of the docs: the types
 are generated from the CSDL Graph serves ($metadata), the same source as msgraph-metadata.
 
-Adding a payload is one line in PAYLOADS: (name, Microsoft type, method, path, body, pick).
+Adding a payload is one line in PAYLOADS (provisioning log entries, type ProvisioningObjectSummary,
+join that way when the emulator serves /auditLogs/provisioning): (name, Microsoft type, method, path, body, pick).
 `path` is relative to the version root and may use the placeholders of `_context` ({sp}, {job},
 {job_Active}, {template}, {dir}, {app} ...); `pick` takes one member of the answer (`value` for
 collections); `config` holds emulator settings for that request only; `status` is the status
