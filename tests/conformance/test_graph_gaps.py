@@ -24,7 +24,7 @@ def test_tags_any_lambda(demo, g):
     want = sorted(s["id"] for s in demo.sps if tag in (g.get(f"/servicePrincipals/{s['id']}").json()["tags"]))
     assert want and len(want) < len(demo.sps)
     for flt in (f"tags/any(t:t eq '{tag}')", f"tags/any(x: x eq '{tag.lower()}')",
-                f"tags/any(t:startswith(t, 'WindowsAzureActiveDirectoryGallery'))"):
+                "tags/any(t:startswith(t, 'WindowsAzureActiveDirectoryGallery'))"):
         r = sps(g, flt)
         assert r.status == 200, (flt, r)
         assert sorted(s["id"] for s in r.json()["value"]) == want, flt
