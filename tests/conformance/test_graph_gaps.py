@@ -92,3 +92,8 @@ def test_beta_names_service_principal_scopes_as_beta_does(g, version):
         assert "resourceSpecificApplicationPermissions" not in sp
     else:
         assert "oauth2PermissionScopes" in sp and "publishedPermissionScopes" not in sp
+    name = "publishedPermissionScopes" if version == "beta" else "oauth2PermissionScopes"
+    other = "oauth2PermissionScopes" if version == "beta" else "publishedPermissionScopes"
+    r = g.with_version(version).get(f"/servicePrincipals?$top=1&$select=id,{name}")
+    assert r.status == 200 and set(r.json()["value"][0]) == {"id", name}, r
+    graph_error(g.with_version(version).get(f"/servicePrincipals?$top=1&$select=id,{other}"), 400)

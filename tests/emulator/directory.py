@@ -12,12 +12,12 @@ from tests.emulator.tenant import ServicePrincipal
 SP_PROPERTIES = {p.lower(): p for p in ServicePrincipal("x", "x", "x").to_json()}
 
 
-def parse_select(req):
+def parse_select(req, version="v1.0"):
     sel = req.option("$select")
     if sel is None:
         return None
     props = [p.strip() for p in sel.split(",") if p.strip()]
-    known = SP_PROPERTIES
+    known = SP_PROPERTIES if version != "beta" else BETA_SP_PROPERTIES
     out = []
     for p in props:
         if p.lower() not in known:
@@ -76,6 +76,10 @@ def next_link(req, version, offset):
 BETA_NAMES = {"oauth2PermissionScopes": "publishedPermissionScopes", "resourceSpecificApplicationPermissions": None}
 
 
+BETA_SP_PROPERTIES = {BETA_NAMES.get(p, p).lower(): BETA_NAMES.get(p, p)
+                      for p in SP_PROPERTIES.values() if BETA_NAMES.get(p, p)}
+
+
 def sp_json(sp, version):
     d = sp.to_json()
     if version == "beta":
@@ -91,7 +95,7 @@ def project(d, select):
 
 def list_service_principals(app, req, version):
     tenant = app.tenant
-    select = parse_select(req)
+    select = parse_select(req, version)
     top = parse_top(req)
     size = top or app.settings.page_size
     flt = req.option("$filter")
@@ -150,7 +154,7 @@ def _matches(sp, tree, search):
 
 
 def get_service_principal(app, req, version, sp):
-    select = parse_select(req)
+    select = parse_select(req, version)
     frag = "servicePrincipals" + (f"({','.join(select)})" if select else "") + "/$entity"
     body = {"@odata.context": context_url(version, frag)}
     body.update(project(sp_json(sp, version), select))
