@@ -1,13 +1,16 @@
 """A by-hand smoke check of the emulator's less travelled paths: OAuth (secret, certificate
 assertions RS256/PS256 with x5t and x5t#S256, federated, device code, refresh), managed identity
-(App Service and IMDS), token expiry, permissions, job lifecycle, faults, $batch.
+(App Service and IMDS), token expiry, permissions, job lifecycle, faults, $batch, chunked and
+gzip answers.
 
     /usr/bin/python3 tests/emulator/smoke_check.py        (prints one line per check; exit 1 on failure)
 """
 
 import base64
 import datetime
+import gzip
 import hashlib
+import http.client
 import json
 import os
 import sys
@@ -177,9 +180,9 @@ def oauth_checks(tmp):
         r = form(emu, "/organizations/oauth2/v2.0/devicecode", {"client_id": "c", "scope": "openid"})
         time.sleep(0.05)
         r = form(emu, "/organizations/oauth2/v2.0/token",
-                 {"grant_type": "urn:ietf:params:oauth:grant-type:device_code", "client_id": "c",
-                  "device_code": r.json()["device_code"]})
-        check("expired device code", r.json().get("error") == "expired_token", r)
+                 {"grant_type": "device_code", "client_id": "c", "device_code": r.json()["device_code"]})
+        check("expired device code (grant_type=device_code, MSAL's short form)",
+              r.json().get("error") == "expired_token", r)
         # managed identity
         r = emu._call("GET", "/msi/token?resource=https://graph.microsoft.com&api-version=2019-08-01",
                       headers={"X-IDENTITY-HEADER": "idh-value"})
@@ -238,6 +241,19 @@ def lifecycle_checks():
         emu.set_faults([{"path": "servicePrincipals$", "status": 503, "retry_after": "0.5", "count": 1}])
         r1, r2 = emu.get("/servicePrincipals"), emu.get("/servicePrincipals")
         check("fault 503 once then 200", (r1.status, r1.headers.get("Retry-After"), r2.status) == (503, "0.5", 200))
+        emu.set_faults([{"method": "GET", "path": "/schema$", "status": 503}])
+        emu.post("/$batch", {"requests": [{"id": "1", "method": "GET", "url": jp + "/schema"}]})
+        check("fault rule that a $batch item cannot hit is warned about", "inside a $batch" in emu.stderr(),
+              emu.stderr())
+        emu.clear_faults()
+        emu.config(chunked=True, gzip=True)
+        conn = http.client.HTTPConnection("127.0.0.1", emu.port, timeout=10)
+        conn.request("GET", "/v1.0/servicePrincipals?$top=1", headers={"Accept-Encoding": "gzip"})
+        r = conn.getresponse()
+        body = json.loads(gzip.decompress(r.read()))
+        conn.close()
+        check("chunked and gzip-encoded answers", r.getheader("Transfer-Encoding") == "chunked" and
+              r.getheader("Content-Encoding") == "gzip" and len(body["value"]) == 1, dict(r.getheaders()))
 
 
 def main():
