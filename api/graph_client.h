@@ -13,6 +13,13 @@
  * or a negative errno. The client frees the token after use and never logs it. */
 typedef int (*gs_token_fn)(void *ctx, int force_refresh, char **token_out);
 
+/* Told of every request that may change Graph (PUT, POST, DELETE, PATCH;
+ * not GETs nor safe POSTs) once its outcome is known: result is what
+ * gs_client_request returns, status the final HTTP status (0: none),
+ * request_id Graph's (may be ""). Called on the requesting thread. */
+typedef void (*gs_audit_fn)(void *ctx, const char *method, const char *url, long status,
+                            const char *request_id, int result);
+
 struct gs_client_config {
     const char *graph_url;     /* root without version, e.g. "https://graph.microsoft.com" */
     const char *api_version;   /* "v1.0" or "beta" */
@@ -23,6 +30,8 @@ struct gs_client_config {
     int http_debug;            /* log every request line and status (never tokens) */
     gs_token_fn token_fn;      /* NULL: no Authorization header */
     void *token_ctx;
+    gs_audit_fn audit_fn;      /* NULL: changes are not reported */
+    void *audit_ctx;
 };
 
 struct gs_client;

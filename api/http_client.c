@@ -142,6 +142,8 @@ int gs_client_new(const struct gs_client_config *cfg, struct gs_client **out)
     c->http_debug = cfg->http_debug;
     c->token_fn = cfg->token_fn;
     c->token_ctx = cfg->token_ctx;
+    c->audit_fn = cfg->audit_fn;
+    c->audit_ctx = cfg->audit_ctx;
     snprintf(c->user_agent, sizeof(c->user_agent), "graphsyncfs/%s", GS_VERSION);
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
         pthread_mutex_init(&c->share_locks[i], NULL);

@@ -24,6 +24,8 @@ struct gs_client {
     int http_debug;
     gs_token_fn token_fn;
     void *token_ctx;
+    gs_audit_fn audit_fn;
+    void *audit_ctx;
     char user_agent[64];
 
     /* DNS and TLS sessions are shared by every handle; connections are not

@@ -354,11 +354,27 @@ int gs_http_call(struct gs_client *c, const struct gs_request *req, const struct
     return result;
 }
 
+/* A request that may change Graph: the audit hook hears of it. */
+static int changes_graph(const struct gs_client *c, const struct gs_request *req)
+{
+    return c && c->audit_fn && req->method && strcmp(req->method, "GET") != 0 && !req->post_is_safe;
+}
+
 int gs_client_request(struct gs_client *c, const struct gs_request *req,
                       struct gs_response *resp, struct gs_error *err)
 {
     struct gs_call_opts o = {.deadline = gs_now() + (c ? gs_client_budget(c) : 0)};
-    return gs_http_call(c, req, &o, resp, err);
+    if (!changes_graph(c, req))
+        return gs_http_call(c, req, &o, resp, err);
+    struct gs_response own = {0};
+    struct gs_response *rp = resp ? resp : &own;
+    int r = gs_http_call(c, req, &o, rp, err);
+    const char *rid = rp->request_id[0] ? rp->request_id : (err && err->request_id ? err->request_id : "");
+    char *url = gs_client_url(c, req->path);
+    c->audit_fn(c->audit_ctx, req->method, url ? url : req->path, rp->status, rid, r);
+    free(url);
+    gs_response_clear(&own);
+    return r;
 }
 
 void gs_response_clear(struct gs_response *r)

@@ -7,7 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/log_internal.h"
 
@@ -106,4 +111,69 @@ void gs_log_http(const char *fmt, ...)
     va_start(ap, fmt);
     emit(LOG_INFO, "http", fmt, ap);
     va_end(ap);
+}
+
+/* --- the audit trail --- */
+
+static pthread_mutex_t audit_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *audit_socket;  /* audit_lock */
+static int audit_fd = -1;   /* audit_lock */
+static int audit_warned;    /* audit_lock: the socket failed once (said on stderr) */
+
+int gs_log_set_syslog_socket(const char *path)
+{
+    char *p = strdup(path ? path : "/dev/log");
+    if (!p)
+        return -ENOMEM;
+    pthread_mutex_lock(&audit_lock);
+    free(audit_socket);
+    audit_socket = p;
+    if (audit_fd >= 0)
+        close(audit_fd);
+    audit_fd = -1;
+    pthread_mutex_unlock(&audit_lock);
+    return 0;
+}
+
+/* One datagram in the syslog protocol of /dev/log (RFC 3164 header). With
+ * audit_lock held. */
+static void audit_send(const char *msg)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", audit_socket ? audit_socket : "/dev/log");
+    if (audit_fd < 0)
+        audit_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    char stamp[32], line[2048];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
+    int n = snprintf(line, sizeof(line), "<%d>%s graphsyncfs[%d]: audit: %s", LOG_DAEMON | LOG_NOTICE,
+                     stamp, (int)getpid(), msg);
+    if (n < 0)
+        return;
+    size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+    if (audit_fd >= 0 &&
+        sendto(audit_fd, line, len, MSG_NOSIGNAL, (struct sockaddr *)&sa, sizeof(sa)) >= 0) {
+        audit_warned = 0;
+        return;
+    }
+    if (!audit_warned)
+        fprintf(stderr, "graphsyncfs: warning: audit lines cannot reach %s: %s\n", sa.sun_path,
+                strerror(errno));
+    audit_warned = 1;
+}
+
+void gs_log_audit(const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&audit_lock);
+    audit_send(msg);
+    pthread_mutex_unlock(&audit_lock);
+    if (!__atomic_load_n(&log_syslog, __ATOMIC_RELAXED))
+        fprintf(stderr, "graphsyncfs: audit: %s\n", msg);
 }

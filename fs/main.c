@@ -14,6 +14,7 @@
 #include "api/graph_client.h"
 #include "common/log.h"
 #include "cache/cache.h"
+#include "fs/actions/audit.h"
 #include "fs/filesystem.h"
 #include "fs/kernel/inval.h"
 #include "fs/kernel/ops.h"
@@ -181,6 +182,9 @@ int main(int argc, char *argv[])
         cc.token_fn = gs_auth_token;
         cc.token_ctx = auth;
     }
+    if (gs_log_set_syslog_socket(o.syslog_socket) != 0)
+        goto out_curl;
+    cc.audit_fn = gs_audit_graph;
     if (probe_graph(&cc) != 0)
         goto out_curl;
     if (add_default_args(&args, &o) != 0)
@@ -227,6 +231,8 @@ int main(int argc, char *argv[])
         .serve_stale = o.stale_timeout > 0,
         .listing_recent = o.dir_timeout,
         .view_ttl = o.status_timeout,
+        .thresholds = o.thresholds,
+        .backup_keep = o.backup_keep,
     };
     fs->se = se;
     if (gs_filesystem_start(fs, &fc, client, cache, o.batch_workers) != 0) {

@@ -199,3 +199,104 @@ int gs_backup_read(const char *backup_dir, const char *sp, const char *job, cons
     free(buf);
     return r;
 }
+
+int gs_backup_has_index(const char *backup_dir, const char *sp, const char *job)
+{
+    char *dir = job_dir(backup_dir, sp, job);
+    char *path = NULL;
+    if (!dir || asprintf(&path, "%s/" GS_BACKUP_INDEX, dir) < 0)
+        path = NULL;
+    free(dir);
+    int yes = path && access(path, F_OK) == 0;
+    free(path);
+    return yes;
+}
+
+/* Rewrites the index without the lines of backups that are gone. */
+static int index_drop_gone(const char *dir, const char *index)
+{
+    FILE *in = fopen(index, "re");
+    if (!in)
+        return -errno;
+    char *tmp = NULL;
+    if (asprintf(&tmp, "%s.tmp", index) < 0) {
+        fclose(in);
+        return -ENOMEM;
+    }
+    FILE *out = fopen(tmp, "we");
+    int r = out ? 0 : -errno;
+    char line[1024];
+    while (r == 0 && fgets(line, sizeof(line), in)) {
+        char file[512] = "", *path = NULL;
+        int keep = sscanf(line, "%*s\t%511[^\t]", file) != 1 || strcmp(file, "file") == 0;
+        if (!keep && asprintf(&path, "%s/%s", dir, file) >= 0)
+            keep = access(path, F_OK) == 0;
+        free(path);
+        if (keep)
+            fputs(line, out);
+    }
+    fclose(in);
+    if (out && fclose(out) != 0 && r == 0)
+        r = -errno;
+    if (r == 0 && rename(tmp, index) != 0)
+        r = -errno;
+    if (r < 0)
+        unlink(tmp);
+    free(tmp);
+    return r;
+}
+
+/* Removes the oldest backups beyond keep; how many it removed, or -errno. */
+static int prune(const char *backup_dir, const char *sp, const char *job, const char *dir, int keep)
+{
+    char **names = NULL;
+    size_t n = 0;
+    int r = gs_backup_list(backup_dir, sp, job, &names, &n);
+    size_t removed = 0;
+    /* names sort by their UTC stamps: the oldest come first */
+    for (size_t i = 0; r == 0 && keep > 0 && n > (size_t)keep && i < n - (size_t)keep; i++) {
+        char *path = NULL;
+        if (asprintf(&path, "%s/%s", dir, names[i]) >= 0 && unlink(path) == 0)
+            removed++;
+        free(path);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return r < 0 ? r : (int)removed;
+}
+
+int gs_backup_note(const char *backup_dir, const char *sp, const char *job, const char *name,
+                   unsigned uid, int pid, int keep)
+{
+    char *dir = job_dir(backup_dir, sp, job);
+    char *index = NULL;
+    if (!dir || asprintf(&index, "%s/" GS_BACKUP_INDEX, dir) < 0) {
+        free(dir);
+        return -ENOMEM;
+    }
+    int fresh = access(index, F_OK) != 0;
+    int fd = open(index, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    int r = fd < 0 ? -errno : 0;
+    if (r == 0) {
+        char stamp[32], line[768];
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        int len = snprintf(line, sizeof(line), "%s%s\t%s\t%u\t%d\n", fresh ? GS_BACKUP_INDEX_HEADER : "",
+                           stamp, name, uid, pid);
+        /* one write with O_APPEND: concurrent saves never interleave lines */
+        if (len > 0 && write(fd, line, (size_t)len) != len)
+            r = -EIO;
+        close(fd);
+    }
+    if (r == 0 && keep > 0) {
+        r = prune(backup_dir, sp, job, dir, keep);
+        if (r > 0)
+            r = index_drop_gone(dir, index);
+    }
+    free(index);
+    free(dir);
+    return r;
+}

@@ -15,6 +15,15 @@ int gs_backup_save(const char *backup_dir, const char *sp, const char *job, cons
                    const char *data, size_t len, char **name_out);
 /* Names of the backups of a job, oldest first (malloc'd array of malloc'd). */
 int gs_backup_list(const char *backup_dir, const char *sp, const char *job, char ***names, size_t *n);
+/* Records in the job's index.tsv (time, file, uid, pid of the saver) that
+ * backup name was just saved, then removes the oldest backups beyond keep
+ * (keep 0: none removed) and their index lines. */
+#define GS_BACKUP_INDEX "index.tsv"
+#define GS_BACKUP_INDEX_HEADER "time\tfile\tuid\tpid\n"
+int gs_backup_note(const char *backup_dir, const char *sp, const char *job, const char *name,
+                   unsigned uid, int pid, int keep);
+/* 1 when the job has an index.tsv. */
+int gs_backup_has_index(const char *backup_dir, const char *sp, const char *job);
 int gs_backup_read(const char *backup_dir, const char *sp, const char *job, const char *name,
                    struct gs_blob **out, struct timespec *mtime);
 

@@ -7,6 +7,7 @@
 
 #include "fs/model/json_render.h"
 #include "common/log.h"
+#include "fs/actions/audit.h"
 #include "fs/actions/control_input.h"
 #include "fs/model/errors.h"
 #include "fs/fetch/graph_get.h"
@@ -25,7 +26,7 @@ static char *result_key(const struct gs_node *n)
     return k;
 }
 
-static void set_result(struct gs_fs *fs, const struct gs_node *n, const char *text, size_t len)
+void gs_control_set_result(struct gs_fs *fs, const struct gs_node *n, const char *text, size_t len)
 {
     char *k = result_key(n);
     struct gs_result *res = calloc(1, sizeof(*res));
@@ -185,12 +186,12 @@ static void keep_result(struct gs_fs *fs, const struct gs_node *n, const struct 
         j = d;
     }
     if (n->kind == GS_K_CTL_VALIDATE) {
-        set_result(fs, n, "ok\n", 3);
+        gs_control_set_result(fs, n, "ok\n", 3);
     } else if (j) {
         size_t len = 0;
         char *text = gs_json_render(j, &len);
         if (text)
-            set_result(fs, n, text, len);
+            gs_control_set_result(fs, n, text, len);
         free(text);
     } else {
         /* actions without a body: when, what, and Graph's answer */
@@ -202,7 +203,7 @@ static void keep_result(struct gs_fs *fs, const struct gs_node *n, const struct 
         if (asprintf(&text, "%s %s %s: HTTP %ld%s%s%s\n", when, a_method(n), gs_kind_info(n->kind)->name,
                      resp->status, resp->location ? " (" : "", resp->location ? resp->location : "",
                      resp->location ? ")" : "") >= 0) {
-            set_result(fs, n, text, strlen(text));
+            gs_control_set_result(fs, n, text, strlen(text));
             free(text);
         }
     }
@@ -237,6 +238,7 @@ int gs_control_run(struct gs_fs *fs, const struct gs_node *n, const char *in, si
 {
     struct action a;
     const char *why = NULL;
+    gs_audit_set_subject(fs, n, NULL);
     int r = build(fs, n, in, len, &a, &why);
     if (r < 0) {
         if (r == -EINVAL)
@@ -260,7 +262,7 @@ int gs_control_run(struct gs_fs *fs, const struct gs_node *n, const char *in, si
         gs_node_record_error(fs, n, &err);
         char *text = gs_error_format(&err);
         if (text)
-            set_result(fs, n, text, strlen(text));
+            gs_control_set_result(fs, n, text, strlen(text));
         free(text);
     } else {
         gs_info("%s %s: HTTP %ld", a.method, a.path, resp.status);

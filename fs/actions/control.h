@@ -14,6 +14,9 @@
  * are recorded in the directory's last_error. 0 or negative errno. */
 int gs_control_run(struct gs_fs *fs, const struct gs_node *n, const char *in, size_t len);
 
+/* Keeps text as control file n's last result. */
+void gs_control_set_result(struct gs_fs *fs, const struct gs_node *n, const char *text, size_t len);
+
 /* The last result of a readable control file ("" before any). */
 int gs_control_result(struct gs_fs *fs, const struct gs_node *n, struct gs_blob **out, struct timespec *mtime);
 

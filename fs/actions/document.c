@@ -9,6 +9,7 @@
 
 #include "fs/model/json_render.h"
 #include "common/log.h"
+#include "fs/actions/audit.h"
 #include "fs/actions/backup.h"
 #include "fs/model/errors.h"
 #include "fs/model/node_error.h"
@@ -164,10 +165,18 @@ static void keep_backup(struct gs_fs *fs, const struct gs_node *n, const cJSON *
     cJSON_Delete(copy);
     char *name = NULL;
     int r = text ? gs_backup_save(fs->cfg.backup_dir, n->sp, n->job, "schema", text, len, &name) : -ENOMEM;
-    if (r < 0)
+    if (r < 0) {
         gs_warn("backup of the schema of job %s failed: %s", n->job, strerror(-r));
-    else
+    } else {
         gs_info("schema of job %s replaced; previous content in backups/%s", n->job, name);
+        uid_t uid;
+        pid_t pid;
+        gs_audit_caller(&uid, &pid);
+        r = gs_backup_note(fs->cfg.backup_dir, n->sp, n->job, name, (unsigned)uid, (int)pid,
+                           fs->cfg.backup_keep);
+        if (r < 0)
+            gs_warn("backups/index.tsv of job %s: %s", n->job, strerror(-r));
+    }
     free(name);
     free(text);
 }
@@ -332,6 +341,7 @@ static void refresh_after_save(struct gs_fs *fs, const struct gs_node *n, const 
 int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *data, size_t len)
 {
     char *why = NULL;
+    gs_audit_set_subject(fs, n, NULL);
     cJSON *doc = parse_whole(data, len);
     int r = doc ? check_json(n->kind, doc, &why) : why_fmt(&why, "%s: not valid JSON", gs_kind_info(n->kind)->name);
     if (r < 0) {

@@ -19,6 +19,7 @@
 #include "fs/kernel/pagecache.h"
 #include "fs/views/tree.h"
 #include "fs/kernel/ops_internal.h"
+#include "fs/actions/audit.h"
 #include "fs/actions/control.h"
 #include "fs/actions/document.h"
 #include "fs/model/errors.h"
@@ -391,6 +392,13 @@ static void drop_kernel_view(struct gs_fs *fs, struct gs_fh *fh)
     gs_debug("invalidate inode %llu at open: %s; reading it with direct I/O",
              (unsigned long long)fh->node->ino, strerror(-r));
     fh->pc_mode = -1;
+}
+
+struct gs_fs *gs_ops_fs(fuse_req_t req)
+{
+    const struct fuse_ctx *ctx = fuse_req_ctx(req);
+    gs_audit_set_caller(ctx->uid, ctx->pid);
+    return fuse_req_userdata(req);
 }
 
 int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info *fi, int may_cache)

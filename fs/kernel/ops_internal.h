@@ -8,7 +8,10 @@
 
 #include "fs/model/fs.h"
 
-#define FS(req) ((struct gs_fs *)fuse_req_userdata(req))
+/* The filesystem of a request; the caller's uid and pid become the audit
+ * trail's for what this request sends (actions/audit.h). */
+#define FS(req) gs_ops_fs(req)
+struct gs_fs *gs_ops_fs(fuse_req_t req);
 
 /* An open file. */
 struct gs_fh {

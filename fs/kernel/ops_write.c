@@ -10,6 +10,8 @@
 
 #include "common/log.h"
 #include "fs/views/content.h"
+#include "fs/actions/act.h"
+#include "fs/actions/audit.h"
 #include "fs/actions/control.h"
 #include "fs/actions/control_input.h"
 #include "fs/actions/document.h"
@@ -82,7 +84,7 @@ static int fh_act(struct gs_fs *fs, struct gs_fh *fh)
     if (fh->acted)
         return fh->result;
     fh->acted = 1;
-    fh->result = gs_control_run(fs, fh->node, fh->buf ? fh->buf : "", fh->len);
+    fh->result = gs_act(fs, fh->node, fh->buf ? fh->buf : "", fh->len);
     return fh->result;
 }
 
@@ -238,7 +240,7 @@ void gs_ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
                     r = fh_act(fs, fh);
                     pthread_mutex_unlock(&fh->lock);
                 } else {
-                    r = gs_control_run(fs, n, "", 0);
+                    r = gs_act(fs, n, "", 0);
                 }
             } else {
                 pthread_mutex_lock(&fh->lock);
@@ -570,6 +572,7 @@ void gs_ops_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
         r = -ENOTDIR;
     if (r == 0) {
         char *path = gs_path("/servicePrincipals/%s/synchronization/jobs/%s", dir->sp, e.job);
+        gs_audit_set_subject(fs, dir, name);
         struct gs_request rq = {.method = "DELETE", .path = path};
         struct gs_error err = {0};
         r = path ? gs_client_request(fs->client, &rq, NULL, &err) : -ENOMEM;

@@ -39,6 +39,12 @@ static const struct fuse_opt opts[] = {
     OPT("retries=%d", retries),
     OPT("max_conns=%d", max_conns),
     OPT("batch=%s", batch),
+    OPT("warn_escrow=%s", warn_escrow),
+    OPT("crit_escrow=%s", crit_escrow),
+    OPT("warn_stale=%s", warn_stale),
+    OPT("crit_stale=%s", crit_stale),
+    OPT("backup_keep=%d", backup_keep),
+    OPT("syslog_socket=%s", syslog_socket),
     OPT("http_debug", http_debug),
     FUSE_OPT_KEY("uid=", KEY_UID),
     FUSE_OPT_KEY("gid=", KEY_GID),
@@ -177,6 +183,25 @@ static int check_timeout(const char *name, double v)
     return 0;
 }
 
+/* warn_escrow=, crit_escrow= (counts), warn_stale=, crit_stale= (durations). */
+static int parse_thresholds(struct gs_options *o)
+{
+    struct gs_thresholds t = GS_THRESHOLDS_DEFAULT;
+    if ((o->warn_escrow && gs_parse_count(o->warn_escrow, &t.warn_escrow) != 0) ||
+        (o->crit_escrow && gs_parse_count(o->crit_escrow, &t.crit_escrow) != 0)) {
+        fprintf(stderr, "graphsyncfs: warn_escrow and crit_escrow must be a count or off\n");
+        return -EINVAL;
+    }
+    if ((o->warn_stale && gs_parse_duration(o->warn_stale, &t.warn_stale) != 0) ||
+        (o->crit_stale && gs_parse_duration(o->crit_stale, &t.crit_stale) != 0)) {
+        fprintf(stderr, "graphsyncfs: warn_stale and crit_stale must be a duration "
+                "(3600, 90m, 6h, 2d) or off\n");
+        return -EINVAL;
+    }
+    o->thresholds = t;
+    return 0;
+}
+
 int gs_options_parse(struct fuse_args *args, struct gs_options *o)
 {
     memset(o, 0, sizeof(*o));
@@ -190,6 +215,7 @@ int gs_options_parse(struct fuse_args *args, struct gs_options *o)
     o->stale_timeout = 3600;
     o->retries = 3;
     o->max_conns = 8;
+    o->backup_keep = 100;
     if (fuse_opt_parse(args, o, opts, opt_proc) != 0)
         return -EINVAL;
     /* libfuse's own parser takes the mount point from here */
@@ -282,6 +308,16 @@ int gs_options_parse(struct fuse_args *args, struct gs_options *o)
         if (n < 0)
             return -ENOMEM;
     }
+    if (parse_thresholds(o) != 0)
+        return -EINVAL;
+    if (o->backup_keep < 0) {
+        fprintf(stderr, "graphsyncfs: backup_keep must be 0 (keep all) or a positive number\n");
+        return -EINVAL;
+    }
+    if (o->syslog_socket && o->syslog_socket[0] != '/') {
+        fprintf(stderr, "graphsyncfs: syslog_socket must be an absolute path\n");
+        return -EINVAL;
+    }
     /* allow_other without permission checks would let any user read the tenant */
     if (o->allow_other && !o->default_permissions) {
         if (fuse_opt_add_arg(args, "-odefault_permissions") != 0)
@@ -308,6 +344,11 @@ void gs_options_free(struct gs_options *o)
     free(o->cache_size);
     free(o->backup_dir);
     free(o->batch);
+    free(o->warn_escrow);
+    free(o->crit_escrow);
+    free(o->warn_stale);
+    free(o->crit_stale);
+    free(o->syslog_socket);
     free(o->source);
     free(o->mountpoint);
 }
@@ -336,6 +377,12 @@ void gs_options_usage(const char *progname)
            "                            while Graph is unreachable; 0: never (default 3600)\n"
            "    -o backup_dir=DIR       where replaced schemas are kept, or none\n"
            "                            (default ~/.local/state/graphsyncfs/backups)\n"
+           "    -o backup_keep=N        backups kept per job, 0: all (default 100)\n"
+           "    -o warn_escrow=N        check: WARNING from N escrowed entries (default 1)\n"
+           "    -o crit_escrow=N        check: CRITICAL from N escrowed (default 100)\n"
+           "    -o warn_stale=DURATION  check: WARNING after no success for (default 6h)\n"
+           "    -o crit_stale=DURATION  check: CRITICAL after no success for (default 24h)\n"
+           "    -o syslog_socket=PATH   where audit lines are sent (default /dev/log)\n"
            "    -o timeout=S            time limit of one request attempt (default 30)\n"
            "    -o connect_timeout=S    time limit to connect (default 10)\n"
            "    -o retries=N            retries of retryable failures (default 3)\n"

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "fs/model/thresholds.h"
+
 struct gs_options {
     char *graph_url;
     char *api;
@@ -41,6 +43,11 @@ struct gs_options {
     char *mountpoint;
     int nonopts;
     size_t cache_bytes; /* parsed cache_size */
+    /* monitoring thresholds (warn_escrow= ...) as given, and parsed */
+    char *warn_escrow, *crit_escrow, *warn_stale, *crit_stale;
+    struct gs_thresholds thresholds;
+    int backup_keep;        /* backups kept per job (default 100; 0: all) */
+    char *syslog_socket;    /* where audit lines go (default /dev/log) */
 };
 
 /* Fills defaults, parses our options out of args (leaving libfuse's), and

@@ -12,6 +12,7 @@
 #include "cache/cache.h"
 #include "fs/model/blob.h"
 #include "fs/model/kinds.h"
+#include "fs/model/thresholds.h"
 #include "common/map.h"
 
 struct gs_inval;
@@ -20,6 +21,7 @@ struct gs_scratch_store;
 struct gs_readahead;
 struct gs_sp_index;
 struct gs_tenant_views;
+struct gs_monitor;
 struct gs_fh;
 
 struct gs_fs_config {
@@ -34,6 +36,8 @@ struct gs_fs_config {
     double view_ttl;        /* status_timeout: how long a built status.tsv or jobs/ is used */
     double listing_recent;  /* dir_timeout: reading servicePrincipals/ again does not
                              * re-fetch job listings fetched less than this ago */
+    struct gs_thresholds thresholds; /* warn_escrow= ... (views/monitor/) */
+    int backup_keep;        /* backups kept per job; older ones are removed */
 };
 
 /* An open file or directory, listed so that handles the kernel never
@@ -86,6 +90,7 @@ struct gs_fs {
     struct gs_readahead *readahead; /* NULL when batch=off */
     struct gs_sp_index *sp_index;   /* names of the service-principal listing */
     struct gs_tenant_views *views;  /* status.tsv and jobs/ as last built */
+    struct gs_monitor *monitor;     /* the monitoring files' last scan (views/monitor/) */
     uint64_t content_changes;       /* atomic: cached content changed (views compare it) */
     pthread_mutex_t extra_lock; /* results and hidden */
     struct gs_map results;  /* "<owner>/<file>" -> struct gs_result (last action results) */

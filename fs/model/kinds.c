@@ -94,6 +94,22 @@ static const struct gs_kind_info infos[GS_K_COUNT] = {
         0, NULL, GS_IDS_NONE, 0},
     [GS_K_STATUS_TSV] = {"status.tsv", S_IFREG, 0444, GS_SRC_TENANT, GS_TTL_STATUS, NULL,
         GS_KF_PAGECACHE, NULL, GS_IDS_NONE, 0},
+    [GS_K_METRICS] = {"metrics.prom", S_IFREG, 0444, GS_SRC_MONITOR, GS_TTL_STATUS, NULL,
+        0, NULL, GS_IDS_NONE, 0},
+    [GS_K_CHECK] = {"check", S_IFREG, 0444, GS_SRC_MONITOR, GS_TTL_STATUS, NULL,
+        0, NULL, GS_IDS_NONE, 0},
+    [GS_K_CHECK_STATE] = {"check.state", S_IFREG, 0444, GS_SRC_MONITOR, GS_TTL_STATUS, NULL,
+        0, NULL, GS_IDS_NONE, 0},
+    [GS_K_JOB_HEALTH] = {"health", S_IFREG, 0444, GS_SRC_MONITOR, GS_TTL_STATUS, NULL,
+        0, NULL, GS_IDS_NONE, 0},
+    [GS_K_SETTINGS] = {"settings", S_IFDIR, 0755, GS_SRC_NONE, GS_TTL_DOC, NULL,
+        0, NULL, GS_IDS_NONE, 0},
+    [GS_K_SETTING] = {NULL, S_IFREG, 0644, GS_SRC_SETTING, GS_TTL_DOC, NULL,
+        GS_KF_CONTROL, SYNC "/secrets", GS_IDS_SP, 0},
+    [GS_K_CTL_ALLOW_DELETES] = {"allow_deletes", S_IFREG, 0600, GS_SRC_ALLOW_DELETES, GS_TTL_STATUS, NULL,
+        GS_KF_CONTROL, NULL, GS_IDS_NONE, 0},
+    [GS_K_BACKUP_INDEX] = {"index.tsv", S_IFREG, 0444, GS_SRC_BACKUP, GS_TTL_DOC, NULL,
+        0, NULL, GS_IDS_NONE, 0},
 };
 
 const struct gs_kind_info *gs_kind_info(enum gs_kind k)

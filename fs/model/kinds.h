@@ -47,6 +47,14 @@ enum gs_kind {
     GS_K_BACKUP,          /* backups/<file> */
     GS_K_TENANT_JOBS,     /* jobs/ at the root: every job in the tenant */
     GS_K_STATUS_TSV,      /* status.tsv */
+    GS_K_METRICS,         /* metrics.prom (views/monitor/) */
+    GS_K_CHECK,           /* check */
+    GS_K_CHECK_STATE,     /* check.state */
+    GS_K_JOB_HEALTH,      /* jobs/<id>/health */
+    GS_K_SETTINGS,        /* servicePrincipals/<sp>/settings/ (actions/settings.c) */
+    GS_K_SETTING,         /* settings/<name> */
+    GS_K_CTL_ALLOW_DELETES, /* jobs/<id>/allow_deletes (actions/allow_deletes.c) */
+    GS_K_BACKUP_INDEX,    /* backups/index.tsv */
     GS_K_COUNT
 };
 
@@ -60,6 +68,9 @@ enum gs_source {
     GS_SRC_SCRATCH,       /* a scratch file's own bytes */
     GS_SRC_BACKUP,        /* a backup on disk */
     GS_SRC_TENANT,        /* status.tsv */
+    GS_SRC_MONITOR,       /* metrics.prom, check, check.state, health */
+    GS_SRC_SETTING,       /* one setting decoded from the secrets */
+    GS_SRC_ALLOW_DELETES, /* what allow_deletes would release, or its last result */
 };
 
 /* What a kind is for, beyond how its bytes are made (flags of gs_kind_info). */

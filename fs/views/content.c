@@ -7,7 +7,10 @@
 
 #include "fs/model/json_render.h"
 #include "fs/actions/backup.h"
+#include "fs/actions/allow_deletes.h"
 #include "fs/actions/control.h"
+#include "fs/actions/settings.h"
+#include "fs/views/monitor/monitor.h"
 #include "fs/model/errors.h"
 #include "fs/fetch/prefetch.h"
 #include "fs/views/tenant.h"
@@ -117,6 +120,14 @@ int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, st
     }
     case GS_SRC_TENANT:
         return gs_tenant_status_tsv(fs, out, mtime);
+    case GS_SRC_MONITOR:
+        if (n->kind == GS_K_JOB_HEALTH)
+            return gs_monitor_health(fs, n, out, mtime);
+        return gs_monitor_file(fs, n->kind, out, mtime);
+    case GS_SRC_SETTING:
+        return gs_setting_read(fs, n, out, mtime);
+    case GS_SRC_ALLOW_DELETES:
+        return gs_allow_deletes_read(fs, n, out, mtime);
     case GS_SRC_BACKUP:
         if (!fs->cfg.backup_dir)
             return -ENOENT;

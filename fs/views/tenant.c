@@ -81,7 +81,8 @@ static const char *str(const cJSON *o, const char *k)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static int each_job(struct gs_fs *fs, job_fn fn, void *ctx, struct timespec *latest)
+static int each_job(struct gs_fs *fs, job_fn fn, void *ctx, struct timespec *latest,
+                    struct gs_scan_result *res)
 {
     char *key = gs_kind_key(GS_K_SPS, NULL, NULL, NULL);
     struct gs_doc *sps = NULL;
@@ -138,6 +139,8 @@ static int each_job(struct gs_fs *fs, job_fn fn, void *ctx, struct timespec *lat
                     r = jerr.err ? jerr.err : -ETIMEDOUT;
             }
         }
+        if (res)
+            gs_scan_note(res, id, jr, &jerr);
         gs_error_clear(&jerr);
         free(jkey);
         if (jr < 0)
@@ -154,6 +157,21 @@ static int each_job(struct gs_fs *fs, job_fn fn, void *ctx, struct timespec *lat
     free(ids);
     gs_doc_unref(sps);
     return r;
+}
+
+/* Monitoring views (views/monitor/) scan as status.tsv does, and learn
+ * how whole the scan was. */
+static int scan_job(void *ctx, const cJSON *sp, const cJSON *job, const struct gs_doc *listing)
+{
+    (void)listing;
+    struct gs_scan_result *res = ctx;
+    return res->fn(res->ctx, sp, job);
+}
+
+int gs_tenant_scan(struct gs_fs *fs, struct gs_scan_result *res)
+{
+    struct timespec latest;
+    return each_job(fs, scan_job, res, &latest, res);
 }
 
 /* --- jobs/ --- */
@@ -226,7 +244,7 @@ int gs_tenant_job_links(struct gs_fs *fs, struct gs_dirent **out, size_t *n)
     if (!still_good(fs, &v->links)) {
         struct links l = {0};
         struct timespec latest;
-        r = each_job(fs, add_link, &l, &latest);
+        r = each_job(fs, add_link, &l, &latest, NULL);
         if (r < 0) {
             clear_links(l.v, l.n);
         } else {
@@ -320,7 +338,7 @@ static int build_status_tsv(struct gs_fs *fs, struct gs_blob **out, struct times
 {
     struct text t = {0};
     put(&t, GS_TSV_HEADER);
-    int r = each_job(fs, add_line, &t, mtime);
+    int r = each_job(fs, add_line, &t, mtime, NULL);
     if (r == 0)
         r = t.err;
     if (r == 0) {

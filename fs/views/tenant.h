@@ -5,6 +5,7 @@
 #define GS_TENANT_H
 
 #include "fs/model/fs.h"
+#include "fs/views/scan_result.h"
 
 #define GS_TSV_HEADER "spId\tappId\tdisplayName\tjobId\ttemplateId\tscheduleState\tstatusCode\t" \
                       "lastRunState\tlastRunEnd\tescrowed\tquarantineReason\n"
@@ -18,6 +19,9 @@ void gs_tenant_views_free(struct gs_tenant_views *v);
 
 /* Entries of the root jobs/ directory: "<displayName>:<jobId>" links. */
 int gs_tenant_job_links(struct gs_fs *fs, struct gs_dirent **out, size_t *n);
+/* One scan of every job, as status.tsv's: res->fn is called for each job;
+ * res counts the service principals whose jobs could not be read. */
+int gs_tenant_scan(struct gs_fs *fs, struct gs_scan_result *res);
 /* The content of status.tsv. */
 int gs_tenant_status_tsv(struct gs_fs *fs, struct gs_blob **out, struct timespec *mtime);
 

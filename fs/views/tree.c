@@ -12,6 +12,7 @@
 #include "fs/model/names.h"
 #include "fs/actions/backup.h"
 #include "fs/actions/scratch.h"
+#include "fs/actions/settings.h"
 #include "fs/fetch/readahead.h"
 #include "fs/views/sp_index.h"
 #include "fs/views/tenant.h"
@@ -164,15 +165,17 @@ static void add_fixed(struct entries *es, struct gs_node *dir, const enum gs_kin
 }
 
 static const enum gs_kind root_kids[] = {GS_K_README, GS_K_SPS, GS_K_BYNAME, GS_K_BYAPPID,
-                                         GS_K_TENANT_JOBS, GS_K_STATUS_TSV};
+                                         GS_K_TENANT_JOBS, GS_K_STATUS_TSV, GS_K_METRICS,
+                                         GS_K_CHECK, GS_K_CHECK_STATE};
 static const enum gs_kind sp_kids[] = {GS_K_SP_JSON, GS_K_SECRETS, GS_K_LAST_ERROR,
-                                       GS_K_TEMPLATES, GS_K_JOBS};
+                                       GS_K_TEMPLATES, GS_K_JOBS, GS_K_SETTINGS};
 static const enum gs_kind tpl_kids[] = {GS_K_TEMPLATE_JSON, GS_K_TEMPLATE_SCHEMA};
 static const enum gs_kind job_kids[] = {
     GS_K_JOB_JSON, GS_K_JOB_STATUS, GS_K_JOB_SCHEDULE, GS_K_JOB_SETTINGS, GS_K_JOB_SCHEMA,
     GS_K_JOB_FUNCTIONS, GS_K_JOB_FILTEROPS, GS_K_LAST_ERROR, GS_K_CTL_START, GS_K_CTL_PAUSE,
     GS_K_CTL_RESTART, GS_K_CTL_RESET_SCHEMA, GS_K_CTL_POD, GS_K_CTL_VALIDATE,
-    GS_K_CTL_PARSE_EXPR, GS_K_CTL_BULK, GS_K_DIRECTORIES, GS_K_BACKUPS};
+    GS_K_CTL_PARSE_EXPR, GS_K_CTL_BULK, GS_K_DIRECTORIES, GS_K_BACKUPS, GS_K_JOB_HEALTH,
+    GS_K_CTL_ALLOW_DELETES};
 static const enum gs_kind directory_kids[] = {GS_K_CTL_DISCOVER};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -308,6 +311,9 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
         gs_doc_unref(doc);
     } else if (dir->kind == GS_K_TENANT_JOBS) {
         return gs_tenant_job_links(fs, out, n);
+    } else if (dir->kind == GS_K_SETTINGS) {
+        for (size_t i = 0; i < GS_SETTINGS_N; i++)
+            add(&es, gs_setting_names[i], GS_K_SETTING, dir->sp, NULL, NULL, NULL);
     } else if (dir->kind == GS_K_BACKUPS) {
         char **names = NULL;
         size_t nn = 0;
@@ -321,6 +327,8 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
             free(names[i]);
         }
         free(names);
+        if (fs->cfg.backup_dir && gs_backup_has_index(fs->cfg.backup_dir, dir->sp, dir->job))
+            add(&es, gs_kind_info(GS_K_BACKUP_INDEX)->name, GS_K_BACKUP_INDEX, dir->sp, dir->job, NULL, NULL);
     } else if (dir->kind == GS_K_SPS || dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID) {
         r = get_listing(fs, dir, for_readdir, &doc);
         if (r < 0)
@@ -497,7 +505,7 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
         return -ENOENT;
     if (dir->kind == GS_K_BACKUPS) {
         /* served from disk: only names the listing shows */
-        if (!strstr(name, ".json"))
+        if (!strstr(name, ".json") && strcmp(name, gs_kind_info(GS_K_BACKUP_INDEX)->name) != 0)
             return -ENOENT;
     }
 
