@@ -116,14 +116,14 @@ void gs_log_http(const char *fmt, ...)
 /* --- the audit trail --- */
 
 static pthread_mutex_t audit_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *audit_socket;  /* audit_lock */
+static char *audit_socket;  /* audit_lock: syslog_socket=, NULL when not given */
 static int audit_fd = -1;   /* audit_lock */
-static int audit_warned;    /* audit_lock: the socket failed once (said on stderr) */
+static int audit_warned;    /* audit_lock: a send failed (said once) */
 
 int gs_log_set_syslog_socket(const char *path)
 {
-    char *p = strdup(path ? path : "/dev/log");
-    if (!p)
+    char *p = path ? strdup(path) : NULL;
+    if (path && !p)
         return -ENOMEM;
     pthread_mutex_lock(&audit_lock);
     free(audit_socket);
@@ -135,12 +135,12 @@ int gs_log_set_syslog_socket(const char *path)
     return 0;
 }
 
-/* One datagram in the syslog protocol of /dev/log (RFC 3164 header). With
- * audit_lock held. */
+/* One datagram in the syslog protocol of /dev/log (RFC 3164 header) to
+ * audit_socket. With audit_lock held. */
 static void audit_send(const char *msg)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", audit_socket ? audit_socket : "/dev/log");
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", audit_socket);
     if (audit_fd < 0)
         audit_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     char stamp[32], line[2048];
@@ -159,11 +159,12 @@ static void audit_send(const char *msg)
         return;
     }
     if (!audit_warned)
-        fprintf(stderr, "graphsyncfs: warning: audit lines cannot reach %s: %s\n", sa.sun_path,
-                strerror(errno));
+        gs_log(GS_LOG_WARN, "audit lines cannot reach %s: %s", sa.sun_path, strerror(errno));
     audit_warned = 1;
 }
 
+/* Where the log goes (stderr in the foreground, syslog once daemonized),
+ * whatever the level, and to syslog_socket= when given. */
 void gs_log_audit(const char *fmt, ...)
 {
     char msg[1024];
@@ -171,9 +172,12 @@ void gs_log_audit(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    pthread_mutex_lock(&audit_lock);
-    audit_send(msg);
-    pthread_mutex_unlock(&audit_lock);
-    if (!__atomic_load_n(&log_syslog, __ATOMIC_RELAXED))
+    if (__atomic_load_n(&log_syslog, __ATOMIC_RELAXED))
+        syslog(LOG_NOTICE, "audit: %s", msg);
+    else
         fprintf(stderr, "graphsyncfs: audit: %s\n", msg);
+    pthread_mutex_lock(&audit_lock);
+    if (audit_socket)
+        audit_send(msg);
+    pthread_mutex_unlock(&audit_lock);
 }

@@ -15,11 +15,11 @@ void gs_log_use_syslog(int on);
 void gs_log(enum gs_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* The audit trail: always written, whatever the level, as LOG_NOTICE of
- * facility LOG_DAEMON to the syslog socket (default /dev/log, where journald
- * or rsyslog listens), and to stderr too while not daemonized. */
+/* The audit trail: always written, whatever the level, where the log goes
+ * (stderr in the foreground, syslog as LOG_NOTICE once daemonized), and
+ * also to a syslog socket when one was set (syslog_socket=). */
 void gs_log_audit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The socket audit lines are sent to (a copy of path is kept; NULL: /dev/log). */
+/* The extra socket audit lines are sent to (a copy is kept; NULL: none). */
 int gs_log_set_syslog_socket(const char *path);
 
 #define gs_error_log(...) gs_log(GS_LOG_ERROR, __VA_ARGS__)

@@ -382,7 +382,7 @@ void gs_options_usage(const char *progname)
            "    -o crit_escrow=N        check: CRITICAL from N escrowed (default 100)\n"
            "    -o warn_stale=DURATION  check: WARNING after no success for (default 6h)\n"
            "    -o crit_stale=DURATION  check: CRITICAL after no success for (default 24h)\n"
-           "    -o syslog_socket=PATH   where audit lines are sent (default /dev/log)\n"
+           "    -o syslog_socket=PATH   also send audit lines to this syslog socket\n"
            "    -o timeout=S            time limit of one request attempt (default 30)\n"
            "    -o connect_timeout=S    time limit to connect (default 10)\n"
            "    -o retries=N            retries of retryable failures (default 3)\n"

@@ -211,6 +211,10 @@ class Emulator:
     def put_secrets(self, sp_id, pairs):
         self._control("PUT", f"/servicePrincipals/{_q(sp_id)}/secrets", {"value": list(pairs)})
 
+    def stored_secrets(self, sp_id):
+        """The secrets as stored (unmasked), as a list of {"key", "value"}."""
+        return self._control("GET", f"/servicePrincipals/{_q(sp_id)}/secrets")["value"]
+
     def approve_device_code(self, user_code, decline=False):
         return self._control("POST", "/devicecode/approve", {"user_code": user_code, "decline": decline})
 

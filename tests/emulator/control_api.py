@@ -28,6 +28,7 @@ _ROUTES = [
     ("PUT", r"^/_emulator/servicePrincipals/([^/]+)/jobs/([^/]+)/schema$", "put_schema"),
     ("POST", r"^/_emulator/servicePrincipals/([^/]+)/jobs/([^/]+)/cycle$", "run_cycle"),
     ("PUT", r"^/_emulator/servicePrincipals/([^/]+)/secrets$", "put_secrets"),
+    ("GET", r"^/_emulator/servicePrincipals/([^/]+)/secrets$", "get_secrets"),
     ("POST", r"^/_emulator/devicecode/approve$", "approve_device_code"),
     ("POST", r"^/_emulator/devicecode/decline$", "decline_device_code"),
 ]
@@ -200,6 +201,11 @@ class ControlApi:
         with self.app.tenant.lock:
             self._sp(sp_id).secrets = pairs
         return Response(204)
+
+    def get_secrets(self, req, body, sp_id):
+        """The stored secrets, unmasked: what a test checks survived a write."""
+        with self.app.tenant.lock:
+            return _json(200, {"value": [dict(kv) for kv in self._sp(sp_id).secrets]})
 
     def approve_device_code(self, req, body):
         code = (body or {}).get("user_code")

@@ -265,6 +265,11 @@ class Engine:
                 job.full_next = True
             if flags & 32:
                 job.force_deletes = True
+                # "Allow deletes": the held deletions go ahead, so the hold ends
+                if (st.get("quarantine") or {}).get("reason") == "TooManyDeletes":
+                    st["quarantine"] = None
+                    st["troubleshootingUrl"] = None
+                    st["countSuccessiveCompleteFailures"] = 0
             job.schedule["state"] = "Active"
             if job.schedule["interval"] == MAX_INTERVAL:
                 job.schedule["interval"] = job.template.interval

@@ -1,6 +1,9 @@
 /* metrics.prom: the Prometheus text exposition format, version 0.0.4
  * (https://prometheus.io/docs/instrumenting/exposition_formats/): every
- * family once, HELP and TYPE before its samples, label values escaped. */
+ * family once, HELP and TYPE before its samples, label values escaped.
+ * Label names are Graph's fields in snake_case (sp_id = spId, app_display_name
+ * = appDisplayName, job_id = jobId, template_id = templateId), as promtool's
+ * lint asks of label names. */
 #include <stdio.h>
 #include <string.h>
 
@@ -31,13 +34,13 @@ static void family(struct gs_buf *b, const char *name, const char *help)
 
 static void job_labels(struct gs_buf *b, const struct gs_mon_job *j)
 {
-    gs_buf_puts(b, "{spId=");
+    gs_buf_puts(b, "{sp_id=");
     label_value(b, j->sp);
-    gs_buf_puts(b, ",appDisplayName=");
+    gs_buf_puts(b, ",app_display_name=");
     label_value(b, j->app[0] ? j->app : j->name);
-    gs_buf_puts(b, ",jobId=");
+    gs_buf_puts(b, ",job_id=");
     label_value(b, j->job);
-    gs_buf_puts(b, ",templateId=");
+    gs_buf_puts(b, ",template_id=");
     label_value(b, j->tpl);
 }
 
