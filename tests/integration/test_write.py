@@ -548,7 +548,7 @@ def test_backup_is_kept_and_restorable_with_cp(wmnt, tmp_path):
     assert len(puts) == 1, log.describe()
     assert without_version(json.loads(puts[0]["body"])) == without_version(original)
     assert without_version(server_schema(wmnt.emu, sp, job)) == without_version(original)
-    assert len(os.listdir(d / "backups")) == 2
+    assert len(backup_files(d)) == 2
     assert mu.os_error(mu.write_file, b, b"{}") in (errno.EACCES, errno.EPERM, errno.EROFS)
 
 
