@@ -89,7 +89,8 @@ int gs_allow_deletes_read(struct gs_fs *fs, const struct gs_node *n, struct gs_b
                           "of the last run)\n", h.pending);
         else
             gs_buf_puts(&b, "staged: unknown (the last run has no export counts)\n");
-        gs_buf_puts(&b, "listed in: ../" STAGED_LIST " (provisioning logs, action StagedDelete)\n");
+        gs_buf_puts(&b, "listed in: " STAGED_LIST " of this job directory (provisioning-log events "
+                    "with action stagedDelete, when the logs are readable)\n");
         gs_buf_puts(&b, "to allow them: echo yes > allow_deletes (restart with resetScope ForceDeletes)\n");
     }
     struct gs_blob *last = NULL;

@@ -253,8 +253,14 @@ static char *new_notify(int s, const char *v, const cJSON *secrets)
         cJSON_DeleteItemFromObjectCaseSensitive(ns, "DeleteThresholdEnabled");
         cJSON_AddBoolToObject(ns, "DeleteThresholdEnabled", !off);
         if (!off) {
+            /* in the type the set already uses for it (a number when absent) */
+            const cJSON *was = cJSON_GetObjectItemCaseSensitive(ns, "DeleteThresholdValue");
+            int as_text = cJSON_IsString(was);
             cJSON_DeleteItemFromObjectCaseSensitive(ns, "DeleteThresholdValue");
-            cJSON_AddNumberToObject(ns, "DeleteThresholdValue", (double)strtol(v, NULL, 10));
+            if (as_text)
+                cJSON_AddStringToObject(ns, "DeleteThresholdValue", v);
+            else
+                cJSON_AddNumberToObject(ns, "DeleteThresholdValue", (double)strtol(v, NULL, 10));
         }
     }
     char *text = cJSON_PrintUnformatted(ns);
@@ -386,6 +392,11 @@ int gs_setting_write(struct gs_fs *fs, const struct gs_node *n, const char *in, 
     const char *why = "one line";
     char *v = one_line(in, len);
     int r = s < 0 ? -EPERM : !v ? -EINVAL : check_value(s, v, &why);
+    if (len == 0 && r != -EPERM) {
+        /* a touch is not a value: it would clear notify_email */
+        r = -EINVAL;
+        why = "write the value and a line feed (echo VALUE > file); a touch changes nothing";
+    }
     if (r == -EINVAL)
         record_local(fs, n, "PUT", r, "InvalidInput", why);
     cJSON *secrets = NULL;

@@ -209,7 +209,7 @@ def test_check_script_without_a_mount_is_unknown(tmp_path):
 
 # --- settings/ ------------------------------------------------------------------------------
 
-NOTIFY = '{"Enabled":false,"Recipients":"","DeleteThresholdEnabled":false,"DeleteThresholdValue":""}'
+NOTIFY = '{"Enabled":false,"DeleteThresholdEnabled":false}'  # the shape of Graph's doc example
 
 
 def settings_sp(emu):
@@ -281,6 +281,23 @@ def test_settings_bad_values_are_refused_locally(name, value, emulator_factory, 
 
 
 @pytest.mark.allow_stderr(*ALLOW_REFUSED)
+def test_settings_touch_changes_nothing_and_an_empty_line_clears_the_email(emulator_factory, mount_factory):
+    emu = emulator_factory(**FROZEN)
+    sp = settings_sp(emu)
+    m = mount_factory(emu=emu)
+    sd = m / "servicePrincipals" / sp / "settings"
+    write_setting(sd / "notify_email", "ops@contoso.com")
+    log = m.request_log()
+    r = subprocess.run(["touch", str(sd / "notify_email")], stderr=subprocess.PIPE, text=True, timeout=60)
+    assert r.returncode != 0 and "Invalid argument" in r.stderr, r
+    assert log.count("PUT") == 0, log.describe()
+    assert mu.read_file(sd / "notify_email", "r") == "ops@contoso.com\n"
+    write_setting(sd / "notify_email", "")
+    assert mu.read_file(sd / "notify_email", "r") == "\n"
+    assert json.loads(stored(emu, sp)["SyncNotificationSettings"])["Recipients"] == ""
+
+
+@pytest.mark.allow_stderr(*ALLOW_REFUSED)
 @pytest.mark.mount(**FROZEN)
 def test_settings_with_masked_credentials_are_refused_and_credentials_kept(mnt):
     sf = [sp for sp in mnt.tenant()["servicePrincipals"] if sp["displayName"] == "Salesforce"][0]["id"]
@@ -296,7 +313,8 @@ def test_settings_with_masked_credentials_are_refused_and_credentials_kept(mnt):
     assert mnt.emu.stored_secrets(sf) == before
     why = mu.read_file(mnt / "servicePrincipals" / sf / "last_error", "r")
     assert "CredentialsMasked" in why and "secrets.json" in why and "SecretToken" in why, why
-    assert '\\"DeleteThresholdValue\\":25' in why, why  # the entry to write, ready to paste
+    # the entry to write, ready to paste (the demo keeps DeleteThresholdValue as a string)
+    assert '\\"DeleteThresholdValue\\":\\"25\\"' in why, why
     assert not any(v in why for v in secret_values)
 
 
