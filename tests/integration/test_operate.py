@@ -109,6 +109,22 @@ def test_metrics_prom_is_valid_exposition_with_every_job(mnt):
     assert fams["graphsyncfs_scan_errors"]["samples"][0][2] == 0
 
 
+# status_timeout=60: nothing expires however slow the machine
+@pytest.mark.mount(tenant="large:300:40", options=["status_timeout=60"], **FROZEN)
+def test_monitoring_files_cost_nothing_after_status_tsv(mnt):
+    """The monitoring files scan as status.tsv does: right after it, they send no request."""
+    tsv = mu.read_file(mnt / "status.tsv", "r")
+    mu.quiesce(mnt)
+    log = mnt.request_log()
+    text = mu.read_file(mnt / "metrics.prom", "r")
+    check(mnt)
+    mu.quiesce(mnt)
+    assert log.count(batch_items=False) == 0, log.describe()
+    fams = parse_prom(text)
+    assert len(fams["graphsyncfs_job_active"]["samples"]) == len(tsv.splitlines()) - 1 == 40
+    assert fams["graphsyncfs_scan_service_principals"]["samples"][0][2] == 300
+
+
 # --- check, check.state, health and check_graphsyncfs ---------------------------------------
 
 def test_check_healthy_tenant_is_ok(emulator_factory, mount_factory):
