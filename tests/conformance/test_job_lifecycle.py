@@ -163,6 +163,22 @@ def test_restart_clears_what_reset_scope_names(slow, scope, clears_quarantine, c
     assert after["schedule"]["state"] == "Active", after["schedule"]
 
 
+@pytest.mark.parametrize("scope, lifted", [("ForceDeletes", True), ("Escrows", False)])
+def test_force_deletes_lifts_a_too_many_deletes_hold(slow, scope, lifted):
+    """The portal's "Allow deletes" (restart ForceDeletes) ends a TooManyDeletes quarantine;
+    other quarantines stay (the parametrized test above), and so does this one for other scopes."""
+    emu, g, demo = slow
+    sp_id, job_id, jp = _running_job(emu, demo)
+    emu.patch_job(sp_id, job_id, {"status": dict(QUARANTINE, quarantine=dict(
+        QUARANTINE["quarantine"], reason="TooManyDeletes"))})
+    assert_empty_204(g.post(jp + "/restart", {"criteria": {"resetScope": scope}}))
+    st = demo.get_job(sp_id, job_id)["status"]
+    if lifted:
+        assert st["quarantine"] is None and st["code"] != "Quarantine", st
+    else:
+        assert st["quarantine"]["reason"] == "TooManyDeletes" and st["code"] == "Quarantine", st
+
+
 def test_restart_with_unknown_scope_is_400(slow):
     emu, g, demo = slow
     sp_id, job_id, jp = _running_job(emu, demo)
