@@ -15,6 +15,7 @@ import re
 import shutil
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -216,6 +217,24 @@ def test_check_partial_scan_is_unknown_never_ok(emulator_factory, mount_factory)
     # whole again: OK
     emu.clear_faults()
     assert check(m)[0] == "OK"
+
+
+def test_check_from_cached_states_while_graph_is_down_is_unknown(emulator_factory, mount_factory):
+    emu = emulator_factory(**FROZEN)
+    make_healthy(emu)
+    m = mount_factory(emu=emu, options=["status_timeout=0", "retries=0", "timeout=5"])
+    assert check(m)[0] == "OK"
+    emu.set_faults([{"action": "reset"}])
+    word, line = check(m)
+    assert word == "UNKNOWN" and "Graph unreachable: job states are the cache's" in line, line
+    fams = parse_prom(mu.read_file(m / "metrics.prom", "r"))
+    assert fams["graphsyncfs_graph_reachable"]["samples"][0][2] == 0
+    assert len(fams["graphsyncfs_job_active"]["samples"]) == len(all_jobs(emu))  # the cache's states
+    emu.clear_faults()
+    deadline = time.monotonic() + 60
+    while check(m)[0] != "OK":
+        assert time.monotonic() < deadline, "still not OK after Graph came back"
+        time.sleep(0.5)
 
 
 def test_check_script_without_a_mount_is_unknown(tmp_path):

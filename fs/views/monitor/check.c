@@ -1,6 +1,7 @@
 /* check: one line of the Nagios plugin API (STATE - summary | perfdata,
  * https://nagios-plugins.org/doc/guidelines.html#AEN200). The tenant's state
- * is its worst job's, with an incomplete scan counted as UNKNOWN:
+ * is its worst job's, with an incomplete scan, or one Graph did not answer
+ * (job states from the cache), counted as UNKNOWN:
  * CRITICAL > UNKNOWN > WARNING > OK, so a partial scan is never OK. */
 #include <stdio.h>
 #include <string.h>
@@ -62,7 +63,7 @@ static enum gs_state overall(const struct gs_mon_scan *s, const struct tally *c)
 {
     if (c->by_state[GS_CRITICAL])
         return GS_CRITICAL;
-    if (s->err || s->unreadable)
+    if (s->err || s->unreadable || s->graph_down)
         return GS_UNKNOWN;
     return c->by_state[GS_WARNING] ? GS_WARNING : GS_OK;
 }
@@ -95,6 +96,8 @@ enum gs_state gs_check_render(const struct gs_mon_scan *s, const struct gs_thres
             put_clean(&b, s->first_error);
             gs_buf_putc(&b, ')');
         }
+        if (s->graph_down)
+            gs_buf_puts(&b, "; Graph unreachable: job states are the cache's");
         size_t shown = 0;
         name_jobs(&b, s, t, now, GS_CRITICAL, &shown);
         name_jobs(&b, s, t, now, GS_WARNING, &shown);

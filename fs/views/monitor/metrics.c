@@ -114,6 +114,9 @@ char *gs_metrics_render(const struct gs_mon_scan *s, const struct gs_thresholds 
     family(&b, "graphsyncfs_scan_complete",
            "1 when the last jobs scan read the jobs of every service principal.");
     gs_buf_printf(&b, "graphsyncfs_scan_complete %d\n", s->err == 0 && s->unreadable == 0);
+    family(&b, "graphsyncfs_graph_reachable",
+           "0 when Graph did not answer the last scan (job states are the cache's).");
+    gs_buf_printf(&b, "graphsyncfs_graph_reachable %d\n", !s->graph_down);
     family(&b, "graphsyncfs_scan_errors",
            "Service principals whose jobs the last scan could not read.");
     gs_buf_printf(&b, "graphsyncfs_scan_errors %zu\n", s->unreadable);

@@ -97,7 +97,9 @@ static void rescan(struct gs_fs *fs, struct gs_monitor *m)
     scan_clear(&m->scan);
     uint64_t mark = __atomic_load_n(&fs->content_changes, __ATOMIC_RELAXED);
     struct gs_scan_result res = {.fn = add_job, .ctx = &m->scan};
+    int down = gs_fs_graph_down(fs);
     int r = gs_tenant_scan(fs, &res);
+    m->scan.graph_down = down || gs_fs_graph_down(fs);
     m->scan.at = wall_now();
     m->scan.sps = res.sps;
     m->scan.unreadable = res.unreadable;
@@ -106,6 +108,7 @@ static void rescan(struct gs_fs *fs, struct gs_monitor *m)
         /* a failed scan shows as UNKNOWN; it is not kept */
         scan_clear(&m->scan);
         m->scan.err = r;
+        m->scan.graph_down = 1;
         m->scan.at = wall_now();
         m->valid = 0;
         return;

@@ -24,6 +24,7 @@ struct gs_mon_scan {
     int err;                /* the scan failed as a whole (negative errno), 0 otherwise */
     size_t sps, unreadable; /* service principals asked for, whose jobs could not be read */
     char first_error[200];
+    int graph_down;         /* Graph did not answer: job states are the cache's */
     double at;              /* wall-clock seconds when it was made */
 };
 
