@@ -112,6 +112,13 @@ static void test_check_line(void)
     CHECK(strstr(line, ": A pp x:job1 quarantined (Unknown) | ") != NULL);
     CHECK(strchr(line, '\n') == line + strlen(line) - 1);
     free(line);
+    /* job states from the cache while Graph is down: UNKNOWN too */
+    jobs[0] = mon_job("A", job("Active", "Active", NULL, 0, "2027-01-15T07:50:00Z"));
+    s.unreadable = 0;
+    s.graph_down = 1;
+    CHECK_INT(gs_check_render(&s, &t, NOW, &line), GS_UNKNOWN);
+    CHECK(strstr(line, "; Graph unreachable: job states are the cache's | ") != NULL);
+    free(line);
     /* a failed scan */
     struct gs_mon_scan failed = {.err = -ETIMEDOUT, .at = NOW};
     CHECK_INT(gs_check_render(&failed, &t, NOW, &line), GS_UNKNOWN);
