@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,8 +267,24 @@ static int prune(const char *backup_dir, const char *sp, const char *job, const 
     return r < 0 ? r : (int)removed;
 }
 
+/* One note at a time: a prune rewrites index.tsv, and a line appended
+ * meanwhile by another save would be lost. Held across file I/O only. */
+static pthread_mutex_t note_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int note_locked(const char *backup_dir, const char *sp, const char *job, const char *name,
+                       unsigned uid, int pid, int keep);
+
 int gs_backup_note(const char *backup_dir, const char *sp, const char *job, const char *name,
                    unsigned uid, int pid, int keep)
+{
+    pthread_mutex_lock(&note_lock);
+    int r = note_locked(backup_dir, sp, job, name, uid, pid, keep);
+    pthread_mutex_unlock(&note_lock);
+    return r;
+}
+
+static int note_locked(const char *backup_dir, const char *sp, const char *job, const char *name,
+                       unsigned uid, int pid, int keep)
 {
     char *dir = job_dir(backup_dir, sp, job);
     char *index = NULL;
