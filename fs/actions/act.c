@@ -7,7 +7,7 @@
 
 int gs_act(struct gs_fs *fs, const struct gs_node *n, const char *in, size_t len)
 {
-    switch (n->kind) {
+    switch (gs_node_kind(n)) {
     case GS_K_SETTING:
         gs_audit_set_subject(fs, n, NULL);
         return gs_setting_write(fs, n, in, len);

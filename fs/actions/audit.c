@@ -34,11 +34,11 @@ void gs_audit_caller(uid_t *uid, pid_t *pid)
 static void prepend_names(const struct gs_node *n, char *buf, size_t *at)
 {
     for (; n && n->parent; n = n->parent) {
-        size_t len = strlen(n->name);
+        size_t len = strlen(gs_node_name(n));
         if (len + 1 > *at)
             return;
         *at -= len;
-        memcpy(buf + *at, n->name, len);
+        memcpy(buf + *at, gs_node_name(n), len);
         buf[--*at] = '/';
     }
 }

@@ -18,11 +18,9 @@
 
 static char *result_key(const struct gs_node *n)
 {
-    char *owner = gs_errors_owner(n->sp, n->job);
     char *k = NULL;
-    if (owner && asprintf(&k, "%s/%s/%s", owner, n->tpl ? n->tpl : "", n->name) < 0)
+    if (asprintf(&k, "%s/%s/%s", n->owner, n->tpl ? n->tpl : "", gs_node_name(n)) < 0)
         k = NULL;
-    free(owner);
     return k;
 }
 
@@ -125,7 +123,7 @@ static int build(struct gs_fs *fs, const struct gs_node *n, const char *in, size
     const char *sp = n->sp, *job = n->job;
     memset(a, 0, sizeof(*a));
     a->method = "POST";
-    switch (n->kind) {
+    switch (gs_node_kind(n)) {
     case GS_K_CTL_START:
         a->path = gs_path(SYNC "/jobs/%s/start", sp, job);
         return a->path ? 0 : -ENOMEM;
@@ -173,19 +171,19 @@ static int build(struct gs_fs *fs, const struct gs_node *n, const char *in, size
 
 static const char *a_method(const struct gs_node *n)
 {
-    return n->kind == GS_K_CTL_RESET_SCHEMA ? "DELETE" : "POST";
+    return gs_node_kind(n) == GS_K_CTL_RESET_SCHEMA ? "DELETE" : "POST";
 }
 
 /* What the file shows after a successful action. */
 static void keep_result(struct gs_fs *fs, const struct gs_node *n, const struct gs_response *resp)
 {
     cJSON *j = resp->body_len ? cJSON_ParseWithLength(resp->body, resp->body_len) : NULL;
-    if (n->kind == GS_K_CTL_POD && j) {
+    if (gs_node_kind(n) == GS_K_CTL_POD && j) {
         cJSON *d = gs_pod_decode(j);
         cJSON_Delete(j);
         j = d;
     }
-    if (n->kind == GS_K_CTL_VALIDATE) {
+    if (gs_node_kind(n) == GS_K_CTL_VALIDATE) {
         gs_control_set_result(fs, n, "ok\n", 3);
     } else if (j) {
         size_t len = 0;
@@ -200,7 +198,7 @@ static void keep_result(struct gs_fs *fs, const struct gs_node *n, const struct 
         time_t now = time(NULL);
         gmtime_r(&now, &tm);
         strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        if (asprintf(&text, "%s %s %s: HTTP %ld%s%s%s\n", when, a_method(n), gs_kind_info(n->kind)->name,
+        if (asprintf(&text, "%s %s %s: HTTP %ld%s%s%s\n", when, a_method(n), gs_kind_info(gs_node_kind(n))->name,
                      resp->status, resp->location ? " (" : "", resp->location ? resp->location : "",
                      resp->location ? ")" : "") >= 0) {
             gs_control_set_result(fs, n, text, strlen(text));
@@ -212,7 +210,7 @@ static void keep_result(struct gs_fs *fs, const struct gs_node *n, const struct 
 
 static void after(struct gs_fs *fs, const struct gs_node *n)
 {
-    switch (n->kind) {
+    switch (gs_node_kind(n)) {
     case GS_K_CTL_RESET_SCHEMA:
     case GS_K_CTL_DISCOVER:
         invalidate(fs, GS_K_JOB_SCHEMA, n);

@@ -15,6 +15,13 @@
 #include "fs/model/node_error.h"
 #include "fs/model/fs.h"
 
+/* The document being saved. */
+struct gs_document {
+    const struct gs_node *at; /* holds its ids: its own node, or the directory it is in */
+    enum gs_kind kind;
+    char *key;                /* its Graph path */
+};
+
 /* Graph shows secret values as a run of asterisks. */
 static int is_masked(const char *v)
 {
@@ -125,24 +132,24 @@ static void strip_annotations(cJSON *j)
 }
 
 /* The server's current document, fetched now (not from the cache). */
-static int fetch_current(struct gs_fs *fs, const struct gs_node *n, cJSON **out)
+static int fetch_current(struct gs_fs *fs, const struct gs_document *d, cJSON **out)
 {
-    struct gs_request req = {.method = "GET", .path = n->key};
+    struct gs_request req = {.method = "GET", .path = d->key};
     struct gs_response resp = {0};
     struct gs_error err = {0};
     int r = gs_client_request(fs->client, &req, &resp, &err);
     if (r < 0) {
-        gs_node_record_error(fs, n, &err);
+        gs_node_record_error(fs, d->at, &err);
     } else {
         *out = cJSON_ParseWithLength(resp.body, resp.body_len);
         if (!*out) {
-            char *url = gs_client_url(fs->client, n->key);
-            gs_error_set_http(&err, "GET", url ? url : n->key, resp.status, NULL, 0,
+            char *url = gs_client_url(fs->client, d->key);
+            gs_error_set_http(&err, "GET", url ? url : d->key, resp.status, NULL, 0,
                               resp.request_id, resp.client_request_id);
             free(url);
             r = -EIO;
             gs_error_clear(&err);
-            record_local(fs, n, "GET", n->key, -EIO, "MalformedResponse", "Graph's answer is not JSON");
+            record_local(fs, d->at, "GET", d->key, -EIO, "MalformedResponse", "Graph's answer is not JSON");
         }
         strip_annotations(*out);
     }
@@ -151,9 +158,9 @@ static int fetch_current(struct gs_fs *fs, const struct gs_node *n, cJSON **out)
     return r;
 }
 
-static void keep_backup(struct gs_fs *fs, const struct gs_node *n, const cJSON *old)
+static void keep_backup(struct gs_fs *fs, const struct gs_document *d, const cJSON *old)
 {
-    if (!fs->cfg.backup_dir || !n->job)
+    if (!fs->cfg.backup_dir || !d->at->job)
         return;
     /* Without its version: copying the backup over schema.json restores it
      * (a document without version is saved whatever the server holds). */
@@ -164,18 +171,18 @@ static void keep_backup(struct gs_fs *fs, const struct gs_node *n, const cJSON *
     char *text = copy ? gs_json_render(copy, &len) : NULL;
     cJSON_Delete(copy);
     char *name = NULL;
-    int r = text ? gs_backup_save(fs->cfg.backup_dir, n->sp, n->job, "schema", text, len, &name) : -ENOMEM;
+    int r = text ? gs_backup_save(fs->cfg.backup_dir, d->at->sp, d->at->job, "schema", text, len, &name) : -ENOMEM;
     if (r < 0) {
-        gs_warn("backup of the schema of job %s failed: %s", n->job, strerror(-r));
+        gs_warn("backup of the schema of job %s failed: %s", d->at->job, strerror(-r));
     } else {
-        gs_info("schema of job %s replaced; previous content in backups/%s", n->job, name);
+        gs_info("schema of job %s replaced; previous content in backups/%s", d->at->job, name);
         uid_t uid;
         pid_t pid;
         gs_audit_caller(&uid, &pid);
-        r = gs_backup_note(fs->cfg.backup_dir, n->sp, n->job, name, (unsigned)uid, (int)pid,
+        r = gs_backup_note(fs->cfg.backup_dir, d->at->sp, d->at->job, name, (unsigned)uid, (int)pid,
                            fs->cfg.backup_keep);
         if (r < 0)
-            gs_warn("backups/index.tsv of job %s: %s", n->job, strerror(-r));
+            gs_warn("backups/index.tsv of job %s: %s", d->at->job, strerror(-r));
     }
     free(name);
     free(text);
@@ -190,10 +197,10 @@ static void keep_backup(struct gs_fs *fs, const struct gs_node *n, const cJSON *
  * saves before it replaced (at most CHAIN_MAX lines). */
 #define CHAIN_MAX 16
 
-static char *chain_key(const struct gs_node *n)
+static char *chain_key(const struct gs_document *d)
 {
     char *k = NULL;
-    return asprintf(&k, "saved-versions\n%s", n->key) < 0 ? NULL : k;
+    return asprintf(&k, "saved-versions\n%s", d->key) < 0 ? NULL : k;
 }
 
 /* The stored chain as text (malloc'd), or NULL when there is none. */
@@ -240,9 +247,9 @@ static int chain_replaced(const char *text, const char *v)
 
 /* 1 when `mine` was replaced by our own saves and `theirs` is what the last
  * of them produced. */
-static int superseded_by_us(struct gs_fs *fs, const struct gs_node *n, const char *mine, const char *theirs)
+static int superseded_by_us(struct gs_fs *fs, const struct gs_document *d, const char *mine, const char *theirs)
 {
-    char *key = chain_key(n);
+    char *key = chain_key(d);
     char *text = key ? chain_get(fs, key) : NULL;
     int r = text && chain_head_is(text, theirs) && chain_replaced(text, mine);
     free(text);
@@ -274,11 +281,11 @@ static int chain_store(struct gs_fs *fs, const char *key, const char *text)
 }
 
 /* Our save replaced version `replaced` and the server now holds `now`. */
-static void note_save(struct gs_fs *fs, const struct gs_node *n, const char *replaced, const char *now)
+static void note_save(struct gs_fs *fs, const struct gs_document *d, const char *replaced, const char *now)
 {
     if (strchr(replaced, '\n') || strchr(now, '\n'))
         return; /* not a version this list can hold: the guard stays strict */
-    char *key = chain_key(n);
+    char *key = chain_key(d);
     char *prev = key ? chain_get(fs, key) : NULL;
     /* the saves before ours count only if ours followed the last of them */
     const char *older = prev && chain_head_is(prev, replaced) ? strchr(prev, '\n') : NULL;
@@ -293,7 +300,7 @@ static void note_save(struct gs_fs *fs, const struct gs_node *n, const char *rep
         if (p)
             *p = '\0';
         if (chain_store(fs, key, text) != 0)
-            gs_warn("schema of job %s: out of memory recording its version", n->job);
+            gs_warn("schema of job %s: out of memory recording its version", d->at->job);
     }
     free(text);
     free(prev);
@@ -323,29 +330,30 @@ static int same_content(const cJSON *a, const cJSON *b)
 
 /* After a successful PUT of a schema: the server's new content goes to the
  * cache (the file shows it), and its version joins our chain. */
-static void refresh_after_save(struct gs_fs *fs, const struct gs_node *n, const cJSON *replaced)
+static void refresh_after_save(struct gs_fs *fs, const struct gs_document *d, const cJSON *replaced)
 {
     cJSON *now = NULL;
-    if (fetch_current(fs, n, &now) < 0 || !now) {
-        gs_cache_invalidate(fs->cache, n->key);
+    if (fetch_current(fs, d, &now) < 0 || !now) {
+        gs_cache_invalidate(fs->cache, d->key);
         return;
     }
     const char *old_v = version_of(replaced), *new_v = version_of(now);
     if (old_v && new_v && strcmp(old_v, new_v) != 0)
-        note_save(fs, n, old_v, new_v);
-    if (gs_cache_put(fs->cache, n->key, GS_TTL_DOC, now, NULL) != 0)
-        gs_cache_invalidate(fs->cache, n->key);
+        note_save(fs, d, old_v, new_v);
+    if (gs_cache_put(fs->cache, d->key, GS_TTL_DOC, now, NULL) != 0)
+        gs_cache_invalidate(fs->cache, d->key);
     cJSON_Delete(now);
 }
 
-int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *data, size_t len)
+static int commit(struct gs_fs *fs, const struct gs_document *d, const char *data, size_t len)
 {
     char *why = NULL;
-    gs_audit_set_subject(fs, n, NULL);
+    /* the document's path, also when `at` is its directory (a rename onto it) */
+    gs_audit_set_subject(fs, d->at, gs_node_kind(d->at) == d->kind ? NULL : gs_kind_info(d->kind)->name);
     cJSON *doc = parse_whole(data, len);
-    int r = doc ? check_json(n->kind, doc, &why) : why_fmt(&why, "%s: not valid JSON", gs_kind_info(n->kind)->name);
+    int r = doc ? check_json(d->kind, doc, &why) : why_fmt(&why, "%s: not valid JSON", gs_kind_info(d->kind)->name);
     if (r < 0) {
-        record_local(fs, n, "PUT", n->key, r, "InvalidDocument", why ? why : "invalid document");
+        record_local(fs, d->at, "PUT", d->key, r, "InvalidDocument", why ? why : "invalid document");
         free(why);
         cJSON_Delete(doc);
         return r;
@@ -353,29 +361,29 @@ int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *da
     strip_annotations(doc);
 
     cJSON *current = NULL;
-    if (n->kind == GS_K_JOB_SCHEMA) {
-        r = fetch_current(fs, n, &current);
+    if (d->kind == GS_K_JOB_SCHEMA) {
+        r = fetch_current(fs, d, &current);
         if (r < 0) {
             cJSON_Delete(doc);
             return r;
         }
         const char *mine = version_of(doc), *theirs = version_of(current);
-        if (mine && (!theirs || strcmp(mine, theirs) != 0) && !(theirs && superseded_by_us(fs, n, mine, theirs))) {
+        if (mine && (!theirs || strcmp(mine, theirs) != 0) && !(theirs && superseded_by_us(fs, d, mine, theirs))) {
             char *msg = NULL;
             if (asprintf(&msg, "schema.json: the schema changed on the server since it was read "
                                "(version %s, now %s); re-read it and edit again",
                          mine, theirs ? theirs : "none") < 0)
                 msg = NULL;
-            record_local(fs, n, "PUT", n->key, -ESTALE, "VersionConflict", msg ? msg : "version conflict");
+            record_local(fs, d->at, "PUT", d->key, -ESTALE, "VersionConflict", msg ? msg : "version conflict");
             free(msg);
-            gs_cache_invalidate(fs->cache, n->key);
+            gs_cache_invalidate(fs->cache, d->key);
             cJSON_Delete(doc);
             cJSON_Delete(current);
             return -ESTALE;
         }
         /* every schema save makes the next cycle a full one: a no-op stays a no-op */
         if (same_content(doc, current)) {
-            gs_cache_put(fs->cache, n->key, GS_TTL_DOC, current, NULL);
+            gs_cache_put(fs->cache, d->key, GS_TTL_DOC, current, NULL);
             cJSON_Delete(doc);
             cJSON_Delete(current);
             return 0;
@@ -388,22 +396,22 @@ int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *da
         cJSON_Delete(current);
         return -ENOMEM;
     }
-    struct gs_request req = {.method = "PUT", .path = n->key, .body = body, .body_len = strlen(body)};
+    struct gs_request req = {.method = "PUT", .path = d->key, .body = body, .body_len = strlen(body)};
     struct gs_error err = {0};
     r = gs_client_request(fs->client, &req, NULL, &err);
     free(body);
     if (r < 0) {
-        gs_node_record_error(fs, n, &err);
+        gs_node_record_error(fs, d->at, &err);
     } else {
         if (current) {
-            keep_backup(fs, n, current);
+            keep_backup(fs, d, current);
             /* the file shows what the server holds now */
-            refresh_after_save(fs, n, current);
+            refresh_after_save(fs, d, current);
         } else {
-            gs_cache_invalidate(fs->cache, n->key);
+            gs_cache_invalidate(fs->cache, d->key);
         }
-        if (n->job) {
-            char *job_key = gs_kind_key(GS_K_JOB_JSON, n->sp, n->job, NULL);
+        if (d->at->job) {
+            char *job_key = gs_kind_key(GS_K_JOB_JSON, d->at->sp, d->at->job, NULL);
             if (job_key)
                 gs_cache_invalidate(fs->cache, job_key);
             free(job_key);
@@ -411,5 +419,14 @@ int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *da
     }
     gs_error_clear(&err);
     cJSON_Delete(current);
+    return r;
+}
+
+int gs_document_commit(struct gs_fs *fs, const struct gs_node *at, enum gs_kind kind,
+                       const char *data, size_t len)
+{
+    struct gs_document d = {.at = at, .kind = kind, .key = gs_kind_key(kind, at->sp, at->job, NULL)};
+    int r = d.key ? commit(fs, &d, data, len) : -ENOMEM;
+    free(d.key);
     return r;
 }

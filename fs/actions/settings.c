@@ -25,7 +25,7 @@ const char *const gs_setting_names[GS_SETTINGS_N] = {
 static int which(const struct gs_node *n)
 {
     for (int i = 0; i < GS_SETTINGS_N; i++)
-        if (strcmp(n->name, gs_setting_names[i]) == 0)
+        if (strcmp(gs_node_name(n), gs_setting_names[i]) == 0)
             return i;
     return -1;
 }
@@ -359,7 +359,7 @@ static int refuse_masked(struct gs_fs *fs, const struct gs_node *n, const char *
     if (asprintf(&why, "%s not sent: PUT secrets replaces the whole set, and Graph answers %s "
                  "masked, so sending the set back would overwrite the real value with the mask. "
                  "To change this setting, write secrets.json with the real value of %s and this "
-                 "entry: %s", n->name, masked, masked, shown ? shown : key) < 0)
+                 "entry: %s", gs_node_name(n), masked, masked, shown ? shown : key) < 0)
         why = NULL;
     free(shown);
     record_local(fs, n, "PUT", -EPERM, "CredentialsMasked", why ? why : "credentials masked");
@@ -376,7 +376,7 @@ static int put_secrets(struct gs_fs *fs, const struct gs_node *n, const char *bo
     if (r < 0 && path)
         gs_node_record_error(fs, n, &err);
     else if (r == 0)
-        gs_info("settings/%s of %s changed", n->name, n->sp);
+        gs_info("settings/%s of %s changed", gs_node_name(n), n->sp);
     gs_error_clear(&err);
     free(path);
     char *key = gs_kind_key(GS_K_SECRETS, n->sp, NULL, NULL);

@@ -60,7 +60,7 @@ void gs_ops_put_node(struct gs_fs *fs, struct gs_node *n)
 /* Attributes of a node; for files this renders (and may fetch) the content. */
 int gs_ops_fill_attr(struct gs_fs *fs, struct gs_node *n, struct stat *st)
 {
-    const struct gs_kind_info *ki = gs_kind_info(n->kind);
+    const struct gs_kind_info *ki = gs_kind_info(gs_node_kind(n));
     memset(st, 0, sizeof(*st));
     st->st_ino = n->ino;
     st->st_uid = fs->cfg.uid;
@@ -74,10 +74,8 @@ int gs_ops_fill_attr(struct gs_fs *fs, struct gs_node *n, struct stat *st)
     st->st_mode = ki->type | perm;
 
     struct timespec mtime;
-    if (n->kind == GS_K_SCRATCH) {
-        char *owner = gs_errors_owner(n->sp, n->job);
-        int r = owner ? gs_scratch_stat(fs->scratch, owner, n->name, st) : -ENOMEM;
-        free(owner);
+    if (gs_node_kind(n) == GS_K_SCRATCH) {
+        int r = gs_scratch_stat(fs->scratch, n->owner, gs_node_name(n), st);
         if (r == 0) {
             st->st_ino = n->ino;
             if (fs->cfg.read_only)
@@ -217,7 +215,7 @@ static void gs_readlink(fuse_req_t req, fuse_ino_t ino)
     struct gs_node *n = gs_ops_node_or_enoent(req, ino);
     if (!n)
         return;
-    if (n->kind != GS_K_LINK)
+    if (gs_node_kind(n) != GS_K_LINK)
         fuse_reply_err(req, EINVAL);
     else
         fuse_reply_readlink(req, n->target);
@@ -401,75 +399,91 @@ struct gs_fs *gs_ops_fs(fuse_req_t req)
     return fuse_req_userdata(req);
 }
 
-int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info *fi, int may_cache)
+/* Whether node kind `kind` may be opened with access mode acc. */
+static int open_allowed(struct gs_fs *fs, enum gs_kind kind, int acc)
 {
-    const struct gs_kind_info *ki = gs_kind_info(n->kind);
-    int acc = fi->flags & O_ACCMODE;
+    const struct gs_kind_info *ki = gs_kind_info(kind);
     int writing = acc != O_RDONLY;
     if (ki->type == S_IFDIR)
         return -EISDIR;
     if (writing && fs->cfg.read_only)
         return -EROFS;
-    int can_write = n->kind == GS_K_SCRATCH || gs_kind_has(n->kind, GS_KF_EDITABLE) || gs_kind_has(n->kind, GS_KF_CONTROL);
+    int can_write = kind == GS_K_SCRATCH || gs_kind_has(kind, GS_KF_EDITABLE) || gs_kind_has(kind, GS_KF_CONTROL);
     if (writing && !can_write)
         return -EACCES;
-    if (acc != O_WRONLY && gs_kind_has(n->kind, GS_KF_CONTROL) && !(ki->perm & 0400))
+    if (acc != O_WRONLY && gs_kind_has(kind, GS_KF_CONTROL) && !(ki->perm & 0400))
         return -EACCES;
+    return 0;
+}
 
-    struct gs_fh *fh = calloc(1, sizeof(*fh));
-    if (!fh)
-        return -ENOMEM;
-    pthread_mutex_init(&fh->lock, NULL);
-    fh->writing = writing;
-    fh->pc_mode = -1;
-    int r = 0;
+/* What a new handle starts with: the bytes its reads return, and for a
+ * document open for writing, its new content: the current one, or empty
+ * with O_TRUNC. */
+static int fh_fill(struct gs_fs *fs, struct gs_node *n, struct gs_fh *fh, int acc, int truncating)
+{
     struct timespec mtime;
-    int truncating = writing && (fi->flags & O_TRUNC);
-    if (n->kind == GS_K_SCRATCH) {
-        if (truncating) {
-            char *owner = gs_errors_owner(n->sp, n->job);
-            r = owner ? gs_scratch_truncate(fs->scratch, owner, n->name, 0) : -ENOMEM;
-            free(owner);
-        }
-    } else if (gs_kind_has(n->kind, GS_KF_CONTROL)) {
-        if (acc != O_WRONLY)
-            r = gs_content_get(fs, n, &fh->blob, &mtime);
-    } else if (!(truncating && gs_kind_has(n->kind, GS_KF_EDITABLE))) {
-        r = gs_content_get(fs, n, &fh->blob, &mtime);
+    if (fh->kind == GS_K_SCRATCH)
+        return truncating ? gs_scratch_truncate(fs->scratch, n->owner, gs_node_name(n), 0) : 0;
+    if (gs_kind_has(fh->kind, GS_KF_CONTROL))
+        return acc != O_WRONLY ? gs_content_get(fs, n, &fh->blob, &mtime) : 0;
+    int editing = fh->writing && gs_kind_has(fh->kind, GS_KF_EDITABLE);
+    if (editing && truncating) {
+        fh->dirty = 1;
+        return 0;
     }
-    if (r == 0 && writing && gs_kind_has(n->kind, GS_KF_EDITABLE)) {
-        /* the new document starts as the current one, or empty with O_TRUNC */
-        if (truncating) {
-            fh->dirty = 1;
-        } else if (fh->blob->len) {
-            fh->cap = fh->blob->len;
-            fh->buf = malloc(fh->cap);
-            if (!fh->buf)
-                r = -ENOMEM;
-            else
-                memcpy(fh->buf, fh->blob->data, fh->blob->len);
-            fh->len = fh->blob->len;
-        }
-    }
-    if (r < 0) {
-        gs_ops_free_fh(fs, fh);
+    int r = gs_content_get(fs, n, &fh->blob, &mtime);
+    if (r < 0 || !editing || !fh->blob->len)
         return r;
-    }
-    fh->node = n;
-    if (may_cache && fh->blob && gs_pagecache_eligible(n, writing))
+    fh->buf = malloc(fh->blob->len);
+    if (!fh->buf)
+        return -ENOMEM;
+    memcpy(fh->buf, fh->blob->data, fh->blob->len);
+    fh->cap = fh->len = fh->blob->len;
+    return 0;
+}
+
+/* The page-cache policy of a filled handle (pagecache.h); 1 when the kernel
+ * believes another size than the handle's bytes and should ask again. */
+static int fh_cache_policy(struct gs_fs *fs, struct gs_node *n, struct gs_fh *fh, int may_cache)
+{
+    if (may_cache && fh->blob && gs_pagecache_eligible(n, fh->writing))
         fh->pc_mode = (int)gs_pagecache_open(fs, n, fh->blob);
     if (fh->pc_mode == GS_PC_ADOPT)
         drop_kernel_view(fs, fh);
     int stale = 0;
     if (fh->blob && fh->pc_mode < 0) {
         pthread_mutex_lock(&fs->lock);
-        /* the kernel believes an older size: refresh its view for stat(2) */
         stale = n->reported_size != (int64_t)fh->blob->len;
         pthread_mutex_unlock(&fs->lock);
     }
+    return stale;
+}
+
+int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info *fi, int may_cache)
+{
+    int acc = fi->flags & O_ACCMODE;
+    enum gs_kind kind = gs_node_kind(n);
+    int r = open_allowed(fs, kind, acc);
+    if (r < 0)
+        return r;
+    struct gs_fh *fh = calloc(1, sizeof(*fh));
+    if (!fh)
+        return -ENOMEM;
+    pthread_mutex_init(&fh->lock, NULL);
+    fh->writing = acc != O_RDONLY;
+    fh->kind = kind;
+    fh->pc_mode = -1;
+    r = fh_fill(fs, n, fh, acc, fh->writing && (fi->flags & O_TRUNC));
+    if (r < 0) {
+        gs_ops_free_fh(fs, fh);
+        return r;
+    }
+    fh->node = n;
+    int stale = fh_cache_policy(fs, n, fh, may_cache);
+    int control = gs_kind_has(kind, GS_KF_CONTROL);
     pthread_mutex_lock(&fs->lock);
     gs_open_link(fs, &fh->link, 0);
-    if (writing && gs_kind_has(n->kind, GS_KF_CONTROL))
+    if (fh->writing && control)
         n->ctl_fh = fh; /* a timestamp update without a handle acts through it */
     pthread_mutex_unlock(&fs->lock);
     fi->fh = (uintptr_t)fh;
@@ -480,10 +494,9 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
     fi->keep_cache = fh->pc_mode == GS_PC_KEEP;
     fi->direct_io = fh->pc_mode != GS_PC_KEEP && fh->pc_mode != GS_PC_ADOPT;
     /* a read-only handle has nothing to commit: its close costs no FLUSH */
-    fi->noflush = !writing;
-    if (gs_kind_has(n->kind, GS_KF_CONTROL))
-        fi->nonseekable = 1;
-    if (stale)
+    fi->noflush = !fh->writing;
+    fi->nonseekable = control;
+    if (stale) /* the kernel believes an older size: refresh its view for stat(2) */
         gs_inval_push_ino(fs->inval, n->ino);
     return 0;
 }
@@ -522,11 +535,9 @@ static void gs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
     struct gs_fs *fs = FS(req);
     struct gs_fh *fh = (struct gs_fh *)(uintptr_t)fi->fh;
     struct gs_node *n = fh->node;
-    if (n->kind == GS_K_SCRATCH) {
-        char *owner = gs_errors_owner(n->sp, n->job);
+    if (fh->kind == GS_K_SCRATCH) {
         struct gs_blob *b = NULL;
-        int r = owner ? gs_scratch_read(fs->scratch, owner, n->name, &b) : -ENOMEM;
-        free(owner);
+        int r = gs_scratch_read(fs->scratch, n->owner, gs_node_name(n), &b);
         if (r < 0) {
             fuse_reply_err(req, -r);
             return;
@@ -536,7 +547,7 @@ static void gs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
         return;
     }
     pthread_mutex_lock(&fh->lock);
-    if (fh->writing && gs_kind_has(n->kind, GS_KF_EDITABLE))
+    if (fh->writing && gs_kind_has(fh->kind, GS_KF_EDITABLE))
         reply_slice(req, fh->buf ? fh->buf : "", fh->len, size, off);
     else if (fh->blob)
         reply_slice(req, fh->blob->data, fh->blob->len, size, off);
@@ -554,10 +565,10 @@ static void gs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     pthread_mutex_lock(&fs->lock);
     if (n->ctl_fh == fh)
         n->ctl_fh = NULL;
+    /* a setattr that borrowed this handle from the node gives it back first */
+    while (fh->borrowers)
+        pthread_cond_wait(&fs->fh_returned, &fs->lock);
     pthread_mutex_unlock(&fs->lock);
-    /* a setattr that took this handle from the node is done with it */
-    pthread_mutex_lock(&fh->lock);
-    pthread_mutex_unlock(&fh->lock);
     gs_ops_free_fh(fs, fh);
     gs_ops_put_node(fs, n);
     fuse_reply_err(req, 0);
@@ -582,18 +593,18 @@ static void gs_statfs(fuse_req_t req, fuse_ino_t ino)
 static int xattr_value(struct gs_fs *fs, struct gs_node *n, const char *name, char **out)
 {
     *out = NULL;
-    if (!n->key)
+    if (!gs_node_key(n))
         return -ENODATA;
     if (strcmp(name, XA_URL) == 0) {
-        *out = gs_client_url(fs->client, n->key);
+        *out = gs_client_url(fs->client, gs_node_key(n));
         return *out ? 0 : -ENOMEM;
     }
     if (strcmp(name, XA_FETCHED) != 0 && strcmp(name, XA_REQID) != 0)
         return -ENODATA;
     struct gs_doc *doc = NULL;
-    if (n->kind == GS_K_SP_JSON)
+    if (gs_node_kind(n) == GS_K_SP_JSON)
         gs_tree_fill_sp(fs, n->sp);
-    if (gs_cache_get(fs->cache, n->key, gs_kind_info(n->kind)->ttl, GS_GET_CACHED_ONLY, &doc, NULL) != 0)
+    if (gs_cache_get(fs->cache, gs_node_key(n), gs_kind_info(gs_node_kind(n))->ttl, GS_GET_CACHED_ONLY, &doc, NULL) != 0)
         return -ENODATA;
     int r = 0;
     if (strcmp(name, XA_FETCHED) == 0) {
@@ -644,7 +655,7 @@ static void gs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
         return;
     char list[128];
     size_t len = 0;
-    if (n->key) {
+    if (gs_node_key(n)) {
         static const char *names[] = {XA_URL, XA_FETCHED, XA_REQID};
         for (size_t i = 0; i < 3; i++) {
             char *v = NULL;

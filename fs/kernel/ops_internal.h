@@ -13,19 +13,29 @@
 #define FS(req) gs_ops_fs(req)
 struct gs_fs *gs_ops_fs(fuse_req_t req);
 
-/* An open file. */
+/* An open file. Locks: fs->lock, then fh->lock never while holding it.
+ * fh->lock serialises the requests of one open file (write, flush, fsync,
+ * setattr, read of a handle's own buffer) and is held across the HTTP
+ * request of its save or action: no request that holds another lock waits
+ * for it (setattr borrows the handle: see borrowers). */
 struct gs_fh {
-    struct gs_open link;    /* first: in fs->open_handles */
-    struct gs_node *node;   /* pinned until release */
-    struct gs_blob *blob;   /* what reads return (snapshot at open), or NULL */
-    int writing;            /* opened for writing */
+    struct gs_open link;    /* first: in fs->open_handles (fs->lock) */
+    struct gs_node *node;   /* pinned until release; set before the handle is published */
+    struct gs_blob *blob;   /* what reads return (snapshot at open), or NULL; immutable */
+    int writing;            /* opened for writing; immutable */
+    enum gs_kind kind;      /* the node's kind at open, immutable: reads, writes and
+                             * saves go the way they went at open, whatever a rename
+                             * makes of the node (a document stays a document) */
+    int pc_mode;            /* enum gs_pc_open, or -1 where that policy does not apply;
+                             * set at open, read at release */
+    pthread_mutex_t lock;   /* guards the members below */
     char *buf;              /* a document's new content, or a control file's input */
     size_t len, cap;
     int dirty;              /* buf holds changes not yet committed */
     int acted;              /* a control file's action ran */
     int result;             /* result of the last commit or action (0 or -errno) */
-    int pc_mode;            /* enum gs_pc_open, or -1 where that policy does not apply */
-    pthread_mutex_t lock;   /* writes, flushes and setattrs of one handle */
+    unsigned borrowers;     /* fs->lock: setattrs using this handle through node->ctl_fh;
+                             * release waits (fs->fh_returned) until none */
 };
 
 struct gs_node *gs_ops_get_node(struct gs_fs *fs, fuse_ino_t ino);

@@ -15,6 +15,7 @@
 #include "fs/actions/control.h"
 #include "fs/actions/control_input.h"
 #include "fs/actions/document.h"
+#include "fs/actions/job.h"
 #include "fs/model/errors.h"
 #include "fs/kernel/inval.h"
 #include "fs/kernel/ops_internal.h"
@@ -27,12 +28,13 @@
 
 static int is_edit_dir(const struct gs_node *dir)
 {
-    return dir->kind == GS_K_SP || dir->kind == GS_K_JOB;
+    return gs_kind_is_edit_dir(gs_node_kind(dir));
 }
 
-static char *owner_of(const struct gs_node *n)
+/* The document kind called `name` in dir, or GS_K_COUNT. */
+static enum gs_kind document_named(const struct gs_node *dir, const char *name)
 {
-    return gs_errors_owner(n->sp, n->job);
+    return gs_kind_document_named(gs_node_kind(dir), name);
 }
 
 /* Makes room for len bytes in a handle's buffer. */
@@ -74,7 +76,7 @@ static int fh_commit(struct gs_fs *fs, struct gs_fh *fh)
     if (!fh->dirty)
         return fh->result;
     fh->dirty = 0;
-    fh->result = gs_document_commit(fs, fh->node, fh->buf ? fh->buf : "", fh->len);
+    fh->result = gs_document_commit(fs, fh->node, fh->kind, fh->buf ? fh->buf : "", fh->len);
     return fh->result;
 }
 
@@ -96,15 +98,13 @@ void gs_ops_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
     struct gs_fh *fh = (struct gs_fh *)(uintptr_t)fi->fh;
     struct gs_node *n = fh->node;
     int r;
-    if (n->kind == GS_K_SCRATCH) {
-        char *owner = owner_of(n);
-        r = owner ? gs_scratch_write(fs->scratch, owner, n->name, buf, size, off) : -ENOMEM;
-        free(owner);
+    if (fh->kind == GS_K_SCRATCH) {
+        r = gs_scratch_write(fs->scratch, n->owner, gs_node_name(n), buf, size, off);
     } else if (!fh->writing) {
         r = -EBADF;
     } else {
         pthread_mutex_lock(&fh->lock);
-        if (gs_kind_has(n->kind, GS_KF_EDITABLE)) {
+        if (gs_kind_has(fh->kind, GS_KF_EDITABLE)) {
             r = fh_put(fh, buf, size, off);
             if (r == 0) {
                 fh->dirty = 1;
@@ -117,7 +117,7 @@ void gs_ops_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
                 fh->result = r;
             }
         } else if (fh->acted) {
-            gs_warn("%s: the action already ran for this open file; open it again", n->name);
+            gs_warn("%s: the action already ran for this open file; open it again", gs_node_name(n));
             r = -EINVAL;
         } else {
             /* control input is a stream: appended whatever the offset */
@@ -146,12 +146,12 @@ static int commit_point(struct gs_fs *fs, struct gs_fh *fh)
     pthread_mutex_lock(&fh->lock);
     /* A shell redirection dup2()s the new file and closes the original
      * descriptor before writing: that flush has no input yet. */
-    if (gs_kind_has(fh->node->kind, GS_KF_EDITABLE))
+    if (gs_kind_has(fh->kind, GS_KF_EDITABLE))
         r = fh->dirty && fh->len == 0 ? -EINVAL /* an empty document; later writes may still come */
                                       : fh_commit(fs, fh);
-    else if (gs_kind_has(fh->node->kind, GS_KF_CONTROL) && fh->len > 0)
+    else if (gs_kind_has(fh->kind, GS_KF_CONTROL) && fh->len > 0)
         r = fh_act(fs, fh);
-    else if (gs_kind_has(fh->node->kind, GS_KF_CONTROL))
+    else if (gs_kind_has(fh->kind, GS_KF_CONTROL))
         r = fh->acted ? fh->result : 0;
     pthread_mutex_unlock(&fh->lock);
     return r;
@@ -184,12 +184,90 @@ static void reply_attr(fuse_req_t req, struct gs_fs *fs, struct gs_node *n, int 
         fuse_reply_attr(req, &st, fs->cfg.attr_timeout);
 }
 
+#define TIMES (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW)
+
 static void now_or(struct timespec *t, const struct stat *attr, int is_mtime, int now)
 {
     if (now)
         clock_gettime(CLOCK_REALTIME, t);
     else
         *t = is_mtime ? attr->st_mtim : attr->st_atim;
+}
+
+static int setattr_scratch(struct gs_fs *fs, struct gs_node *n, const struct stat *attr, int to_set)
+{
+    int r = 0;
+    const char *name = gs_node_name(n);
+    if (to_set & FUSE_SET_ATTR_SIZE)
+        r = gs_scratch_truncate(fs->scratch, n->owner, name, attr->st_size);
+    if (r < 0 || !(to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | TIMES)))
+        return r;
+    struct timespec at, mt;
+    now_or(&at, attr, 0, to_set & FUSE_SET_ATTR_ATIME_NOW);
+    now_or(&mt, attr, 1, to_set & FUSE_SET_ATTR_MTIME_NOW);
+    return gs_scratch_setattr(fs->scratch, n->owner, name,
+                              to_set & FUSE_SET_ATTR_MODE ? &attr->st_mode : NULL,
+                              to_set & FUSE_SET_ATTR_UID ? &attr->st_uid : NULL,
+                              to_set & FUSE_SET_ATTR_GID ? &attr->st_gid : NULL,
+                              to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW) ? &at : NULL,
+                              to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW) ? &mt : NULL);
+}
+
+/* Runs the action through the handle open for writing that another request
+ * owns: borrowed under fs->lock, waited for without it (its action may be in
+ * flight: an HTTP request), and given back so that its release may free it
+ * (see gs_release). */
+static int act_borrowed(struct gs_fs *fs, struct gs_node *n)
+{
+    pthread_mutex_lock(&fs->lock);
+    struct gs_fh *fh = n->ctl_fh;
+    if (fh)
+        fh->borrowers++;
+    pthread_mutex_unlock(&fs->lock);
+    if (!fh)
+        return gs_act(fs, n, "", 0);
+    pthread_mutex_lock(&fh->lock);
+    int r = fh_act(fs, fh);
+    pthread_mutex_unlock(&fh->lock);
+    pthread_mutex_lock(&fs->lock);
+    fh->borrowers--;
+    pthread_cond_broadcast(&fs->fh_returned);
+    pthread_mutex_unlock(&fs->lock);
+    return r;
+}
+
+/* `touch start`: a timestamp update is the action, once per handle. A
+ * truncation (echo > file) comes with times too: it is not a touch. Modes
+ * change nothing. */
+static int setattr_control(struct gs_fs *fs, struct gs_node *n, struct gs_fh *fh, int to_set)
+{
+    if (!(to_set & TIMES) || (to_set & FUSE_SET_ATTR_SIZE))
+        return 0;
+    if (!fh || !fh->writing)
+        return act_borrowed(fs, n); /* futimens(2) reaches us without its handle */
+    pthread_mutex_lock(&fh->lock);
+    int r = fh_act(fs, fh);
+    pthread_mutex_unlock(&fh->lock);
+    return r;
+}
+
+/* A document's size changes only in a handle open for writing; its modes
+ * and times are Graph's: accepted, unchanged. */
+static int setattr_document(struct gs_fh *fh, const struct stat *attr, int to_set)
+{
+    if (!(to_set & FUSE_SET_ATTR_SIZE))
+        return 0;
+    if (!fh || !fh->writing)
+        return -EINVAL; /* a truncated document is not a document */
+    int r = 0;
+    pthread_mutex_lock(&fh->lock);
+    if ((size_t)attr->st_size > fh->len)
+        r = fh_put(fh, "", 0, attr->st_size); /* extends with zeros */
+    else
+        fh->len = (size_t)attr->st_size;
+    fh->dirty = 1;
+    pthread_mutex_unlock(&fh->lock);
+    return r;
 }
 
 void gs_ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
@@ -200,76 +278,20 @@ void gs_ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
     if (!n)
         return;
     struct gs_fh *fh = fi ? (struct gs_fh *)(uintptr_t)fi->fh : NULL;
-    int want_times = to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
-                               FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW);
-    int want_owner = to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID);
+    enum gs_kind kind = gs_node_kind(n);
     int r = 0;
-    if (fs->cfg.read_only) {
+    if (fs->cfg.read_only)
         r = -EROFS;
-    } else if (n->kind == GS_K_SCRATCH) {
-        char *owner = owner_of(n);
-        if (!owner) {
-            r = -ENOMEM;
-        } else {
-            if (to_set & FUSE_SET_ATTR_SIZE)
-                r = gs_scratch_truncate(fs->scratch, owner, n->name, attr->st_size);
-            struct timespec at, mt;
-            now_or(&at, attr, 0, to_set & FUSE_SET_ATTR_ATIME_NOW);
-            now_or(&mt, attr, 1, to_set & FUSE_SET_ATTR_MTIME_NOW);
-            if (r == 0 && (want_owner || want_times))
-                r = gs_scratch_setattr(fs->scratch, owner, n->name,
-                                       to_set & FUSE_SET_ATTR_MODE ? &attr->st_mode : NULL,
-                                       to_set & FUSE_SET_ATTR_UID ? &attr->st_uid : NULL,
-                                       to_set & FUSE_SET_ATTR_GID ? &attr->st_gid : NULL,
-                                       to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW) ? &at : NULL,
-                                       to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW) ? &mt : NULL);
-            free(owner);
-        }
-    } else if (gs_kind_has(n->kind, GS_KF_CONTROL)) {
-        /* `touch start`: a timestamp update is the action, once per handle.
-         * A truncation (echo > file) comes with times too: it is not a touch. */
-        if (want_times && !(to_set & FUSE_SET_ATTR_SIZE)) {
-            if (!fh || !fh->writing) {
-                /* futimens(2) reaches us without the handle: use the open one */
-                pthread_mutex_lock(&fs->lock);
-                fh = n->ctl_fh;
-                if (fh)
-                    pthread_mutex_lock(&fh->lock);
-                pthread_mutex_unlock(&fs->lock);
-                if (fh) {
-                    r = fh_act(fs, fh);
-                    pthread_mutex_unlock(&fh->lock);
-                } else {
-                    r = gs_act(fs, n, "", 0);
-                }
-            } else {
-                pthread_mutex_lock(&fh->lock);
-                r = fh_act(fs, fh);
-                pthread_mutex_unlock(&fh->lock);
-            }
-        }
-        /* modes change nothing */
-    } else if (gs_kind_has(n->kind, GS_KF_EDITABLE)) {
-        if (to_set & FUSE_SET_ATTR_SIZE) {
-            if (fh && fh->writing) {
-                pthread_mutex_lock(&fh->lock);
-                if ((size_t)attr->st_size > fh->len)
-                    r = fh_put(fh, "", 0, attr->st_size); /* extends with zeros */
-                else
-                    fh->len = (size_t)attr->st_size;
-                fh->dirty = 1;
-                pthread_mutex_unlock(&fh->lock);
-            } else {
-                r = -EINVAL; /* a truncated document is not a document */
-            }
-        }
-        /* modes and times of a document are Graph's: accepted, unchanged */
-    } else if (to_set & (FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
-                         FUSE_SET_ATTR_GID)) {
-        r = gs_kind_info(n->kind)->type == S_IFDIR ? -EPERM : -EACCES;
-    } else if (want_times) {
+    else if (kind == GS_K_SCRATCH)
+        r = setattr_scratch(fs, n, attr, to_set);
+    else if (gs_kind_has(kind, GS_KF_CONTROL))
+        r = setattr_control(fs, n, fh, to_set);
+    else if (gs_kind_has(kind, GS_KF_EDITABLE))
+        r = setattr_document(fh, attr, to_set);
+    else if (to_set & (FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))
+        r = gs_kind_info(kind)->type == S_IFDIR ? -EPERM : -EACCES;
+    else if (to_set & TIMES)
         r = -EPERM;
-    }
     reply_attr(req, fs, n, r);
 }
 
@@ -311,19 +333,6 @@ static void reply_create(fuse_req_t req, struct gs_fs *fs, struct gs_node *dir, 
     }
 }
 
-static int is_document_name(const struct gs_node *dir, const char *name)
-{
-    if (dir->kind == GS_K_JOB)
-        return strcmp(name, gs_kind_info(GS_K_JOB_SCHEMA)->name) == 0;
-    if (dir->kind == GS_K_SP)
-        return strcmp(name, gs_kind_info(GS_K_SECRETS)->name) == 0;
-    return 0;
-}
-
-static enum gs_kind document_kind(const struct gs_node *dir)
-{
-    return dir->kind == GS_K_JOB ? GS_K_JOB_SCHEMA : GS_K_SECRETS;
-}
 
 void gs_ops_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
                    struct fuse_file_info *fi)
@@ -339,7 +348,7 @@ void gs_ops_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
         r = -EACCES;
     else if (strlen(name) > 255)
         r = -ENAMETOOLONG;
-    if (r == 0 && is_document_name(dir, name) && gs_tree_is_hidden(fs, dir, name)) {
+    if (r == 0 && document_named(dir, name) != GS_K_COUNT && gs_tree_is_hidden(fs, dir, name)) {
         /* an editor re-creates the document it renamed away: a truncating save */
         gs_tree_hide(fs, dir, name, 0);
         fi->flags |= O_TRUNC;
@@ -358,11 +367,8 @@ void gs_ops_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
                 return;
             }
         } else if (r == -ENOENT) {
-            char *owner = owner_of(dir);
             const struct fuse_ctx *ctx = fuse_req_ctx(req);
-            r = owner ? gs_scratch_create(fs->scratch, owner, name, mode & 07777, ctx->uid, ctx->gid, NULL, 0)
-                      : -ENOMEM;
-            free(owner);
+            r = gs_scratch_create(fs->scratch, dir->owner, name, mode & 07777, ctx->uid, ctx->gid, NULL, 0);
             if (r == 0) {
                 reply_create(req, fs, dir, name, fi);
                 return;
@@ -387,11 +393,8 @@ void gs_ops_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
         r = -EEXIST;
     }
     if (r == 0) {
-        char *owner = owner_of(dir);
         const struct fuse_ctx *ctx = fuse_req_ctx(req);
-        r = owner ? gs_scratch_create(fs->scratch, owner, name, mode & 07777, ctx->uid, ctx->gid, NULL, 0)
-                  : -ENOMEM;
-        free(owner);
+        r = gs_scratch_create(fs->scratch, dir->owner, name, mode & 07777, ctx->uid, ctx->gid, NULL, 0);
     }
     struct fuse_entry_param ep;
     if (r == 0 && (r = gs_tree_lookup(fs, dir, name, &e)) == 0) {
@@ -417,9 +420,7 @@ void gs_ops_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
         r = -EROFS;
     } else if ((r = gs_tree_lookup(fs, dir, name, &e)) == 0) {
         if (e.kind == GS_K_SCRATCH) {
-            char *owner = owner_of(dir);
-            r = owner ? gs_scratch_unlink(fs->scratch, owner, name) : -ENOMEM;
-            free(owner);
+            r = gs_scratch_unlink(fs->scratch, dir->owner, name);
         } else if (gs_kind_has(e.kind, GS_KF_EDITABLE)) {
             /* `mv` from another filesystem removes the target before it
              * copies: the document stays in Graph (nothing is sent); its name
@@ -447,27 +448,23 @@ static void move_node(struct gs_fs *fs, struct gs_node *dir, const char *from, c
         gs_inval_push_ino(fs->inval, n->ino);
 }
 
-/* rename(scratch, document): the scratch content is the new document. */
-static int rename_commit(struct gs_fs *fs, struct gs_node *dir, const char *from, const char *to)
+/* rename(scratch, document of kind doc): the scratch content is the new
+ * document. */
+static int rename_commit(struct gs_fs *fs, struct gs_node *dir, const char *from, const char *to,
+                         enum gs_kind doc)
 {
-    char *owner = owner_of(dir);
     struct gs_blob *b = NULL;
-    int r = owner ? gs_scratch_read(fs->scratch, owner, from, &b) : -ENOMEM;
+    int r = gs_scratch_read(fs->scratch, dir->owner, from, &b);
     if (r == 0) {
-        struct gs_node doc = *dir;
-        doc.kind = document_kind(dir);
-        doc.name = (char *)to;
-        doc.key = gs_kind_key(doc.kind, dir->sp, dir->job, NULL);
-        r = doc.key ? gs_document_commit(fs, &doc, b->data, b->len) : -ENOMEM;
-        free(doc.key);
+        r = gs_document_commit(fs, dir, doc, b->data, b->len);
         gs_blob_unref(b);
     }
     if (r == 0) {
-        gs_scratch_unlink(fs->scratch, owner, from);
+        /* the node first: a handle's stat never meets it without its scratch file */
         gs_tree_hide(fs, dir, to, 0);
-        move_node(fs, dir, from, to, document_kind(dir));
+        move_node(fs, dir, from, to, doc);
+        gs_scratch_unlink(fs->scratch, dir->owner, from);
     }
-    free(owner);
     return r;
 }
 
@@ -476,9 +473,6 @@ static int rename_commit(struct gs_fs *fs, struct gs_node *dir, const char *from
  * is hidden until the editor creates it again. */
 static int rename_backup(struct gs_fs *fs, struct gs_node *dir, const char *from, const char *to)
 {
-    char *owner = owner_of(dir);
-    if (!owner)
-        return -ENOMEM;
     struct gs_dirent e;
     int r = gs_tree_lookup(fs, dir, from, &e);
     struct gs_blob *b = NULL;
@@ -495,13 +489,12 @@ static int rename_backup(struct gs_fs *fs, struct gs_node *dir, const char *from
         gs_dirent_clear(&e);
     }
     if (r == 0)
-        r = gs_scratch_create(fs->scratch, owner, to, 0644, fs->cfg.uid, fs->cfg.gid, b->data, b->len);
+        r = gs_scratch_create(fs->scratch, dir->owner, to, 0644, fs->cfg.uid, fs->cfg.gid, b->data, b->len);
     gs_blob_unref(b);
     if (r == 0) {
         gs_tree_hide(fs, dir, from, 1);
         move_node(fs, dir, from, to, GS_K_SCRATCH);
     }
-    free(owner);
     return r;
 }
 
@@ -529,17 +522,15 @@ void gs_ops_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
         r = gs_tree_lookup(fs, dir, name, &src);
     if (r == 0) {
         have_dst = gs_tree_lookup(fs, dir, newname, &dst) == 0;
-        int dst_doc = is_document_name(dir, newname);
+        enum gs_kind dst_doc = document_named(dir, newname);
         if (have_dst && (flags & RENAME_NOREPLACE))
             r = -EEXIST;
         else if (strcmp(name, newname) == 0)
             r = 0;
-        else if (src.kind == GS_K_SCRATCH && dst_doc)
-            r = rename_commit(fs, dir, name, newname);
+        else if (src.kind == GS_K_SCRATCH && dst_doc != GS_K_COUNT)
+            r = rename_commit(fs, dir, name, newname, dst_doc);
         else if (src.kind == GS_K_SCRATCH && (!have_dst || dst.kind == GS_K_SCRATCH)) {
-            char *owner = owner_of(dir);
-            r = owner ? gs_scratch_rename(fs->scratch, owner, name, newname) : -ENOMEM;
-            free(owner);
+            r = gs_scratch_rename(fs->scratch, dir->owner, name, newname);
             if (r == 0)
                 move_node(fs, dir, name, newname, GS_K_SCRATCH);
         } else if (gs_kind_has(src.kind, GS_KF_EDITABLE) && (!have_dst || dst.kind == GS_K_SCRATCH))
@@ -554,8 +545,7 @@ void gs_ops_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
     fuse_reply_err(req, -r);
 }
 
-/* rmdir jobs/<jobId>: DELETE the job (its state is gone; what it
- * provisioned stays). */
+/* rmdir jobs/<jobId>: deletes the job (actions/job.h). */
 void gs_ops_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
     struct gs_fs *fs = FS(req);
@@ -566,33 +556,12 @@ void gs_ops_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
     struct gs_dirent e = {0};
     if (fs->cfg.read_only)
         r = -EROFS;
-    else if (dir->kind != GS_K_JOBS)
+    else if (gs_node_kind(dir) != GS_K_JOBS)
         r = -EPERM;
     else if ((r = gs_tree_lookup(fs, dir, name, &e)) == 0 && e.kind != GS_K_JOB)
         r = -ENOTDIR;
-    if (r == 0) {
-        char *path = gs_path("/servicePrincipals/%s/synchronization/jobs/%s", dir->sp, e.job);
-        gs_audit_set_subject(fs, dir, name);
-        struct gs_request rq = {.method = "DELETE", .path = path};
-        struct gs_error err = {0};
-        r = path ? gs_client_request(fs->client, &rq, NULL, &err) : -ENOMEM;
-        if (r < 0 && path) {
-            gs_node_record_error(fs, dir, &err);
-        } else if (r == 0) {
-            gs_info("deleted job %s", e.job);
-            gs_cache_remove(fs->cache, path);
-            char *prefix = NULL;
-            if (asprintf(&prefix, "%s/", path) >= 0)
-                gs_cache_invalidate_prefix(fs->cache, prefix);
-            free(prefix);
-            char *jobs = gs_kind_key(GS_K_JOBS, dir->sp, NULL, NULL);
-            if (jobs)
-                gs_cache_invalidate(fs->cache, jobs);
-            free(jobs);
-        }
-        gs_error_clear(&err);
-        free(path);
-    }
+    if (r == 0)
+        r = gs_job_delete(fs, dir, e.job);
     gs_dirent_clear(&e);
     gs_ops_put_node(fs, dir);
     fuse_reply_err(req, -r);

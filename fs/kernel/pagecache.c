@@ -12,7 +12,7 @@ int gs_pagecache_eligible(const struct gs_node *n, int writing)
 {
     /* documents that are written, control files and scratch files keep
      * direct I/O: their bytes change under open handles by design */
-    return !writing && gs_kind_has(n->kind, GS_KF_PAGECACHE);
+    return !writing && gs_kind_has(gs_node_kind(n), GS_KF_PAGECACHE);
 }
 
 enum gs_pc_open gs_pagecache_open(struct gs_fs *fs, struct gs_node *n, struct gs_blob *b)

@@ -54,20 +54,35 @@ struct gs_result {
     struct timespec when;
 };
 
-struct gs_node {
-    uint64_t ino;
-    uint64_t nlookup;       /* lookups the kernel holds */
-    unsigned pins;          /* open handles, children and callers in flight */
-    struct gs_node *parent;
-    char *name;
+/* What a rename changes about a node, as one record that never changes once
+ * published: gs_node_move publishes a new record and keeps the old ones until
+ * the node is freed, so a record read from a node the reader holds pinned
+ * stays valid, without any lock, for as long as the pin. */
+struct gs_node_id {
     enum gs_kind kind;
+    char *name;
+    char *key;                 /* cache key its content or entries come from, or NULL */
+    struct gs_node_id *older;  /* the records this one replaced */
+};
+
+struct gs_node {
+    /* Immutable from creation to free: */
+    uint64_t ino;
     char *sp;               /* Graph ids this node belongs to (NULL when n/a) */
     char *job;
     char *tpl;
+    char *owner;            /* the directory owner of these ids (model/errors.h):
+                             * "", "sp/<spId>" or "job/<spId>/<jobId>" */
     char *target;           /* symlink target */
-    char *key;              /* cache key its content or entries come from, or NULL */
+    /* Atomic pointer, read with gs_node_id() (or gs_node_kind/name/key): no
+     * lock. Written by gs_node_move with fs->lock held. */
+    struct gs_node_id *id_;
+    /* fs->lock: */
+    uint64_t nlookup;       /* lookups the kernel holds */
+    unsigned pins;          /* open handles, children and callers in flight */
+    struct gs_node *parent; /* NULL once detached (its name went to another node) */
     struct gs_node *key_next; /* other nodes with the same key */
-    /* rendered content (files) */
+    /* fs->lock: rendered content (files) */
     struct gs_blob *content;
     uint64_t content_gen;
     struct timespec mtime;
@@ -105,9 +120,31 @@ struct gs_fs {
     uint64_t next_ino;
     struct gs_node *root;
     struct gs_open *open_handles; /* fs->lock */
+    pthread_cond_t fh_returned;   /* with fs->lock: a borrowed handle was given back */
     double graph_down_until;  /* monotonic seconds; atomic: a transport failure of the
                                * read-ahead makes tenant-wide views use the cache only */
 };
+
+/* The node's current name, kind and key: one record, valid while n is pinned. */
+static inline const struct gs_node_id *gs_node_id(const struct gs_node *n)
+{
+    return __atomic_load_n(&n->id_, __ATOMIC_ACQUIRE);
+}
+
+static inline enum gs_kind gs_node_kind(const struct gs_node *n)
+{
+    return gs_node_id(n)->kind;
+}
+
+static inline const char *gs_node_name(const struct gs_node *n)
+{
+    return gs_node_id(n)->name;
+}
+
+static inline const char *gs_node_key(const struct gs_node *n)
+{
+    return gs_node_id(n)->key;
+}
 
 int gs_fs_init(struct gs_fs *fs, const struct gs_fs_config *cfg,
                struct gs_client *client, struct gs_cache *cache);

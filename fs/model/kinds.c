@@ -1,6 +1,7 @@
 #include "fs/model/kinds.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "api/graph_client.h"
@@ -115,6 +116,28 @@ static const struct gs_kind_info infos[GS_K_COUNT] = {
 const struct gs_kind_info *gs_kind_info(enum gs_kind k)
 {
     return &infos[k];
+}
+
+/* The editable documents and the directory each lives in. A directory that
+ * holds one is an edit directory: editors' scratch files may live there. */
+static const struct {
+    enum gs_kind dir, doc;
+} documents[] = {
+    {GS_K_SP, GS_K_SECRETS},
+    {GS_K_JOB, GS_K_JOB_SCHEMA},
+};
+
+enum gs_kind gs_kind_document_named(enum gs_kind dir, const char *name)
+{
+    for (size_t i = 0; i < sizeof(documents) / sizeof(documents[0]); i++)
+        if (documents[i].dir == dir && (!name || strcmp(name, infos[documents[i].doc].name) == 0))
+            return documents[i].doc;
+    return GS_K_COUNT;
+}
+
+int gs_kind_is_edit_dir(enum gs_kind dir)
+{
+    return gs_kind_document_named(dir, NULL) != GS_K_COUNT;
 }
 
 static int serve_stale = 1;

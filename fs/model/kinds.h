@@ -107,6 +107,14 @@ static inline int gs_kind_has(enum gs_kind k, unsigned flag)
     return (gs_kind_info(k)->flags & flag) != 0;
 }
 
+/* The editable document (GS_KF_EDITABLE) called `name` in a directory of kind
+ * `dir`, or GS_K_COUNT when that name is none there; with name NULL, the
+ * directory's document, if it has one. */
+enum gs_kind gs_kind_document_named(enum gs_kind dir, const char *name);
+
+/* A directory that holds a document: editors' scratch files may live there. */
+int gs_kind_is_edit_dir(enum gs_kind dir);
+
 /* The $select of the service principal listing (also servicePrincipal.json). */
 #define GS_SP_SELECT "id,appId,displayName,appDisplayName,servicePrincipalType,accountEnabled,appOwnerOrganizationId,tags"
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fs/model/fs.h"
+#include "fs/model/errors.h"
 #include "fs/model/kinds.h"
 
 static char *dupnull(const char *s)
@@ -24,30 +25,32 @@ struct gs_node *gs_node_by_ino(struct gs_fs *fs, uint64_t ino)
     return gs_map_get(&fs->by_ino, &ino, sizeof(ino));
 }
 
-static void key_link(struct gs_fs *fs, struct gs_node *n)
+/* Indexes n under the key of id, a record not yet published (fs->lock held). */
+static void key_link(struct gs_fs *fs, struct gs_node *n, struct gs_node_id *id)
 {
-    if (!n->key)
+    if (!id->key)
         return;
-    struct gs_node *first = gs_map_gets(&fs->by_key, n->key);
+    struct gs_node *first = gs_map_gets(&fs->by_key, id->key);
     n->key_next = first;
-    if (gs_map_puts(&fs->by_key, n->key, n, NULL) != 0) {
+    if (gs_map_puts(&fs->by_key, id->key, n, NULL) != 0) {
         /* cannot index: the node simply gets no kernel invalidations */
-        free(n->key);
-        n->key = NULL;
+        free(id->key);
+        id->key = NULL;
         n->key_next = NULL;
     }
 }
 
 static void key_unlink(struct gs_fs *fs, struct gs_node *n)
 {
-    if (!n->key)
+    const char *key = gs_node_key(n);
+    if (!key)
         return;
-    struct gs_node *first = gs_map_gets(&fs->by_key, n->key);
+    struct gs_node *first = gs_map_gets(&fs->by_key, key);
     if (first == n) {
         if (n->key_next)
-            gs_map_puts(&fs->by_key, n->key, n->key_next, NULL);
+            gs_map_puts(&fs->by_key, key, n->key_next, NULL);
         else
-            gs_map_dels(&fs->by_key, n->key);
+            gs_map_dels(&fs->by_key, key);
         return;
     }
     for (struct gs_node *p = first; p; p = p->key_next)
@@ -57,16 +60,49 @@ static void key_unlink(struct gs_fs *fs, struct gs_node *n)
         }
 }
 
+static void id_free(struct gs_node_id *id)
+{
+    while (id) {
+        struct gs_node_id *older = id->older;
+        free(id->name);
+        free(id->key);
+        free(id);
+        id = older;
+    }
+}
+
+/* A new record for a node with these ids; NULL on ENOMEM. */
+static struct gs_node_id *id_new(enum gs_kind kind, const char *name, const char *sp,
+                                 const char *job, const char *tpl)
+{
+    struct gs_node_id *id = calloc(1, sizeof(*id));
+    if (!id)
+        return NULL;
+    id->kind = kind;
+    id->name = strdup(name);
+    id->key = gs_kind_key(kind, sp, job, tpl);
+    if (!id->name) {
+        id_free(id);
+        return NULL;
+    }
+    return id;
+}
+
+static void id_publish(struct gs_node *n, struct gs_node_id *id)
+{
+    __atomic_store_n(&n->id_, id, __ATOMIC_RELEASE);
+}
+
 static void node_free(struct gs_node *n)
 {
     gs_blob_unref(n->content);
     gs_blob_unref(n->pc_blob);
-    free(n->name);
+    id_free(n->id_);
     free(n->sp);
     free(n->job);
     free(n->tpl);
+    free(n->owner);
     free(n->target);
-    free(n->key);
     free(n);
 }
 
@@ -77,16 +113,15 @@ static struct gs_node *node_new(struct gs_fs *fs, struct gs_node *parent, const 
         return NULL;
     n->ino = fs->next_ino++;
     n->parent = parent;
-    n->kind = e->kind;
-    n->name = strdup(e->name);
+    n->id_ = id_new(e->kind, e->name, e->sp, e->job, e->tpl);
     n->sp = dupnull(e->sp);
     n->job = dupnull(e->job);
     n->tpl = dupnull(e->tpl);
+    n->owner = gs_errors_owner(e->sp, e->job);
     n->target = dupnull(e->target);
     n->reported_size = -1;
-    n->key = gs_kind_key(e->kind, e->sp, e->job, e->tpl);
-    if (!n->name || (e->sp && !n->sp) || (e->job && !n->job) || (e->tpl && !n->tpl) ||
-        (e->target && !n->target)) {
+    if (!n->id_ || !n->owner || (e->sp && !n->sp) || (e->job && !n->job) ||
+        (e->tpl && !n->tpl) || (e->target && !n->target)) {
         node_free(n);
         return NULL;
     }
@@ -100,7 +135,7 @@ struct gs_node *gs_node_child(struct gs_fs *fs, struct gs_node *parent, const st
     struct gs_node *n = gs_map_get(&fs->by_name, k, klen);
     if (n) {
         /* same name, different object (a display name now points elsewhere) */
-        int same = n->kind == e->kind &&
+        int same = gs_node_kind(n) == e->kind &&
                    (!e->target || (n->target && strcmp(n->target, e->target) == 0));
         if (same)
             return n;
@@ -117,7 +152,7 @@ struct gs_node *gs_node_child(struct gs_fs *fs, struct gs_node *parent, const st
         node_free(n);
         return NULL;
     }
-    key_link(fs, n);
+    key_link(fs, n, n->id_);
     gs_node_pin(parent); /* a child keeps its parent */
     return n;
 }
@@ -127,11 +162,11 @@ int gs_node_move(struct gs_fs *fs, struct gs_node *n, const char *name, enum gs_
     struct gs_node *parent = n->parent;
     if (!parent)
         return -ENOENT;
-    char *newname = strdup(name);
-    if (!newname)
+    struct gs_node_id *id = id_new(kind, name, n->sp, n->job, n->tpl);
+    if (!id)
         return -ENOMEM;
     char k[GS_NAME_KEY_MAX];
-    size_t klen = name_key(k, sizeof(k), parent->ino, n->name);
+    size_t klen = name_key(k, sizeof(k), parent->ino, gs_node_name(n));
     if (gs_map_get(&fs->by_name, k, klen) == n)
         gs_map_del(&fs->by_name, k, klen);
     klen = name_key(k, sizeof(k), parent->ino, name);
@@ -142,13 +177,11 @@ int gs_node_move(struct gs_fs *fs, struct gs_node *n, const char *name, enum gs_
         old->parent = NULL;
         parent->pins--;
     }
-    free(n->name);
-    n->name = newname;
-    n->kind = kind;
     key_unlink(fs, n);
-    free(n->key);
-    n->key = gs_kind_key(kind, n->sp, n->job, n->tpl);
-    key_link(fs, n);
+    key_link(fs, n, id);
+    /* readers without the lock may still hold the old record: it lives on */
+    id->older = n->id_;
+    id_publish(n, id);
     gs_blob_unref(n->content);
     n->content = NULL;
     n->content_gen = 0;
@@ -187,7 +220,7 @@ static void node_release(struct gs_fs *fs, struct gs_node *n)
         gs_map_del(&fs->by_ino, &n->ino, sizeof(n->ino));
         if (parent) {
             char k[GS_NAME_KEY_MAX];
-            size_t klen = name_key(k, sizeof(k), parent->ino, n->name);
+            size_t klen = name_key(k, sizeof(k), parent->ino, gs_node_name(n));
             if (gs_map_get(&fs->by_name, k, klen) == n)
                 gs_map_del(&fs->by_name, k, klen);
         }
@@ -264,6 +297,7 @@ int gs_fs_init(struct gs_fs *fs, const struct gs_fs_config *cfg,
     pthread_mutex_init(&fs->lock, NULL);
     pthread_mutex_init(&fs->extra_lock, NULL);
     pthread_cond_init(&fs->prefetch_done, NULL);
+    pthread_cond_init(&fs->fh_returned, NULL);
     if (gs_map_init(&fs->by_ino) || gs_map_init(&fs->by_name) || gs_map_init(&fs->by_key) ||
         gs_map_init(&fs->results) || gs_map_init(&fs->hidden) ||
         gs_map_init(&fs->prefetching)) {
@@ -272,12 +306,12 @@ int gs_fs_init(struct gs_fs *fs, const struct gs_fs_config *cfg,
     }
     fs->next_ino = 2; /* FUSE_ROOT_ID is 1 */
     fs->root = calloc(1, sizeof(*fs->root));
-    if (!fs->root || !(fs->root->name = strdup(""))) {
+    if (!fs->root || !(fs->root->id_ = id_new(GS_K_ROOT, "", NULL, NULL, NULL)) ||
+        !(fs->root->owner = gs_errors_owner(NULL, NULL))) {
         gs_fs_destroy(fs);
         return -ENOMEM;
     }
     fs->root->ino = 1;
-    fs->root->kind = GS_K_ROOT;
     fs->root->reported_size = -1;
     fs->root->mtime = fs->started;
     if (gs_map_put(&fs->by_ino, &fs->root->ino, sizeof(uint64_t), fs->root, NULL) != 0) {
@@ -329,6 +363,7 @@ void gs_fs_destroy(struct gs_fs *fs)
     gs_map_destroy(&fs->hidden);
     gs_map_destroy(&fs->prefetching);
     pthread_cond_destroy(&fs->prefetch_done);
+    pthread_cond_destroy(&fs->fh_returned);
     pthread_mutex_destroy(&fs->extra_lock);
     pthread_mutex_destroy(&fs->lock);
 }

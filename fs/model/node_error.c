@@ -34,13 +34,9 @@ void gs_node_record_error(struct gs_fs *fs, const struct gs_node *n, const struc
 {
     if (err->err == -ENOENT)
         forget_gone(fs, n);
-    char *owner = gs_errors_owner(n->sp, n->job);
-    if (!owner)
-        return;
-    gs_errors_record(fs->errors, owner, err);
+    gs_errors_record(fs->errors, n->owner, err);
     gs_warn("%s %s: %s%s%s (HTTP %ld, request-id %s)", err->method[0] ? err->method : "GET",
             err->url ? err->url : "?", err->code ? err->code : "",
             err->code && err->message ? ": " : "", err->message ? err->message : "",
             err->http_status, err->request_id ? err->request_id : "-");
-    free(owner);
 }

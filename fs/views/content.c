@@ -19,16 +19,63 @@
 #include "fs/fetch/graph_get.h"
 #include "fs/model/node_error.h"
 
+/* The member of doc (the whole document when NULL) as the file shows it. */
+static struct gs_blob *render(const struct gs_doc *doc, const char *member)
+{
+    const cJSON *part = member ? cJSON_GetObjectItemCaseSensitive(doc->json, member) : doc->json;
+    size_t len = 5;
+    /* "null": Graph omitted the member */
+    char *text = part ? gs_json_render(part, &len) : strdup("null\n");
+    struct gs_blob *b = text ? gs_blob_new(text, len) : NULL;
+    free(text);
+    return b;
+}
+
+/* n's rendering of doc: the one it keeps when it is of this generation, else
+ * a new one it keeps from now on (the time changes only with the bytes). What
+ * is returned is decided under the same lock as what is kept: a rename
+ * (gs_node_move) may drop the kept one at any time. */
+static int keep_rendered(struct gs_fs *fs, struct gs_node *n, const struct gs_doc *doc,
+                         const char *member, struct gs_blob **out, struct timespec *mtime)
+{
+    struct gs_blob *b = NULL;
+    pthread_mutex_lock(&fs->lock);
+    while (!(n->content && n->content_gen == doc->generation)) {
+        if (b) {
+            if (!gs_blob_equal(n->content, b) || n->mtime.tv_sec == 0) {
+                n->mtime = doc->changed_at;
+                gs_blob_unref(n->content);
+                n->content = gs_blob_ref(b);
+            }
+            n->content_gen = doc->generation;
+            break;
+        }
+        pthread_mutex_unlock(&fs->lock);
+        b = render(doc, member);
+        if (!b)
+            return -ENOMEM;
+        pthread_mutex_lock(&fs->lock);
+    }
+    *out = gs_blob_ref(n->content);
+    *mtime = n->mtime;
+    pthread_mutex_unlock(&fs->lock);
+    gs_blob_unref(b);
+    return 0;
+}
+
 static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
 {
-    const struct gs_kind_info *ki = gs_kind_info(n->kind);
+    const struct gs_node_id *id = gs_node_id(n); /* one record, whatever a rename does meanwhile */
+    const struct gs_kind_info *ki = gs_kind_info(id->kind);
+    if (!id->key)
+        return -ENOMEM; /* the node table could not index it (node.c key_link) */
     struct gs_doc *doc = NULL;
     struct gs_error err = {0};
-    if (gs_kind_has(n->kind, GS_KF_JOB_DOCS) && !gs_cache_is_fresh(fs->cache, n->key))
+    if (gs_kind_has(id->kind, GS_KF_JOB_DOCS) && !gs_cache_is_fresh(fs->cache, id->key))
         gs_prefetch_job_docs(fs, n);
-    if (n->kind == GS_K_SP_JSON)
+    if (id->kind == GS_K_SP_JSON)
         gs_tree_fill_sp(fs, n->sp);
-    int r = gs_fs_get(fs, n->key, ki->ttl, gs_kind_get_flags(n->kind), &doc, &err);
+    int r = gs_fs_get(fs, id->key, ki->ttl, gs_kind_get_flags(id->kind), &doc, &err);
     if (r < 0) {
         gs_node_record_error(fs, n, &err);
         gs_error_clear(&err);
@@ -36,57 +83,16 @@ static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **ou
     }
     gs_error_clear(&err);
 
-    pthread_mutex_lock(&fs->lock);
-    int current = n->content && n->content_gen == doc->generation;
-    pthread_mutex_unlock(&fs->lock);
-
-    if (!current) {
-        const cJSON *part = doc->json;
-        if (ki->member)
-            part = cJSON_GetObjectItemCaseSensitive(doc->json, ki->member);
-        size_t len = 0;
-        char *text;
-        if (part) {
-            text = gs_json_render(part, &len);
-        } else {
-            text = strdup("null\n"); /* Graph omitted the member */
-            len = 5;
-        }
-        struct gs_blob *b = text ? gs_blob_new(text, len) : NULL;
-        free(text);
-        if (!b) {
-            gs_doc_unref(doc);
-            return -ENOMEM;
-        }
-        pthread_mutex_lock(&fs->lock);
-        if (!gs_blob_equal(n->content, b) || n->mtime.tv_sec == 0) {
-            n->mtime = doc->changed_at;
-            gs_blob_unref(n->content);
-            n->content = b;
-        } else {
-            gs_blob_unref(b);
-        }
-        n->content_gen = doc->generation;
-        pthread_mutex_unlock(&fs->lock);
-    }
+    r = keep_rendered(fs, n, doc, ki->member, out, mtime);
     gs_doc_unref(doc);
-
-    pthread_mutex_lock(&fs->lock);
-    *out = gs_blob_ref(n->content);
-    *mtime = n->mtime;
-    pthread_mutex_unlock(&fs->lock);
-    return 0;
+    return r;
 }
 
 static int render_last_error(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
 {
-    char *owner = gs_errors_owner(n->sp, n->job);
-    if (!owner)
-        return -ENOMEM;
     size_t len = 0;
     time_t when = 0;
-    char *text = gs_errors_text(fs->errors, owner, &len, &when);
-    free(owner);
+    char *text = gs_errors_text(fs->errors, n->owner, &len, &when);
     if (!text)
         return -ENOMEM;
     *out = gs_blob_new(text, len);
@@ -100,7 +106,7 @@ static int render_last_error(struct gs_fs *fs, struct gs_node *n, struct gs_blob
 
 int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
 {
-    switch (gs_kind_info(n->kind)->source) {
+    switch (gs_kind_info(gs_node_kind(n))->source) {
     case GS_SRC_GRAPH:
         return render_graph(fs, n, out, mtime);
     case GS_SRC_LAST_ERROR:
@@ -108,22 +114,21 @@ int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, st
     case GS_SRC_RESULT:
         return gs_control_result(fs, n, out, mtime);
     case GS_SRC_SCRATCH: {
-        char *owner = gs_errors_owner(n->sp, n->job);
+        const char *name = gs_node_name(n);
         struct stat st;
-        int r = owner ? gs_scratch_stat(fs->scratch, owner, n->name, &st) : -ENOMEM;
+        int r = gs_scratch_stat(fs->scratch, n->owner, name, &st);
         if (r == 0)
-            r = gs_scratch_read(fs->scratch, owner, n->name, out);
+            r = gs_scratch_read(fs->scratch, n->owner, name, out);
         if (r == 0)
             *mtime = st.st_mtim;
-        free(owner);
         return r;
     }
     case GS_SRC_TENANT:
         return gs_tenant_status_tsv(fs, out, mtime);
     case GS_SRC_MONITOR:
-        if (n->kind == GS_K_JOB_HEALTH)
+        if (gs_node_kind(n) == GS_K_JOB_HEALTH)
             return gs_monitor_health(fs, n, out, mtime);
-        return gs_monitor_file(fs, n->kind, out, mtime);
+        return gs_monitor_file(fs, gs_node_kind(n), out, mtime);
     case GS_SRC_SETTING:
         return gs_setting_read(fs, n, out, mtime);
     case GS_SRC_ALLOW_DELETES:
@@ -131,7 +136,7 @@ int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, st
     case GS_SRC_BACKUP:
         if (!fs->cfg.backup_dir)
             return -ENOENT;
-        return gs_backup_read(fs->cfg.backup_dir, n->sp, n->job, n->name, out, mtime);
+        return gs_backup_read(fs->cfg.backup_dir, n->sp, n->job, gs_node_name(n), out, mtime);
     case GS_SRC_STATIC: {
         const char *t = gs_readme_text();
         *out = gs_blob_new(t, strlen(t));
@@ -146,10 +151,10 @@ int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, st
 void gs_content_dir_mtime(struct gs_fs *fs, struct gs_node *n, struct timespec *out)
 {
     *out = fs->started;
-    if (!n->key)
+    if (!gs_node_key(n))
         return;
     struct gs_doc *doc = NULL;
-    if (gs_cache_get(fs->cache, n->key, gs_kind_info(n->kind)->ttl, GS_GET_CACHED_ONLY, &doc, NULL) == 0) {
+    if (gs_cache_get(fs->cache, gs_node_key(n), gs_kind_info(gs_node_kind(n))->ttl, GS_GET_CACHED_ONLY, &doc, NULL) == 0) {
         *out = doc->changed_at;
         gs_doc_unref(doc);
     }

@@ -88,19 +88,19 @@ static void fetch_jobs_ahead(struct gs_fs *fs, const char *sp)
  * the read-ahead's queue (or waits for the batch already bringing it). */
 static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, struct gs_doc **doc)
 {
-    char *key = gs_kind_key(dir->kind, dir->sp, dir->job, dir->tpl);
+    char *key = gs_kind_key(gs_node_kind(dir), dir->sp, dir->job, dir->tpl);
     if (!key)
         return -ENOMEM;
-    if (dir->kind == GS_K_JOBS && fs->readahead && !gs_fs_graph_down(fs) &&
+    if (gs_node_kind(dir) == GS_K_JOBS && fs->readahead && !gs_fs_graph_down(fs) &&
         !gs_cache_is_fresh(fs->cache, key))
         fetch_jobs_ahead(fs, dir->sp);
     struct gs_error err = {0};
-    const struct gs_kind_info *ki = gs_kind_info(dir->kind);
-    int r = gs_fs_get(fs, key, ki->ttl, gs_kind_get_flags(dir->kind), doc, &err);
+    const struct gs_kind_info *ki = gs_kind_info(gs_node_kind(dir));
+    int r = gs_fs_get(fs, key, ki->ttl, gs_kind_get_flags(gs_node_kind(dir)), doc, &err);
     if (r < 0) {
         gs_node_record_error(fs, dir, &err);
-    } else if (dir->kind == GS_K_SPS || dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID) {
-        if (dir->kind == GS_K_SPS && for_readdir)
+    } else if (gs_node_kind(dir) == GS_K_SPS || gs_node_kind(dir) == GS_K_BYNAME || gs_node_kind(dir) == GS_K_BYAPPID) {
+        if (gs_node_kind(dir) == GS_K_SPS && for_readdir)
             queue_readahead(fs, *doc);
     }
     gs_error_clear(&err);
@@ -194,19 +194,14 @@ static int fixed_kids(enum gs_kind kind, const enum gs_kind **kids, size_t *n)
 
 static int scratch_exists(struct gs_fs *fs, struct gs_node *dir, const char *name)
 {
-    char *owner = gs_errors_owner(dir->sp, dir->job);
-    int r = owner && gs_scratch_exists(fs->scratch, owner, name);
-    free(owner);
-    return r;
+    return gs_scratch_exists(fs->scratch, dir->owner, name);
 }
 
 static char *hidden_key(const struct gs_node *dir, const char *name)
 {
-    char *owner = gs_errors_owner(dir->sp, dir->job);
     char *k = NULL;
-    if (owner && asprintf(&k, "%s/%s", owner, name) < 0)
+    if (asprintf(&k, "%s/%s", dir->owner, name) < 0)
         k = NULL;
-    free(owner);
     return k;
 }
 
@@ -258,12 +253,10 @@ static void add_scratch_and_hide(struct gs_fs *fs, struct gs_node *dir, struct e
             i++;
         }
     }
-    char *owner = gs_errors_owner(dir->sp, dir->job);
     char **names = NULL;
     size_t n = 0;
-    if (!owner || gs_scratch_list(fs->scratch, owner, &names, &n) != 0) {
+    if (gs_scratch_list(fs->scratch, dir->owner, &names, &n) != 0) {
         es->err = -ENOMEM;
-        free(owner);
         return;
     }
     for (size_t i = 0; i < n; i++) {
@@ -271,7 +264,6 @@ static void add_scratch_and_hide(struct gs_fs *fs, struct gs_node *dir, struct e
         free(names[i]);
     }
     free(names);
-    free(owner);
 }
 
 static char *sp_link_target(const char *id)
@@ -292,11 +284,11 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
     struct gs_doc *doc = NULL;
     int r = 0;
 
-    if (fixed_kids(dir->kind, &kids, &nkids)) {
+    if (fixed_kids(gs_node_kind(dir), &kids, &nkids)) {
         add_fixed(&es, dir, kids, nkids);
-        if (dir->kind == GS_K_SP || dir->kind == GS_K_JOB)
+        if (gs_node_kind(dir) == GS_K_SP || gs_node_kind(dir) == GS_K_JOB)
             add_scratch_and_hide(fs, dir, &es);
-    } else if (dir->kind == GS_K_DIRECTORIES) {
+    } else if (gs_node_kind(dir) == GS_K_DIRECTORIES) {
         r = get_listing(fs, dir, for_readdir, &doc);
         if (r < 0)
             return r;
@@ -309,12 +301,12 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
         for (size_t i = 0; i < es.n; i++)
             es.v[i].tpl = es.v[i].name;
         gs_doc_unref(doc);
-    } else if (dir->kind == GS_K_TENANT_JOBS) {
+    } else if (gs_node_kind(dir) == GS_K_TENANT_JOBS) {
         return gs_tenant_job_links(fs, out, n);
-    } else if (dir->kind == GS_K_SETTINGS) {
+    } else if (gs_node_kind(dir) == GS_K_SETTINGS) {
         for (size_t i = 0; i < GS_SETTINGS_N; i++)
             add(&es, gs_setting_names[i], GS_K_SETTING, dir->sp, NULL, NULL, NULL);
-    } else if (dir->kind == GS_K_BACKUPS) {
+    } else if (gs_node_kind(dir) == GS_K_BACKUPS) {
         char **names = NULL;
         size_t nn = 0;
         if (fs->cfg.backup_dir) {
@@ -329,18 +321,18 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
         free(names);
         if (fs->cfg.backup_dir && gs_backup_has_index(fs->cfg.backup_dir, dir->sp, dir->job))
             add(&es, gs_kind_info(GS_K_BACKUP_INDEX)->name, GS_K_BACKUP_INDEX, dir->sp, dir->job, NULL, NULL);
-    } else if (dir->kind == GS_K_SPS || dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID) {
+    } else if (gs_node_kind(dir) == GS_K_SPS || gs_node_kind(dir) == GS_K_BYNAME || gs_node_kind(dir) == GS_K_BYAPPID) {
         r = get_listing(fs, dir, for_readdir, &doc);
         if (r < 0)
             return r;
         struct gs_sp_name *names = NULL;
         size_t nn = 0;
-        r = gs_sp_index_list(fs->sp_index, dir->kind, doc, &names, &nn);
+        r = gs_sp_index_list(fs->sp_index, gs_node_kind(dir), doc, &names, &nn);
         gs_doc_unref(doc);
         if (r < 0)
             return r;
         for (size_t i = 0; i < nn; i++) {
-            if (dir->kind == GS_K_SPS) {
+            if (gs_node_kind(dir) == GS_K_SPS) {
                 add(&es, names[i].name, GS_K_SP, NULL, NULL, NULL, NULL);
                 continue;
             }
@@ -355,18 +347,18 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
         for (size_t i = 0; i < es.n && !es.err; i++)
             if (es.v[i].kind == GS_K_SP)
                 es.v[i].sp = es.v[i].name;
-    } else if (dir->kind == GS_K_TEMPLATES || dir->kind == GS_K_JOBS) {
+    } else if (gs_node_kind(dir) == GS_K_TEMPLATES || gs_node_kind(dir) == GS_K_JOBS) {
         r = get_listing(fs, dir, for_readdir, &doc);
         if (r < 0)
             return r;
         const cJSON *item;
-        if (dir->kind == GS_K_JOBS)
+        if (gs_node_kind(dir) == GS_K_JOBS)
             add(&es, gs_kind_info(GS_K_JOBS_NEW)->name, GS_K_JOBS_NEW, dir->sp, NULL, NULL, NULL);
         cJSON_ArrayForEach(item, listing_items(doc)) {
             const char *id = item_str(item, "id");
             if (!id || !gs_name_is_safe(id))
                 continue; /* an id that cannot be a file name is never shown */
-            add(&es, id, dir->kind == GS_K_JOBS ? GS_K_JOB : GS_K_TEMPLATE, dir->sp, NULL, NULL, NULL);
+            add(&es, id, gs_node_kind(dir) == GS_K_JOBS ? GS_K_JOB : GS_K_TEMPLATE, dir->sp, NULL, NULL, NULL);
         }
         /* entries own their names: the ids point at them, not into the doc */
         for (size_t i = 0; i < es.n && !es.err; i++) {
@@ -439,12 +431,12 @@ static int lookup_in_sp_listing(struct gs_fs *fs, struct gs_node *dir, const cha
     char *id = NULL;
     int r = get_listing(fs, dir, 0, &doc);
     if (r == 0) {
-        r = gs_sp_index_find(fs->sp_index, dir->kind, doc, name, &id);
+        r = gs_sp_index_find(fs->sp_index, gs_node_kind(dir), doc, name, &id);
         gs_doc_unref(doc);
     }
     if (r == 0) {
         out->name = strdup(name);
-        if (dir->kind == GS_K_SPS) {
+        if (gs_node_kind(dir) == GS_K_SPS) {
             out->kind = GS_K_SP;
             out->sp = out->name;
         } else {
@@ -452,13 +444,13 @@ static int lookup_in_sp_listing(struct gs_fs *fs, struct gs_node *dir, const cha
             out->target = sp_link_target(id);
         }
         free(id);
-        if (!out->name || (dir->kind != GS_K_SPS && !out->target)) {
+        if (!out->name || (gs_node_kind(dir) != GS_K_SPS && !out->target)) {
             gs_dirent_clear(out);
             return -ENOMEM;
         }
         return 0;
     }
-    if (dir->kind == GS_K_SPS && r != -ENOMEM && looks_like_guid(name)) {
+    if (gs_node_kind(dir) == GS_K_SPS && r != -ENOMEM && looks_like_guid(name)) {
         /* the listing may be older than the service principal (or failed) */
         r = lookup_sp_direct(fs, dir, name);
         if (r == 0) {
@@ -476,7 +468,7 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
     const enum gs_kind *kids;
     size_t nkids;
     memset(out, 0, sizeof(*out));
-    if (fixed_kids(dir->kind, &kids, &nkids)) {
+    if (fixed_kids(gs_node_kind(dir), &kids, &nkids)) {
         /* fixed entries: answered locally, no request */
         for (size_t i = 0; i < nkids; i++) {
             if (strcmp(gs_kind_info(kids[i])->name, name) == 0) {
@@ -492,7 +484,7 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
                 return 0;
             }
         }
-        if ((dir->kind == GS_K_SP || dir->kind == GS_K_JOB) && scratch_exists(fs, dir, name)) {
+        if ((gs_node_kind(dir) == GS_K_SP || gs_node_kind(dir) == GS_K_JOB) && scratch_exists(fs, dir, name)) {
             out->name = strdup(name);
             out->kind = GS_K_SCRATCH;
             out->sp = dir->sp;
@@ -503,13 +495,13 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
     }
     if (!gs_name_is_safe(name))
         return -ENOENT;
-    if (dir->kind == GS_K_BACKUPS) {
+    if (gs_node_kind(dir) == GS_K_BACKUPS) {
         /* served from disk: only names the listing shows */
         if (!strstr(name, ".json") && strcmp(name, gs_kind_info(GS_K_BACKUP_INDEX)->name) != 0)
             return -ENOENT;
     }
 
-    if (dir->kind == GS_K_SPS || dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID)
+    if (gs_node_kind(dir) == GS_K_SPS || gs_node_kind(dir) == GS_K_BYNAME || gs_node_kind(dir) == GS_K_BYAPPID)
         return lookup_in_sp_listing(fs, dir, name, out);
 
     struct gs_dirent *v = NULL;

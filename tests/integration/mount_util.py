@@ -26,6 +26,8 @@ SANITIZER_OPTIONS = {
     "ASAN_OPTIONS": "halt_on_error=1:abort_on_error=0:print_stacktrace=1:detect_leaks=1",
     "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1:report_error_type=1",
     "LSAN_OPTIONS": "print_suppressions=0",
+    # a race is reported with both stacks and the daemon goes on (its exit status is then 66)
+    "TSAN_OPTIONS": "second_deadlock_stack=1:history_size=4",
 }
 
 # Lines of daemon output that always fail a test: sanitizer and crash reports.

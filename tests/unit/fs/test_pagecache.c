@@ -21,24 +21,26 @@ static struct gs_blob *text(const char *s)
 
 static void test_eligible(void)
 {
-    struct gs_node n = {.kind = GS_K_JOB_STATUS};
+    struct gs_node_id id = {.kind = GS_K_JOB_STATUS};
+    struct gs_node n = {.id_ = &id};
     CHECK(gs_pagecache_eligible(&n, 0));
     CHECK(!gs_pagecache_eligible(&n, 1));
-    n.kind = GS_K_STATUS_TSV;
+    id.kind = GS_K_STATUS_TSV;
     CHECK(gs_pagecache_eligible(&n, 0));
-    n.kind = GS_K_JOB_SCHEMA; /* written by editors: its bytes change under readers */
+    id.kind = GS_K_JOB_SCHEMA; /* written by editors: its bytes change under readers */
     CHECK(!gs_pagecache_eligible(&n, 0));
-    n.kind = GS_K_CTL_START;
+    id.kind = GS_K_CTL_START;
     CHECK(!gs_pagecache_eligible(&n, 0));
-    n.kind = GS_K_SCRATCH;
+    id.kind = GS_K_SCRATCH;
     CHECK(!gs_pagecache_eligible(&n, 0));
-    n.kind = GS_K_JOB;
+    id.kind = GS_K_JOB;
     CHECK(!gs_pagecache_eligible(&n, 0));
 }
 
 static void test_readers_share_bytes_and_a_newer_one_reads_directly(struct gs_fs *fs)
 {
-    struct gs_node n = {.kind = GS_K_JOB_STATUS};
+    struct gs_node_id id = {.kind = GS_K_JOB_STATUS};
+    struct gs_node n = {.id_ = &id};
     struct gs_blob *v1 = text("{\"code\":\"Active\"}"), *v1_again = text("{\"code\":\"Active\"}");
     struct gs_blob *v2 = text("{\"code\":\"Quarantine\"}");
 
@@ -86,7 +88,8 @@ static void test_readers_share_bytes_and_a_newer_one_reads_directly(struct gs_fs
 
 static void test_another_size_told_means_adopting_again(struct gs_fs *fs)
 {
-    struct gs_node n = {.kind = GS_K_JOB_STATUS};
+    struct gs_node_id id = {.kind = GS_K_JOB_STATUS};
+    struct gs_node n = {.id_ = &id};
     struct gs_blob *v1 = text("{\"a\":1}"), *v2 = text("{\"a\":22}");
     CHECK_INT(gs_pagecache_open(fs, &n, v1), GS_PC_ADOPT);
     gs_pagecache_adopted(fs, &n, 1);
