@@ -27,6 +27,8 @@ struct gs_flight {
 };
 
 struct gs_cache {
+    /* guards every member below but the callbacks and clock (set before
+     * use); a leaf lock: never held across a fetch or the change callback */
     pthread_mutex_t lock;
     struct gs_table table;
     double ttl[GS_TTL_NCLASS];

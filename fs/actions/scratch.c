@@ -17,7 +17,7 @@ struct file {
 };
 
 struct gs_scratch_store {
-    pthread_mutex_t lock;
+    pthread_mutex_t lock;   /* guards files and bytes, and every file's members; a leaf lock */
     struct gs_map files; /* "<owner>\n<name>" -> struct file */
     size_t bytes, max_bytes;
 };

@@ -19,6 +19,8 @@ struct item {
 
 struct gs_readahead {
     struct gs_fs *fs;
+    /* guards every member below but nworkers and threads (set before the
+     * workers start); a leaf lock: workers drop it before fetching */
     pthread_mutex_t lock;
     pthread_cond_t work;    /* items queued or stopping */
     pthread_cond_t done;    /* a batch finished */

@@ -18,6 +18,9 @@ struct item {
 struct gs_inval {
     struct gs_fs *fs;
     pthread_t thread;
+    /* guards the queue and stop; a leaf lock (pushed from the cache's change
+     * callback, which runs with no lock held); the thread drops it before it
+     * takes fs->lock or calls the kernel */
     pthread_mutex_t lock;
     pthread_cond_t cond;
     struct item *head, *tail;

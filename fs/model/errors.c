@@ -9,7 +9,7 @@
 #include "common/map.h"
 
 struct gs_errors {
-    pthread_mutex_t lock;
+    pthread_mutex_t lock;   /* guards map; a leaf lock */
     struct gs_map map; /* owner -> struct gs_error* */
 };
 

@@ -94,6 +94,12 @@ struct gs_node {
     struct gs_fh *ctl_fh;   /* a control file's latest handle open for writing */
 };
 
+/* The filesystem. Locking contract (lock order: HACKING.md "Locks"):
+ * - fs->lock and extra_lock are leaf locks: held for memory work only,
+ *   never across network I/O, and no other lock is taken while one is held.
+ * - Set before the session starts and then only read, without a lock: cfg,
+ *   client, cache, se, inval, errors, scratch, readahead, sp_index, views, monitor,
+ *   started, root (the pointer). The parts lock themselves (their headers). */
 struct gs_fs {
     struct gs_fs_config cfg;
     struct gs_client *client;
@@ -106,23 +112,35 @@ struct gs_fs {
     struct gs_sp_index *sp_index;   /* names of the service-principal listing */
     struct gs_tenant_views *views;  /* status.tsv and jobs/ as last built */
     struct gs_monitor *monitor;     /* the monitoring files' last scan (views/monitor/) */
-    uint64_t content_changes;       /* atomic: cached content changed (views compare it) */
-    pthread_mutex_t extra_lock; /* results and hidden */
-    struct gs_map results;  /* "<owner>/<file>" -> struct gs_result (last action results) */
-    struct gs_map hidden;   /* "<owner>/<file>" -> expiry (documents renamed away by an editor) */
-    struct gs_map prefetching; /* job keys with a $batch in flight */
-    pthread_cond_t prefetch_done;
     struct timespec started;
-    pthread_mutex_t lock;   /* the node table and every node's fields */
+    uint64_t content_changes;       /* atomic: cached content changed (views compare it) */
+    double graph_down_until;  /* monotonic seconds; atomic: a transport failure of the
+                               * read-ahead makes tenant-wide views use the cache only */
+
+    /* extra_lock guards five things, each small and each kept apart from
+     * the node table: */
+    pthread_mutex_t extra_lock;
+    struct gs_map results;  /* (1) "<owner>/<tpl>/<file>" -> struct gs_result: the last
+                             * result of each control file's action (actions/control.c);
+                             * (2) "saved-versions\n<key>" -> the versions this mount's
+                             * own schema saves replaced (actions/document.c) */
+    struct gs_map hidden;   /* (3) "<owner>/<file>" -> expiry: documents an editor renamed
+                             * away or removed (views/tree.c) */
+    struct gs_map prefetching; /* (4) job keys with a $batch of documents in flight */
+    pthread_cond_t prefetch_done; /* (5) waited on with extra_lock: a $batch ended
+                                   * (fetch/prefetch.c) */
+
+    /* fs->lock guards the node table, the fields of every node marked
+     * "fs->lock" (struct gs_node), the list of open handles and the handles'
+     * borrowers counts (kernel/ops_internal.h). */
+    pthread_mutex_t lock;
     struct gs_map by_ino;   /* ino -> node */
     struct gs_map by_name;  /* "<parent ino>/<name>" -> node */
     struct gs_map by_key;   /* cache key -> first node with that key */
     uint64_t next_ino;
     struct gs_node *root;
-    struct gs_open *open_handles; /* fs->lock */
-    pthread_cond_t fh_returned;   /* with fs->lock: a borrowed handle was given back */
-    double graph_down_until;  /* monotonic seconds; atomic: a transport failure of the
-                               * read-ahead makes tenant-wide views use the cache only */
+    struct gs_open *open_handles;
+    pthread_cond_t fh_returned;   /* waited on with fs->lock: a borrowed handle was given back */
 };
 
 /* The node's current name, kind and key: one record, valid while n is pinned. */

@@ -22,7 +22,7 @@ struct slot {
 };
 
 struct gs_sp_index {
-    pthread_mutex_t lock;
+    pthread_mutex_t lock;   /* guards the slots; a leaf lock, no I/O under it */
     struct slot slots[3];
 };
 

@@ -14,7 +14,10 @@
 /* --- the views as last built --- */
 
 struct built {
-    pthread_mutex_t build;  /* one build at a time: other readers wait for it, as for a cache miss */
+    pthread_mutex_t build;  /* one build at a time: other readers wait for it, as for a cache miss.
+                             * Held across the build's Graph requests (a single flight, like the
+                             * cache's), so it is taken first, with no other lock held, and
+                             * guards valid/at/mark here and the view's blob or entries */
     int valid;
     double at;              /* monotonic seconds when it was built */
     uint64_t mark;          /* fs->content_changes then */
