@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of graphsyncfs: installs what is missing, builds the
 # sanitizer build (ASan + UBSan) in ./build, runs the C unit tests, then the
-# whole pytest tree (tests/) against real mounts of that build.
+# whole pytest tree (tests/) against real mounts of that build, then the
+# concurrency tests (locking, load) on a ThreadSanitizer build in ./build-tsan
+# (GS_TSAN=0 skips that pass).
 # Usage: scripts/test.sh [pytest arguments...]
 #   e.g. scripts/test.sh -k mount -x
 # Exits non-zero when anything fails, and also when pytest ran no test.
@@ -45,6 +47,17 @@ case $rc in
     5) failed+=("pytest: no tests were collected (exit 5)") ;;
     *) failed+=("pytest (exit $rc)") ;;
 esac
+
+# races show only where threads meet: the concurrency tests on a ThreadSanitizer build
+if [[ "${GS_TSAN:-1}" != 0 ]]; then
+    echo "test.sh: ThreadSanitizer pass (build-tsan: test_locking, test_load)"
+    scripts/build.sh build-tsan -Db_sanitize=thread
+    rc=0
+    GS_BUILD_DIR="$root/build-tsan" GS_LOAD_SECONDS="${GS_TSAN_LOAD_SECONDS:-15}" \
+        /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+        tests/integration/test_locking.py tests/integration/test_load.py || rc=$?
+    [[ $rc -eq 0 ]] || failed+=("ThreadSanitizer pass (exit $rc)")
+fi
 
 if [[ ${#failed[@]} -gt 0 ]]; then
     for f in "${failed[@]}"; do
