@@ -261,6 +261,51 @@ static int check_request(const struct gs_request *req)
     return 0;
 }
 
+/* A failure before any attempt: recorded with the call's URL and id. */
+static int fail_early(struct call *k, struct gs_error *err, int r, const char *code, const char *why)
+{
+    if (err) {
+        gs_error_set_local(err, k->req->method, k->url, r, code, why);
+        err->client_request_id = strdup(k->guid);
+    }
+    return r;
+}
+
+/* Attempts until one succeeds, Graph or the network says stop, or the
+ * retries or the time run out; 0 when an answer came (any status). */
+static int attempts(struct call *k, double deadline)
+{
+    struct gs_client *c = k->c;
+    int retries_left = c->retries;
+    int refreshed = 0;
+    for (;;) {
+        int r = run_attempt(k, deadline);
+        if (r == 0 && k->a.status >= 200 && k->a.status < 300)
+            return 0;
+        if (r == 0 && !refreshed && c->token_fn && token_rejected(&k->a) && gs_now() < deadline) {
+            /* one new token, one more attempt; it costs no retry */
+            refreshed = 1;
+            int tr = get_token(k, 1);
+            if (tr == 0)
+                continue;
+            gs_warn("%s %s: the refreshed token could not be obtained (%s)", k->req->method,
+                    k->url, strerror(-tr));
+            return r;
+        }
+        double wait = next_wait(k, r, retries_left, deadline);
+        if (wait < 0)
+            return r;
+        if (r == 0)
+            gs_info("%s %s: HTTP %ld, retrying in %.2f s (attempt %d of %d)", k->req->method,
+                    k->url, k->a.status, wait, k->attempts + 1, c->retries + 1);
+        else
+            gs_info("%s %s: %s, retrying in %.2f s (attempt %d of %d)", k->req->method, k->url,
+                    k->a.errbuf, wait, k->attempts + 1, c->retries + 1);
+        retries_left--;
+        gs_sleep_until(gs_now() + wait);
+    }
+}
+
 int gs_http_call(struct gs_client *c, const struct gs_request *req, const struct gs_call_opts *o,
                  struct gs_response *resp, struct gs_error *err)
 {
@@ -283,58 +328,18 @@ int gs_http_call(struct gs_client *c, const struct gs_request *req, const struct
         return -ENOMEM;
     }
     int r = 0;
-    if (o->first_wait > 0) {
-        if (gs_now() + o->first_wait >= o->deadline) {
-            if (err) {
-                gs_error_set_local(err, req->method, k.url, -ETIMEDOUT, "Timeout",
-                                   "the time budget ran out before the request could be retried");
-                err->client_request_id = strdup(k.guid);
-            }
-            free(k.url);
-            return -ETIMEDOUT;
-        }
+    if (o->first_wait > 0 && gs_now() + o->first_wait >= o->deadline)
+        r = fail_early(&k, err, -ETIMEDOUT, "Timeout",
+                       "the time budget ran out before the request could be retried");
+    else if (o->first_wait > 0)
         gs_sleep_until(gs_now() + o->first_wait);
-    }
-    r = get_token(&k, 0);
+    if (r == 0 && (r = get_token(&k, 0)) < 0)
+        fail_early(&k, err, r, "TokenUnavailable", "no access token could be obtained");
     if (r < 0) {
-        if (err) {
-            gs_error_set_local(err, req->method, k.url, r, "TokenUnavailable",
-                               "no access token could be obtained");
-            err->client_request_id = strdup(k.guid);
-        }
         free(k.url);
         return r;
     }
-
-    int retries_left = c->retries;
-    int refreshed = 0;
-    for (;;) {
-        r = run_attempt(&k, o->deadline);
-        if (r == 0 && k.a.status >= 200 && k.a.status < 300)
-            break;
-        if (r == 0 && !refreshed && c->token_fn && token_rejected(&k.a) &&
-            gs_now() < o->deadline) {
-            /* one new token, one more attempt; it costs no retry */
-            refreshed = 1;
-            int tr = get_token(&k, 1);
-            if (tr == 0)
-                continue;
-            gs_warn("%s %s: the refreshed token could not be obtained (%s)", req->method,
-                    k.url, strerror(-tr));
-            break;
-        }
-        double wait = next_wait(&k, r, retries_left, o->deadline);
-        if (wait < 0)
-            break;
-        if (r == 0)
-            gs_info("%s %s: HTTP %ld, retrying in %.2f s (attempt %d of %d)", req->method, k.url,
-                    k.a.status, wait, k.attempts + 1, c->retries + 1);
-        else
-            gs_info("%s %s: %s, retrying in %.2f s (attempt %d of %d)", req->method, k.url,
-                    k.a.errbuf, wait, k.attempts + 1, c->retries + 1);
-        retries_left--;
-        gs_sleep_until(gs_now() + wait);
-    }
+    r = attempts(&k, o->deadline);
     drop_token(&k);
 
     int result;

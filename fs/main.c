@@ -124,141 +124,121 @@ static int add_default_args(struct fuse_args *args, const struct gs_options *o)
     return fuse_opt_add_arg(args, buf);
 }
 
-int main(int argc, char *argv[])
+/* --version and --help: printed, and nothing else happens. 1 when one was given. */
+static int info_only(const struct gs_options *o, const char *prog)
 {
-    struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-    struct fuse_cmdline_opts copts;
-    struct gs_options o;
-    struct fuse_session *se = NULL;
-    struct gs_client *client = NULL;
-    struct gs_cache *cache = NULL;
-    struct gs_fs *fs = NULL;
-    struct gs_auth *auth = NULL;
-    int ret = 1;
-
-    memset(&copts, 0, sizeof(copts));
-    if (gs_options_parse(&args, &o) != 0)
-        goto out_opts;
-    if (o.show_version) {
+    if (o->show_version) {
         printf("graphsyncfs version %s\nFUSE library version %s\n", GS_VERSION, fuse_pkgversion());
-        ret = 0;
-        goto out_opts;
+        return 1;
     }
-    if (o.show_help) {
-        gs_options_usage(argv[0]);
+    if (o->show_help) {
+        gs_options_usage(prog);
         printf("FUSE options:\n");
         fuse_cmdline_help();
         fuse_lowlevel_help();
-        ret = 0;
-        goto out_opts;
+        return 1;
     }
-    if (fuse_parse_cmdline(&args, &copts) != 0)
-        goto out_opts;
-    if (!copts.mountpoint) {
-        fprintf(stderr, "graphsyncfs: no mountpoint given (see --help)\n");
-        goto out_opts;
+    return 0;
+}
+
+static int set_log_level(const struct gs_options *o, int debug)
+{
+    enum gs_log_level lvl = debug ? GS_LOG_DEBUG : GS_LOG_WARN;
+    if (o->log_level && gs_log_parse_level(o->log_level, &lvl) != 0) {
+        fprintf(stderr, "graphsyncfs: log_level must be error, warn, info or debug\n");
+        return -EINVAL;
     }
-    if (o.log_level) {
-        enum gs_log_level lvl;
-        if (gs_log_parse_level(o.log_level, &lvl) != 0) {
-            fprintf(stderr, "graphsyncfs: log_level must be error, warn, info or debug\n");
-            goto out_opts;
-        }
-        gs_log_set_level(lvl);
+    gs_log_set_level(lvl);
+    return 0;
+}
+
+static void fs_config(const struct gs_options *o, struct gs_fs_config *fc)
+{
+    *fc = (struct gs_fs_config){
+        .entry_timeout = o->entry_timeout,
+        .attr_timeout = o->attr_timeout,
+        .read_only = o->read_only,
+        .uid = o->has_uid ? o->uid : getuid(),
+        .gid = o->has_gid ? o->gid : getgid(),
+        .umask = o->has_umask ? o->umask : 022,
+        .backup_dir = strcmp(o->backup_dir, "none") == 0 ? NULL : o->backup_dir,
+        .serve_stale = o->stale_timeout > 0,
+        .listing_recent = o->dir_timeout,
+        .view_ttl = o->status_timeout,
+        .thresholds = o->thresholds,
+        .backup_keep = o->backup_keep,
+    };
+}
+
+/* FUSE's request loop until unmount; 0 on a clean end. */
+static int request_loop(struct fuse_session *se, const struct fuse_cmdline_opts *copts)
+{
+    if (copts->singlethread)
+        return fuse_session_loop(se) != 0;
+    struct fuse_loop_config *lc = fuse_loop_cfg_create();
+    if (!lc)
+        return 1;
+    fuse_loop_cfg_set_clone_fd(lc, (unsigned)copts->clone_fd);
+    fuse_loop_cfg_set_max_threads(lc, copts->max_threads);
+    int r = fuse_session_loop_mt(se, lc);
+    fuse_loop_cfg_destroy(lc);
+    return r != 0;
+}
+
+/* After daemonizing: the client (its connections belong to this process),
+ * the cache, the filesystem's parts, then requests until unmount. */
+static int serve(struct fuse_session *se, struct gs_fs *fs, const struct gs_options *o,
+                 const struct gs_client_config *cc, const struct fuse_cmdline_opts *copts)
+{
+    struct gs_client *client = NULL;
+    struct gs_cache *cache = NULL;
+    if (gs_client_new(cc, &client) != 0) {
+        gs_error_log("cannot start the Graph client");
+        return 1;
+    }
+    struct gs_cache_config kc = {
+        .ttl = {[GS_TTL_DIR] = o->dir_timeout, [GS_TTL_STATUS] = o->status_timeout,
+                [GS_TTL_DOC] = o->doc_timeout},
+        .max_bytes = o->cache_bytes,
+        .max_stale = o->stale_timeout,
+    };
+    int ret = 1;
+    struct gs_fs_config fc;
+    fs_config(o, &fc);
+    fs->se = se;
+    if (gs_cache_new(client, &kc, on_cache_change, fs, &cache) != 0) {
+        gs_error_log("cannot create the cache");
+    } else if (gs_filesystem_start(fs, &fc, client, cache, o->batch_workers) != 0) {
+        gs_error_log("cannot start the filesystem");
     } else {
-        gs_log_set_level(copts.debug ? GS_LOG_DEBUG : GS_LOG_WARN);
+        ret = request_loop(se, copts);
+        gs_filesystem_stop(fs);
     }
+    gs_cache_free(cache);
+    gs_client_free(client);
+    return ret;
+}
 
-    struct gs_client_config cc;
-    if (client_config(&o, &cc) != 0)
-        goto out_opts;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        fprintf(stderr, "graphsyncfs: cannot initialise libcurl\n");
-        goto out_opts;
-    }
-    if (make_auth(&o, &auth) != 0)
-        goto out_curl;
-    if (strcmp(gs_auth_method_name(auth), "none") != 0) {
-        cc.token_fn = gs_auth_token;
-        cc.token_ctx = auth;
-    }
-    if (gs_log_set_syslog_socket(o.syslog_socket) != 0)
-        goto out_curl;
-    cc.audit_fn = gs_audit_graph;
-    if (probe_graph(&cc) != 0)
-        goto out_curl;
-    if (add_default_args(&args, &o) != 0)
-        goto out_curl;
-
-    fs = calloc(1, sizeof(*fs));
+/* Mounts, daemonizes and serves; unmounts at the end. */
+static int mount_and_serve(struct fuse_args *args, const struct fuse_cmdline_opts *copts,
+                           const struct gs_options *o, const struct gs_client_config *cc)
+{
+    struct gs_fs *fs = calloc(1, sizeof(*fs));
     if (!fs)
-        goto out_curl;
-    se = fuse_session_new(&args, &gs_ops, sizeof(gs_ops), fs);
+        return 1;
+    int ret = 1;
+    struct fuse_session *se = fuse_session_new(args, &gs_ops, sizeof(gs_ops), fs);
     if (!se)
         goto out_fs;
     if (fuse_set_signal_handlers(se) != 0)
         goto out_session;
-    if (fuse_session_mount(se, copts.mountpoint) != 0)
+    if (fuse_session_mount(se, copts->mountpoint) != 0)
         goto out_signals;
-    if (fuse_daemonize(copts.foreground) != 0)
-        goto out_unmount;
-    if (!copts.foreground)
-        gs_log_use_syslog(1);
-
-    /* the client and its connections are made after the fork of daemonizing */
-    if (gs_client_new(&cc, &client) != 0) {
-        gs_error_log("cannot start the Graph client");
-        goto out_unmount;
+    if (fuse_daemonize(copts->foreground) == 0) {
+        if (!copts->foreground)
+            gs_log_use_syslog(1);
+        ret = serve(se, fs, o, cc, copts);
     }
-    struct gs_cache_config kc = {
-        .ttl = {[GS_TTL_DIR] = o.dir_timeout, [GS_TTL_STATUS] = o.status_timeout,
-                [GS_TTL_DOC] = o.doc_timeout},
-        .max_bytes = o.cache_bytes,
-        .max_stale = o.stale_timeout,
-    };
-    if (gs_cache_new(client, &kc, on_cache_change, fs, &cache) != 0) {
-        gs_error_log("cannot create the cache");
-        goto out_client;
-    }
-    struct gs_fs_config fc = {
-        .entry_timeout = o.entry_timeout,
-        .attr_timeout = o.attr_timeout,
-        .read_only = o.read_only,
-        .uid = o.has_uid ? o.uid : getuid(),
-        .gid = o.has_gid ? o.gid : getgid(),
-        .umask = o.has_umask ? o.umask : 022,
-        .backup_dir = strcmp(o.backup_dir, "none") == 0 ? NULL : o.backup_dir,
-        .serve_stale = o.stale_timeout > 0,
-        .listing_recent = o.dir_timeout,
-        .view_ttl = o.status_timeout,
-        .thresholds = o.thresholds,
-        .backup_keep = o.backup_keep,
-    };
-    fs->se = se;
-    if (gs_filesystem_start(fs, &fc, client, cache, o.batch_workers) != 0) {
-        gs_error_log("cannot start the filesystem");
-        goto out_cache;
-    }
-
-    if (copts.singlethread) {
-        ret = fuse_session_loop(se);
-    } else {
-        struct fuse_loop_config *lc = fuse_loop_cfg_create();
-        if (lc) {
-            fuse_loop_cfg_set_clone_fd(lc, (unsigned)copts.clone_fd);
-            fuse_loop_cfg_set_max_threads(lc, copts.max_threads);
-            ret = fuse_session_loop_mt(se, lc);
-            fuse_loop_cfg_destroy(lc);
-        }
-    }
-    ret = ret != 0;
-
-    gs_filesystem_stop(fs);
-out_cache:
-    gs_cache_free(cache);
-out_client:
-    gs_client_free(client);
-out_unmount:
     fuse_session_unmount(se);
 out_signals:
     fuse_remove_signal_handlers(se);
@@ -266,10 +246,59 @@ out_session:
     fuse_session_destroy(se);
 out_fs:
     free(fs);
-out_curl:
+    return ret;
+}
+
+/* Before daemonizing, on the terminal: the token provider and one request
+ * to Graph; then mount and serve. */
+static int start(struct fuse_args *args, const struct fuse_cmdline_opts *copts, const struct gs_options *o)
+{
+    struct gs_client_config cc;
+    struct gs_auth *auth = NULL;
+    int ret = 1;
+    if (client_config(o, &cc) != 0)
+        return 1;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "graphsyncfs: cannot initialise libcurl\n");
+        return 1;
+    }
+    if (make_auth(o, &auth) == 0) {
+        if (strcmp(gs_auth_method_name(auth), "none") != 0) {
+            cc.token_fn = gs_auth_token;
+            cc.token_ctx = auth;
+        }
+        cc.audit_fn = gs_audit_graph;
+        if (gs_log_set_syslog_socket(o->syslog_socket) == 0 && probe_graph(&cc) == 0 && add_default_args(args, o) == 0)
+            ret = mount_and_serve(args, copts, o, &cc);
+    }
     gs_auth_free(auth);
     curl_global_cleanup();
-out_opts:
+    return ret;
+}
+
+int main(int argc, char *argv[])
+{
+    struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+    struct fuse_cmdline_opts copts;
+    struct gs_options o;
+    int ret = 1;
+
+    memset(&copts, 0, sizeof(copts));
+    if (gs_options_parse(&args, &o) != 0)
+        goto out;
+    if (info_only(&o, argv[0])) {
+        ret = 0;
+        goto out;
+    }
+    if (fuse_parse_cmdline(&args, &copts) != 0)
+        goto out;
+    if (!copts.mountpoint) {
+        fprintf(stderr, "graphsyncfs: no mountpoint given (see --help)\n");
+        goto out;
+    }
+    if (set_log_level(&o, copts.debug) == 0)
+        ret = start(&args, &copts, &o);
+out:
     free(copts.mountpoint);
     fuse_opt_free_args(&args);
     gs_options_free(&o);

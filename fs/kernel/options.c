@@ -202,7 +202,23 @@ static int parse_thresholds(struct gs_options *o)
     return 0;
 }
 
-int gs_options_parse(struct fuse_args *args, struct gs_options *o)
+/* The monitoring thresholds, backup_keep and syslog_socket. */
+static int check_operations(struct gs_options *o)
+{
+    if (parse_thresholds(o) != 0)
+        return -EINVAL;
+    if (o->backup_keep < 0) {
+        fprintf(stderr, "graphsyncfs: backup_keep must be 0 (keep all) or a positive number\n");
+        return -EINVAL;
+    }
+    if (o->syslog_socket && o->syslog_socket[0] != '/') {
+        fprintf(stderr, "graphsyncfs: syslog_socket must be an absolute path\n");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static void set_defaults(struct gs_options *o)
 {
     memset(o, 0, sizeof(*o));
     o->dir_timeout = 60;
@@ -216,13 +232,13 @@ int gs_options_parse(struct fuse_args *args, struct gs_options *o)
     o->retries = 3;
     o->max_conns = 8;
     o->backup_keep = 100;
-    if (fuse_opt_parse(args, o, opts, opt_proc) != 0)
-        return -EINVAL;
-    /* libfuse's own parser takes the mount point from here */
-    if (o->mountpoint && fuse_opt_add_arg(args, o->mountpoint) != 0)
-        return -ENOMEM;
-    if (o->show_help || o->show_version)
-        return 0;
+    o->batch_workers = 4;
+    o->cache_bytes = 64u << 20;
+}
+
+/* Where Graph is: cloud, graph_url, authority, api, auth. */
+static int resolve_graph(struct gs_options *o)
+{
     o->graph_url_given = o->graph_url != NULL;
     if (o->cloud && gs_cloud_lookup(o->cloud, NULL, NULL, NULL) != 0) {
         fprintf(stderr, "graphsyncfs: cloud must be global, usgov, dod or china, not '%s'\n", o->cloud);
@@ -256,6 +272,12 @@ int gs_options_parse(struct fuse_args *args, struct gs_options *o)
     size_t ul = strlen(o->graph_url);
     while (ul > 8 && o->graph_url[ul - 1] == '/')
         o->graph_url[--ul] = '\0';
+    return 0;
+}
+
+/* Timeouts, retries and connections. */
+static int check_network(const struct gs_options *o)
+{
     if (check_timeout("dir_timeout", o->dir_timeout) || check_timeout("status_timeout", o->status_timeout) ||
         check_timeout("doc_timeout", o->doc_timeout) || check_timeout("entry_timeout", o->entry_timeout) ||
         check_timeout("attr_timeout", o->attr_timeout) || check_timeout("timeout", o->timeout) ||
@@ -274,50 +296,73 @@ int gs_options_parse(struct fuse_args *args, struct gs_options *o)
         fprintf(stderr, "graphsyncfs: max_conns must be between 1 and 256\n");
         return -EINVAL;
     }
-    o->batch_workers = 4;
+    return 0;
+}
+
+/* batch and cache_size. */
+static int parse_sizes(struct gs_options *o)
+{
     if (o->batch) {
         char *end;
         long b = strtol(o->batch, &end, 10);
-        if (strcmp(o->batch, "off") == 0 || strcmp(o->batch, "0") == 0)
+        if (strcmp(o->batch, "off") == 0 || strcmp(o->batch, "0") == 0) {
             o->batch_workers = 0;
-        else if (*end || end == o->batch || b < 1 || b > 32) {
+        } else if (*end || end == o->batch || b < 1 || b > 32) {
             fprintf(stderr, "graphsyncfs: batch must be off or the number of batches in flight (1-32)\n");
             return -EINVAL;
-        } else
+        } else {
             o->batch_workers = (int)b;
+        }
     }
-    o->cache_bytes = 64u << 20;
     if (o->cache_size && gs_parse_size(o->cache_size, &o->cache_bytes) != 0) {
         fprintf(stderr, "graphsyncfs: cache_size '%s' is not a size (e.g. 64M)\n", o->cache_size);
         return -EINVAL;
     }
+    return 0;
+}
+
+/* backup_dir: absolute, or none, or the XDG state directory's. */
+static int resolve_backup_dir(struct gs_options *o)
+{
     if (o->backup_dir && strcmp(o->backup_dir, "none") != 0 && o->backup_dir[0] != '/') {
         fprintf(stderr, "graphsyncfs: backup_dir must be an absolute path (or none)\n");
         return -EINVAL;
     }
-    if (!o->backup_dir) {
-        const char *state = getenv("XDG_STATE_HOME");
-        const char *home = getenv("HOME");
-        int n;
-        if (state && state[0] == '/')
-            n = asprintf(&o->backup_dir, "%s/graphsyncfs/backups", state);
-        else if (home && home[0] == '/')
-            n = asprintf(&o->backup_dir, "%s/.local/state/graphsyncfs/backups", home);
-        else
-            n = asprintf(&o->backup_dir, "/var/lib/graphsyncfs/backups");
-        if (n < 0)
-            return -ENOMEM;
-    }
-    if (parse_thresholds(o) != 0)
+    if (o->backup_dir)
+        return 0;
+    const char *state = getenv("XDG_STATE_HOME");
+    const char *home = getenv("HOME");
+    int n;
+    if (state && state[0] == '/')
+        n = asprintf(&o->backup_dir, "%s/graphsyncfs/backups", state);
+    else if (home && home[0] == '/')
+        n = asprintf(&o->backup_dir, "%s/.local/state/graphsyncfs/backups", home);
+    else
+        n = asprintf(&o->backup_dir, "/var/lib/graphsyncfs/backups");
+    return n < 0 ? -ENOMEM : 0;
+}
+
+int gs_options_parse(struct fuse_args *args, struct gs_options *o)
+{
+    set_defaults(o);
+    if (fuse_opt_parse(args, o, opts, opt_proc) != 0)
         return -EINVAL;
-    if (o->backup_keep < 0) {
-        fprintf(stderr, "graphsyncfs: backup_keep must be 0 (keep all) or a positive number\n");
-        return -EINVAL;
-    }
-    if (o->syslog_socket && o->syslog_socket[0] != '/') {
-        fprintf(stderr, "graphsyncfs: syslog_socket must be an absolute path\n");
-        return -EINVAL;
-    }
+    /* libfuse's own parser takes the mount point from here */
+    if (o->mountpoint && fuse_opt_add_arg(args, o->mountpoint) != 0)
+        return -ENOMEM;
+    if (o->show_help || o->show_version)
+        return 0;
+    int r = resolve_graph(o);
+    if (r == 0)
+        r = check_network(o);
+    if (r == 0)
+        r = parse_sizes(o);
+    if (r == 0)
+        r = resolve_backup_dir(o);
+    if (r == 0)
+        r = check_operations(o);
+    if (r < 0)
+        return r;
     /* allow_other without permission checks would let any user read the tenant */
     if (o->allow_other && !o->default_permissions) {
         if (fuse_opt_add_arg(args, "-odefault_permissions") != 0)

@@ -276,111 +276,144 @@ static char *sp_link_target(const char *id)
     return t;
 }
 
+/* jobs/<id>/directories/: the schema's directories, by id. */
+static int list_directories(struct gs_fs *fs, struct gs_node *dir, int for_readdir, struct entries *es)
+{
+    struct gs_doc *doc = NULL;
+    int r = get_listing(fs, dir, for_readdir, &doc);
+    if (r < 0)
+        return r;
+    const cJSON *d;
+    cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(doc->json, "directories")) {
+        const char *id = item_str(d, "id");
+        if (id && gs_name_is_safe(id))
+            add(es, id, GS_K_DIRECTORY, dir->sp, dir->job, NULL, NULL);
+    }
+    for (size_t i = 0; i < es->n; i++)
+        es->v[i].tpl = es->v[i].name;
+    gs_doc_unref(doc);
+    return 0;
+}
+
+/* jobs/<id>/backups/: the files kept on disk. */
+static int list_backups(struct gs_fs *fs, struct gs_node *dir, struct entries *es)
+{
+    char **names = NULL;
+    size_t nn = 0;
+    if (fs->cfg.backup_dir) {
+        int r = gs_backup_list(fs->cfg.backup_dir, dir->sp, dir->job, &names, &nn);
+        if (r < 0)
+            return r;
+    }
+    for (size_t i = 0; i < nn; i++) {
+        add(es, names[i], GS_K_BACKUP, dir->sp, dir->job, NULL, NULL);
+        free(names[i]);
+    }
+    free(names);
+    if (fs->cfg.backup_dir && gs_backup_has_index(fs->cfg.backup_dir, dir->sp, dir->job))
+        add(es, gs_kind_info(GS_K_BACKUP_INDEX)->name, GS_K_BACKUP_INDEX, dir->sp, dir->job, NULL, NULL);
+    return 0;
+}
+
+/* servicePrincipals/ (directories by id), by-name/ and by-appId/ (links). */
+static int list_sps(struct gs_fs *fs, struct gs_node *dir, int for_readdir, struct entries *es)
+{
+    enum gs_kind kind = gs_node_kind(dir);
+    struct gs_doc *doc = NULL;
+    int r = get_listing(fs, dir, for_readdir, &doc);
+    if (r < 0)
+        return r;
+    struct gs_sp_name *names = NULL;
+    size_t nn = 0;
+    r = gs_sp_index_list(fs->sp_index, kind, doc, &names, &nn);
+    gs_doc_unref(doc);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < nn; i++) {
+        if (kind == GS_K_SPS) {
+            add(es, names[i].name, GS_K_SP, NULL, NULL, NULL, NULL);
+            continue;
+        }
+        char *target = sp_link_target(names[i].id);
+        if (target)
+            add(es, names[i].name, GS_K_LINK, NULL, NULL, NULL, target);
+        else
+            es->err = -ENOMEM;
+        free(target);
+    }
+    gs_sp_names_free(names, nn);
+    for (size_t i = 0; i < es->n && !es->err; i++)
+        if (es->v[i].kind == GS_K_SP)
+            es->v[i].sp = es->v[i].name;
+    return 0;
+}
+
+/* templates/ and jobs/ of a service principal, by id (jobs/ also has new). */
+static int list_templates_or_jobs(struct gs_fs *fs, struct gs_node *dir, int for_readdir, struct entries *es)
+{
+    int jobs = gs_node_kind(dir) == GS_K_JOBS;
+    struct gs_doc *doc = NULL;
+    int r = get_listing(fs, dir, for_readdir, &doc);
+    if (r < 0)
+        return r;
+    if (jobs)
+        add(es, gs_kind_info(GS_K_JOBS_NEW)->name, GS_K_JOBS_NEW, dir->sp, NULL, NULL, NULL);
+    const cJSON *item;
+    cJSON_ArrayForEach(item, listing_items(doc)) {
+        const char *id = item_str(item, "id");
+        if (!id || !gs_name_is_safe(id))
+            continue; /* an id that cannot be a file name is never shown */
+        add(es, id, jobs ? GS_K_JOB : GS_K_TEMPLATE, dir->sp, NULL, NULL, NULL);
+    }
+    /* entries own their names: the ids point at them, not into the doc */
+    for (size_t i = 0; i < es->n && !es->err; i++) {
+        struct gs_dirent *e = &es->v[i];
+        if (e->kind == GS_K_TEMPLATE)
+            e->tpl = e->name;
+        else if (e->kind == GS_K_JOB)
+            e->job = e->name;
+    }
+    gs_doc_unref(doc);
+    return 0;
+}
+
 static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, struct gs_dirent **out, size_t *n)
 {
     struct entries es = {0};
     const enum gs_kind *kids;
     size_t nkids;
-    struct gs_doc *doc = NULL;
+    enum gs_kind kind = gs_node_kind(dir);
     int r = 0;
 
-    if (fixed_kids(gs_node_kind(dir), &kids, &nkids)) {
+    if (fixed_kids(kind, &kids, &nkids)) {
         add_fixed(&es, dir, kids, nkids);
-        if (gs_node_kind(dir) == GS_K_SP || gs_node_kind(dir) == GS_K_JOB)
+        if (gs_kind_is_edit_dir(kind))
             add_scratch_and_hide(fs, dir, &es);
-    } else if (gs_node_kind(dir) == GS_K_DIRECTORIES) {
-        r = get_listing(fs, dir, for_readdir, &doc);
-        if (r < 0)
-            return r;
-        const cJSON *d;
-        cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(doc->json, "directories")) {
-            const char *id = item_str(d, "id");
-            if (id && gs_name_is_safe(id))
-                add(&es, id, GS_K_DIRECTORY, dir->sp, dir->job, NULL, NULL);
-        }
-        for (size_t i = 0; i < es.n; i++)
-            es.v[i].tpl = es.v[i].name;
-        gs_doc_unref(doc);
-    } else if (gs_node_kind(dir) == GS_K_TENANT_JOBS) {
+    } else if (kind == GS_K_DIRECTORIES) {
+        r = list_directories(fs, dir, for_readdir, &es);
+    } else if (kind == GS_K_TENANT_JOBS) {
         return gs_tenant_job_links(fs, out, n);
-    } else if (gs_node_kind(dir) == GS_K_SETTINGS) {
+    } else if (kind == GS_K_SETTINGS) {
         for (size_t i = 0; i < GS_SETTINGS_N; i++)
             add(&es, gs_setting_names[i], GS_K_SETTING, dir->sp, NULL, NULL, NULL);
-    } else if (gs_node_kind(dir) == GS_K_BACKUPS) {
-        char **names = NULL;
-        size_t nn = 0;
-        if (fs->cfg.backup_dir) {
-            r = gs_backup_list(fs->cfg.backup_dir, dir->sp, dir->job, &names, &nn);
-            if (r < 0)
-                return r;
-        }
-        for (size_t i = 0; i < nn; i++) {
-            add(&es, names[i], GS_K_BACKUP, dir->sp, dir->job, NULL, NULL);
-            free(names[i]);
-        }
-        free(names);
-        if (fs->cfg.backup_dir && gs_backup_has_index(fs->cfg.backup_dir, dir->sp, dir->job))
-            add(&es, gs_kind_info(GS_K_BACKUP_INDEX)->name, GS_K_BACKUP_INDEX, dir->sp, dir->job, NULL, NULL);
-    } else if (gs_node_kind(dir) == GS_K_SPS || gs_node_kind(dir) == GS_K_BYNAME || gs_node_kind(dir) == GS_K_BYAPPID) {
-        r = get_listing(fs, dir, for_readdir, &doc);
-        if (r < 0)
-            return r;
-        struct gs_sp_name *names = NULL;
-        size_t nn = 0;
-        r = gs_sp_index_list(fs->sp_index, gs_node_kind(dir), doc, &names, &nn);
-        gs_doc_unref(doc);
-        if (r < 0)
-            return r;
-        for (size_t i = 0; i < nn; i++) {
-            if (gs_node_kind(dir) == GS_K_SPS) {
-                add(&es, names[i].name, GS_K_SP, NULL, NULL, NULL, NULL);
-                continue;
-            }
-            char *target = sp_link_target(names[i].id);
-            if (target)
-                add(&es, names[i].name, GS_K_LINK, NULL, NULL, NULL, target);
-            else
-                es.err = -ENOMEM;
-            free(target);
-        }
-        gs_sp_names_free(names, nn);
-        for (size_t i = 0; i < es.n && !es.err; i++)
-            if (es.v[i].kind == GS_K_SP)
-                es.v[i].sp = es.v[i].name;
-    } else if (gs_node_kind(dir) == GS_K_TEMPLATES || gs_node_kind(dir) == GS_K_JOBS) {
-        r = get_listing(fs, dir, for_readdir, &doc);
-        if (r < 0)
-            return r;
-        const cJSON *item;
-        if (gs_node_kind(dir) == GS_K_JOBS)
-            add(&es, gs_kind_info(GS_K_JOBS_NEW)->name, GS_K_JOBS_NEW, dir->sp, NULL, NULL, NULL);
-        cJSON_ArrayForEach(item, listing_items(doc)) {
-            const char *id = item_str(item, "id");
-            if (!id || !gs_name_is_safe(id))
-                continue; /* an id that cannot be a file name is never shown */
-            add(&es, id, gs_node_kind(dir) == GS_K_JOBS ? GS_K_JOB : GS_K_TEMPLATE, dir->sp, NULL, NULL, NULL);
-        }
-        /* entries own their names: the ids point at them, not into the doc */
-        for (size_t i = 0; i < es.n && !es.err; i++) {
-            struct gs_dirent *e = &es.v[i];
-            if (e->kind == GS_K_TEMPLATE)
-                e->tpl = e->name;
-            else if (e->kind == GS_K_JOB)
-                e->job = e->name;
-        }
-        gs_doc_unref(doc);
+    } else if (kind == GS_K_BACKUPS) {
+        r = list_backups(fs, dir, &es);
+    } else if (kind == GS_K_SPS || kind == GS_K_BYNAME || kind == GS_K_BYAPPID) {
+        r = list_sps(fs, dir, for_readdir, &es);
+    } else if (kind == GS_K_TEMPLATES || kind == GS_K_JOBS) {
+        r = list_templates_or_jobs(fs, dir, for_readdir, &es);
     } else {
         return -ENOTDIR;
     }
-    if (es.err) {
-        for (size_t i = 0; i < es.n; i++)
-            gs_dirent_clear(&es.v[i]);
-        free(es.v);
-        return es.err;
+    if (r == 0 && !es.err) {
+        *out = es.v;
+        *n = es.n;
+        return 0;
     }
-    *out = es.v;
-    *n = es.n;
-    return 0;
+    for (size_t i = 0; i < es.n; i++)
+        gs_dirent_clear(&es.v[i]);
+    free(es.v);
+    return r < 0 ? r : es.err;
 }
 
 int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_dirent **out, size_t *n)
