@@ -345,6 +345,52 @@ static void refresh_after_save(struct gs_fs *fs, const struct gs_document *d, co
     cJSON_Delete(now);
 }
 
+/* The schema's lost-update guard: the server's current schema in *current;
+ * -ESTALE when it changed since `doc` was read (and not by our own saves),
+ * 1 when `doc` equals it (nothing to send), else 0. */
+static int schema_guard(struct gs_fs *fs, const struct gs_document *d, const cJSON *doc, cJSON **current)
+{
+    int r = fetch_current(fs, d, current);
+    if (r < 0)
+        return r;
+    const char *mine = version_of(doc), *theirs = version_of(*current);
+    if (mine && (!theirs || strcmp(mine, theirs) != 0) && !(theirs && superseded_by_us(fs, d, mine, theirs))) {
+        char *msg = NULL;
+        if (asprintf(&msg, "schema.json: the schema changed on the server since it was read "
+                           "(version %s, now %s); re-read it and edit again",
+                     mine, theirs ? theirs : "none") < 0)
+            msg = NULL;
+        record_local(fs, d->at, "PUT", d->key, -ESTALE, "VersionConflict", msg ? msg : "version conflict");
+        free(msg);
+        gs_cache_invalidate(fs->cache, d->key);
+        return -ESTALE;
+    }
+    /* every schema save makes the next cycle a full one: a no-op stays a no-op */
+    if (same_content(doc, *current)) {
+        gs_cache_put(fs->cache, d->key, GS_TTL_DOC, *current, NULL);
+        return 1;
+    }
+    return 0;
+}
+
+/* After a successful PUT: a backup of what it replaced, and the cache. */
+static void after_save(struct gs_fs *fs, const struct gs_document *d, const cJSON *replaced)
+{
+    if (replaced) {
+        keep_backup(fs, d, replaced);
+        /* the file shows what the server holds now */
+        refresh_after_save(fs, d, replaced);
+    } else {
+        gs_cache_invalidate(fs->cache, d->key);
+    }
+    if (d->at->job) {
+        char *job_key = gs_kind_key(GS_K_JOB_JSON, d->at->sp, d->at->job, NULL);
+        if (job_key)
+            gs_cache_invalidate(fs->cache, job_key);
+        free(job_key);
+    }
+}
+
 static int commit(struct gs_fs *fs, const struct gs_document *d, const char *data, size_t len)
 {
     char *why = NULL;
@@ -359,64 +405,22 @@ static int commit(struct gs_fs *fs, const struct gs_document *d, const char *dat
         return r;
     }
     strip_annotations(doc);
-
     cJSON *current = NULL;
-    if (d->kind == GS_K_JOB_SCHEMA) {
-        r = fetch_current(fs, d, &current);
-        if (r < 0) {
-            cJSON_Delete(doc);
-            return r;
-        }
-        const char *mine = version_of(doc), *theirs = version_of(current);
-        if (mine && (!theirs || strcmp(mine, theirs) != 0) && !(theirs && superseded_by_us(fs, d, mine, theirs))) {
-            char *msg = NULL;
-            if (asprintf(&msg, "schema.json: the schema changed on the server since it was read "
-                               "(version %s, now %s); re-read it and edit again",
-                         mine, theirs ? theirs : "none") < 0)
-                msg = NULL;
-            record_local(fs, d->at, "PUT", d->key, -ESTALE, "VersionConflict", msg ? msg : "version conflict");
-            free(msg);
-            gs_cache_invalidate(fs->cache, d->key);
-            cJSON_Delete(doc);
-            cJSON_Delete(current);
-            return -ESTALE;
-        }
-        /* every schema save makes the next cycle a full one: a no-op stays a no-op */
-        if (same_content(doc, current)) {
-            gs_cache_put(fs->cache, d->key, GS_TTL_DOC, current, NULL);
-            cJSON_Delete(doc);
-            cJSON_Delete(current);
-            return 0;
-        }
-    }
-
-    char *body = cJSON_PrintUnformatted(doc);
+    r = d->kind == GS_K_JOB_SCHEMA ? schema_guard(fs, d, doc, &current) : 0;
+    char *body = r == 0 ? cJSON_PrintUnformatted(doc) : NULL;
     cJSON_Delete(doc);
-    if (!body) {
+    if (r != 0 || !body) {
         cJSON_Delete(current);
-        return -ENOMEM;
+        return r < 0 ? r : r == 1 ? 0 : -ENOMEM;
     }
     struct gs_request req = {.method = "PUT", .path = d->key, .body = body, .body_len = strlen(body)};
     struct gs_error err = {0};
     r = gs_client_request(fs->client, &req, NULL, &err);
     free(body);
-    if (r < 0) {
+    if (r < 0)
         gs_node_record_error(fs, d->at, &err);
-    } else {
-        if (current) {
-            keep_backup(fs, d, current);
-            /* the file shows what the server holds now */
-            refresh_after_save(fs, d, current);
-        } else {
-            gs_cache_invalidate(fs->cache, d->key);
-        }
-        if (d->at->job) {
-            char *job_key = gs_kind_key(GS_K_JOB_JSON, d->at->sp, d->at->job, NULL);
-            if (job_key)
-                gs_cache_invalidate(fs->cache, job_key);
-            free(job_key);
-        }
-    }
+    else
+        after_save(fs, d, current);
     gs_error_clear(&err);
     cJSON_Delete(current);
     return r;

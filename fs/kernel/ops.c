@@ -275,6 +275,31 @@ static uint64_t dirent_ino(struct gs_fs *fs, struct gs_node *dir, const char *na
     return h | (1ULL << 63); /* never one of ours, which count up from 1 */
 }
 
+/* Entry i of a listing (0 ".", 1 "..", then the directory handle's entries)
+ * as readdir(plus) tells it; *counted when it made the kernel hold a lookup. */
+static const char *dirent_at(struct gs_fs *fs, struct gs_dh *dh, struct gs_node *dir, off_t i,
+                             int plus, struct fuse_entry_param *ep, int *counted)
+{
+    memset(ep, 0, sizeof(*ep));
+    *counted = 0;
+    if (i < 2) {
+        ep->attr.st_ino = i == 0 ? dir->ino : (dir->parent ? dir->parent->ino : dir->ino);
+        ep->attr.st_mode = S_IFDIR;
+        return i == 0 ? "." : "..";
+    }
+    const struct gs_dirent *e = &dh->entries[i - 2];
+    if (plus && gs_ops_make_entry(fs, dir, e, ep) == 0) {
+        *counted = 1;
+        return e->name;
+    }
+    /* plain readdir, or still listed when its attributes failed: they come with lookup */
+    memset(ep, 0, sizeof(*ep));
+    ep->attr.st_mode = gs_kind_info(e->kind)->type;
+    if (!plus)
+        ep->attr.st_ino = dirent_ino(fs, dir, e->name);
+    return e->name;
+}
+
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                        struct fuse_file_info *fi, int plus)
 {
@@ -292,31 +317,9 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     size_t used = 0;
     /* offsets: 1 = after ".", 2 = after "..", 2 + i + 1 = after entry i */
     for (off_t i = off; i < (off_t)dh->n + 2; i++) {
-        const char *name;
         struct fuse_entry_param ep;
-        memset(&ep, 0, sizeof(ep));
-        int counted = 0;
-        if (i < 2) {
-            name = i == 0 ? "." : "..";
-            ep.attr.st_ino = i == 0 ? dir->ino : (dir->parent ? dir->parent->ino : dir->ino);
-            ep.attr.st_mode = S_IFDIR;
-        } else {
-            const struct gs_dirent *e = &dh->entries[i - 2];
-            name = e->name;
-            if (plus) {
-                int r = gs_ops_make_entry(fs, dir, e, &ep);
-                if (r < 0) {
-                    /* still list it; its attributes come with lookup */
-                    memset(&ep, 0, sizeof(ep));
-                    ep.attr.st_mode = gs_kind_info(e->kind)->type;
-                } else {
-                    counted = 1;
-                }
-            } else {
-                ep.attr.st_mode = gs_kind_info(e->kind)->type;
-                ep.attr.st_ino = dirent_ino(fs, dir, e->name);
-            }
-        }
+        int counted;
+        const char *name = dirent_at(fs, dh, dir, i, plus, &ep, &counted);
         size_t rest = size - used;
         size_t need = plus ? fuse_add_direntry_plus(req, buf + used, rest, name, &ep, i + 1)
                            : fuse_add_direntry(req, buf + used, rest, name, &ep.attr, i + 1);

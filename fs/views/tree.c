@@ -496,47 +496,38 @@ static int lookup_in_sp_listing(struct gs_fs *fs, struct gs_node *dir, const cha
     return r;
 }
 
-int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_dirent *out)
+/* A name in a directory whose entries are fixed (and, in an edit
+ * directory, scratch files): answered locally, no request. */
+static int lookup_fixed(struct gs_fs *fs, struct gs_node *dir, const enum gs_kind *kids, size_t nkids,
+                        const char *name, struct gs_dirent *out)
 {
-    const enum gs_kind *kids;
-    size_t nkids;
-    memset(out, 0, sizeof(*out));
-    if (fixed_kids(gs_node_kind(dir), &kids, &nkids)) {
-        /* fixed entries: answered locally, no request */
-        for (size_t i = 0; i < nkids; i++) {
-            if (strcmp(gs_kind_info(kids[i])->name, name) == 0) {
-                if (gs_tree_is_hidden(fs, dir, name))
-                    return -ENOENT;
-                out->name = strdup(name);
-                if (!out->name)
-                    return -ENOMEM;
-                out->kind = kids[i];
-                out->sp = dir->sp;
-                out->job = dir->job;
-                out->tpl = dir->tpl;
-                return 0;
-            }
-        }
-        if ((gs_node_kind(dir) == GS_K_SP || gs_node_kind(dir) == GS_K_JOB) && scratch_exists(fs, dir, name)) {
-            out->name = strdup(name);
-            out->kind = GS_K_SCRATCH;
-            out->sp = dir->sp;
-            out->job = dir->job;
-            return out->name ? 0 : -ENOMEM;
-        }
-        return -ENOENT;
-    }
-    if (!gs_name_is_safe(name))
-        return -ENOENT;
-    if (gs_node_kind(dir) == GS_K_BACKUPS) {
-        /* served from disk: only names the listing shows */
-        if (!strstr(name, ".json") && strcmp(name, gs_kind_info(GS_K_BACKUP_INDEX)->name) != 0)
+    for (size_t i = 0; i < nkids; i++) {
+        if (strcmp(gs_kind_info(kids[i])->name, name) != 0)
+            continue;
+        if (gs_tree_is_hidden(fs, dir, name))
             return -ENOENT;
+        out->name = strdup(name);
+        if (!out->name)
+            return -ENOMEM;
+        out->kind = kids[i];
+        out->sp = dir->sp;
+        out->job = dir->job;
+        out->tpl = dir->tpl;
+        return 0;
     }
+    if (gs_kind_is_edit_dir(gs_node_kind(dir)) && scratch_exists(fs, dir, name)) {
+        out->name = strdup(name);
+        out->kind = GS_K_SCRATCH;
+        out->sp = dir->sp;
+        out->job = dir->job;
+        return out->name ? 0 : -ENOMEM;
+    }
+    return -ENOENT;
+}
 
-    if (gs_node_kind(dir) == GS_K_SPS || gs_node_kind(dir) == GS_K_BYNAME || gs_node_kind(dir) == GS_K_BYAPPID)
-        return lookup_in_sp_listing(fs, dir, name, out);
-
+/* A name found in the directory's listing, moved out of it into *out. */
+static int lookup_listed(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_dirent *out)
+{
     struct gs_dirent *v = NULL;
     size_t n = 0;
     int r = list_dir(fs, dir, 0, &v, &n);
@@ -561,6 +552,25 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
         gs_dirent_clear(&v[i]);
     free(v);
     return r;
+}
+
+int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_dirent *out)
+{
+    const enum gs_kind *kids;
+    size_t nkids;
+    enum gs_kind kind = gs_node_kind(dir);
+    memset(out, 0, sizeof(*out));
+    if (fixed_kids(kind, &kids, &nkids))
+        return lookup_fixed(fs, dir, kids, nkids, name, out);
+    if (!gs_name_is_safe(name))
+        return -ENOENT;
+    /* backups are served from disk: only names the listing shows */
+    if (kind == GS_K_BACKUPS && !strstr(name, ".json") &&
+        strcmp(name, gs_kind_info(GS_K_BACKUP_INDEX)->name) != 0)
+        return -ENOENT;
+    if (kind == GS_K_SPS || kind == GS_K_BYNAME || kind == GS_K_BYAPPID)
+        return lookup_in_sp_listing(fs, dir, name, out);
+    return lookup_listed(fs, dir, name, out);
 }
 
 void gs_tree_fill_sp(struct gs_fs *fs, const char *sp)
