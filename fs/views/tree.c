@@ -83,6 +83,12 @@ static void fetch_jobs_ahead(struct gs_fs *fs, const char *sp)
     free(next);
 }
 
+/* servicePrincipals/, by-name/ and by-appId/: one listing, three namings (sp_index.h). */
+static int lists_sps(enum gs_kind kind)
+{
+    return kind == GS_K_SPS || kind == GS_K_BYNAME || kind == GS_K_BYAPPID;
+}
+
 /* Fetches the listing behind a directory node. Reading servicePrincipals/
  * (for_readdir) starts the read-ahead; a job listing not fetched yet jumps
  * the read-ahead's queue (or waits for the batch already bringing it). */
@@ -99,7 +105,7 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
     int r = gs_fs_get(fs, key, ki->ttl, gs_kind_get_flags(gs_node_kind(dir)), doc, &err);
     if (r < 0) {
         gs_node_record_error(fs, dir, &err);
-    } else if (gs_node_kind(dir) == GS_K_SPS || gs_node_kind(dir) == GS_K_BYNAME || gs_node_kind(dir) == GS_K_BYAPPID) {
+    } else if (lists_sps(gs_node_kind(dir))) {
         if (gs_node_kind(dir) == GS_K_SPS && for_readdir)
             queue_readahead(fs, *doc);
     }
@@ -398,7 +404,7 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
             add(&es, gs_setting_names[i], GS_K_SETTING, dir->sp, NULL, NULL, NULL);
     } else if (kind == GS_K_BACKUPS) {
         r = list_backups(fs, dir, &es);
-    } else if (kind == GS_K_SPS || kind == GS_K_BYNAME || kind == GS_K_BYAPPID) {
+    } else if (lists_sps(kind)) {
         r = list_sps(fs, dir, for_readdir, &es);
     } else if (kind == GS_K_TEMPLATES || kind == GS_K_JOBS) {
         r = list_templates_or_jobs(fs, dir, for_readdir, &es);
@@ -568,7 +574,7 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
     if (kind == GS_K_BACKUPS && !strstr(name, ".json") &&
         strcmp(name, gs_kind_info(GS_K_BACKUP_INDEX)->name) != 0)
         return -ENOENT;
-    if (kind == GS_K_SPS || kind == GS_K_BYNAME || kind == GS_K_BYAPPID)
+    if (lists_sps(kind))
         return lookup_in_sp_listing(fs, dir, name, out);
     return lookup_listed(fs, dir, name, out);
 }
