@@ -572,6 +572,12 @@ static void gs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     while (fh->borrowers)
         pthread_cond_wait(&fs->fh_returned, &fs->lock);
     pthread_mutex_unlock(&fs->lock);
+    /* The kernel sends the release as soon as it has the last read's reply,
+     * while the thread that wrote that reply may still be returning from
+     * writev with fh->blob (a sanitizer checks the bytes after the call):
+     * gs_read holds fh->lock until it is done with them. */
+    pthread_mutex_lock(&fh->lock);
+    pthread_mutex_unlock(&fh->lock);
     gs_ops_free_fh(fs, fh);
     gs_ops_put_node(fs, n);
     fuse_reply_err(req, 0);

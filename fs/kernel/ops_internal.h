@@ -17,7 +17,8 @@ struct gs_fs *gs_ops_fs(fuse_req_t req);
  * fh->lock serialises the requests of one open file (write, flush, fsync,
  * setattr, read of a handle's own buffer) and is held across the HTTP
  * request of its save or action: no request that holds another lock waits
- * for it (setattr borrows the handle: see borrowers). */
+ * for it (setattr borrows the handle: see borrowers). Release takes it once
+ * before freeing, after the borrowers are gone: a read still replying holds it. */
 struct gs_fh {
     struct gs_open link;    /* first: in fs->open_handles (fs->lock) */
     struct gs_node *node;   /* pinned until release; set before the handle is published */
