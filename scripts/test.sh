@@ -3,7 +3,7 @@
 # sanitizer build (ASan + UBSan) in ./build, runs the C unit tests, then the
 # whole pytest tree (tests/) against real mounts of that build, then the
 # concurrency tests (locking, load) on a ThreadSanitizer build in ./build-tsan
-# (GS_TSAN=0 skips that pass).
+# (GS_TSAN=0 skips that pass; with pytest arguments it runs only with GS_TSAN=1).
 # Usage: scripts/test.sh [pytest arguments...]
 #   e.g. scripts/test.sh -k mount -x
 # Exits non-zero when anything fails, and also when pytest ran no test.
@@ -49,7 +49,9 @@ case $rc in
 esac
 
 # races show only where threads meet: the concurrency tests on a ThreadSanitizer build
-if [[ "${GS_TSAN:-1}" != 0 ]]; then
+tsan_default=1
+[[ $# -eq 0 ]] || tsan_default=0
+if [[ "${GS_TSAN:-$tsan_default}" != 0 ]]; then
     echo "test.sh: ThreadSanitizer pass (build-tsan: test_locking, test_load)"
     scripts/build.sh build-tsan -Db_sanitize=thread
     rc=0
