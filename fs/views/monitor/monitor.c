@@ -11,7 +11,8 @@
 #include "fs/views/tenant.h"
 
 struct gs_monitor {
-    pthread_mutex_t build;  /* one scan at a time; guards every field below */
+    pthread_mutex_t build;  /* one scan at a time; guards every field below. Held across the
+                             * scan's Graph requests: taken with no other lock held */
     struct gs_mon_scan scan;
     int valid;
     double built_mono;      /* monotonic seconds of the scan */
