@@ -1,3 +1,4 @@
+#include "fs/model/rules/pending.h"
 #include "fs/filesystem.h"
 
 #include <errno.h>
@@ -17,6 +18,8 @@ static void free_parts(struct gs_fs *fs)
 {
     gs_tenant_views_free(fs->views);
     fs->views = NULL;
+    gs_rules_pending_free(fs->rules);
+    fs->rules = NULL;
     gs_sp_index_free(fs->sp_index);
     fs->sp_index = NULL;
     gs_scratch_free(fs->scratch);
@@ -35,7 +38,8 @@ int gs_filesystem_start(struct gs_fs *fs, const struct gs_fs_config *cfg,
         return r;
     fs->se = se;
     if (gs_errors_new(&fs->errors) != 0 || gs_scratch_new(&fs->scratch, SCRATCH_MAX_BYTES) != 0 ||
-        gs_sp_index_new(&fs->sp_index) != 0 || gs_tenant_views_new(&fs->views) != 0) {
+        gs_sp_index_new(&fs->sp_index) != 0 || gs_tenant_views_new(&fs->views) != 0 ||
+        gs_rules_pending_new(&fs->rules) != 0) {
         r = -ENOMEM;
         goto fail;
     }

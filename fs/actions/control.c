@@ -1,3 +1,4 @@
+#include "fs/actions/rules/rules.h"
 #include "fs/actions/control.h"
 
 #include <errno.h>
@@ -235,6 +236,15 @@ static void after(struct gs_fs *fs, const struct gs_node *n)
 
 int gs_control_run(struct gs_fs *fs, const struct gs_node *n, const char *in, size_t len)
 {
+    if (gs_kind_has(n->kind, GS_KF_RULES)) {
+        /* commit or discard of staged rules edits: the result text is theirs */
+        char *text = NULL;
+        int rr = gs_rules_control(fs, n, &text);
+        if (text)
+            set_result(fs, n, text, strlen(text));
+        free(text);
+        return rr;
+    }
     struct action a;
     const char *why = NULL;
     int r = build(fs, n, in, len, &a, &why);

@@ -1,3 +1,4 @@
+#include "fs/views/rules/rules.h"
 #include "fs/views/content.h"
 
 #include <errno.h>
@@ -117,6 +118,8 @@ int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, st
     }
     case GS_SRC_TENANT:
         return gs_tenant_status_tsv(fs, out, mtime);
+    case GS_SRC_RULES:
+        return gs_rules_content(fs, n, out, mtime);
     case GS_SRC_BACKUP:
         if (!fs->cfg.backup_dir)
             return -ENOENT;

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "tests/unit/check.h"
-#include "fs/rules/text.h"
+#include "fs/model/rules/text.h"
 
 static const char *const OPS[] = {"EQUALS", "NOT EQUALS", "IS TRUE", "IS FALSE", "IS NULL", "IS NOT NULL",
                                   "REGEX MATCH", "NOT REGEX MATCH", "Includes", "ENDS_WITH", "Greater_Than",

@@ -1,5 +1,5 @@
 /* Text forms of rules (text.h). */
-#include "fs/rules/text.h"
+#include "fs/model/rules/text.h"
 
 #include <errno.h>
 #include <limits.h>
