@@ -32,7 +32,12 @@ def _user(tenant, i, person):
             "employeeId": emp, "givenName": given, "jobTitle": title, "mail": upn, "mailNickname": nick,
             "mobilePhone": None if i % 2 else f"+41 79 555 02 {i:02d}", "officeLocation": f"{city} {i}",
             "onPremisesExtensionAttributes": ext, "preferredLanguage": lang, "surname": family,
-            "usageLocation": country, "userPrincipalName": upn, "userType": "Member"}
+            "usageLocation": country, "userPrincipalName": upn, "userType": "Member",
+            "employeeType": "Employee", "employeeHireDate": f"202{i}-03-01T00:00:00Z",
+            "streetAddress": f"Bahnhofstrasse {i + 1}", "state": None, "postalCode": f"80{i:02d}",
+            "faxNumber": None, "proxyAddresses": [f"SMTP:{upn}", f"smtp:{nick}@contoso.com"], "otherMails": [],
+            "onPremisesSamAccountName": nick[:20], "onPremisesImmutableId": None,
+            "onPremisesDistinguishedName": None}
 
 
 def demo_users(tenant):
