@@ -332,6 +332,21 @@ def test_pending_diff_and_discard(rmnt):
     assert log.count("PUT") == 0
 
 
+def test_an_undone_edit_commits_nothing(rmnt):
+    sf = jobs(rmnt)["salesforce"]
+    om = object_mapping(sf, SF_OM)
+    write(om / "enabled", "false\n")
+    write(om / "attributes" / "Alias" / "expression", "[mailNickname]\n")
+    assert read(sf / "pending.diff") != ""
+    write(om / "enabled", "true\n")
+    write(om / "attributes" / "Alias" / "expression", 'Mid([mailNickname], "1", "8")\n')
+    assert read(sf / "pending.diff") == ""
+    log = rmnt.request_log()
+    touch(sf / "commit")
+    assert read(sf / "commit").startswith("nothing to commit")
+    assert log.count("PUT") == 0
+
+
 def test_untouched_and_rewritten_trees_commit_nothing(rmnt):
     """Round trip of every demo schema: every file written back as read (and every scope with
     an extra blank line and CRLF, parsed again) leaves an empty diff and sends no PUT."""

@@ -36,13 +36,17 @@ static int changed_files(struct gs_fs *fs, const struct gs_node *n, const cJSON 
     size_t len = 0;
     char *d = gs_rules_diff(doc->json, pending, &len);
     gs_doc_unref(doc);
+    if (!d)
+        return -1;
+    /* a file header is a "--- " line followed by a "+++ " line */
     int count = 0;
-    for (const char *p = d; p && (p = strstr(p, "\n+++ ")) != NULL; p++)
-        count++;
-    if (d && strncmp(d, "+++ ", 4) == 0)
-        count++;
+    for (const char *p = d; (p = strstr(p, "--- ")) != NULL; p++) {
+        const char *nl = (p == d || p[-1] == '\n') ? strchr(p, '\n') : NULL;
+        if (nl && strncmp(nl + 1, "+++ ", 4) == 0)
+            count++;
+    }
     free(d);
-    return d ? count : -1;
+    return count;
 }
 
 static int commit(struct gs_fs *fs, const struct gs_node *n, char **result)
@@ -57,6 +61,13 @@ static int commit(struct gs_fs *fs, const struct gs_node *n, char **result)
         return *result ? 0 : -ENOMEM;
     }
     int files = changed_files(fs, n, s.doc);
+    if (files == 0) {
+        /* edits that were undone: no save, no full cycle */
+        cJSON_Delete(s.doc);
+        gs_rules_pending_drop(fs->rules, n->key, s.gen);
+        *result = strdup("nothing to commit: the pending copy shows what Graph has\n");
+        return *result ? 0 : -ENOMEM;
+    }
     char *body = cJSON_PrintUnformatted(s.doc);
     cJSON_Delete(s.doc);
     if (!body)
@@ -71,7 +82,10 @@ static int commit(struct gs_fs *fs, const struct gs_node *n, char **result)
     if (r == 0) {
         gs_rules_pending_drop(fs->rules, n->key, s.gen);
             gs_info("rules of job %s committed (%d files changed)", n->job, files);
-        if (asprintf(result, "committed: %d changed file%s in one schema PUT\n", files, files == 1 ? "" : "s") < 0)
+        int n_ok = files > 0 ? asprintf(result, "committed: %d changed file%s in one schema PUT\n", files,
+                                        files == 1 ? "" : "s")
+                             : asprintf(result, "committed in one schema PUT\n");
+        if (n_ok < 0)
             *result = NULL;
     } else if (asprintf(result, "commit failed: %s; the edits stay pending (see last_error)\n", strerror(-r)) < 0) {
         *result = NULL;
