@@ -337,16 +337,28 @@ static int parse_values(const char *p, cJSON *vals, int line_no, char **why)
     return 0;
 }
 
-/* A filterClause from one line. */
-static int parse_clause(const char *line, int line_no, const struct gs_rules_names *ops,
-                        const struct gs_rules_names *attrs, cJSON **out, char **why)
+/* The first place in line where an operator of ops starts after a space and
+ * ends at a space or the end; 0 when there is none (a clause never starts
+ * with its operator). *oplen and *op tell which operator. */
+static size_t first_operator(const char *line, const struct gs_rules_names *ops, size_t *oplen, const char **op)
 {
-    const char *op = NULL;
-    size_t at = 0, oplen = 0;
-    for (size_t i = 1; line[i] && !oplen; i++)
-        if (line[i - 1] == ' ' && (oplen = operator_at(line, i, ops, &op)) > 0)
-            at = i;
-    if (!oplen) {
+    *oplen = 0;
+    for (size_t i = 1; line[i]; i++)
+        if (line[i - 1] == ' ' && (*oplen = operator_at(line, i, ops, op)) > 0)
+            return i;
+    return 0;
+}
+
+/* Splits a clause line into its attribute (malloc'd, without the white space
+ * before the operator), operator and the rest (the values). The split must be
+ * the one the written-back line "<attribute> <operator>..." gives too: an
+ * attribute name like "a NOT" before "\tEQUALS" would read back as "a" and
+ * NOT EQUALS, so such a line is refused instead of changing meaning. */
+static int split_clause(const char *line, int line_no, const struct gs_rules_names *ops, char **attr,
+                        const char **op, const char **rest, char **why)
+{
+    size_t oplen = 0, at = first_operator(line, ops, &oplen, op);
+    if (!at) {
         char *what = NULL;
         if (asprintf(&what, "scope line %d: no known operator in \"%s\"; the operators are: ", line_no, line) < 0)
             return -ENOMEM;
@@ -357,9 +369,29 @@ static int parse_clause(const char *line, int line_no, const struct gs_rules_nam
     size_t alen = at - 1;
     while (alen > 0 && (line[alen - 1] == ' ' || line[alen - 1] == '\t'))
         alen--;
-    char *attr = strndup(line, alen);
-    if (!attr)
+    char *canon = NULL;
+    if (asprintf(&canon, "%.*s %s", (int)alen, line, *op) < 0)
         return -ENOMEM;
+    const char *op2 = NULL;
+    size_t oplen2 = 0, at2 = first_operator(canon, ops, &oplen2, &op2);
+    free(canon);
+    if (at2 != alen + 1 || op2 != *op)
+        return why_fmt(why, "scope line %d: \"%.*s\" followed by %s would read back as another clause; "
+                            "separate the attribute from the operator by one space", line_no, (int)alen, line, *op);
+    *attr = strndup(line, alen);
+    *rest = line + at + oplen;
+    return *attr ? 0 : -ENOMEM;
+}
+
+/* A filterClause from one line. */
+static int parse_clause(const char *line, int line_no, const struct gs_rules_names *ops,
+                        const struct gs_rules_names *attrs, cJSON **out, char **why)
+{
+    const char *op = NULL, *rest = NULL;
+    char *attr = NULL;
+    int sr = split_clause(line, line_no, ops, &attr, &op, &rest, why);
+    if (sr < 0)
+        return sr;
     if (attrs->n > 0 && !known(attrs, attr)) {
         char *what = NULL;
         int r = asprintf(&what, "scope line %d: unknown attribute \"%s\"; the source object has: ", line_no,
@@ -379,7 +411,7 @@ static int parse_clause(const char *line, int line_no, const struct gs_rules_nam
     free(attr);
     cJSON_Delete(vals);
     cJSON_Delete(operand);
-    int r = ok ? parse_values(line + at + oplen, cJSON_GetObjectItemCaseSensitive(
+    int r = ok ? parse_values(rest, cJSON_GetObjectItemCaseSensitive(
                                   cJSON_GetObjectItemCaseSensitive(c, "targetOperand"), "values"), line_no, why)
                : -ENOMEM;
     if (r < 0) {
@@ -445,7 +477,8 @@ static cJSON *empty_filter(void)
 static int scope_line(cJSON *scope, const char *line, int line_no, const struct gs_rules_names *ops,
                       const struct gs_rules_names *attrs, cJSON **group, char **why)
 {
-    if (line[strspn(line, " \t")] == '\0') {
+    line += strspn(line, " \t"); /* indentation is not part of an attribute name */
+    if (*line == '\0') {
         *group = NULL; /* a blank line ends a group */
         return 0;
     }
@@ -477,8 +510,8 @@ int gs_rules_scope_parse(const char *text, size_t len, const struct gs_rules_nam
         if (next)
             *next++ = '\0';
         size_t l = strlen(line);
-        if (l && line[l - 1] == '\r')
-            line[l - 1] = '\0';
+        while (l && line[l - 1] == '\r') /* CRLF files; a name cannot end with CR */
+            line[--l] = '\0';
         any |= line[strspn(line, " \t")] != '\0';
         r = scope_line(scope, line, ++line_no, ops, attrs, &group, why);
     }

@@ -104,6 +104,22 @@ static void scopes(void)
     scope_refused("# group\nmail IS NOT NULL\ndepartmnt EQUALS Sales\n", &attrs,
                   "scope line 3: unknown attribute \"departmnt\"; the source object has: mail, department");
     scope_refused("# grup: x\n", &any, "a header is");
+    /* found by fuzz_rules_scope: indentation, and an operator where the attribute should be */
+    scope_round_trip("# group\n& &\n");
+    scope_round_trip("# group: \n\n# group: \xff\n");
+    cJSON *g = NULL;
+    char *w = NULL;
+    CHECK_INT(gs_rules_scope_parse(" &\t &", 5, &ops, &any, &g, &w), 0);
+    size_t gl = 0;
+    char *gt = gs_rules_scope_text(g, &gl);
+    CHECK_STR(gt, "# group\n& &\n");
+    free(gt);
+    cJSON_Delete(g);
+    free(w);
+    /* an attribute that would read back split differently is refused, not changed */
+    scope_refused("V &\t &\n", &any, "scope line 1: \"V &\" followed by & would read back as another clause");
+    scope_refused("x NOT  EQUALS y\n", &any, "\"x NOT\" followed by EQUALS would read back");
+    scope_round_trip("# group\nx NOT EQUALS y\n");
     scope_refused("a EQUALS x,,y\n", &any, "empty value");
     scope_refused("a EQUALS \"x\" y\n", &any, "',' expected");
     scope_refused("a EQUALS \"x\n", &any, "no closing");
