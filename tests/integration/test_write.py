@@ -315,7 +315,7 @@ def scratch_names(d):
     fixed = {"job.json", "status.json", "schedule.json", "settings.json", "schema.json", "functions.json",
              "filterOperators.json", "last_error", "start", "pause", "restart", "resetSchema",
              "provisionOnDemand", "validateCredentials", "parseExpression", "bulkUpload", "directories",
-             "backups"}
+             "backups", "rules", "pending.diff", "commit", "discard"}
     return sorted(set(os.listdir(d)) - fixed)
 
 
