@@ -456,3 +456,23 @@ def test_expression_test_on_demo_users(rmnt):
     assert os.listdir(a / "Alias" / "test") == []
     assert "test" not in os.listdir(a / "Alias")
     assert log.count("PUT") == 0
+
+
+def test_expression_test_follows_an_edit_at_once(rmnt):
+    """Reading the same user's test right after an edit evaluates the new expression (the result
+    reused between lookup, stat and open is the one of the expression the mapping has now)."""
+    sf = jobs(rmnt)["salesforce"]
+    alias = attrs(sf, SF_OM) / "Alias"
+    upn = rmnt.tenant()["users"][0]["userPrincipalName"]
+    assert read(alias / "test" / upn).endswith("result: adele.va\n")
+    write(alias / "expression", 'Join("@", [mailNickname], "contoso.com")\n')
+    got = read(alias / "test" / upn)
+    assert got.startswith('expression: Join("@", [mailNickname], "contoso.com")\n'), got
+    assert got.endswith("result: adele.vance@contoso.com\n"), got
+    touch(sf / "discard")
+    assert read(alias / "test" / upn).endswith("result: adele.va\n")
+    # no expression: nothing to evaluate, and no request for it
+    write(alias / "expression", "\n")
+    log = rmnt.request_log()
+    assert read(alias / "test" / upn) == "expression: (none: the mapping flows its default value only)\n"
+    assert log.count("POST") == 0 and log.count("GET", r"/v1\.0/users/.*") == 0

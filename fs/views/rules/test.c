@@ -18,6 +18,8 @@
 /* A computed result is shown again for this long (lookup, stat and open
  * each render the file: one evaluation serves them). */
 #define TEST_REUSE_SECONDS 2
+/* The first line of a report: the expression evaluated. */
+#define EXPRESSION_LINE "expression: %s\n"
 
 /* Source attribute names of Microsoft Entra ID users and the Graph user
  * property each is read from ("" for none, value below). Names not listed
@@ -205,14 +207,11 @@ static void put_report(FILE *f, const cJSON *user, const cJSON *attrs, const cJS
     fprintf(f, "error: %s\n", cJSON_IsString(m) ? m->valuestring : "Graph could not evaluate the expression");
 }
 
-/* Evaluates source for the user n names; the report goes to f. */
-static int evaluate(struct gs_fs *fs, const struct gs_node *n, const cJSON *source, FILE *f)
+/* Evaluates source (written as text) for the user n names; the report goes to f. */
+static int evaluate(struct gs_fs *fs, const struct gs_node *n, const cJSON *source, const char *text, FILE *f)
 {
-    char *expr = gs_rules_source_build(source);
-    const cJSON *e = cJSON_GetObjectItemCaseSensitive(source, "expression");
-    const char *text = cJSON_IsString(e) && *e->valuestring ? e->valuestring : expr;
     cJSON *attrs = cJSON_CreateArray(), *user = NULL, *answer = NULL, *in = NULL, *body = NULL;
-    int r = expr && attrs ? gs_rules_source_attributes(source, attrs) : -ENOMEM;
+    int r = attrs ? gs_rules_source_attributes(source, attrs) : -ENOMEM;
     if (r == 0)
         r = get_user(fs, n, attrs, &user);
     if (r == 0) {
@@ -229,23 +228,27 @@ static int evaluate(struct gs_fs *fs, const struct gs_node *n, const cJSON *sour
     if (r == 0)
         r = gs_rules_parse_expression(fs, n, body, &answer);
     if (r == 0) {
-        fprintf(f, "expression: %s\n", text);
+        fprintf(f, EXPRESSION_LINE, text);
         put_report(f, user, attrs, cJSON_GetObjectItemCaseSensitive(body, "testInputObject"), answer);
     }
     cJSON_Delete(answer);
     cJSON_Delete(body);
     cJSON_Delete(user);
     cJSON_Delete(attrs);
-    free(expr);
     return r;
 }
 
-static int fresh_result(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
+/* The result computed last for n, when it is recent and was computed for
+ * the expression the mapping has now (its report starts with head). */
+static int fresh_result(struct gs_fs *fs, struct gs_node *n, const char *head, struct gs_blob **out,
+                        struct timespec *mtime)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
+    size_t hl = strlen(head);
     pthread_mutex_lock(&fs->lock);
-    int fresh = n->content && now.tv_sec - n->mtime.tv_sec < TEST_REUSE_SECONDS;
+    int fresh = n->content && now.tv_sec - n->mtime.tv_sec < TEST_REUSE_SECONDS && n->content->len >= hl &&
+                memcmp(n->content->data, head, hl) == 0;
     if (fresh) {
         *out = gs_blob_ref(n->content);
         *mtime = n->mtime;
@@ -254,39 +257,67 @@ static int fresh_result(struct gs_fs *fs, struct gs_node *n, struct gs_blob **ou
     return fresh;
 }
 
+/* The report for the mapping's source: evaluated by Graph for a user (or
+ * the recent result for the same expression), or why there is nothing to
+ * evaluate. *reuse is set when *out is that recent result. */
+static int report(struct gs_fs *fs, struct gs_node *n, const struct source_ctx *sc, char **text, size_t *len,
+                  struct gs_blob **reuse, struct timespec *mtime)
+{
+    char *built = sc->source ? gs_rules_source_build(sc->source) : NULL, *head = NULL;
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(sc->source, "expression");
+    const char *expr = cJSON_IsString(e) && *e->valuestring ? e->valuestring : built;
+    if (sc->source && (!built || asprintf(&head, EXPRESSION_LINE, expr) < 0)) {
+        free(built);
+        return -ENOMEM;
+    }
+    int r = 0;
+    if (head && strcasecmp(sc->object, "User") == 0 && fresh_result(fs, n, head, reuse, mtime)) {
+        free(head);
+        free(built);
+        return 0;
+    }
+    FILE *f = open_memstream(text, len);
+    if (!f)
+        r = -ENOMEM;
+    else if (!sc->source)
+        fputs("expression: (none: the mapping flows its default value only)\n", f);
+    else if (strcasecmp(sc->object, "User") != 0)
+        fprintf(f, "error: expression tests read users; this mapping reads \"%s\" objects\n", sc->object);
+    else
+        r = evaluate(fs, n, sc->source, expr, f);
+    if (f && fclose(f) != 0 && r == 0)
+        r = -ENOMEM;
+    free(head);
+    free(built);
+    return r;
+}
+
 int gs_rules_test_content(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
 {
-    if (fresh_result(fs, n, out, mtime))
-        return 0;
     struct source_ctx sc = {n, NULL, NULL};
     int r = gs_rules_with_schema(fs, n, 1, source_cb, &sc);
     char *text = NULL;
     size_t len = 0;
-    FILE *f = r == 0 ? open_memstream(&text, &len) : NULL;
-    if (r == 0 && !f)
-        r = -ENOMEM;
-    if (r == 0 && !sc.source)
-        fputs("expression: (none: the mapping flows its default value only)\n", f);
-    else if (r == 0 && strcasecmp(sc.object, "User") != 0)
-        fprintf(f, "error: expression tests read users; this mapping reads \"%s\" objects\n", sc.object);
-    else if (r == 0)
-        r = evaluate(fs, n, sc.source, f);
-    if (f && fclose(f) != 0 && r == 0)
-        r = -ENOMEM;
-    struct gs_blob *b = r == 0 ? gs_blob_new(text, len) : NULL;
-    if (r == 0 && !b)
-        r = -ENOMEM;
-    if (r == 0) {
-        clock_gettime(CLOCK_REALTIME, mtime);
-        pthread_mutex_lock(&fs->lock);
-        gs_blob_unref(n->content);
-        n->content = gs_blob_ref(b);
-        n->mtime = *mtime;
-        pthread_mutex_unlock(&fs->lock);
-        *out = b;
-    }
-    free(text);
+    struct gs_blob *b = NULL;
+    if (r == 0)
+        r = report(fs, n, &sc, &text, &len, &b, mtime);
     cJSON_Delete(sc.source);
     free(sc.object);
-    return r;
+    if (r < 0 || b) {
+        free(text);
+        *out = b;
+        return r;
+    }
+    b = gs_blob_new(text, len);
+    free(text);
+    if (!b)
+        return -ENOMEM;
+    clock_gettime(CLOCK_REALTIME, mtime);
+    pthread_mutex_lock(&fs->lock);
+    gs_blob_unref(n->content);
+    n->content = gs_blob_ref(b);
+    n->mtime = *mtime;
+    pthread_mutex_unlock(&fs->lock);
+    *out = b;
+    return 0;
 }
