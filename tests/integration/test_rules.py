@@ -476,3 +476,33 @@ def test_expression_test_follows_an_edit_at_once(rmnt):
     log = rmnt.request_log()
     assert read(alias / "test" / upn) == "expression: (none: the mapping flows its default value only)\n"
     assert log.count("POST") == 0 and log.count("GET", r"/v1\.0/users/.*") == 0
+
+
+def test_refusals_of_multi_line_values_and_of_sed_i(rmnt):
+    """A file that holds one line refuses two; a scope header that is none is refused; sed -i whose
+    result Graph cannot parse fails at its rename, with the reason in last_error, and leaves
+    neither a change nor its temporary file."""
+    sf = jobs(rmnt)["salesforce"]
+    om = object_mapping(sf, SF_OM)
+    alias = om / "attributes" / "Alias"
+    log = rmnt.request_log()
+    for path, text, reason in [
+            (alias / "expression", "[mail]\n[mailNickname]\n", "expression: one line only"),
+            (alias / "defaultValue", "a\nb\n", "defaultValue: one line only"),
+            (om / "enabled", "true\nfalse\n", "enabled: one line only"),
+            (om / "scope", "# grup: Sales\ndepartment EQUALS Sales\n", "scope line 1: a header is"),
+            (om / "scope", "department NOT  EQUALS Sales\n", "separate the attribute from the operator by one space")]:
+        before = read(path)
+        with pytest.raises(OSError) as e:
+            write(path, text)
+        assert e.value.errno == errno.EINVAL, (path, text)
+        assert reason in last_error(sf), (reason, last_error(sf))
+        assert read(path) == before
+    r = run("sed", "-i", "s/Mid(/Midd(/", str(alias / "expression"), check=False)
+    assert r.returncode != 0 and os.strerror(errno.EINVAL) in r.stderr, r
+    assert "Unknown function 'Midd'" in last_error(sf), last_error(sf)
+    assert read(alias / "expression") == 'Mid([mailNickname], "1", "8")\n'
+    assert sorted(os.listdir(alias)) == ["defaultValue", "expression", "flowBehavior", "flowType",
+                                         "matchingPriority"]
+    assert read(sf / "pending.diff") == ""
+    assert log.count("PUT") == 0
