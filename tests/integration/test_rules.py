@@ -211,7 +211,7 @@ def test_mkdir_and_rmdir_of_attribute_mappings(rmnt):
     os.rmdir(a / "Title")
     diff = read(sf / "pending.diff")
     assert "+++ b/rules/" in diff and "/attributes/City/expression" in diff and "+[city]" in diff
-    assert "/attributes/Title/expression\n+++ /dev/null" in diff
+    assert "/attributes/Title/expression\t\n+++ /dev/null\n" in diff
     with pytest.raises(OSError) as e:
         os.mkdir(a / "Username")
     assert e.value.errno == errno.EEXIST
@@ -315,12 +315,12 @@ def test_pending_diff_and_discard(rmnt):
     write(om / "attributes" / "Department" / "expression", "ToLower([department])\n")
     write(om / "enabled", "false\n")
     rule = om.parent.name
-    want = ("--- a/rules/{r}/{o}/enabled\n+++ b/rules/{r}/{o}/enabled\n@@ -1,1 +1,1 @@\n-true\n+false\n"
-            "--- a/rules/{r}/{o}/attributes/Department/expression\n"
-            "+++ b/rules/{r}/{o}/attributes/Department/expression\n@@ -1,1 +1,1 @@\n"
+    # the object mapping's name has spaces: each file name ends with a tab, as git writes it
+    want = ("--- a/rules/{r}/{o}/enabled\t\n+++ b/rules/{r}/{o}/enabled\t\n@@ -1,1 +1,1 @@\n-true\n+false\n"
+            "--- a/rules/{r}/{o}/attributes/Department/expression\t\n"
+            "+++ b/rules/{r}/{o}/attributes/Department/expression\t\n@@ -1,1 +1,1 @@\n"
             "-[department]\n+ToLower([department])\n").format(r=rule, o=SF_OM)
     assert read(sf / "pending.diff") == want
-    # the diff applies as a patch to a copy of the committed tree
     log = rmnt.request_log()
     touch(sf / "discard")
     assert read(sf / "discard") == "discarded\n"
@@ -506,3 +506,38 @@ def test_refusals_of_multi_line_values_and_of_sed_i(rmnt):
                                          "matchingPriority"]
     assert read(sf / "pending.diff") == ""
     assert log.count("PUT") == 0
+
+
+def nonempty_files(root):
+    """{relative path: bytes} of the non-empty files under root (a diff has no empty files)."""
+    out = {}
+    for d, _, files in os.walk(root):
+        for f in files:
+            p = os.path.join(d, f)
+            data = mu.read_file(p, "rb")
+            if data:
+                out[os.path.relpath(p, root)] = data
+    return out
+
+
+def test_pending_diff_applies_as_a_patch(rmnt, tmp_path):
+    """patch(1) applies pending.diff to a copy of the committed tree and gives the pending tree:
+    changed files, an attribute made by mkdir and one removed by rmdir (from and to /dev/null)."""
+    sf = jobs(rmnt)["salesforce"]
+    om = object_mapping(sf, SF_OM)
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    run("cp", "-r", str(sf / "rules"), str(copy) + "/")
+    write(om / "enabled", "false\n")
+    write(om / "scope", "# group: Sales\ndepartment EQUALS Sales, Marketing\n\n# group\nmail IS NOT NULL\n")
+    os.mkdir(om / "attributes" / "City")
+    write(om / "attributes" / "City" / "expression", "[city]\n")
+    for f in ("flowType", "matchingPriority", "flowBehavior"):
+        write(om / "attributes" / "City" / f, read(om / "attributes" / "Alias" / f))
+    os.rmdir(om / "attributes" / "Title")
+    diff = read(sf / "pending.diff")
+    assert "\n+++ /dev/null\n" in diff and "\n--- /dev/null\n" in diff, diff
+    r = subprocess.run(["patch", "-p1", "-E", "-s", "-d", str(copy)], input=diff, capture_output=True, text=True,
+                       timeout=TOOL_TIMEOUT)
+    assert r.returncode == 0, r
+    assert nonempty_files(copy / "rules") == nonempty_files(sf / "rules")

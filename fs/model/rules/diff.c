@@ -51,8 +51,17 @@ static void diff_file(FILE *f, const char *dir, const cJSON *old_m, const cJSON 
     char *o = old_here ? gs_rules_file_text(old_m, old_a, field, &ol) : strdup("");
     char *n = new_here ? gs_rules_file_text(new_m, new_a, field, &nl) : strdup("");
     if (o && n && (old_here != new_here || ol != nl || memcmp(o, n, ol) != 0) && (ol || nl)) {
-        fprintf(f, "--- %s%s/%s\n", old_here ? "a/" : "/dev/null", old_here ? dir : "", old_here ? field : "");
-        fprintf(f, "+++ %s%s/%s\n", new_here ? "b/" : "/dev/null", new_here ? dir : "", new_here ? field : "");
+        /* an absent side is /dev/null, as diff -N writes it; a name with a
+         * space ends with a tab, as git writes it, so that patch(1) reads it whole */
+        const char *end = strchr(dir, ' ') ? "\t" : "";
+        if (old_here)
+            fprintf(f, "--- a/%s/%s%s\n", dir, field, end);
+        else
+            fputs("--- /dev/null\n", f);
+        if (new_here)
+            fprintf(f, "+++ b/%s/%s%s\n", dir, field, end);
+        else
+            fputs("+++ /dev/null\n", f);
         int oc = count_lines(o, ol), nc = count_lines(n, nl);
         fprintf(f, "@@ -%d,%d +%d,%d @@\n", oc ? 1 : 0, oc, nc ? 1 : 0, nc);
         put_lines(f, '-', o, ol);
