@@ -541,3 +541,35 @@ def test_pending_diff_applies_as_a_patch(rmnt, tmp_path):
                        timeout=TOOL_TIMEOUT)
     assert r.returncode == 0, r
     assert nonempty_files(copy / "rules") == nonempty_files(sf / "rules")
+
+
+def test_graph_names_are_made_safe_and_edits_reach_the_real_names(rmnt):
+    """An object mapping and a target attribute whose names hold '/' show as U+FF0F (as every name
+    from Graph does); reading, writing, rmdir and the commit work on the real names."""
+    sp, jid = job_ids(rmnt, "salesforce")
+    sf = jobs(rmnt)["salesforce"]
+    schema = graph_schema(rmnt, sf)
+    schema.pop("@odata.context", None)
+    om = find_om(schema, SF_OM)
+    om["name"] = "Users/Contacts"
+    find_mapping(schema, "Users/Contacts", "Alias")["targetAttributeName"] = "Alias/Nick"
+    rmnt.emu.set_schema(sp, jid, schema)
+    rule = next(r["id"] for r in schema["synchronizationRules"] if om in r["objectMappings"])
+    d = sf / "rules" / rule / "Users\uff0fContacts"
+    assert "Users\uff0fContacts" in os.listdir(sf / "rules" / rule)
+    assert "Alias\uff0fNick" in os.listdir(d / "attributes")
+    nick = d / "attributes" / "Alias\uff0fNick"
+    assert read(nick / "expression") == 'Mid([mailNickname], "1", "8")\n'
+    write(nick / "expression", "[mailNickname]\n")
+    write(d / "enabled", "false\n")
+    os.rmdir(d / "attributes" / "Title")
+    diff = read(sf / "pending.diff")
+    assert "+++ b/rules/%s/Users\uff0fContacts/attributes/Alias\uff0fNick/expression\n" % rule in diff, diff
+    log = rmnt.request_log()
+    touch(sf / "commit")
+    assert log.count("PUT") == 1
+    got = find_om(graph_schema(rmnt, sf), "Users/Contacts")
+    assert got["enabled"] is False
+    assert find_mapping(graph_schema(rmnt, sf), "Users/Contacts", "Alias/Nick")["source"]["expression"] == \
+        "[mailNickname]"
+    assert "Title" not in [m["targetAttributeName"] for m in got["attributeMappings"]]
