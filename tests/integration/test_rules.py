@@ -573,3 +573,19 @@ def test_graph_names_are_made_safe_and_edits_reach_the_real_names(rmnt):
     assert find_mapping(graph_schema(rmnt, sf), "Users/Contacts", "Alias/Nick")["source"]["expression"] == \
         "[mailNickname]"
     assert "Title" not in [m["targetAttributeName"] for m in got["attributeMappings"]]
+
+
+def test_expression_test_shows_missing_values_and_evaluation_errors(rmnt):
+    """A user without a value of an attribute the expression reads shows "(no value)" for it;
+    an expression Graph parses but cannot evaluate for the user shows Graph's error."""
+    sf = jobs(rmnt)["salesforce"]
+    a = attrs(sf, SF_OM)
+    users = rmnt.tenant()["users"]
+    bruno = users[1]      # a demo user without extensionAttribute11
+    got = read(a / "Division" / "test" / bruno["id"])
+    assert "\ninput [extensionAttribute11]: (no value)\n" in got, got
+    write(a / "Alias" / "expression", 'Mid([mailNickname], [department], "8")\n')
+    got = read(a / "Alias" / "test" / users[0]["userPrincipalName"])
+    assert got == ('expression: Mid([mailNickname], [department], "8")\n'
+                   "object: %s (%s)\ninput [mailNickname]: adele.vance\ninput [department]: Sales\n"
+                   "error: 'Sales' is not a valid integer.\n" % (users[0]["userPrincipalName"], users[0]["id"])), got
