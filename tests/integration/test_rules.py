@@ -162,7 +162,18 @@ def test_template_rules_are_read_only(rmnt):
     assert e.value.errno in (errno.EACCES, errno.EPERM)
     with pytest.raises(OSError):
         os.mkdir(om / "attributes" / "title")
-    assert log.count("PUT") == 0
+    # no other change either: rmdir, create, rename, truncate, unlink, sed -i
+    user_name = om / "attributes" / "userName"
+    for change in (lambda: os.rmdir(user_name), lambda: write(user_name / "new", "x\n"),
+                   lambda: os.rename(user_name / "flowType", user_name / "x"),
+                   lambda: os.truncate(user_name / "expression", 0), lambda: os.unlink(user_name / "expression")):
+        with pytest.raises(OSError):
+            change()
+    assert run("sed", "-i", "s/userPrincipalName/mail/", str(user_name / "expression"), check=False).returncode != 0
+    assert read(user_name / "expression") == "[userPrincipalName]\n"
+    assert sorted(os.listdir(user_name)) == ["defaultValue", "expression", "flowBehavior", "flowType",
+                                             "matchingPriority"]
+    assert log.count("PUT") == 0 and log.count("POST") == 0
     assert not (t / "pending.diff").exists() and not (t / "commit").exists()
 
 
