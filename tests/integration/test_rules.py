@@ -360,8 +360,10 @@ def test_an_undone_edit_commits_nothing(rmnt):
 
 def test_untouched_and_rewritten_trees_commit_nothing(rmnt):
     """Round trip of every demo schema: every file written back as read (and every scope with
-    an extra blank line and CRLF, parsed again) leaves an empty diff and sends no PUT."""
+    an extra blank line and CRLF, every expression with CRLF, parsed again) leaves an empty diff
+    and sends no PUT."""
     log = rmnt.request_log()
+    parsed = 0
     for job in jobs(rmnt).values():
         for root, dirs, files in os.walk(job / "rules"):
             for f in files:
@@ -371,9 +373,15 @@ def test_untouched_and_rewritten_trees_commit_nothing(rmnt):
                 if f == "scope" and text:
                     write(p, text.replace("\n", "\r\n") + "\n")
                     assert read(p) == text
+                if f == "expression" and text:
+                    # not the bytes shown: through parseExpression, whose parsed form reads back the same
+                    write(p, text.replace("\n", "\r\n"))
+                    assert read(p) == text
+                    parsed += 1
         assert read(job / "pending.diff") == "", job
         touch(job / "commit")
     assert log.count("PUT") == 0, log.describe()
+    assert parsed > 20 and log.count("POST", r".*/schema/parseExpression") == parsed
 
 
 # --- refusals -------------------------------------------------------------------------------------------
