@@ -42,8 +42,9 @@ static void put_lines(FILE *f, char mark, const char *t, size_t len)
     }
 }
 
-/* One file of the tree, old and new (either object may be NULL: absent). */
-static void diff_file(FILE *f, const char *dir, const cJSON *old_m, const cJSON *new_m, const cJSON *old_a,
+/* One file of the tree, old and new (either object may be NULL: absent).
+ * 0, or -1 when out of memory. */
+static int diff_file(FILE *f, const char *dir, const cJSON *old_m, const cJSON *new_m, const cJSON *old_a,
                       const cJSON *new_a, int attr_level, const char *field)
 {
     int old_here = old_m && (!attr_level || old_a), new_here = new_m && (!attr_level || new_a);
@@ -67,8 +68,10 @@ static void diff_file(FILE *f, const char *dir, const cJSON *old_m, const cJSON 
         put_lines(f, '-', o, ol);
         put_lines(f, '+', n, nl);
     }
+    int r = o && n ? 0 : -1;
     free(o);
     free(n);
+    return r;
 }
 
 static const char *name_of(const cJSON *o, const char *key)
@@ -103,6 +106,7 @@ struct walk {
     FILE *f;
     char *dir;               /* the directory being compared */
     const cJSON *old_om, *new_om;
+    int *failed;             /* set when out of memory: the diff would miss files */
 };
 
 static char *join(const char *a, const char *b)
@@ -119,23 +123,31 @@ static void attr_pair(void *ctx, const cJSON *o, const cJSON *n)
     struct walk *w = ctx;
     const cJSON *any = n ? n : o;
     char *dir = join(w->dir, name_of(any, "targetAttributeName"));
-    if (!dir)
+    if (!dir) {
+        *w->failed = 1;
         return;
+    }
     for (int i = 0; gs_rules_attribute_fields[i]; i++)
-        diff_file(w->f, dir, w->old_om, w->new_om, o, n, 1, gs_rules_attribute_fields[i]);
+        if (diff_file(w->f, dir, w->old_om, w->new_om, o, n, 1, gs_rules_attribute_fields[i]) < 0)
+            *w->failed = 1;
     free(dir);
 }
 
 static void om_pair(void *ctx, const cJSON *o, const cJSON *n)
 {
-    struct walk *w = ctx, inner = {w->f, NULL, o, n};
+    struct walk *w = ctx, inner = {w->f, NULL, o, n, w->failed};
     char *dir = join(w->dir, name_of(n ? n : o, "name"));
-    if (!dir)
+    if (!dir) {
+        *w->failed = 1;
         return;
+    }
     for (int i = 0; om_files[i]; i++)
-        diff_file(w->f, dir, o, n, NULL, NULL, 0, om_files[i]);
+        if (diff_file(w->f, dir, o, n, NULL, NULL, 0, om_files[i]) < 0)
+            *w->failed = 1;
     inner.dir = join(dir, "attributes");
-    if (inner.dir)
+    if (!inner.dir)
+        *w->failed = 1;
+    else
         each_pair(cJSON_GetObjectItemCaseSensitive(o, "attributeMappings"),
                   cJSON_GetObjectItemCaseSensitive(n, "attributeMappings"), "targetAttributeName", attr_pair, &inner);
     free(inner.dir);
@@ -144,10 +156,12 @@ static void om_pair(void *ctx, const cJSON *o, const cJSON *n)
 
 static void rule_pair(void *ctx, const cJSON *o, const cJSON *n)
 {
-    struct walk *w = ctx, inner = {w->f, NULL, NULL, NULL};
+    struct walk *w = ctx, inner = {w->f, NULL, NULL, NULL, w->failed};
     inner.dir = join("rules", name_of(n ? n : o, "id"));
-    if (!inner.dir)
+    if (!inner.dir) {
+        *w->failed = 1;
         return;
+    }
     each_pair(cJSON_GetObjectItemCaseSensitive(o, "objectMappings"),
               cJSON_GetObjectItemCaseSensitive(n, "objectMappings"), "name", om_pair, &inner);
     free(inner.dir);
@@ -160,13 +174,14 @@ char *gs_rules_diff(const cJSON *old_schema, const cJSON *new_schema, size_t *le
     FILE *f = open_memstream(&out, len);
     if (!f)
         return NULL;
-    struct walk w = {f, NULL, NULL, NULL};
+    int failed = 0;
+    struct walk w = {f, NULL, NULL, NULL, &failed};
     each_pair(cJSON_GetObjectItemCaseSensitive(old_schema, "synchronizationRules"),
               cJSON_GetObjectItemCaseSensitive(new_schema, "synchronizationRules"), "id", rule_pair, &w);
-    int bad = ferror(f);
+    int bad = ferror(f) || failed;
     if (fclose(f) != 0 || bad) {
         free(out);
-        return NULL;
+        return NULL; /* never a diff that misses files: commit counts them */
     }
     return out;
 }
