@@ -436,7 +436,11 @@ def test_lost_update_guard_through_commit(rmnt):
     assert log.count("PUT") == 0
     assert "VersionConflict" in last_error(sf)
     assert read(sf / "commit").startswith("commit failed")
-    assert "ToUpper([department])" in read(sf / "pending.diff")   # the edits stay pending
+    diff = read(sf / "pending.diff")
+    assert "ToUpper([department])" in diff   # the edits stay pending
+    # the diff says that Graph's schema moved on, and shows the portal's change undone
+    assert diff.startswith("# Graph's schema changed since the first edit (version "), diff
+    assert "/attributes/Title/defaultValue\t\n@@ -1,1 +0,0 @@\n-Employee\n" in diff, diff
     touch(sf / "discard")
     assert read(om / "attributes" / "Title" / "defaultValue") == "Employee\n"
     write(om / "attributes" / "Department" / "expression", "ToUpper([department])\n")

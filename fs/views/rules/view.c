@@ -210,11 +210,33 @@ struct diff_ctx {
     size_t len;
 };
 
+static const char *version_of(const cJSON *schema)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(schema, "version");
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* The diff, after a note when Graph's schema changed since the copy was
+ * made (its lines then also undo that change; patch(1) skips the note). */
 static int diff_cb(const struct gs_rules_copy *c, void *ctx)
 {
     struct diff_ctx *dc = ctx;
-    dc->text = gs_rules_diff(dc->graph, c->doc, &dc->len);
-    return dc->text ? 0 : -ENOMEM;
+    char *d = gs_rules_diff(dc->graph, c->doc, &dc->len);
+    const char *mine = version_of(c->doc), *now = version_of(dc->graph);
+    if (!d || strcmp(mine, now) == 0 || dc->len == 0) {
+        dc->text = d;
+        return d ? 0 : -ENOMEM;
+    }
+    int n = asprintf(&dc->text, "# Graph's schema changed since the first edit (version %s, now %s): the lines "
+                                "below also undo that change; touch discard and edit again to keep it\n%s",
+                     mine, now, d);
+    free(d);
+    if (n < 0) {
+        dc->text = NULL;
+        return -ENOMEM;
+    }
+    dc->len = (size_t)n;
+    return 0;
 }
 
 static int pending_diff(struct gs_fs *fs, struct gs_node *n, char **text, size_t *len, struct timespec *when)
