@@ -1,3 +1,4 @@
+#include "fs/actions/rules/rules.h"
 #include "fs/actions/control.h"
 
 #include <errno.h>
@@ -236,9 +237,18 @@ static void after(struct gs_fs *fs, const struct gs_node *n)
 
 int gs_control_run(struct gs_fs *fs, const struct gs_node *n, const char *in, size_t len)
 {
+    gs_audit_set_subject(fs, n, NULL);
+    if (gs_kind_has(n->kind, GS_KF_RULES)) {
+        /* commit or discard of staged rules edits: the result text is theirs */
+        char *text = NULL;
+        int rr = gs_rules_control(fs, n, &text);
+        if (text)
+            gs_control_set_result(fs, n, text, strlen(text));
+        free(text);
+        return rr;
+    }
     struct action a;
     const char *why = NULL;
-    gs_audit_set_subject(fs, n, NULL);
     int r = build(fs, n, in, len, &a, &why);
     if (r < 0) {
         if (r == -EINVAL)

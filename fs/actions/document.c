@@ -1,3 +1,4 @@
+#include "fs/actions/rules/rules.h"
 #include "fs/actions/document.h"
 
 #include <ctype.h>
@@ -340,6 +341,8 @@ static void refresh_after_save(struct gs_fs *fs, const struct gs_node *n, const 
 
 int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *data, size_t len)
 {
+    if (gs_kind_has(n->kind, GS_KF_STAGED))
+        return gs_rules_write(fs, n, data, len); /* a rules file: staged, sent by commit */
     char *why = NULL;
     gs_audit_set_subject(fs, n, NULL);
     cJSON *doc = parse_whole(data, len);

@@ -1,6 +1,7 @@
 /* FUSE low-level operations: thin adapters from kernel requests to the tree,
  * the content renderers and the node table. Requests may block on Graph in
  * the worker thread that serves them; no lock is held while they do. */
+#include "fs/actions/rules/rules.h"
 #include "fs/kernel/ops.h"
 
 #include <errno.h>
@@ -69,8 +70,8 @@ int gs_ops_fill_attr(struct gs_fs *fs, struct gs_node *n, struct stat *st)
     mode_t perm = ki->perm;
     if (ki->type != S_IFLNK)
         perm &= ~fs->cfg.umask;
-    if (fs->cfg.read_only && ki->type != S_IFLNK)
-        perm &= ~(mode_t)0222;
+    if ((fs->cfg.read_only || gs_rules_read_only(n)) && ki->type != S_IFLNK)
+        perm &= ~(mode_t)0222; /* a template's rules are read-only */
     st->st_mode = ki->type | perm;
 
     struct timespec mtime;
@@ -411,7 +412,7 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
     if (writing && fs->cfg.read_only)
         return -EROFS;
     int can_write = n->kind == GS_K_SCRATCH || gs_kind_has(n->kind, GS_KF_EDITABLE) || gs_kind_has(n->kind, GS_KF_CONTROL);
-    if (writing && !can_write)
+    if (writing && (!can_write || gs_rules_read_only(n)))
         return -EACCES;
     if (acc != O_WRONLY && gs_kind_has(n->kind, GS_KF_CONTROL) && !(ki->perm & 0400))
         return -EACCES;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "fs/actions/rules/rules.h"
 #include "fs/views/content.h"
 #include "fs/actions/act.h"
 #include "fs/actions/audit.h"
@@ -68,6 +69,14 @@ static int fh_put(struct gs_fh *fh, const char *data, size_t size, off_t off)
     return 0;
 }
 
+/* A staged rules edit (or its commit or discard) succeeded: what the kernel
+ * holds of every node of that schema is dropped (their key is the schema's). */
+static void rules_changed(struct gs_fs *fs, const struct gs_node *n, int r)
+{
+    if (r == 0 && gs_kind_has(n->kind, GS_KF_RULES) && n->key)
+        gs_inval_push_key(fs->inval, n->key);
+}
+
 /* Commits a dirty document handle (fh->lock held). */
 static int fh_commit(struct gs_fs *fs, struct gs_fh *fh)
 {
@@ -75,6 +84,7 @@ static int fh_commit(struct gs_fs *fs, struct gs_fh *fh)
         return fh->result;
     fh->dirty = 0;
     fh->result = gs_document_commit(fs, fh->node, fh->buf ? fh->buf : "", fh->len);
+    rules_changed(fs, fh->node, fh->result);
     return fh->result;
 }
 
@@ -85,6 +95,7 @@ static int fh_act(struct gs_fs *fs, struct gs_fh *fh)
         return fh->result;
     fh->acted = 1;
     fh->result = gs_act(fs, fh->node, fh->buf ? fh->buf : "", fh->len);
+    rules_changed(fs, fh->node, fh->result);
     return fh->result;
 }
 
@@ -108,8 +119,10 @@ void gs_ops_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
             r = fh_put(fh, buf, size, off);
             if (r == 0) {
                 fh->dirty = 1;
-                /* the write that completes a document saves it */
-                if (gs_json_complete(fh->buf, fh->len))
+                /* the write that completes a document saves it (a rules
+                 * file: stages it, at the end of each line) */
+                if (gs_kind_has(n->kind, GS_KF_STAGED) ? gs_rules_complete(fh->buf, fh->len)
+                                                       : gs_json_complete(fh->buf, fh->len))
                     r = fh_commit(fs, fh);
             } else if (r == -EFBIG) {
                 /* what was kept is not the document: close must not save it */
@@ -146,7 +159,10 @@ static int commit_point(struct gs_fs *fs, struct gs_fh *fh)
     pthread_mutex_lock(&fh->lock);
     /* A shell redirection dup2()s the new file and closes the original
      * descriptor before writing: that flush has no input yet. */
-    if (gs_kind_has(fh->node->kind, GS_KF_EDITABLE))
+    if (gs_kind_has(fh->node->kind, GS_KF_STAGED))
+        r = fh->dirty && fh->len == 0 ? 0 /* O_TRUNC before the shell's write; "\n" empties a file */
+                                      : fh_commit(fs, fh);
+    else if (gs_kind_has(fh->node->kind, GS_KF_EDITABLE))
         r = fh->dirty && fh->len == 0 ? -EINVAL /* an empty document; later writes may still come */
                                       : fh_commit(fs, fh);
     else if (gs_kind_has(fh->node->kind, GS_KF_CONTROL) && fh->len > 0)
@@ -241,6 +257,7 @@ void gs_ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
                     pthread_mutex_unlock(&fh->lock);
                 } else {
                     r = gs_act(fs, n, "", 0);
+                    rules_changed(fs, n, r);
                 }
             } else {
                 pthread_mutex_lock(&fh->lock);
@@ -333,6 +350,19 @@ void gs_ops_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
     if (!dir)
         return;
     int r = 0;
+    if (!fs->cfg.read_only && gs_kind_has(dir->kind, GS_KF_RULES_DIR)) {
+        /* a field of an attribute made by mkdir (cp -r), or sed -i's temporary file */
+        const struct fuse_ctx *ctx = fuse_req_ctx(req);
+        r = strlen(name) > 255 ? -ENAMETOOLONG : gs_rules_create(fs, dir, name, mode, ctx->uid, ctx->gid);
+        if (r == 0) {
+            fi->flags |= O_TRUNC;
+            reply_create(req, fs, dir, name, fi);
+            return;
+        }
+        gs_ops_put_node(fs, dir);
+        fuse_reply_err(req, -r);
+        return;
+    }
     if (fs->cfg.read_only)
         r = -EROFS;
     else if (!is_edit_dir(dir))
@@ -420,7 +450,7 @@ void gs_ops_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
             char *owner = owner_of(dir);
             r = owner ? gs_scratch_unlink(fs->scratch, owner, name) : -ENOMEM;
             free(owner);
-        } else if (gs_kind_has(e.kind, GS_KF_EDITABLE)) {
+        } else if (gs_kind_has(e.kind, GS_KF_EDITABLE) && !gs_kind_has(e.kind, GS_KF_STAGED)) {
             /* `mv` from another filesystem removes the target before it
              * copies: the document stays in Graph (nothing is sent); its name
              * is hidden until it is created again, as after rename_backup. */
@@ -443,6 +473,24 @@ static void move_node(struct gs_fs *fs, struct gs_node *dir, const char *from, c
     if (n && gs_node_move(fs, n, to, kind) != 0)
         gs_warn("rename %s -> %s: node table out of memory", from, to);
     pthread_mutex_unlock(&fs->lock);
+    if (n)
+        gs_inval_push_ino(fs->inval, n->ino);
+}
+
+/* The scratch node a rename put over a rules field becomes that field. */
+static void move_rules_node(struct gs_fs *fs, struct gs_node *dir, const char *from, const char *to)
+{
+    enum gs_kind kind = dir->kind == GS_K_ATTR ? GS_K_ATTR_FILE : GS_K_OM_FILE;
+    char *target = dir->target ? strdup(dir->target) : NULL;
+    pthread_mutex_lock(&fs->lock);
+    struct gs_node *n = gs_node_find(fs, dir, from);
+    if (n && gs_node_move(fs, n, to, kind) == 0) {
+        free(n->target);
+        n->target = target;
+        target = NULL;
+    }
+    pthread_mutex_unlock(&fs->lock);
+    free(target);
     if (n)
         gs_inval_push_ino(fs->inval, n->ino);
 }
@@ -519,6 +567,17 @@ void gs_ops_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
     int r = 0;
     struct gs_dirent src = {0}, dst = {0};
     int have_dst = 0;
+    if (!fs->cfg.read_only && gs_kind_has(dir->kind, GS_KF_RULES_DIR) && !(flags & ~RENAME_NOREPLACE)) {
+        /* sed -i: its temporary file replaces a field (the bytes are written to it) */
+        r = gs_rules_rename(fs, dir, name, newname);
+        if (r == 0) {
+            move_rules_node(fs, dir, name, newname);
+            rules_changed(fs, dir, r);
+        }
+        gs_ops_put_node(fs, dir);
+        fuse_reply_err(req, -r);
+        return;
+    }
     if (fs->cfg.read_only)
         r = -EROFS;
     else if (flags & ~RENAME_NOREPLACE)
@@ -566,7 +625,14 @@ void gs_ops_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
     struct gs_dirent e = {0};
     if (fs->cfg.read_only)
         r = -EROFS;
-    else if (dir->kind != GS_K_JOBS)
+    else if (gs_kind_has(dir->kind, GS_KF_RULES_DIR)) {
+        /* rmdir attributes/<a>: the mapping leaves the pending copy */
+        r = gs_rules_rmdir(fs, dir, name);
+        rules_changed(fs, dir, r);
+        gs_ops_put_node(fs, dir);
+        fuse_reply_err(req, -r);
+        return;
+    } else if (dir->kind != GS_K_JOBS)
         r = -EPERM;
     else if ((r = gs_tree_lookup(fs, dir, name, &e)) == 0 && e.kind != GS_K_JOB)
         r = -ENOTDIR;
@@ -600,9 +666,26 @@ void gs_ops_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 void gs_ops_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
-    (void)parent;
-    (void)name;
     (void)mode;
-    /* jobs are made by writing a templateId to jobs/new */
-    fuse_reply_err(req, FS(req)->cfg.read_only ? EROFS : EPERM);
+    struct gs_fs *fs = FS(req);
+    struct gs_node *dir = gs_ops_node_or_enoent(req, parent);
+    if (!dir)
+        return;
+    /* jobs are made by writing a templateId to jobs/new; attribute mappings by
+     * mkdir in a job's rules/<r>/<m>/attributes/ */
+    int r = fs->cfg.read_only ? -EROFS
+            : gs_kind_has(dir->kind, GS_KF_RULES_DIR) ? gs_rules_mkdir(fs, dir, name) : -EPERM;
+    rules_changed(fs, dir, r);
+    struct gs_dirent e = {0};
+    struct fuse_entry_param ep;
+    if (r == 0)
+        r = gs_tree_lookup(fs, dir, name, &e);
+    if (r == 0)
+        r = gs_ops_make_entry(fs, dir, &e, &ep);
+    gs_dirent_clear(&e);
+    gs_ops_put_node(fs, dir);
+    if (r == 0)
+        fuse_reply_entry(req, &ep);
+    else
+        fuse_reply_err(req, -r);
 }

@@ -1,3 +1,4 @@
+#include "fs/views/rules/rules.h"
 #include "fs/views/content.h"
 
 #include <errno.h>
@@ -128,6 +129,8 @@ int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, st
         return gs_setting_read(fs, n, out, mtime);
     case GS_SRC_ALLOW_DELETES:
         return gs_allow_deletes_read(fs, n, out, mtime);
+    case GS_SRC_RULES:
+        return gs_rules_content(fs, n, out, mtime);
     case GS_SRC_BACKUP:
         if (!fs->cfg.backup_dir)
             return -ENOENT;

@@ -1,3 +1,4 @@
+#include "fs/views/rules/rules.h"
 #include "fs/views/tree.h"
 
 #include <ctype.h>
@@ -169,13 +170,14 @@ static const enum gs_kind root_kids[] = {GS_K_README, GS_K_SPS, GS_K_BYNAME, GS_
                                          GS_K_CHECK, GS_K_CHECK_STATE};
 static const enum gs_kind sp_kids[] = {GS_K_SP_JSON, GS_K_SECRETS, GS_K_LAST_ERROR,
                                        GS_K_TEMPLATES, GS_K_JOBS, GS_K_SETTINGS};
-static const enum gs_kind tpl_kids[] = {GS_K_TEMPLATE_JSON, GS_K_TEMPLATE_SCHEMA};
+static const enum gs_kind tpl_kids[] = {GS_K_TEMPLATE_JSON, GS_K_TEMPLATE_SCHEMA, GS_K_RULES};
 static const enum gs_kind job_kids[] = {
     GS_K_JOB_JSON, GS_K_JOB_STATUS, GS_K_JOB_SCHEDULE, GS_K_JOB_SETTINGS, GS_K_JOB_SCHEMA,
     GS_K_JOB_FUNCTIONS, GS_K_JOB_FILTEROPS, GS_K_LAST_ERROR, GS_K_CTL_START, GS_K_CTL_PAUSE,
     GS_K_CTL_RESTART, GS_K_CTL_RESET_SCHEMA, GS_K_CTL_POD, GS_K_CTL_VALIDATE,
     GS_K_CTL_PARSE_EXPR, GS_K_CTL_BULK, GS_K_DIRECTORIES, GS_K_BACKUPS, GS_K_JOB_HEALTH,
-    GS_K_CTL_ALLOW_DELETES};
+    GS_K_CTL_ALLOW_DELETES, GS_K_RULES, GS_K_PENDING_DIFF, GS_K_CTL_COMMIT,
+    GS_K_CTL_DISCARD};
 static const enum gs_kind directory_kids[] = {GS_K_CTL_DISCOVER};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -393,6 +395,8 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
 
 int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_dirent **out, size_t *n)
 {
+    if (gs_kind_has(dir->kind, GS_KF_RULES_DIR))
+        return gs_rules_list(fs, dir, out, n);
     return list_dir(fs, dir, 1, out, n);
 }
 
@@ -476,6 +480,8 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
     const enum gs_kind *kids;
     size_t nkids;
     memset(out, 0, sizeof(*out));
+    if (gs_kind_has(dir->kind, GS_KF_RULES_DIR))
+        return gs_rules_lookup(fs, dir, name, out);
     if (fixed_kids(dir->kind, &kids, &nkids)) {
         /* fixed entries: answered locally, no request */
         for (size_t i = 0; i < nkids; i++) {
