@@ -10,12 +10,16 @@
 #define GS_GET_KNOWN_FLAGS \
     (GS_GET_COLLECTION | GS_GET_FILL_ITEMS | GS_GET_CACHED_ONLY | GS_GET_STALE_OK)
 
-/* A failure with no HTTP answer: the network, not Graph, said no. */
-static int is_network_failure(int r, const struct gs_error *err)
+/* A refresh that brought no usable answer: the network failed, or Graph
+ * throttled (429), failed (5xx), redirected (3xx) or sent a 2xx body that is
+ * not JSON. A stale copy may stand in for it; a 404 or another 4xx refusal
+ * is Graph's answer and never hidden. */
+static int refresh_unanswered(int r, const struct gs_error *err)
 {
-    if (err->http_status != 0)
-        return 0;
-    return r == -ETIMEDOUT || r == -EHOSTUNREACH || r == -ECONNRESET || r == -EIO;
+    long s = err->http_status;
+    if (s == 0)
+        return r == -ETIMEDOUT || r == -EHOSTUNREACH || r == -ECONNRESET || r == -EIO;
+    return s == 429 || s >= 500 || (s >= 200 && s < 400);
 }
 
 static const char *item_id(const cJSON *item)
@@ -219,7 +223,7 @@ static int take_result_locked(struct gs_cache *c, struct gs_flight *f, const cha
         *out = &f->doc->pub;
         return 0;
     }
-    if ((flags & GS_GET_STALE_OK) && is_network_failure(f->result, &f->err)) {
+    if ((flags & GS_GET_STALE_OK) && refresh_unanswered(f->result, &f->err)) {
         struct gs_entry *e = gs_table_find(&c->table, key);
         /* stale for at most max_stale past its time-to-live */
         if (e && e->doc &&
@@ -227,6 +231,8 @@ static int take_result_locked(struct gs_cache *c, struct gs_flight *f, const cha
             gs_table_touch(&c->table, e);
             gs_doc_ref(&e->doc->pub);
             *out = &e->doc->pub;
+            if (err)
+                gs_error_copy(err, &f->err); /* why the copy is stale */
             return 0;
         }
     }

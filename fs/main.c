@@ -233,6 +233,7 @@ int main(int argc, char *argv[])
         .view_ttl = o.status_timeout,
         .thresholds = o.thresholds,
         .backup_keep = o.backup_keep,
+        .strict = o.strict,
     };
     fs->se = se;
     if (gs_filesystem_start(fs, &fc, client, cache, o.batch_workers) != 0) {

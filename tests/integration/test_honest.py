@@ -1,0 +1,118 @@
+"""Honest under failure (issue 13): never a silent gap or a silent stale answer.
+
+Each test names the finding of the issue it covers; each failed before its fix.
+
+1. A service principal whose jobs could not be read has an `Unknown` row in status.tsv with
+   the reason in the last column (`error`); `strict` makes the read EIO.
+2/8. A copy past its time-to-live is served while Graph is unreachable, throttles (429), fails
+   (5xx), redirects or answers garbage, within the bound, and last_error and the
+   user.graphsyncfs.stale attribute say which copy, since when and why.
+3. jobs/<name>:<id> links stay while a refresh fails.
+
+    GS_BUILD_DIR=$PWD/build /usr/bin/python3 -m pytest -q tests/integration/test_honest.py
+"""
+
+import errno
+import os
+import subprocess
+import time
+
+import pytest
+
+from tests.integration import mount_util as mu
+
+TIMEOUT, CONNECT_TIMEOUT, RETRIES = 2, 1, 1
+NET = ["timeout=%d" % TIMEOUT, "connect_timeout=%d" % CONNECT_TIMEOUT, "retries=%d" % RETRIES]
+BOUND = TIMEOUT * (RETRIES + 1) + 4.0
+NET_WARNINGS = (r"warning: .*(ConnectFailed|ConnectionLost|Timeout|HostNotFound|HTTP (429|5\d\d|30\d))",
+                r"warning: .*(InvalidJson|ServiceUnavailable|TooManyRequests)")
+
+
+def sp_named(m, name):
+    return next(sp for sp in m.tenant()["servicePrincipals"] if sp["displayName"] == name)
+
+
+def jobs_rules(sp_id, **answer):
+    """The same answer for the service principal's job listing, alone and in a $batch."""
+    path = r"/servicePrincipals/%s/synchronization/jobs" % sp_id
+    return [dict(answer, method="GET", path=path), dict(answer, method="GET", path=path, batch_item=True)]
+
+
+def tsv(m):
+    lines = mu.read_file(m / "status.tsv").decode().split("\n")
+    assert lines[-1] == ""
+    header = lines[0].split("\t")
+    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:-1]]
+    assert all(len(line.split("\t")) == len(header) for line in lines[1:-1])
+    return header, rows
+
+
+def timed(func, *args):
+    t0 = time.monotonic()
+    try:
+        value, err = func(*args), 0
+    except OSError as e:
+        value, err = None, e.errno
+    return value, err, time.monotonic() - t0
+
+
+# --- finding 1: a failed job listing is an Unknown row, never no row ----------------------
+
+@pytest.mark.mount(options=NET)
+@pytest.mark.allow_stderr(*NET_WARNINGS)
+def test_failed_job_listing_is_an_unknown_row(mnt):
+    slack = sp_named(mnt, "Slack")
+    mnt.emu.set_faults(jobs_rules(slack["id"], status=503))
+    header, rows = tsv(mnt)
+    assert header[-2:] == ["fetched", "error"]
+    mine = [r for r in rows if r["spId"] == slack["id"]]
+    assert len(mine) == 1, mine
+    assert mine[0]["statusCode"] == "Unknown"
+    assert "503" in mine[0]["error"], mine[0]
+    others = [r for r in rows if r["spId"] != slack["id"]]
+    assert others and all(r["error"] == "-" and r["fetched"].endswith("Z") for r in others)
+    # the service principal's last_error tells the same story
+    last = mu.read_file(mnt / "servicePrincipals" / slack["id"] / "last_error").decode()
+    assert "503" in last, last
+    # what a cron script types
+    r = subprocess.run(["awk", "-F\t", '$7=="Unknown"{print $3}', str(mnt / "status.tsv")],
+                       stdout=subprocess.PIPE, text=True, check=True)
+    assert r.stdout == "Slack\n"
+    # once Graph answers again, the row is the job again (a view with a gap is not kept)
+    mnt.emu.clear_faults()
+    _, rows = tsv(mnt)
+    assert [r["statusCode"] for r in rows if r["spId"] == slack["id"]] == ["Quarantine"]
+
+
+@pytest.mark.mount(options=NET + ["strict"])
+@pytest.mark.allow_stderr(*NET_WARNINGS)
+def test_strict_makes_a_view_with_a_gap_eio(mnt):
+    slack = sp_named(mnt, "Slack")
+    mnt.emu.set_faults(jobs_rules(slack["id"], status=503))
+    assert mu.os_error(mu.read_file, mnt / "status.tsv") == errno.EIO
+    assert mu.os_error(os.listdir, mnt / "jobs") == errno.EIO
+    mnt.emu.clear_faults()
+    _, rows = tsv(mnt)
+    assert any(r["spId"] == slack["id"] for r in rows)
+
+
+# --- finding 3: names once listed stay while a refresh fails -------------------------------
+
+@pytest.mark.mount(options=NET + ["status_timeout=1"])
+@pytest.mark.allow_stderr(*NET_WARNINGS)
+def test_job_links_stay_while_refreshes_are_throttled(mnt):
+    zoom = sp_named(mnt, "Zoom")
+    links = sorted(os.listdir(mnt / "jobs"))
+    mine = [n for n in links if n.startswith("Zoom:")]
+    assert mine
+    cached = mu.read_file(mnt / "jobs" / mine[0] / "status.json")
+    path = r"/servicePrincipals/%s/synchronization/jobs" % zoom["id"]
+    mnt.emu.set_faults([{"path": path, "status": 429, "retry_after": "999999"},
+                        {"path": path, "status": 429, "retry_after": "999999", "batch_item": True}])
+    time.sleep(1.5)  # past status_timeout
+    _, err, took = timed(os.listdir, mnt / "jobs")
+    assert err == 0 and took <= BOUND, (mu.errno_name(err), took)
+    assert sorted(os.listdir(mnt / "jobs")) == links
+    data, err, took = timed(mu.read_file, mnt / "jobs" / mine[0] / "status.json")
+    assert err == 0 and took <= BOUND, (mu.errno_name(err), took)
+    assert data == cached
