@@ -17,6 +17,7 @@
 #include "fs/views/sp_index.h"
 #include "fs/views/tenant.h"
 #include "fs/fetch/graph_get.h"
+#include "fs/fetch/stale.h"
 #include "fs/model/node_error.h"
 
 #define SYNC "/servicePrincipals/%s/synchronization"
@@ -99,10 +100,14 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
     int r = gs_fs_get(fs, key, ki->ttl, gs_kind_get_flags(dir->kind), doc, &err);
     if (r < 0) {
         gs_node_record_error(fs, dir, &err);
-    } else if (dir->kind == GS_K_SPS || dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID) {
-        if (dir->kind == GS_K_SPS && for_readdir)
-            queue_readahead(fs, *doc);
+    } else if (err.err) {
+        char *owner = gs_errors_owner(dir->sp, dir->job);
+        if (owner) /* a copy past its time-to-live: last_error says which and why */
+            gs_stale_record(fs, owner, *doc, ki->ttl, &err);
+        free(owner);
     }
+    if (r == 0 && dir->kind == GS_K_SPS && for_readdir)
+        queue_readahead(fs, *doc);
     gs_error_clear(&err);
     free(key);
     return r;

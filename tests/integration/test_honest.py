@@ -116,3 +116,68 @@ def test_job_links_stay_while_refreshes_are_throttled(mnt):
     data, err, took = timed(mu.read_file, mnt / "jobs" / mine[0] / "status.json")
     assert err == 0 and took <= BOUND, (mu.errno_name(err), took)
     assert data == cached
+
+
+# --- findings 2 and 8: a stale copy is served only when Graph gives nothing usable, and says so
+
+STALE_XATTR = "user.graphsyncfs.stale"
+
+
+def stale_attr(path):
+    try:
+        return os.getxattr(path, STALE_XATTR).decode()
+    except OSError as e:
+        assert e.errno == errno.ENODATA, e
+        return None
+
+
+@pytest.mark.mount(options=NET + ["status_timeout=1"])
+@pytest.mark.allow_stderr(*NET_WARNINGS)
+def test_stale_copy_while_graph_stalls_says_which_since_when_and_why(mnt):
+    _, _, jd = mu.first_job(mnt)
+    cached = mu.read_file(jd / "status.json")
+    fetched = os.getxattr(jd / "status.json", "user.graphsyncfs.fetched").decode()
+    assert stale_attr(jd / "status.json") is None
+    assert mu.read_file(jd / "last_error") == b""
+    mnt.emu.set_faults([{"action": "stall", "stall_s": 120}])
+    time.sleep(1.5)  # past status_timeout
+    data, err, took = timed(mu.read_file, jd / "status.json")
+    assert (err, data) == (0, cached) and took <= BOUND, (mu.errno_name(err), took)
+    last = mu.read_file(jd / "last_error").decode()
+    assert "StaleCopyServed" in last and "fetched " + fetched in last, last
+    assert "past its time-to-live since" in last and "Timeout" in last or "GraphUnreachable" in last, last
+    attr = stale_attr(jd / "status.json")
+    assert attr and attr.startswith("fetched " + fetched), attr
+    # Graph back: once the daemon asks again (it waits a few seconds after a failure),
+    # the read is fresh and the attribute goes away
+    mnt.emu.clear_faults()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        mu.read_file(jd / "status.json")
+        if stale_attr(jd / "status.json") is None:
+            break
+        time.sleep(0.5)
+    assert stale_attr(jd / "status.json") is None
+
+
+@pytest.mark.mount(options=NET + ["status_timeout=1"])
+@pytest.mark.allow_stderr(*NET_WARNINGS)
+@pytest.mark.parametrize("fault", [
+    {"status": 429, "retry_after": "999999"},
+    {"status": 503},
+    {"status": 302},
+    {"action": "malformed"},
+], ids=["429", "503", "redirect", "malformed"])
+def test_refused_refresh_serves_the_cached_listing(mnt, fault):
+    sp = mu.sp_with_jobs(mnt)
+    spd = mnt / "servicePrincipals" / sp["id"]
+    listing = sorted(os.listdir(spd / "jobs"))
+    time.sleep(1.5)  # past status_timeout
+    mnt.emu.set_faults(jobs_rules(sp["id"], **fault))
+    log = mnt.request_log()
+    got, err, took = timed(os.listdir, spd / "jobs")
+    assert err == 0 and took <= BOUND, (mu.errno_name(err), took, log.describe())
+    assert sorted(got) == listing
+    assert log.count("GET", r".*/synchronization/jobs$") >= 1, log.describe()  # Graph was asked
+    last = mu.read_file(spd / "last_error").decode()
+    assert "StaleCopyServed" in last and "past its time-to-live since" in last, last
