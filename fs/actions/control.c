@@ -78,12 +78,23 @@ static void invalidate(struct gs_fs *fs, enum gs_kind kind, const struct gs_node
     free(key);
 }
 
+static const char *a_method(const struct gs_node *n)
+{
+    return n->kind == GS_K_CTL_RESET_SCHEMA ? "DELETE" : "POST";
+}
+
+/* A local refusal: last_error and the control file's read-back say what was
+ * refused (the read-back never keeps showing an older success). */
 static void record_local(struct gs_fs *fs, const struct gs_node *n, const char *path, int err, const char *why)
 {
     struct gs_error e = {0};
     char *url = gs_client_url(fs->client, path);
-    gs_error_set_local(&e, "POST", url ? url : path, err, "InvalidInput", why);
+    gs_error_set_local(&e, a_method(n), url ? url : path, err, "InvalidInput", why);
     gs_node_record_error(fs, n, &e);
+    char *text = gs_error_format(&e);
+    if (text)
+        set_result(fs, n, text, strlen(text));
+    free(text);
     gs_error_clear(&e);
     free(url);
 }
@@ -128,10 +139,10 @@ static int build(struct gs_fs *fs, const struct gs_node *n, const char *in, size
     switch (n->kind) {
     case GS_K_CTL_START:
         a->path = gs_path(SYNC "/jobs/%s/start", sp, job);
-        return a->path ? 0 : -ENOMEM;
+        return a->path ? gs_word_input("start", in, len, why) : -ENOMEM;
     case GS_K_CTL_PAUSE:
         a->path = gs_path(SYNC "/jobs/%s/pause", sp, job);
-        return a->path ? 0 : -ENOMEM;
+        return a->path ? gs_word_input("pause", in, len, why) : -ENOMEM;
     case GS_K_CTL_RESTART:
         a->path = gs_path(SYNC "/jobs/%s/restart", sp, job);
         return a->path ? gs_restart_body(in, len, &a->body, why) : -ENOMEM;
@@ -169,11 +180,6 @@ static int build(struct gs_fs *fs, const struct gs_node *n, const char *in, size
     default:
         return -EPERM;
     }
-}
-
-static const char *a_method(const struct gs_node *n)
-{
-    return n->kind == GS_K_CTL_RESET_SCHEMA ? "DELETE" : "POST";
 }
 
 /* What the file shows after a successful action. */
@@ -240,6 +246,10 @@ int gs_control_run(struct gs_fs *fs, const struct gs_node *n, const char *in, si
     const char *why = NULL;
     gs_audit_set_subject(fs, n, NULL);
     int r = build(fs, n, in, len, &a, &why);
+    if ((r == 0 || r == -EINVAL) && !gs_input_whole(in, len)) {
+        r = -EINVAL; /* input cut short at close: nothing is sent */
+        why = "the input is incomplete (a JSON object not closed): nothing was sent";
+    }
     if (r < 0) {
         if (r == -EINVAL)
             record_local(fs, n, a.path ? a.path : "", r, why ? why : "invalid input");

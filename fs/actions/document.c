@@ -66,7 +66,8 @@ static int check_json(enum gs_kind kind, const cJSON *j, char **why)
             return why_fmt(why, "%s: the value of %s must be a string", file, k->valuestring);
         if (cJSON_IsString(v) && is_masked(v->valuestring))
             return why_fmt(why, "secrets.json: the value of %s is still Graph's mask; write the real "
-                                "secret or leave the key out", k->valuestring);
+                                "secret (a save replaces the whole set: a key left out is erased)",
+                           k->valuestring);
     }
     return 0;
 }

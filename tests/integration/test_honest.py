@@ -181,3 +181,73 @@ def test_refused_refresh_serves_the_cached_listing(mnt, fault):
     assert log.count("GET", r".*/synchronization/jobs$") >= 1, log.describe()  # Graph was asked
     last = mu.read_file(spd / "last_error").decode()
     assert "StaleCopyServed" in last and "past its time-to-live since" in last, last
+
+
+# --- findings 9 and 11: refused control input is refused at close and read back ------------
+
+from tests.integration.test_write import find_job, job_dir, requests_not_get  # noqa: E402
+
+LOCAL_REFUSALS = (r"warning: (POST|PUT|DELETE) .*: (InvalidInput|InvalidDocument)",)
+
+
+def write_close(path, data):
+    """open, write, close as `echo ... >` does; (write errno, close errno)."""
+    fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+    errs = []
+    try:
+        try:
+            os.write(fd, data)
+            errs.append(0)
+        except OSError as e:
+            errs.append(e.errno)
+    finally:
+        try:
+            os.close(fd)
+            errs.append(0)
+        except OSError as e:
+            errs.append(e.errno)
+    return tuple(errs)
+
+
+@pytest.mark.allow_stderr(*LOCAL_REFUSALS)
+@pytest.mark.parametrize("control,before,data", [
+    ("restart", b"Full\n", b'{"criteria":\n'),
+    ("start", b"\n", b"pause\n"),
+    ("pause", b"\n", b"now please\n"),
+    ("start", b"\n", b"{}"),
+], ids=["restart-incomplete-json", "start-wrong-word", "pause-text", "start-json"])
+def test_refused_control_input_fails_the_close_and_reads_back(mnt, control, before, data):
+    sp, job = find_job(mnt, "zoom")
+    d = job_dir(mnt, sp, job)
+    assert write_close(d / control, before) == (0, 0)
+    done = mu.read_file(d / control).decode()
+    assert "HTTP 20" in done, done
+    log = mnt.request_log()
+    errs = write_close(d / control, data)
+    assert errno.EINVAL in errs and errs[-1] in (0, errno.EINVAL), errs
+    assert requests_not_get(log) == [], log.describe()
+    shown = mu.read_file(d / control).decode()
+    assert shown != done and "InvalidInput" in shown and "EINVAL" in shown, shown
+    assert "InvalidInput" in mu.read_file(d / "last_error").decode()
+
+
+@pytest.mark.allow_stderr(*LOCAL_REFUSALS)
+def test_incomplete_new_job_json_fails_the_close_and_sends_nothing(mnt):
+    sp, _ = find_job(mnt, "zoom")
+    new = mnt / "servicePrincipals" / sp / "jobs" / "new"
+    log = mnt.request_log()
+    assert write_close(new, b'{"templateId":\n') == (0, errno.EINVAL)
+    assert requests_not_get(log) == [], log.describe()
+    shown = mu.read_file(new).decode()
+    assert "incomplete" in shown and "EINVAL" in shown, shown
+
+
+@pytest.mark.allow_stderr(*LOCAL_REFUSALS)
+def test_masked_secret_refusal_tells_what_leaving_a_key_out_does(mnt):
+    sp, _ = find_job(mnt, "zoom")
+    spd = mnt / "servicePrincipals" / sp
+    doc = mu.read_file(spd / "secrets.json")
+    assert mu.os_error(mu.write_file, spd / "secrets.json", doc) == errno.EINVAL
+    last = mu.read_file(spd / "last_error").decode()
+    assert "mask" in last and "leave the key out" not in last, last
+    assert "replaces the whole set" in last and "erased" in last, last
