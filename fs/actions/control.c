@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "fs/actions/audit.h"
 #include "fs/actions/control_input.h"
+#include "fs/actions/job_backup.h"
 #include "fs/model/errors.h"
 #include "fs/fetch/graph_get.h"
 #include "fs/model/node_error.h"
@@ -182,8 +183,10 @@ static int build(struct gs_fs *fs, const struct gs_node *n, const char *in, size
     }
 }
 
-/* What the file shows after a successful action. */
-static void keep_result(struct gs_fs *fs, const struct gs_node *n, const struct gs_response *resp)
+/* What the file shows after a successful action; saved: where a backup
+ * made before it is (or NULL). */
+static void keep_result(struct gs_fs *fs, const struct gs_node *n, const struct gs_response *resp,
+                        const char *saved)
 {
     cJSON *j = resp->body_len ? cJSON_ParseWithLength(resp->body, resp->body_len) : NULL;
     if (n->kind == GS_K_CTL_POD && j) {
@@ -206,9 +209,9 @@ static void keep_result(struct gs_fs *fs, const struct gs_node *n, const struct 
         time_t now = time(NULL);
         gmtime_r(&now, &tm);
         strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        if (asprintf(&text, "%s %s %s: HTTP %ld%s%s%s\n", when, a_method(n), gs_kind_info(n->kind)->name,
+        if (asprintf(&text, "%s %s %s: HTTP %ld%s%s%s%s%s\n", when, a_method(n), gs_kind_info(n->kind)->name,
                      resp->status, resp->location ? " (" : "", resp->location ? resp->location : "",
-                     resp->location ? ")" : "") >= 0) {
+                     resp->location ? ")" : "", saved ? "; saved before: " : "", saved ? saved : "") >= 0) {
             gs_control_set_result(fs, n, text, strlen(text));
             free(text);
         }
@@ -267,7 +270,10 @@ int gs_control_run(struct gs_fs *fs, const struct gs_node *n, const char *in, si
     };
     struct gs_response resp = {0};
     struct gs_error err = {0};
-    r = gs_client_request(fs->client, &req, &resp, &err);
+    char *saved = NULL;
+    r = n->kind == GS_K_CTL_RESET_SCHEMA ? gs_job_backup(fs, n->sp, n->job, 0, &saved, &err) : 0;
+    if (r == 0)
+        r = gs_client_request(fs->client, &req, &resp, &err);
     if (r < 0) {
         gs_node_record_error(fs, n, &err);
         char *text = gs_error_format(&err);
@@ -276,9 +282,10 @@ int gs_control_run(struct gs_fs *fs, const struct gs_node *n, const char *in, si
         free(text);
     } else {
         gs_info("%s %s: HTTP %ld", a.method, a.path, resp.status);
-        keep_result(fs, n, &resp);
+        keep_result(fs, n, &resp, saved);
         after(fs, n);
     }
+    free(saved);
     gs_response_clear(&resp);
     gs_error_clear(&err);
     free(a.path);

@@ -14,6 +14,7 @@ const char *gs_readme_text(void)
         "                                   sync_all skip_out_of_scope_deletions (from the\n"
         "                                   secrets; writable when no credential is masked)\n"
         "  templates/<templateId>/          template.json, schema.json (the default schema)\n"
+        "  backups/                         what rmdir of a job and resetSchema threw away\n"
         "  jobs/<jobId>/                    one directory per provisioning job:\n"
         "    job.json status.json schedule.json settings.json\n"
         "    schema.json functions.json filterOperators.json last_error\n"

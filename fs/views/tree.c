@@ -173,7 +173,7 @@ static const enum gs_kind root_kids[] = {GS_K_README, GS_K_SPS, GS_K_BYNAME, GS_
                                          GS_K_TENANT_JOBS, GS_K_STATUS_TSV, GS_K_METRICS,
                                          GS_K_CHECK, GS_K_CHECK_STATE};
 static const enum gs_kind sp_kids[] = {GS_K_SP_JSON, GS_K_SECRETS, GS_K_LAST_ERROR,
-                                       GS_K_TEMPLATES, GS_K_JOBS, GS_K_SETTINGS};
+                                       GS_K_TEMPLATES, GS_K_JOBS, GS_K_SETTINGS, GS_K_BACKUPS};
 static const enum gs_kind tpl_kids[] = {GS_K_TEMPLATE_JSON, GS_K_TEMPLATE_SCHEMA};
 static const enum gs_kind job_kids[] = {
     GS_K_JOB_JSON, GS_K_JOB_STATUS, GS_K_JOB_SCHEDULE, GS_K_JOB_SETTINGS, GS_K_JOB_SCHEMA,

@@ -13,6 +13,7 @@ Each test names the finding of the issue it covers; each failed before its fix.
 """
 
 import errno
+import json
 import os
 import subprocess
 import time
@@ -251,3 +252,62 @@ def test_masked_secret_refusal_tells_what_leaving_a_key_out_does(mnt):
     last = mu.read_file(spd / "last_error").decode()
     assert "mask" in last and "leave the key out" not in last, last
     assert "replaces the whole set" in last and "erased" in last, last
+
+
+# --- finding 10: resetSchema and rmdir keep a backup that outlives the job ------------------
+
+@pytest.fixture
+def bmnt(tmp_path, mount_factory):
+    return mount_factory(options=["backup_dir=%s" % (tmp_path / "backups")])
+
+
+def backups_of(spd, prefix):
+    return sorted(n for n in os.listdir(spd / "backups") if n.startswith(prefix))
+
+
+def test_reset_schema_saves_the_custom_schema_first(bmnt):
+    sp, job = find_job(bmnt, "zoom")
+    spd = bmnt / "servicePrincipals" / sp
+    d = job_dir(bmnt, sp, job)
+    text = mu.read_file(d / "schema.json", "r")
+    mu.write_file(d / "schema.json", text.replace('"userName"', '"customName"', 1), "w")
+    custom = mu.read_file(d / "schema.json", "r")
+    assert '"customName"' in custom
+    assert backups_of(spd, "schema-") == []
+    assert subprocess.run(["sh", "-c", "echo > resetSchema"], cwd=str(d)).returncode == 0
+    assert '"customName"' not in mu.read_file(d / "schema.json", "r")
+    names = backups_of(spd, "schema-%s-" % job)
+    assert len(names) == 1, os.listdir(spd / "backups")
+    saved = mu.read_file(spd / "backups" / names[0], "r")
+    assert '"customName"' in saved and "version" not in json.loads(saved)
+    assert "servicePrincipals/%s/backups/%s" % (sp, names[0]) in mu.read_file(d / "resetSchema", "r")
+    # and it restores
+    mu.write_file(d / "schema.json", saved, "w")
+    assert '"customName"' in mu.read_file(d / "schema.json", "r")
+
+
+def test_rmdir_of_a_job_saves_its_schema_and_the_job_where_they_outlive_it(bmnt):
+    sp, job = find_job(bmnt, "zoom")
+    spd = bmnt / "servicePrincipals" / sp
+    d = job_dir(bmnt, sp, job)
+    text = mu.read_file(d / "schema.json", "r")
+    mu.write_file(d / "schema.json", text.replace('"userName"', '"customName"', 1), "w")
+    job_json = mu.read_file(d / "job.json", "r")
+    os.rmdir(d)
+    assert mu.os_error(os.stat, d) == errno.ENOENT
+    schema = backups_of(spd, "schema-%s-" % job)
+    jobdoc = backups_of(spd, "job-%s-" % job)
+    assert len(schema) == 1 and len(jobdoc) == 1, os.listdir(spd / "backups")
+    assert '"customName"' in mu.read_file(spd / "backups" / schema[0], "r")
+    assert json.loads(mu.read_file(spd / "backups" / jobdoc[0]))["id"] == json.loads(job_json)["id"]
+
+
+@pytest.mark.allow_stderr(r"warning: GET .*schema")
+def test_no_backup_no_reset(bmnt):
+    """When the schema cannot be read for the backup, nothing is deleted."""
+    sp, job = find_job(bmnt, "zoom")
+    d = job_dir(bmnt, sp, job)
+    bmnt.emu.set_faults([{"method": "GET", "path": r"/jobs/[^/]+/schema$", "status": 403}])
+    log = bmnt.request_log()
+    assert write_close(d / "resetSchema", b"\n")[0] == errno.EACCES
+    assert requests_not_get(log) == [], log.describe()
