@@ -51,6 +51,10 @@ struct gs_request {
     const char *content_type;  /* default "application/json" when body != NULL */
     int post_is_safe;          /* 1: this POST has no side effect ($batch of GETs,
                                 * parseExpression); it may be retried like a GET */
+    int send_once;             /* 1: a PUT whose precondition the caller checked before
+                                * it: once sent it is never resent (a lost answer gives
+                                * -EIO with err->outcome_unknown, as for a POST), so the
+                                * caller can look before sending it again */
 };
 
 struct gs_response {

@@ -18,6 +18,8 @@
 static int is_idempotent(const struct gs_request *req)
 {
     const char *m = req->method;
+    if (req->send_once)
+        return 0;
     if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "PUT") == 0 ||
         strcmp(m, "DELETE") == 0)
         return 1;

@@ -6,7 +6,7 @@ import threading
 
 from tests.emulator import transport
 
-ACTIONS = {"status", "reset", "stall", "malformed", "expire_token", "latency", "encode"}
+ACTIONS = {"status", "reset", "reset_after", "stall", "malformed", "expire_token", "latency", "encode"}
 BODIES = ("graph", "html", "empty")
 
 

@@ -120,6 +120,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         resp = self._answer(app, req, kind, ids, fault)
         if resp.status == 429 and kind == "graph":
             resp.headers = dict(throttle_headers(app.tokens, req), **resp.headers)
+        if fault and fault.action == "reset_after":
+            # Graph carried the request out; the answer is lost on the way back
+            app.log.finish(entry, None, fault="reset_after")
+            self._reset()
+            return
         if fault and fault.action == "malformed":
             payload = resp.payload() or b'{"value":[{"id":"'
             resp = Response(200, payload[:max(1, len(payload) // 2)], {}, "application/json")

@@ -311,3 +311,40 @@ def test_no_backup_no_reset(bmnt):
     log = bmnt.request_log()
     assert write_close(d / "resetSchema", b"\n")[0] == errno.EACCES
     assert requests_not_get(log) == [], log.describe()
+
+
+# --- finding 12: a PUT whose answer was lost is not resent blindly ---------------------------
+
+def edit_schema(d, old, new):
+    text = mu.read_file(d / "schema.json", "r")
+    assert old in text
+    return write_close(d / "schema.json", text.replace(old, new, 1).encode())
+
+
+@pytest.mark.allow_stderr(r"warning: PUT .*(ConnectionLost|RecvError|SendError)")
+def test_schema_put_applied_but_answer_lost_is_not_sent_again(bmnt):
+    sp, job = find_job(bmnt, "zoom")
+    d = job_dir(bmnt, sp, job)
+    bmnt.emu.set_faults([{"method": "PUT", "path": r"/schema$", "action": "reset_after", "count": 1}])
+    log = bmnt.request_log()
+    assert edit_schema(d, '"userName"', '"lostAnswerName"') == (0, 0)
+    puts = log.entries("PUT", r".*/schema$")
+    assert len(puts) == 1, log.describe()  # looked, saw its own save: done
+    assert '"lostAnswerName"' in json.dumps(bmnt.emu.get(
+        "/servicePrincipals/%s/synchronization/jobs/%s/schema" % (sp, job)).json())
+    assert '"lostAnswerName"' in mu.read_file(d / "schema.json", "r")
+
+
+@pytest.mark.allow_stderr(r"warning: PUT .*(ConnectionLost|RecvError|SendError)")
+def test_schema_put_lost_before_graph_applied_it_is_sent_again_after_looking(bmnt):
+    sp, job = find_job(bmnt, "zoom")
+    d = job_dir(bmnt, sp, job)
+    bmnt.emu.set_faults([{"method": "PUT", "path": r"/schema$", "action": "reset", "count": 1}])
+    log = bmnt.request_log()
+    assert edit_schema(d, '"userName"', '"secondTryName"') == (0, 0)
+    entries = log.entries()
+    puts = [i for i, e in enumerate(entries) if e["method"] == "PUT"]
+    assert len(puts) == 2, log.describe()
+    between = [e for e in entries[puts[0] + 1:puts[1]] if e["method"] == "GET" and e["path"].endswith("/schema")]
+    assert between, log.describe()  # it looked before sending again
+    assert '"secondTryName"' in mu.read_file(d / "schema.json", "r")
