@@ -123,10 +123,16 @@ static struct curl_slist *build_headers(const struct gs_attempt *a, int *oom)
         list = add_header(list, "Content-Type:", oom);
     }
     if (a->token) {
-        char *auth = NULL;
-        if (asprintf(&auth, "Authorization: Bearer %s", a->token) < 0) {
+        /* one exact allocation: asprintf grows its buffer by realloc and
+         * would leave unwiped copies of the token behind */
+        static const char prefix[] = "Authorization: Bearer ";
+        size_t tl = strlen(a->token);
+        char *auth = malloc(sizeof(prefix) + tl);
+        if (!auth) {
             *oom = 1;
         } else {
+            memcpy(auth, prefix, sizeof(prefix) - 1);
+            memcpy(auth + sizeof(prefix) - 1, a->token, tl + 1);
             list = add_header(list, auth, oom);
             explicit_bzero(auth, strlen(auth));
             free(auth);

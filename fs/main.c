@@ -7,12 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
+#include <cjson/cJSON.h>
 
 #include "api/auth/auth.h"
 #include "api/cloud.h"
 #include "api/graph_client.h"
 #include "common/log.h"
+#include "common/secmem.h"
 #include "cache/cache.h"
 #include "fs/actions/audit.h"
 #include "fs/filesystem.h"
@@ -124,6 +127,17 @@ static int add_default_args(struct fuse_args *args, const struct gs_options *o)
     return fuse_opt_add_arg(args, buf);
 }
 
+/* Not dumpable (no core on a crash, /proc/<pid>/mem for root only) unless
+ * the dumpable option asks; libcurl and cJSON wipe what they free, so that
+ * a token or a secret does not outlive its buffer (common/secmem.h). */
+static void keep_secrets_out_of_dumps(int dumpable)
+{
+    if (!dumpable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        gs_warn("cannot turn core dumps off: %s", strerror(errno));
+    cJSON_Hooks hooks = {.malloc_fn = gs_wipe_malloc, .free_fn = gs_wipe_free};
+    cJSON_InitHooks(&hooks);
+}
+
 int main(int argc, char *argv[])
 {
     struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -172,7 +186,9 @@ int main(int argc, char *argv[])
     struct gs_client_config cc;
     if (client_config(&o, &cc) != 0)
         goto out_opts;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    keep_secrets_out_of_dumps(o.dumpable);
+    if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, gs_wipe_malloc, gs_wipe_free, gs_wipe_realloc,
+                             gs_wipe_strdup, gs_wipe_calloc) != CURLE_OK) {
         fprintf(stderr, "graphsyncfs: cannot initialise libcurl\n");
         goto out_opts;
     }

@@ -47,6 +47,7 @@ static const struct fuse_opt opts[] = {
     OPT("syslog_socket=%s", syslog_socket),
     OPT("http_debug", http_debug),
     OPT("strict", strict),
+    OPT("dumpable", dumpable),
     FUSE_OPT_KEY("uid=", KEY_UID),
     FUSE_OPT_KEY("gid=", KEY_GID),
     FUSE_OPT_KEY("umask=", KEY_UMASK),
@@ -392,6 +393,7 @@ void gs_options_usage(const char *progname)
            "    -o log_level=LEVEL      error, warn, info or debug (default warn)\n"
            "    -o http_debug           log every request (never tokens)\n"
            "    -o strict               tenant-wide views with a gap fail with EIO\n"
+           "    -o dumpable             allow core dumps (debugging; they may hold secrets)\n"
            "    -o entry_timeout=S      kernel name cache (default 1)\n"
            "    -o attr_timeout=S       kernel attribute cache (default 1)\n"
            "    -o uid=N,gid=N,umask=M  owner and mode of every file\n"

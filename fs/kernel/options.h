@@ -33,6 +33,7 @@ struct gs_options {
     char *batch;            /* "off" or batches in flight for read-ahead */
     int batch_workers;      /* parsed: 0 = off */
     int http_debug;
+    int dumpable;           /* leave core dumps on (debugging) */
     int strict;             /* tenant-wide views that cannot be built whole fail with EIO */
     int read_only;
     int allow_other;
