@@ -263,7 +263,9 @@ int main(int argc, char *argv[])
         struct fuse_loop_config *lc = fuse_loop_cfg_create();
         if (lc) {
             fuse_loop_cfg_set_clone_fd(lc, (unsigned)copts.clone_fd);
-            fuse_loop_cfg_set_max_threads(lc, copts.max_threads);
+            /* libfuse's default of 10 workers let an 11th caller wait in the
+             * kernel before its own time bound even began (issue 13, finding 6) */
+            fuse_loop_cfg_set_max_threads(lc, (unsigned)o.threads);
             ret = fuse_session_loop_mt(se, lc);
             fuse_loop_cfg_destroy(lc);
         }

@@ -348,3 +348,36 @@ def test_schema_put_lost_before_graph_applied_it_is_sent_again_after_looking(bmn
     between = [e for e in entries[puts[0] + 1:puts[1]] if e["method"] == "GET" and e["path"].endswith("/schema")]
     assert between, log.describe()  # it looked before sending again
     assert '"secondTryName"' in mu.read_file(d / "schema.json", "r")
+
+
+# --- finding 6: more callers than libfuse's default ten workers all get their answer in time --
+
+import threading  # noqa: E402
+
+T6, R6 = 3, 1
+NET6 = ["timeout=%d" % T6, "connect_timeout=1", "retries=%d" % R6]
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.mount(options=NET6)
+@pytest.mark.allow_stderr(*NET_WARNINGS)
+def test_thirty_callers_with_graph_stalled_each_get_an_answer_within_the_bound(mnt):
+    sps = [sp["id"] for sp in mnt.tenant()["servicePrincipals"]]
+    os.listdir(mnt / "servicePrincipals")
+    mnt.emu.set_faults([{"method": "GET", "path": r"/templates$", "action": "stall", "stall_s": 60}])
+    results = []
+
+    def call(i):
+        results.append(timed(os.listdir, mnt / "servicePrincipals" / sps[i % len(sps)] / "templates"))
+
+    threads = [threading.Thread(target=call, args=(i,), daemon=True) for i in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(90)
+    mnt.emu.clear_faults()
+    bound = T6 * (R6 + 1) + 3.0
+    took = sorted(round(r[2], 1) for r in results)
+    assert len(results) == 30 and all(r[1] == errno.ETIMEDOUT for r in results), \
+        [mu.errno_name(r[1]) for r in results]
+    assert took[-1] <= bound, "slowest %.1f s for a bound of %.1f s: %s" % (took[-1], bound, took)
