@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/interrupt.h"
 #include "api/http_internal.h"
 
 /* The largest body kept; a schema is a few MB, a page of 999 objects less. */
@@ -26,6 +27,18 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
     }
     gs_buf_append(&a->body_out, ptr, n);
     return a->body_out.oom ? 0 : n;
+}
+
+/* Called by libcurl at least once a second: a transfer for a system call
+ * that was interrupted, or during shutdown, ends (common/interrupt.h). */
+static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)p;
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return gs_interrupted();
 }
 
 static void copy_value(char *dst, size_t cap, const char *v, size_t n)
@@ -196,6 +209,8 @@ static CURLcode set_options(struct gs_client *c, CURL *h, struct gs_attempt *a,
     SET(CURLOPT_HEADERFUNCTION, on_header);
     SET(CURLOPT_HEADERDATA, a);
     SET(CURLOPT_ERRORBUFFER, a->errbuf);
+    SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+    SET(CURLOPT_NOPROGRESS, 0L);
 #undef SET
     if (cc == CURLE_OK)
         cc = set_method(h, a);
@@ -211,6 +226,8 @@ static int errno_for_curl(CURLcode cc)
         return -EHOSTUNREACH;
     case CURLE_OPERATION_TIMEDOUT:
         return -ETIMEDOUT;
+    case CURLE_ABORTED_BY_CALLBACK:
+        return -EINTR; /* the caller was interrupted, or the daemon stops */
     case CURLE_OUT_OF_MEMORY:
         return -ENOMEM;
     default:

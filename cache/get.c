@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/graph_client.h"
 #include "cache/cache_internal.h"
+#include "common/interrupt.h"
 
 #define GS_GET_KNOWN_FLAGS \
     (GS_GET_COLLECTION | GS_GET_FILL_ITEMS | GS_GET_CACHED_ONLY | GS_GET_STALE_OK)
@@ -250,8 +252,8 @@ static void flight_free(struct gs_flight *f)
     free(f);
 }
 
-int gs_cache_get(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
-                 unsigned flags, struct gs_doc **out, struct gs_error *err)
+static int get_once(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
+                    unsigned flags, struct gs_doc **out, struct gs_error *err)
 {
     if (out)
         *out = NULL;
@@ -286,8 +288,23 @@ int gs_cache_get(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
         f = e->flight;
         f->refs++;
         c->coalesced++;
-        while (!f->done)
-            pthread_cond_wait(&f->done_cv, &c->lock);
+        while (!f->done) {
+            if (gs_interrupted()) {
+                /* the caller's system call was interrupted: stop waiting for
+                 * the fetch (it goes on for the others) */
+                int last = --f->refs == 0;
+                pthread_mutex_unlock(&c->lock);
+                if (last)
+                    flight_free(f);
+                if (err)
+                    gs_error_set_local(err, "GET", key, -EINTR, "Interrupted",
+                                       "the system call was interrupted, or graphsyncfs is stopping");
+                return -EINTR;
+            }
+            struct timespec ts;
+            gs_interrupt_poll_deadline(&ts);
+            pthread_cond_timedwait(&f->done_cv, &c->lock, &ts);
+        }
     } else {
         int r = start_flight_locked(c, key, cls, e, &f);
         pthread_mutex_unlock(&c->lock);
@@ -304,5 +321,19 @@ int gs_cache_get(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
     pthread_mutex_unlock(&c->lock);
     if (last)
         flight_free(f);
+    return r;
+}
+
+int gs_cache_get(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
+                 unsigned flags, struct gs_doc **out, struct gs_error *err)
+{
+    int r = get_once(c, key, cls, flags, out, err);
+    /* the fetch this call joined was cut because its starter's system call
+     * was interrupted, not this one's: fetch again */
+    for (int again = 0; r == -EINTR && !gs_interrupted() && again < 3; again++) {
+        if (err)
+            gs_error_clear(err);
+        r = get_once(c, key, cls, flags, out, err);
+    }
     return r;
 }

@@ -20,6 +20,9 @@
 #include "fs/actions/audit.h"
 #include "fs/filesystem.h"
 #include "fs/kernel/inval.h"
+#include "fs/kernel/interruptible.h"
+#include "fs/kernel/shutdown.h"
+#include "common/interrupt.h"
 #include "fs/kernel/ops.h"
 #include "fs/kernel/ops_internal.h"
 #include "fs/kernel/options.h"
@@ -209,7 +212,7 @@ int main(int argc, char *argv[])
     fs = calloc(1, sizeof(*fs));
     if (!fs)
         goto out_curl;
-    se = fuse_session_new(&args, &gs_ops, sizeof(gs_ops), fs);
+    se = fuse_session_new(&args, gs_interruptible_ops(&gs_ops), sizeof(gs_ops), fs);
     if (!se)
         goto out_fs;
     if (fuse_set_signal_handlers(se) != 0)
@@ -257,6 +260,8 @@ int main(int argc, char *argv[])
         goto out_cache;
     }
 
+    if (gs_shutdown_watch_start(se) != 0)
+        gs_warn("cannot start the shutdown watcher: a stop may wait for requests in flight");
     if (copts.singlethread) {
         ret = fuse_session_loop(se);
     } else {
@@ -271,6 +276,8 @@ int main(int argc, char *argv[])
         }
     }
     ret = ret != 0;
+    gs_stop_all(); /* whatever still waits on Graph gives up */
+    gs_shutdown_watch_stop();
 
     gs_filesystem_stop(fs);
 out_cache:

@@ -78,7 +78,7 @@ int gs_fs_get(struct gs_fs *fs, const char *key, enum gs_ttl_class cls, unsigned
         if (err && err->err)
             gs_error_clear(err); /* a fresh answer: nothing to tell */
         mark_graph_up(fs);
-    } else if (err && err->http_status == 0 && r != -ENOMEM) {
+    } else if (err && err->http_status == 0 && r != -ENOMEM && r != -EINTR) {
         gs_fs_mark_graph_down(fs);
     } else if (err && err->http_status != 0) {
         mark_graph_up(fs); /* an HTTP answer: Graph is there */

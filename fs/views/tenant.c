@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fs/model/names.h"
 #include "fs/fetch/readahead.h"
 #include "fs/fetch/graph_get.h"
 #include "fs/model/fs.h"
 #include "common/errno_name.h"
+#include "common/interrupt.h"
 #include "fs/model/errors.h"
 #include "fs/fetch/stale.h"
 
@@ -58,6 +60,20 @@ void gs_tenant_views_free(struct gs_tenant_views *v)
     pthread_mutex_destroy(&v->tsv.build);
     pthread_mutex_destroy(&v->links.build);
     free(v);
+}
+
+/* Takes b->build, waiting for another reader's build unless this call is
+ * interrupted (-EINTR; common/interrupt.h). */
+static int lock_build(struct built *b)
+{
+    for (;;) {
+        if (gs_interrupted())
+            return -EINTR;
+        struct timespec ts;
+        gs_interrupt_poll_deadline(&ts);
+        if (pthread_mutex_timedlock(&b->build, &ts) == 0)
+            return 0;
+    }
 }
 
 /* With b->build held: the view as built is still good. */
@@ -129,13 +145,13 @@ static int read_jobs(struct gs_fs *fs, const char *id, double since, struct gs_d
     } else {
         /* a listing the batch could not bring is fetched alone */
         r = gs_fs_get(fs, key, GS_TTL_STATUS, gs_kind_get_flags(GS_K_JOBS), jobs, why);
-        if (r < 0 && why->http_status == 0 && r != -ENOMEM) {
+        if (r < 0 && why->http_status == 0 && r != -ENOMEM && r != -EINTR) {
             gs_fs_mark_graph_down(fs);
             r = cached_copy(fs, key, jobs, why);
         }
     }
     free(key);
-    if (r == 0 || r == -ENOMEM || (r == -ENOENT && why->http_status == 404))
+    if (r == 0 || r == -ENOMEM || r == -EINTR || (r == -ENOENT && why->http_status == 404))
         return r;
     return r == -ENOENT ? -EIO : r; /* not "gone": unknown */
 }
@@ -189,10 +205,10 @@ static int each_job(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, str
             continue;
         struct gs_doc *jobs = NULL;
         struct gs_error why = {0};
-        int jr = read_jobs(fs, id, since, &jobs, &why);
-        if (res)
+        int jr = gs_interrupted() ? -EINTR : read_jobs(fs, id, since, &jobs, &why);
+        if (res && jr != -EINTR)
             gs_scan_note(res, id, jr, &why);
-        if (jr == -ENOMEM) {
+        if (jr == -ENOMEM || jr == -EINTR) { /* interrupted: the view is not built */
             r = jr;
         } else if (jr < 0 && jr != -ENOENT) {
             ++*unknowns;
@@ -341,8 +357,9 @@ static int copy_links(const struct gs_dirent *v, size_t n, struct gs_dirent **ou
 int gs_tenant_job_links(struct gs_fs *fs, struct gs_dirent **out, size_t *n)
 {
     struct gs_tenant_views *v = fs->views;
-    pthread_mutex_lock(&v->links.build);
-    int r = 0;
+    int r = lock_build(&v->links);
+    if (r < 0)
+        return r;
     if (!still_good(fs, &v->links)) {
         static const struct scan_fns fns = {add_link, keep_links};
         struct links l = {.prev = v->link_v, .prev_n = v->link_n};
@@ -518,8 +535,9 @@ static int build_status_tsv(struct gs_fs *fs, struct gs_blob **out, struct times
 int gs_tenant_status_tsv(struct gs_fs *fs, struct gs_blob **out, struct timespec *mtime)
 {
     struct gs_tenant_views *v = fs->views;
-    pthread_mutex_lock(&v->tsv.build);
-    int r = 0;
+    int r = lock_build(&v->tsv);
+    if (r < 0)
+        return r;
     if (!still_good(fs, &v->tsv)) {
         struct gs_blob *b = NULL;
         struct timespec m;

@@ -381,3 +381,63 @@ def test_thirty_callers_with_graph_stalled_each_get_an_answer_within_the_bound(m
     assert len(results) == 30 and all(r[1] == errno.ETIMEDOUT for r in results), \
         [mu.errno_name(r[1]) for r in results]
     assert took[-1] <= bound, "slowest %.1f s for a bound of %.1f s: %s" % (took[-1], bound, took)
+
+
+# --- finding 4: a waiting reader can be interrupted, and SIGTERM ends the daemon at once --------
+
+import signal  # noqa: E402
+
+SLOW = ["timeout=60", "connect_timeout=5", "retries=0"]
+
+
+def blocked_cat(path):
+    p = subprocess.Popen(["cat", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(1.5)
+    assert p.poll() is None, "cat did not wait on the stalled Graph"
+    return p
+
+
+@pytest.mark.mount(options=SLOW)
+@pytest.mark.allow_stderr(*NET_WARNINGS, r"Interrupted")
+def test_ctrl_c_stops_a_cat_waiting_on_graph(mnt):
+    sp = mu.sp_with_jobs(mnt)
+    spd = mnt / "servicePrincipals" / sp["id"]
+    mnt.emu.set_faults([{"method": "GET", "path": r"/secrets$", "action": "stall", "stall_s": 120}])
+    p = blocked_cat(spd / "secrets.json")
+    t0 = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    try:
+        p.wait(20)
+    finally:
+        took = time.monotonic() - t0
+        mnt.emu.clear_faults()
+    assert took <= 2.0, "cat ended %.1f s after Ctrl-C" % took
+    # the mount still answers
+    mu.read_file(spd / "secrets.json")
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.mount(options=SLOW)
+@pytest.mark.allow_stderr(*NET_WARNINGS, r"Interrupted")
+def test_sigterm_ends_the_daemon_within_five_seconds_whatever_is_in_flight(mnt):
+    sp = mu.sp_with_jobs(mnt)
+    spd = mnt / "servicePrincipals" / sp["id"]
+    mnt.emu.set_faults([{"method": "GET", "action": "stall", "stall_s": 120}])
+    cats = [subprocess.Popen(["cat", str(spd / "secrets.json")], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL),
+            subprocess.Popen(["cat", str(mnt / "status.tsv")], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)]
+    time.sleep(2)
+    assert all(c.poll() is None for c in cats)
+    t0 = time.monotonic()
+    mnt.proc.send_signal(signal.SIGTERM)
+    try:
+        mnt.proc.wait(30)
+    except subprocess.TimeoutExpired:
+        pass
+    took = time.monotonic() - t0
+    mnt.expected_status = None
+    for c in cats:
+        c.wait(30)
+    mnt.emu.clear_faults()
+    assert took <= 5.0, "the daemon took %.1f s to end after SIGTERM" % took
