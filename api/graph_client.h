@@ -88,6 +88,14 @@ void gs_response_clear(struct gs_response *r);
 int gs_client_request(struct gs_client *c, const struct gs_request *req,
                       struct gs_response *resp, struct gs_error *err);
 
+/* The most items a collection may hold (gs_client_get_collection fails
+ * with -EFBIG, code TooManyItems, past it), and the most JSON values one
+ * answer may hold (GS_JSON_VALUES_MAX: past it the answer is refused as too
+ * large, whatever its size on the wire: a small compressed answer can
+ * inflate to millions of values, each a parsed node in memory). */
+#define GS_COLLECTION_MAX_ITEMS 100000
+#define GS_JSON_VALUES_MAX 1000000
+
 /* GET of a collection following @odata.nextLink until absent.
  * *items_out: a cJSON array with every item of every page (caller deletes).
  * request_id (may be NULL, else 64 bytes) gets the first page's request-id. */

@@ -25,6 +25,15 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
         a->too_large = 1;
         return 0;
     }
+    /* libcurl hands over the body decompressed: count what parsing would
+     * build, so that an answer inflating to millions of tiny values is cut
+     * before it is parsed (strings may hold these bytes too: an overcount) */
+    for (size_t i = 0; i < n; i++)
+        a->json_values += ptr[i] == ',' || ptr[i] == '{' || ptr[i] == '[';
+    if (a->json_values > GS_JSON_VALUES_MAX) {
+        a->too_large = 1;
+        return 0;
+    }
     gs_buf_append(&a->body_out, ptr, n);
     return a->body_out.oom ? 0 : n;
 }

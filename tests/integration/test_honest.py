@@ -441,3 +441,42 @@ def test_sigterm_ends_the_daemon_within_five_seconds_whatever_is_in_flight(mnt):
         c.wait(30)
     mnt.emu.clear_faults()
     assert took <= 5.0, "the daemon took %.1f s to end after SIGTERM" % took
+
+
+# --- finding 5: an answer that inflates to millions of values does not take the memory ----------
+
+def vm(pid, field):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) // 1024  # MiB
+    raise AssertionError(field)
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.mount(options=["cache_size=16M", "retries=0", "timeout=30"])
+@pytest.mark.allow_stderr(r"warning: GET .*(ResponseTooLarge|larger than)")
+def test_compressed_answers_that_inflate_to_millions_of_values_are_refused(mnt):
+    sps = [sp["id"] for sp in mnt.tenant()["servicePrincipals"]][:4]
+    os.listdir(mnt / "servicePrincipals")
+    before = vm(mnt.proc.pid, "VmHWM")
+    # about 200 KB on the wire each; 6 MiB and two million values once inflated
+    mnt.emu.set_faults([{"method": "GET", "path": r"/secrets$", "action": "bomb", "bomb_mb": 6}])
+    results = []
+
+    def call(sp):
+        results.append(timed(mu.read_file, mnt / "servicePrincipals" / sp / "secrets.json"))
+
+    threads = [threading.Thread(target=call, args=(sp,), daemon=True) for sp in sps]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    mnt.emu.clear_faults()
+    assert [r[1] for r in results] == [errno.EIO] * len(sps), [mu.errno_name(r[1]) for r in results]
+    grew = vm(mnt.proc.pid, "VmHWM") - before
+    print("peak RSS grew by %d MiB over %d MiB" % (grew, before))
+    # each answer is cut at GS_JSON_VALUES_MAX values, 3 MiB here, before any parsing
+    assert grew < 64, "peak RSS grew by %d MiB" % grew
+    last = mu.read_file(mnt / "servicePrincipals" / sps[0] / "last_error").decode()
+    assert "ResponseTooLarge" in last, last
