@@ -480,3 +480,31 @@ def test_compressed_answers_that_inflate_to_millions_of_values_are_refused(mnt):
     assert grew < 64, "peak RSS grew by %d MiB" % grew
     last = mu.read_file(mnt / "servicePrincipals" / sps[0] / "last_error").decode()
     assert "ResponseTooLarge" in last, last
+
+
+@pytest.mark.allow_stderr(r"warning: PUT .*(ConnectionLost|RecvError|SendError|VersionConflict)")
+def test_schema_put_lost_while_someone_else_saved_is_estale(bmnt):
+    sp, job = find_job(bmnt, "zoom")
+    d = job_dir(bmnt, sp, job)
+    text = mu.read_file(d / "schema.json", "r")
+    bmnt.emu.set_faults([
+        {"method": "PUT", "path": r"/schema$", "action": "reset_after", "count": 1},
+        # the look after the lost answer comes late enough for someone else to save meanwhile
+        {"method": "GET", "path": r"/jobs/[^/]+/schema$", "action": "latency", "latency_ms": 2000, "count": 2},
+    ])
+    result = {}
+    th = threading.Thread(target=lambda: result.setdefault(
+        "errs", write_close(d / "schema.json", text.replace('"userName"', '"mineName"', 1).encode())))
+    th.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(
+            e.get("fault") == "reset_after" for e in bmnt.emu.requests()):
+        time.sleep(0.05)
+    # someone else saves while the daemon waits for its look (not through Graph's endpoint,
+    # which the latency rule would slow down too)
+    bmnt.emu.set_schema(sp, job, json.loads(text.replace('"userName"', '"theirName"', 1)))
+    th.join(60)
+    assert result["errs"][0] == errno.ESTALE, result
+    puts = [e for e in bmnt.emu.requests() if e["method"] == "PUT"]
+    assert len(puts) == 1  # never sent again over their save
+    assert "VersionConflict" in mu.read_file(d / "last_error", "r")
