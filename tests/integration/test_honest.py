@@ -508,3 +508,20 @@ def test_schema_put_lost_while_someone_else_saved_is_estale(bmnt):
     puts = [e for e in bmnt.emu.requests() if e["method"] == "PUT"]
     assert len(puts) == 1  # never sent again over their save
     assert "VersionConflict" in mu.read_file(d / "last_error", "r")
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.mount(tenant="large:600:20", latency_ms=400, options=["batch=1", "status_timeout=60"])
+def test_sigkill_frees_a_cat_of_status_tsv_in_the_middle_of_a_long_scan(mnt):
+    """Finding 4: the reader of a long tenant scan sat in D state, SIGKILL pending."""
+    p = subprocess.Popen(["cat", str(mnt / "status.tsv")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(2.0)
+    assert p.poll() is None, "the scan was not long enough to interrupt"
+    t0 = time.monotonic()
+    p.kill()
+    p.wait(60)
+    took = time.monotonic() - t0
+    assert took <= 2.0, "cat ended %.1f s after SIGKILL" % took
+    # the daemon still serves, and the next scan completes
+    _, rows = tsv(mnt)
+    assert len(rows) == 20
