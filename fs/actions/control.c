@@ -94,7 +94,7 @@ static void record_local(struct gs_fs *fs, const struct gs_node *n, const char *
     gs_node_record_error(fs, n, &e);
     char *text = gs_error_format(&e);
     if (text)
-        set_result(fs, n, text, strlen(text));
+        gs_control_set_result(fs, n, text, strlen(text));
     free(text);
     gs_error_clear(&e);
     free(url);
