@@ -67,7 +67,8 @@ static int check_json(enum gs_kind kind, const cJSON *j, char **why)
             return why_fmt(why, "%s: the value of %s must be a string", file, k->valuestring);
         if (cJSON_IsString(v) && is_masked(v->valuestring))
             return why_fmt(why, "secrets.json: the value of %s is still Graph's mask; write the real "
-                                "secret or leave the key out", k->valuestring);
+                                "secret (a save replaces the whole set: a key left out is erased)",
+                           k->valuestring);
     }
     return 0;
 }
@@ -339,6 +340,58 @@ static void refresh_after_save(struct gs_fs *fs, const struct gs_node *n, const 
     cJSON_Delete(now);
 }
 
+/* A schema PUT whose answer was lost (the connection dropped after it was
+ * sent): the version check made before it does not cover sending it again.
+ * Looks first: 0 when the server holds what the PUT would produce (done),
+ * 1 when it still holds `before` (not applied: sending again is safe),
+ * -ESTALE when someone else changed it, another negative errno when it
+ * cannot be read (then the outcome stays unknown). */
+static int after_lost_put(struct gs_fs *fs, const struct gs_node *n, const cJSON *sent,
+                          const cJSON *before, struct gs_error *err)
+{
+    cJSON *now = NULL;
+    int r = fetch_current(fs, n, &now);
+    if (r < 0 || !now)
+        return r < 0 ? r : -EIO;
+    if (same_content(now, sent)) {
+        r = 0;
+    } else if (same_content(now, before) && version_of(now) && version_of(before) &&
+               strcmp(version_of(now), version_of(before)) == 0) {
+        r = 1;
+    } else {
+        gs_error_clear(err);
+        char *url = gs_client_url(fs->client, n->key);
+        gs_error_set_local(err, "PUT", url ? url : n->key, -ESTALE, "VersionConflict",
+                           "schema.json: the save's answer was lost, and the schema on the server "
+                           "is now neither the one saved nor the one it replaced (someone else "
+                           "changed it); re-read it and edit again");
+        free(url);
+        r = -ESTALE;
+    }
+    cJSON_Delete(now);
+    return r;
+}
+
+/* PUTs body; a schema PUT is never resent blindly (after_lost_put). */
+static int put_once(struct gs_fs *fs, const struct gs_node *n, const char *body, const cJSON *doc,
+                    const cJSON *current, struct gs_error *err)
+{
+    struct gs_request req = {.method = "PUT", .path = n->key, .body = body, .body_len = strlen(body),
+                             .send_once = current != NULL};
+    int r = gs_client_request(fs->client, &req, NULL, err);
+    for (int again = 0; r < 0 && err->outcome_unknown && current && again < 2; again++) {
+        int seen = after_lost_put(fs, n, doc, current, err);
+        if (seen <= 0) {
+            if (seen == 0)
+                gs_error_clear(err);
+            return seen == 0 ? 0 : seen == -ESTALE ? -ESTALE : r;
+        }
+        gs_error_clear(err);
+        r = gs_client_request(fs->client, &req, NULL, err); /* not applied: send it again */
+    }
+    return r;
+}
+
 int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *data, size_t len)
 {
     if (gs_kind_has(n->kind, GS_KF_STAGED))
@@ -386,15 +439,15 @@ int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *da
     }
 
     char *body = cJSON_PrintUnformatted(doc);
-    cJSON_Delete(doc);
     if (!body) {
+        cJSON_Delete(doc);
         cJSON_Delete(current);
         return -ENOMEM;
     }
-    struct gs_request req = {.method = "PUT", .path = n->key, .body = body, .body_len = strlen(body)};
     struct gs_error err = {0};
-    r = gs_client_request(fs->client, &req, NULL, &err);
+    r = put_once(fs, n, body, doc, current, &err);
     free(body);
+    cJSON_Delete(doc);
     if (r < 0) {
         gs_node_record_error(fs, n, &err);
     } else {

@@ -579,12 +579,20 @@ static void gs_statfs(fuse_req_t req, fuse_ino_t ino)
 #define XA_URL "user.graphsyncfs.url"
 #define XA_FETCHED "user.graphsyncfs.fetched"
 #define XA_REQID "user.graphsyncfs.request_id"
+#define XA_STALE "user.graphsyncfs.stale" /* only while a copy past its time-to-live is served */
 
 static int xattr_value(struct gs_fs *fs, struct gs_node *n, const char *name, char **out)
 {
     *out = NULL;
     if (!n->key)
         return -ENODATA;
+    if (strcmp(name, XA_STALE) == 0) {
+        pthread_mutex_lock(&fs->lock);
+        *out = n->stale ? strdup(n->stale) : NULL;
+        int had = n->stale != NULL;
+        pthread_mutex_unlock(&fs->lock);
+        return *out ? 0 : had ? -ENOMEM : -ENODATA;
+    }
     if (strcmp(name, XA_URL) == 0) {
         *out = gs_client_url(fs->client, n->key);
         return *out ? 0 : -ENOMEM;
@@ -646,8 +654,8 @@ static void gs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
     char list[128];
     size_t len = 0;
     if (n->key) {
-        static const char *names[] = {XA_URL, XA_FETCHED, XA_REQID};
-        for (size_t i = 0; i < 3; i++) {
+        static const char *names[] = {XA_URL, XA_FETCHED, XA_REQID, XA_STALE};
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
             char *v = NULL;
             if (xattr_value(fs, n, names[i], &v) == 0) {
                 size_t l = strlen(names[i]) + 1;

@@ -16,6 +16,7 @@
 #include "fs/actions/control.h"
 #include "fs/actions/control_input.h"
 #include "fs/actions/document.h"
+#include "fs/actions/job_backup.h"
 #include "fs/model/errors.h"
 #include "fs/kernel/inval.h"
 #include "fs/kernel/ops_internal.h"
@@ -641,7 +642,11 @@ void gs_ops_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
         gs_audit_set_subject(fs, dir, name);
         struct gs_request rq = {.method = "DELETE", .path = path};
         struct gs_error err = {0};
-        r = path ? gs_client_request(fs->client, &rq, NULL, &err) : -ENOMEM;
+        char *saved = NULL; /* the schema and the job, kept in the sp's backups/ */
+        r = path ? gs_job_backup(fs, dir->sp, e.job, 1, &saved, &err) : -ENOMEM;
+        free(saved);
+        if (r == 0)
+            r = path ? gs_client_request(fs->client, &rq, NULL, &err) : -ENOMEM;
         if (r < 0 && path) {
             gs_node_record_error(fs, dir, &err);
         } else if (r == 0) {

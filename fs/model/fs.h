@@ -39,6 +39,8 @@ struct gs_fs_config {
                              * re-fetch job listings fetched less than this ago */
     struct gs_thresholds thresholds; /* warn_escrow= ... (views/monitor/) */
     int backup_keep;        /* backups kept per job; older ones are removed */
+    int strict;             /* a tenant-wide view that cannot be built whole fails with
+                             * EIO instead of showing what could not be read */
 };
 
 /* An open file or directory, listed so that handles the kernel never
@@ -78,6 +80,8 @@ struct gs_node {
     unsigned pc_adopting;   /* of which still dropping the kernel's older view */
     int pc_tainted;         /* a direct handle may have filled the page cache */
     struct gs_fh *ctl_fh;   /* a control file's latest handle open for writing */
+    char *stale;            /* the content last served is a copy past its time-to-live:
+                             * which one and why (fetch/stale.h), or NULL */
 };
 
 struct gs_fs {

@@ -67,6 +67,7 @@ static void node_free(struct gs_node *n)
     free(n->tpl);
     free(n->target);
     free(n->key);
+    free(n->stale);
     free(n);
 }
 
@@ -151,6 +152,8 @@ int gs_node_move(struct gs_fs *fs, struct gs_node *n, const char *name, enum gs_
     key_link(fs, n);
     gs_blob_unref(n->content);
     n->content = NULL;
+    free(n->stale);
+    n->stale = NULL;
     n->content_gen = 0;
     n->reported_size = -1;
     gs_node_forget_pagecache_locked(n);

@@ -18,7 +18,27 @@
 #include "fs/actions/scratch.h"
 #include "fs/views/tree.h"
 #include "fs/fetch/graph_get.h"
+#include "fs/fetch/stale.h"
 #include "fs/model/node_error.h"
+
+/* A copy past its time-to-live (err->err set by gs_fs_get) is said so in
+ * last_error and the node's user.graphsyncfs.stale; a fresh one clears it. */
+static void note_staleness(struct gs_fs *fs, struct gs_node *n, const struct gs_doc *doc,
+                           const struct gs_error *err)
+{
+    char *line = NULL;
+    if (err->err) {
+        line = gs_stale_describe(fs, doc, gs_kind_info(n->kind)->ttl, err);
+        char *owner = gs_errors_owner(n->sp, n->job);
+        if (owner)
+            gs_stale_record(fs, owner, doc, gs_kind_info(n->kind)->ttl, err);
+        free(owner);
+    }
+    pthread_mutex_lock(&fs->lock);
+    free(n->stale);
+    n->stale = line;
+    pthread_mutex_unlock(&fs->lock);
+}
 
 static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
 {
@@ -35,6 +55,7 @@ static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **ou
         gs_error_clear(&err);
         return r;
     }
+    note_staleness(fs, n, doc, &err);
     gs_error_clear(&err);
 
     pthread_mutex_lock(&fs->lock);

@@ -18,6 +18,7 @@
 #include "fs/views/sp_index.h"
 #include "fs/views/tenant.h"
 #include "fs/fetch/graph_get.h"
+#include "fs/fetch/stale.h"
 #include "fs/model/node_error.h"
 
 #define SYNC "/servicePrincipals/%s/synchronization"
@@ -100,10 +101,14 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
     int r = gs_fs_get(fs, key, ki->ttl, gs_kind_get_flags(dir->kind), doc, &err);
     if (r < 0) {
         gs_node_record_error(fs, dir, &err);
-    } else if (dir->kind == GS_K_SPS || dir->kind == GS_K_BYNAME || dir->kind == GS_K_BYAPPID) {
-        if (dir->kind == GS_K_SPS && for_readdir)
-            queue_readahead(fs, *doc);
+    } else if (err.err) {
+        char *owner = gs_errors_owner(dir->sp, dir->job);
+        if (owner) /* a copy past its time-to-live: last_error says which and why */
+            gs_stale_record(fs, owner, *doc, ki->ttl, &err);
+        free(owner);
     }
+    if (r == 0 && dir->kind == GS_K_SPS && for_readdir)
+        queue_readahead(fs, *doc);
     gs_error_clear(&err);
     free(key);
     return r;
@@ -169,7 +174,7 @@ static const enum gs_kind root_kids[] = {GS_K_README, GS_K_SPS, GS_K_BYNAME, GS_
                                          GS_K_TENANT_JOBS, GS_K_STATUS_TSV, GS_K_METRICS,
                                          GS_K_CHECK, GS_K_CHECK_STATE};
 static const enum gs_kind sp_kids[] = {GS_K_SP_JSON, GS_K_SECRETS, GS_K_LAST_ERROR,
-                                       GS_K_TEMPLATES, GS_K_JOBS, GS_K_SETTINGS};
+                                       GS_K_TEMPLATES, GS_K_JOBS, GS_K_SETTINGS, GS_K_BACKUPS};
 static const enum gs_kind tpl_kids[] = {GS_K_TEMPLATE_JSON, GS_K_TEMPLATE_SCHEMA, GS_K_RULES};
 static const enum gs_kind job_kids[] = {
     GS_K_JOB_JSON, GS_K_JOB_STATUS, GS_K_JOB_SCHEDULE, GS_K_JOB_SETTINGS, GS_K_JOB_SCHEMA,
