@@ -8,6 +8,9 @@
 
 /* More pages than any tenant has (999 objects a page): a runaway guard. */
 #define MAX_PAGES 100000
+/* A listing holds at most this many items (graph_client.h): past it, the
+ * listing fails with EFBIG instead of growing memory and scans without end. */
+#define MAX_ITEMS GS_COLLECTION_MAX_ITEMS
 
 /* The nextLinks seen so far: a repeated one is a loop. */
 struct seen {
@@ -59,12 +62,14 @@ static int page_error(const char *url, const struct gs_response *resp, const cha
 
 /* Moves the items of the page's "value" into out; returns the nextLink
  * (NULL at the end) through *next. */
-static int take_page(cJSON *page, cJSON *out, const char **next)
+static int take_page(cJSON *page, cJSON *out, size_t *count, const char **next)
 {
     cJSON *value = cJSON_GetObjectItemCaseSensitive(page, "value");
     if (!cJSON_IsArray(value))
         return -EINVAL;
     while (value->child) {
+        if (++*count > MAX_ITEMS)
+            return -EFBIG;
         cJSON *item = cJSON_DetachItemViaPointer(value, value->child);
         if (!cJSON_AddItemToArray(out, item)) {
             cJSON_Delete(item);
@@ -92,6 +97,7 @@ int gs_client_get_collection(struct gs_client *c, const char *path, cJSON **item
     if (r != 0)
         page_error(url ? url : path, NULL, "OutOfMemory", "no memory", r, err);
 
+    size_t count = 0;
     for (int page_no = 0; r == 0; page_no++) {
         if (page_no >= MAX_PAGES) {
             r = page_error(url, NULL, "PagingLoop", "too many pages: paging stopped", -EIO, err);
@@ -110,8 +116,13 @@ int gs_client_get_collection(struct gs_client *c, const char *path, cJSON **item
         }
         cJSON *page = cJSON_ParseWithLength(resp.body, resp.body_len);
         const char *next = NULL;
-        int tr = page ? take_page(page, out, &next) : -EINVAL;
-        if (tr == -ENOMEM) {
+        int tr = page ? take_page(page, out, &count, &next) : -EINVAL;
+        if (tr == -EFBIG) {
+            char msg[160];
+            snprintf(msg, sizeof(msg), "the listing has more than %d items, the most graphsyncfs lists",
+                     MAX_ITEMS);
+            r = page_error(url, &resp, "TooManyItems", msg, -EFBIG, err);
+        } else if (tr == -ENOMEM) {
             r = page_error(url, &resp, "OutOfMemory", "no memory for the listing", -ENOMEM, err);
         } else if (tr != 0) {
             r = page_error(url, &resp, "InvalidCollection",

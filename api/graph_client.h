@@ -51,6 +51,10 @@ struct gs_request {
     const char *content_type;  /* default "application/json" when body != NULL */
     int post_is_safe;          /* 1: this POST has no side effect ($batch of GETs,
                                 * parseExpression); it may be retried like a GET */
+    int send_once;             /* 1: a PUT whose precondition the caller checked before
+                                * it: once sent it is never resent (a lost answer gives
+                                * -EIO with err->outcome_unknown, as for a POST), so the
+                                * caller can look before sending it again */
 };
 
 struct gs_response {
@@ -83,6 +87,14 @@ void gs_response_clear(struct gs_response *r);
  * resp may be NULL; if not, it holds the final answer (also on HTTP errors). */
 int gs_client_request(struct gs_client *c, const struct gs_request *req,
                       struct gs_response *resp, struct gs_error *err);
+
+/* The most items a collection may hold (gs_client_get_collection fails
+ * with -EFBIG, code TooManyItems, past it), and the most JSON values one
+ * answer may hold (GS_JSON_VALUES_MAX: past it the answer is refused as too
+ * large, whatever its size on the wire: a small compressed answer can
+ * inflate to millions of values, each a parsed node in memory). */
+#define GS_COLLECTION_MAX_ITEMS 100000
+#define GS_JSON_VALUES_MAX 1000000
 
 /* GET of a collection following @odata.nextLink until absent.
  * *items_out: a cJSON array with every item of every page (caller deletes).

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/interrupt.h"
 #include "api/http_internal.h"
 
 /* The largest body kept; a schema is a few MB, a page of 999 objects less. */
@@ -24,8 +25,29 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
         a->too_large = 1;
         return 0;
     }
+    /* libcurl hands over the body decompressed: count what parsing would
+     * build, so that an answer inflating to millions of tiny values is cut
+     * before it is parsed (strings may hold these bytes too: an overcount) */
+    for (size_t i = 0; i < n; i++)
+        a->json_values += ptr[i] == ',' || ptr[i] == '{' || ptr[i] == '[';
+    if (a->json_values > GS_JSON_VALUES_MAX) {
+        a->too_large = 1;
+        return 0;
+    }
     gs_buf_append(&a->body_out, ptr, n);
     return a->body_out.oom ? 0 : n;
+}
+
+/* Called by libcurl at least once a second: a transfer for a system call
+ * that was interrupted, or during shutdown, ends (common/interrupt.h). */
+static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)p;
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return gs_interrupted();
 }
 
 static void copy_value(char *dst, size_t cap, const char *v, size_t n)
@@ -123,10 +145,16 @@ static struct curl_slist *build_headers(const struct gs_attempt *a, int *oom)
         list = add_header(list, "Content-Type:", oom);
     }
     if (a->token) {
-        char *auth = NULL;
-        if (asprintf(&auth, "Authorization: Bearer %s", a->token) < 0) {
+        /* one exact allocation: asprintf grows its buffer by realloc and
+         * would leave unwiped copies of the token behind */
+        static const char prefix[] = "Authorization: Bearer ";
+        size_t tl = strlen(a->token);
+        char *auth = malloc(sizeof(prefix) + tl);
+        if (!auth) {
             *oom = 1;
         } else {
+            memcpy(auth, prefix, sizeof(prefix) - 1);
+            memcpy(auth + sizeof(prefix) - 1, a->token, tl + 1);
             list = add_header(list, auth, oom);
             explicit_bzero(auth, strlen(auth));
             free(auth);
@@ -190,6 +218,8 @@ static CURLcode set_options(struct gs_client *c, CURL *h, struct gs_attempt *a,
     SET(CURLOPT_HEADERFUNCTION, on_header);
     SET(CURLOPT_HEADERDATA, a);
     SET(CURLOPT_ERRORBUFFER, a->errbuf);
+    SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+    SET(CURLOPT_NOPROGRESS, 0L);
 #undef SET
     if (cc == CURLE_OK)
         cc = set_method(h, a);
@@ -205,6 +235,8 @@ static int errno_for_curl(CURLcode cc)
         return -EHOSTUNREACH;
     case CURLE_OPERATION_TIMEDOUT:
         return -ETIMEDOUT;
+    case CURLE_ABORTED_BY_CALLBACK:
+        return -EINTR; /* the caller was interrupted, or the daemon stops */
     case CURLE_OUT_OF_MEMORY:
         return -ENOMEM;
     default:

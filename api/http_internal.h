@@ -69,7 +69,9 @@ struct gs_attempt {
     char *location;
     int connected;             /* a TCP connection to the server was made */
     int request_sent;          /* the request may have reached the server */
-    int too_large;             /* the body passed GS_BODY_MAX and was cut */
+    int too_large;             /* the body passed GS_BODY_MAX (decompressed) or
+                                * GS_JSON_VALUES_MAX values and was cut */
+    size_t json_values;        /* '{', '[' and ',' seen in the body: about its values */
     double elapsed;            /* seconds */
     char errbuf[CURL_ERROR_SIZE];
 };

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/interrupt.h"
 #include "api/http_internal.h"
 #include "common/log.h"
 #include "common/log_internal.h"
@@ -18,6 +19,8 @@
 static int is_idempotent(const struct gs_request *req)
 {
     const char *m = req->method;
+    if (req->send_once)
+        return 0;
     if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "PUT") == 0 ||
         strcmp(m, "DELETE") == 0)
         return 1;
@@ -74,6 +77,7 @@ static const char *transport_code(CURLcode cc)
     case CURLE_COULDNT_CONNECT: return "ConnectFailed";
     case CURLE_OPERATION_TIMEDOUT: return "Timeout";
     case CURLE_OUT_OF_MEMORY: return "OutOfMemory";
+    case CURLE_ABORTED_BY_CALLBACK: return "Interrupted";
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
@@ -302,7 +306,8 @@ static int attempts(struct call *k, double deadline)
             gs_info("%s %s: %s, retrying in %.2f s (attempt %d of %d)", k->req->method, k->url,
                     k->a.errbuf, wait, k->attempts + 1, c->retries + 1);
         retries_left--;
-        gs_sleep_until(gs_now() + wait);
+        if (gs_sleep_until_or_interrupted(gs_now() + wait) < 0)
+            return r; /* the last answer stands: the caller was interrupted */
     }
 }
 
@@ -331,8 +336,9 @@ int gs_http_call(struct gs_client *c, const struct gs_request *req, const struct
     if (o->first_wait > 0 && gs_now() + o->first_wait >= o->deadline)
         r = fail_early(&k, err, -ETIMEDOUT, "Timeout",
                        "the time budget ran out before the request could be retried");
-    else if (o->first_wait > 0)
-        gs_sleep_until(gs_now() + o->first_wait);
+    else if (o->first_wait > 0 && gs_sleep_until_or_interrupted(gs_now() + o->first_wait) < 0)
+        r = fail_early(&k, err, -EINTR, "Interrupted",
+                       "the system call was interrupted, or graphsyncfs is stopping");
     if (r == 0 && (r = get_token(&k, 0)) < 0)
         fail_early(&k, err, r, "TokenUnavailable", "no access token could be obtained");
     if (r < 0) {

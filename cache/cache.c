@@ -122,6 +122,11 @@ int gs_cache_peek(struct gs_cache *c, const char *key, struct gs_doc **out)
     return *out ? 0 : -ENOENT;
 }
 
+double gs_cache_ttl(const struct gs_cache *c, enum gs_ttl_class cls)
+{
+    return (unsigned)cls < GS_TTL_NCLASS ? c->ttl[cls] : 0;
+}
+
 int gs_cache_is_fresh(struct gs_cache *c, const char *key)
 {
     if (!c || !key)

@@ -36,8 +36,10 @@ enum {
     GS_GET_FILL_ITEMS = 1 << 1, /* with COLLECTION: also store each item that has an "id"
                                  * under key + "/" + gs_path-escaped id, same class */
     GS_GET_CACHED_ONLY = 1 << 2,/* never fetch: return what is cached (even expired) or -ENOENT */
-    GS_GET_STALE_OK = 1 << 3,   /* if the refresh fails with a network error (not an HTTP
-                                 * answer), return the expired entry instead of the error */
+    GS_GET_STALE_OK = 1 << 3,   /* if the refresh brings no usable answer (a network error,
+                                 * 429, 5xx, 3xx, a body that is not JSON), return the
+                                 * expired entry instead of the error; err (if given) then
+                                 * says why the refresh failed although 0 is returned */
 };
 
 /* Returns a referenced doc: the cached one while its TTL holds, otherwise
@@ -74,6 +76,9 @@ void gs_cache_remove(struct gs_cache *c, const char *key);
 /* 1 when the key has an entry that GS_GET_STALE_OK may still serve (its
  * time-to-live plus max_stale has not passed). */
 int gs_cache_servable(struct gs_cache *c, const char *key);
+
+/* The time-to-live of a class, in seconds (set at gs_cache_new). */
+double gs_cache_ttl(const struct gs_cache *c, enum gs_ttl_class cls);
 
 /* 1 when the key has an entry whose TTL still holds. */
 int gs_cache_is_fresh(struct gs_cache *c, const char *key);

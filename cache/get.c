@@ -3,19 +3,25 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/graph_client.h"
 #include "cache/cache_internal.h"
+#include "common/interrupt.h"
 
 #define GS_GET_KNOWN_FLAGS \
     (GS_GET_COLLECTION | GS_GET_FILL_ITEMS | GS_GET_CACHED_ONLY | GS_GET_STALE_OK)
 
-/* A failure with no HTTP answer: the network, not Graph, said no. */
-static int is_network_failure(int r, const struct gs_error *err)
+/* A refresh that brought no usable answer: the network failed, or Graph
+ * throttled (429), failed (5xx), redirected (3xx) or sent a 2xx body that is
+ * not JSON. A stale copy may stand in for it; a 404 or another 4xx refusal
+ * is Graph's answer and never hidden. */
+static int refresh_unanswered(int r, const struct gs_error *err)
 {
-    if (err->http_status != 0)
-        return 0;
-    return r == -ETIMEDOUT || r == -EHOSTUNREACH || r == -ECONNRESET || r == -EIO;
+    long s = err->http_status;
+    if (s == 0)
+        return r == -ETIMEDOUT || r == -EHOSTUNREACH || r == -ECONNRESET || r == -EIO;
+    return s == 429 || s >= 500 || (s >= 200 && s < 400);
 }
 
 static const char *item_id(const cJSON *item)
@@ -219,7 +225,7 @@ static int take_result_locked(struct gs_cache *c, struct gs_flight *f, const cha
         *out = &f->doc->pub;
         return 0;
     }
-    if ((flags & GS_GET_STALE_OK) && is_network_failure(f->result, &f->err)) {
+    if ((flags & GS_GET_STALE_OK) && refresh_unanswered(f->result, &f->err)) {
         struct gs_entry *e = gs_table_find(&c->table, key);
         /* stale for at most max_stale past its time-to-live */
         if (e && e->doc &&
@@ -227,6 +233,8 @@ static int take_result_locked(struct gs_cache *c, struct gs_flight *f, const cha
             gs_table_touch(&c->table, e);
             gs_doc_ref(&e->doc->pub);
             *out = &e->doc->pub;
+            if (err)
+                gs_error_copy(err, &f->err); /* why the copy is stale */
             return 0;
         }
     }
@@ -244,8 +252,32 @@ static void flight_free(struct gs_flight *f)
     free(f);
 }
 
-int gs_cache_get(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
-                 unsigned flags, struct gs_doc **out, struct gs_error *err)
+/* Waits (c->lock held) for the fetch another caller runs. -EINTR, with
+ * c->lock released and f's reference dropped, when the caller's system call
+ * was interrupted: it stops waiting (the fetch goes on for the others). */
+static int wait_flight_locked(struct gs_cache *c, struct gs_flight *f, const char *key,
+                              struct gs_error *err)
+{
+    while (!f->done) {
+        if (gs_interrupted()) {
+            int last = --f->refs == 0;
+            pthread_mutex_unlock(&c->lock);
+            if (last)
+                flight_free(f);
+            if (err)
+                gs_error_set_local(err, "GET", key, -EINTR, "Interrupted",
+                                   "the system call was interrupted, or graphsyncfs is stopping");
+            return -EINTR;
+        }
+        struct timespec ts;
+        gs_interrupt_poll_deadline(&ts);
+        pthread_cond_timedwait(&f->done_cv, &c->lock, &ts);
+    }
+    return 0;
+}
+
+static int get_once(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
+                    unsigned flags, struct gs_doc **out, struct gs_error *err)
 {
     if (out)
         *out = NULL;
@@ -280,8 +312,8 @@ int gs_cache_get(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
         f = e->flight;
         f->refs++;
         c->coalesced++;
-        while (!f->done)
-            pthread_cond_wait(&f->done_cv, &c->lock);
+        if (wait_flight_locked(c, f, key, err) < 0)
+            return -EINTR;
     } else {
         int r = start_flight_locked(c, key, cls, e, &f);
         pthread_mutex_unlock(&c->lock);
@@ -298,5 +330,19 @@ int gs_cache_get(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
     pthread_mutex_unlock(&c->lock);
     if (last)
         flight_free(f);
+    return r;
+}
+
+int gs_cache_get(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
+                 unsigned flags, struct gs_doc **out, struct gs_error *err)
+{
+    int r = get_once(c, key, cls, flags, out, err);
+    /* the fetch this call joined was cut because its starter's system call
+     * was interrupted, not this one's: fetch again */
+    for (int again = 0; r == -EINTR && !gs_interrupted() && again < 3; again++) {
+        if (err)
+            gs_error_clear(err);
+        r = get_once(c, key, cls, flags, out, err);
+    }
     return r;
 }

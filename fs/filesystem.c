@@ -1,3 +1,4 @@
+#include "fs/model/rules/pending.h"
 #include "fs/filesystem.h"
 
 #include <errno.h>
@@ -20,6 +21,8 @@ static void free_parts(struct gs_fs *fs)
     fs->views = NULL;
     gs_monitor_free(fs->monitor);
     fs->monitor = NULL;
+    gs_rules_pending_free(fs->rules);
+    fs->rules = NULL;
     gs_sp_index_free(fs->sp_index);
     fs->sp_index = NULL;
     gs_scratch_free(fs->scratch);
@@ -39,7 +42,8 @@ int gs_filesystem_start(struct gs_fs *fs, const struct gs_fs_config *cfg,
     fs->se = se;
     if (gs_errors_new(&fs->errors) != 0 || gs_scratch_new(&fs->scratch, SCRATCH_MAX_BYTES) != 0 ||
         gs_sp_index_new(&fs->sp_index) != 0 || gs_tenant_views_new(&fs->views) != 0 ||
-        gs_monitor_new(&fs->monitor) != 0) {
+        gs_monitor_new(&fs->monitor) != 0 ||
+        gs_rules_pending_new(&fs->rules) != 0) {
         r = -ENOMEM;
         goto fail;
     }

@@ -7,16 +7,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
+#include <cjson/cJSON.h>
 
 #include "api/auth/auth.h"
 #include "api/cloud.h"
 #include "api/graph_client.h"
 #include "common/log.h"
+#include "common/secmem.h"
 #include "cache/cache.h"
 #include "fs/actions/audit.h"
 #include "fs/filesystem.h"
 #include "fs/kernel/inval.h"
+#include "fs/kernel/interruptible.h"
+#include "fs/kernel/shutdown.h"
+#include "common/interrupt.h"
 #include "fs/kernel/ops.h"
 #include "fs/kernel/ops_internal.h"
 #include "fs/kernel/options.h"
@@ -124,6 +130,17 @@ static int add_default_args(struct fuse_args *args, const struct gs_options *o)
     return fuse_opt_add_arg(args, buf);
 }
 
+/* Not dumpable (no core on a crash, /proc/<pid>/mem for root only) unless
+ * the dumpable option asks; libcurl and cJSON wipe what they free, so that
+ * a token or a secret does not outlive its buffer (common/secmem.h). */
+static void keep_secrets_out_of_dumps(int dumpable)
+{
+    if (!dumpable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        gs_warn("cannot turn core dumps off: %s", strerror(errno));
+    cJSON_Hooks hooks = {.malloc_fn = gs_wipe_malloc, .free_fn = gs_wipe_free};
+    cJSON_InitHooks(&hooks);
+}
+
 /* --version and --help: printed, and nothing else happens. 1 when one was given. */
 static int info_only(const struct gs_options *o, const char *prog)
 {
@@ -167,11 +184,12 @@ static void fs_config(const struct gs_options *o, struct gs_fs_config *fc)
         .view_ttl = o->status_timeout,
         .thresholds = o->thresholds,
         .backup_keep = o->backup_keep,
+        .strict = o->strict,
     };
 }
 
 /* FUSE's request loop until unmount; 0 on a clean end. */
-static int request_loop(struct fuse_session *se, const struct fuse_cmdline_opts *copts)
+static int request_loop(struct fuse_session *se, const struct fuse_cmdline_opts *copts, int threads)
 {
     if (copts->singlethread)
         return fuse_session_loop(se) != 0;
@@ -179,7 +197,9 @@ static int request_loop(struct fuse_session *se, const struct fuse_cmdline_opts 
     if (!lc)
         return 1;
     fuse_loop_cfg_set_clone_fd(lc, (unsigned)copts->clone_fd);
-    fuse_loop_cfg_set_max_threads(lc, copts->max_threads);
+    /* libfuse's default of 10 workers let an 11th caller wait in the
+     * kernel before its own time bound even began (issue 13, finding 6) */
+    fuse_loop_cfg_set_max_threads(lc, (unsigned)threads);
     int r = fuse_session_loop_mt(se, lc);
     fuse_loop_cfg_destroy(lc);
     return r != 0;
@@ -211,7 +231,11 @@ static int serve(struct fuse_session *se, struct gs_fs *fs, const struct gs_opti
     } else if (gs_filesystem_start(fs, &fc, client, cache, o->batch_workers) != 0) {
         gs_error_log("cannot start the filesystem");
     } else {
-        ret = request_loop(se, copts);
+        if (gs_shutdown_watch_start(se) != 0)
+            gs_warn("cannot start the shutdown watcher: a stop may wait for requests in flight");
+        ret = request_loop(se, copts, o->threads);
+        gs_stop_all(); /* whatever still waits on Graph gives up */
+        gs_shutdown_watch_stop();
         gs_filesystem_stop(fs);
     }
     gs_cache_free(cache);
@@ -227,7 +251,7 @@ static int mount_and_serve(struct fuse_args *args, const struct fuse_cmdline_opt
     if (!fs)
         return 1;
     int ret = 1;
-    struct fuse_session *se = fuse_session_new(args, &gs_ops, sizeof(gs_ops), fs);
+    struct fuse_session *se = fuse_session_new(args, gs_interruptible_ops(&gs_ops), sizeof(gs_ops), fs);
     if (!se)
         goto out_fs;
     if (fuse_set_signal_handlers(se) != 0)
@@ -258,7 +282,9 @@ static int start(struct fuse_args *args, const struct fuse_cmdline_opts *copts, 
     int ret = 1;
     if (client_config(o, &cc) != 0)
         return 1;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    keep_secrets_out_of_dumps(o->dumpable);
+    if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, gs_wipe_malloc, gs_wipe_free, gs_wipe_realloc,
+                             gs_wipe_strdup, gs_wipe_calloc) != CURLE_OK) {
         fprintf(stderr, "graphsyncfs: cannot initialise libcurl\n");
         return 1;
     }
@@ -302,5 +328,8 @@ out:
     free(copts.mountpoint);
     fuse_opt_free_args(&args);
     gs_options_free(&o);
+    /* every secret is wiped by now: a leak checker that attaches at exit
+     * (LeakSanitizer) may, also for a user without CAP_SYS_PTRACE */
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
     return ret;
 }

@@ -8,7 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 seconds="${1:-10}"
-targets=(control_input names document graph_response options)
+targets=(control_input names document graph_response options rules_scope)
 
 if [[ ! -f build-fuzz/build.ninja ]]; then
     CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \

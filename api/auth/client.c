@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/auth/internal.h"
+#include "common/secmem.h"
 
 #define ASSERTION_TYPE "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 /* PS256 is what the current documentation asks for; Entra also accepts RS256 */
@@ -20,7 +21,7 @@ void gs_auth_cred_free(void *state)
     free(c->client_id);
     free(c->tenant);
     free(c->token_url);
-    gs_auth_free_secret(c->secret);
+    gs_secret_free(c->secret); /* a secret page (gs_auth_secret_to_page) */
     gs_cert_free(c->cert);
     free(c->assertion_file);
     free(c);
@@ -117,6 +118,8 @@ int gs_auth_secret_setup(struct gs_auth *a, const struct gs_auth_config *cfg, ch
     }
     int r = gs_auth_read_secret_file(cfg->client_secret_file, GS_AUTH_MAX_FILE, 1, &c->secret,
                                      NULL, why, whylen);
+    if (r == 0 && (r = gs_auth_secret_to_page(&c->secret)) < 0)
+        gs_auth_whyf(why, whylen, "out of memory");
     if (r < 0) {
         gs_auth_cred_free(c);
         return r;

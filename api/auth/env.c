@@ -34,7 +34,7 @@ int gs_auth_env_setup(struct gs_auth *a, const struct gs_auth_config *cfg, char 
     const char *secret = gs_auth_env("AZURE_CLIENT_SECRET");
     if (secret) {
         c->secret = strdup(secret);
-        if (!c->secret) {
+        if (!c->secret || gs_auth_secret_to_page(&c->secret) < 0) {
             gs_auth_cred_free(c);
             gs_auth_whyf(why, whylen, "out of memory");
             return -ENOMEM;

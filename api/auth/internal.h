@@ -21,6 +21,10 @@ void gs_auth_whyf(char *why, size_t whylen, const char *fmt, ...)
 double gs_auth_now(void);          /* wall clock, seconds */
 void gs_auth_sleep(double seconds);
 void gs_auth_free_secret(char *s); /* zeroes, then frees; NULL is fine */
+/* Moves a malloc'd secret that lives as long as the mount (the client
+ * secret, the current token) into memory left out of core dumps
+ * (common/secmem.h); free it with gs_secret_free. 0 or -ENOMEM (*s NULL). */
+int gs_auth_secret_to_page(char **s);
 const char *gs_auth_env(const char *name); /* getenv, NULL when unset or empty */
 /* Copies s with printable ASCII only (others become '?'), for messages that
  * quote text from a server or a command. */

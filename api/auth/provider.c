@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/auth/internal.h"
+#include "common/secmem.h"
 
 /* After a failed refresh, callers get the last error (or the still usable
  * token) for FAIL_HOLD_S instead of each starting a request of their own;
@@ -154,11 +155,22 @@ void gs_auth_report(const struct gs_auth *a, const char *msg)
         fprintf(stderr, "graphsyncfs: %s\n", msg);
 }
 
+/* The installed token lives in a secret page (gs_auth_secret_to_page). */
+static void clear_installed(struct gs_auth *a)
+{
+    gs_secret_free(a->tok.value);
+    memset(&a->tok, 0, sizeof(a->tok));
+}
+
 void gs_auth_install(struct gs_auth *a, struct gs_token *t)
 {
     double now = gs_auth_now();
     a->stale_hold_until = gs_token_fresh(t, now) ? 0 : now + STALE_HOLD_S;
-    gs_token_clear(&a->tok);
+    clear_installed(a);
+    if (gs_auth_secret_to_page(&t->value) < 0) {
+        gs_auth_report(a, "out of memory keeping the token"); /* none: the next call asks again */
+        memset(t, 0, sizeof(*t));
+    }
     a->tok = *t;
     memset(t, 0, sizeof(*t));
 }
@@ -180,12 +192,12 @@ void gs_auth_drop_method(struct gs_auth *a)
         a->method->destroy(a->state);
     a->method = NULL;
     a->state = NULL;
-    gs_token_clear(&a->tok);
+    clear_installed(a);
 }
 
 static int copy_token(const struct gs_auth *a, char **out)
 {
-    *out = strdup(a->tok.value);
+    *out = a->tok.value ? strdup(a->tok.value) : NULL;
     return *out ? 0 : -ENOMEM;
 }
 

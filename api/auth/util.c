@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "api/auth/internal.h"
+#include "common/secmem.h"
 
 void gs_auth_whyf(char *why, size_t whylen, const char *fmt, ...)
 {
@@ -33,6 +34,16 @@ void gs_auth_sleep(double seconds)
     ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
+}
+
+int gs_auth_secret_to_page(char **s)
+{
+    if (!*s)
+        return 0;
+    char *page = gs_secret_dup(*s, strlen(*s));
+    gs_auth_free_secret(*s);
+    *s = page;
+    return page ? 0 : -ENOMEM;
 }
 
 void gs_auth_free_secret(char *s)

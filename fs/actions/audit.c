@@ -43,7 +43,7 @@ static void prepend_names(const struct gs_node *n, char *buf, size_t *at)
     }
 }
 
-void gs_audit_set_subject(struct gs_fs *fs, const struct gs_node *n, const char *child)
+static void set_subject(struct gs_fs *fs, const struct gs_node *n, const char *child, int beside)
 {
     char buf[SUBJECT_MAX];
     size_t at = sizeof(buf) - 1;
@@ -57,9 +57,19 @@ void gs_audit_set_subject(struct gs_fs *fs, const struct gs_node *n, const char 
         }
     }
     pthread_mutex_lock(&fs->lock);
-    prepend_names(n, buf, &at);
+    prepend_names(beside ? n->parent : n, buf, &at);
     pthread_mutex_unlock(&fs->lock);
     snprintf(cur.subject, sizeof(cur.subject), "%s", buf[at] ? buf + at : "/");
+}
+
+void gs_audit_set_subject(struct gs_fs *fs, const struct gs_node *n, const char *child)
+{
+    set_subject(fs, n, child, 0);
+}
+
+void gs_audit_set_sibling(struct gs_fs *fs, const struct gs_node *n, const char *name)
+{
+    set_subject(fs, n, name, 1);
 }
 
 void gs_audit_graph(void *ctx, const char *method, const char *url, long status,

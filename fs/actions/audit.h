@@ -18,6 +18,9 @@ void gs_audit_caller(uid_t *uid, pid_t *pid);
 /* The file the requests this thread sends next act on: node n, plus
  * "/<child>" when child is not NULL (rmdir jobs/<id>). */
 void gs_audit_set_subject(struct gs_fs *fs, const struct gs_node *n, const char *child);
+/* The same for the file `name` beside node n, in n's directory (the rules
+ * tree's commit saves its job's schema.json). */
+void gs_audit_set_sibling(struct gs_fs *fs, const struct gs_node *n, const char *name);
 
 /* The client's audit hook (api/graph_client.h gs_audit_fn); ctx unused. */
 void gs_audit_graph(void *ctx, const char *method, const char *url, long status,

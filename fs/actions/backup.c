@@ -13,11 +13,18 @@
 
 #include "fs/model/names.h"
 
+/* <backup_dir>/<sp>/<job>, or <backup_dir>/<sp> when job is NULL (what
+ * must outlive a job: the schema a resetSchema or an rmdir threw away). */
 static char *job_dir(const char *backup_dir, const char *sp, const char *job)
 {
     char *p = NULL;
-    char *s = gs_name_safe(sp, 255), *j = gs_name_safe(job, 255);
-    if (s && j && asprintf(&p, "%s/%s/%s", backup_dir, s, j) < 0)
+    char *s = gs_name_safe(sp, 255), *j = job ? gs_name_safe(job, 255) : NULL;
+    int r = 0;
+    if (s && j)
+        r = asprintf(&p, "%s/%s/%s", backup_dir, s, j);
+    else if (s && !job)
+        r = asprintf(&p, "%s/%s", backup_dir, s);
+    if (r < 0)
         p = NULL;
     free(s);
     free(j);
@@ -133,8 +140,10 @@ int gs_backup_list(const char *backup_dir, const char *sp, const char *job, char
     struct dirent *de;
     int r = 0;
     while ((de = readdir(d))) {
-        if (de->d_name[0] == '.' || !strstr(de->d_name, ".json"))
-            continue;
+        struct stat st;
+        if (de->d_name[0] == '.' || !strstr(de->d_name, ".json") ||
+            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+            continue; /* a service principal's directory also holds its jobs' */
         if (*n == cap) {
             cap = cap ? cap * 2 : 8;
             char **v = realloc(*names, cap * sizeof(*v));

@@ -10,7 +10,9 @@
 
 #include "fs/model/blob.h"
 
-/* Writes a backup; *name_out (may be NULL) gets its malloc'd file name. */
+/* job NULL: the service principal's own backups (<backup_dir>/<spId>/),
+ * listed in its backups/ directory, which outlive the deletion of a job.
+ * Writes a backup; *name_out (may be NULL) gets its malloc'd file name. */
 int gs_backup_save(const char *backup_dir, const char *sp, const char *job, const char *what,
                    const char *data, size_t len, char **name_out);
 /* Names of the backups of a job, oldest first (malloc'd array of malloc'd). */

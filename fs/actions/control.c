@@ -1,3 +1,4 @@
+#include "fs/actions/rules/rules.h"
 #include "fs/actions/control.h"
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include "common/log.h"
 #include "fs/actions/audit.h"
 #include "fs/actions/control_input.h"
+#include "fs/actions/job_backup.h"
 #include "fs/model/errors.h"
 #include "fs/fetch/graph_get.h"
 #include "fs/model/node_error.h"
@@ -76,12 +78,23 @@ static void invalidate(struct gs_fs *fs, enum gs_kind kind, const struct gs_node
     free(key);
 }
 
+static const char *a_method(const struct gs_node *n)
+{
+    return gs_node_kind(n) == GS_K_CTL_RESET_SCHEMA ? "DELETE" : "POST";
+}
+
+/* A local refusal: last_error and the control file's read-back say what was
+ * refused (the read-back never keeps showing an older success). */
 static void record_local(struct gs_fs *fs, const struct gs_node *n, const char *path, int err, const char *why)
 {
     struct gs_error e = {0};
     char *url = gs_client_url(fs->client, path);
-    gs_error_set_local(&e, "POST", url ? url : path, err, "InvalidInput", why);
+    gs_error_set_local(&e, a_method(n), url ? url : path, err, "InvalidInput", why);
     gs_node_record_error(fs, n, &e);
+    char *text = gs_error_format(&e);
+    if (text)
+        gs_control_set_result(fs, n, text, strlen(text));
+    free(text);
     gs_error_clear(&e);
     free(url);
 }
@@ -126,10 +139,10 @@ static int build(struct gs_fs *fs, const struct gs_node *n, const char *in, size
     switch (gs_node_kind(n)) {
     case GS_K_CTL_START:
         a->path = gs_path(SYNC "/jobs/%s/start", sp, job);
-        return a->path ? 0 : -ENOMEM;
+        return a->path ? gs_word_input("start", in, len, why) : -ENOMEM;
     case GS_K_CTL_PAUSE:
         a->path = gs_path(SYNC "/jobs/%s/pause", sp, job);
-        return a->path ? 0 : -ENOMEM;
+        return a->path ? gs_word_input("pause", in, len, why) : -ENOMEM;
     case GS_K_CTL_RESTART:
         a->path = gs_path(SYNC "/jobs/%s/restart", sp, job);
         return a->path ? gs_restart_body(in, len, &a->body, why) : -ENOMEM;
@@ -169,13 +182,10 @@ static int build(struct gs_fs *fs, const struct gs_node *n, const char *in, size
     }
 }
 
-static const char *a_method(const struct gs_node *n)
-{
-    return gs_node_kind(n) == GS_K_CTL_RESET_SCHEMA ? "DELETE" : "POST";
-}
-
-/* What the file shows after a successful action. */
-static void keep_result(struct gs_fs *fs, const struct gs_node *n, const struct gs_response *resp)
+/* What the file shows after a successful action; saved: where a backup
+ * made before it is (or NULL). */
+static void keep_result(struct gs_fs *fs, const struct gs_node *n, const struct gs_response *resp,
+                        const char *saved)
 {
     cJSON *j = resp->body_len ? cJSON_ParseWithLength(resp->body, resp->body_len) : NULL;
     if (gs_node_kind(n) == GS_K_CTL_POD && j) {
@@ -198,9 +208,9 @@ static void keep_result(struct gs_fs *fs, const struct gs_node *n, const struct 
         time_t now = time(NULL);
         gmtime_r(&now, &tm);
         strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        if (asprintf(&text, "%s %s %s: HTTP %ld%s%s%s\n", when, a_method(n), gs_kind_info(gs_node_kind(n))->name,
+        if (asprintf(&text, "%s %s %s: HTTP %ld%s%s%s%s%s\n", when, a_method(n), gs_kind_info(gs_node_kind(n))->name,
                      resp->status, resp->location ? " (" : "", resp->location ? resp->location : "",
-                     resp->location ? ")" : "") >= 0) {
+                     resp->location ? ")" : "", saved ? "; saved before: " : "", saved ? saved : "") >= 0) {
             gs_control_set_result(fs, n, text, strlen(text));
             free(text);
         }
@@ -234,10 +244,23 @@ static void after(struct gs_fs *fs, const struct gs_node *n)
 
 int gs_control_run(struct gs_fs *fs, const struct gs_node *n, const char *in, size_t len)
 {
+    gs_audit_set_subject(fs, n, NULL);
+    if (gs_kind_has(gs_node_kind(n), GS_KF_RULES)) {
+        /* commit or discard of staged rules edits: the result text is theirs */
+        char *text = NULL;
+        int rr = gs_rules_control(fs, n, &text);
+        if (text)
+            gs_control_set_result(fs, n, text, strlen(text));
+        free(text);
+        return rr;
+    }
     struct action a;
     const char *why = NULL;
-    gs_audit_set_subject(fs, n, NULL);
     int r = build(fs, n, in, len, &a, &why);
+    if ((r == 0 || r == -EINVAL) && !gs_input_whole(in, len)) {
+        r = -EINVAL; /* input cut short at close: nothing is sent */
+        why = "the input is incomplete (a JSON object not closed): nothing was sent";
+    }
     if (r < 0) {
         if (r == -EINVAL)
             record_local(fs, n, a.path ? a.path : "", r, why ? why : "invalid input");
@@ -255,7 +278,10 @@ int gs_control_run(struct gs_fs *fs, const struct gs_node *n, const char *in, si
     };
     struct gs_response resp = {0};
     struct gs_error err = {0};
-    r = gs_client_request(fs->client, &req, &resp, &err);
+    char *saved = NULL;
+    r = gs_node_kind(n) == GS_K_CTL_RESET_SCHEMA ? gs_job_backup(fs, n->sp, n->job, 0, &saved, &err) : 0;
+    if (r == 0)
+        r = gs_client_request(fs->client, &req, &resp, &err);
     if (r < 0) {
         gs_node_record_error(fs, n, &err);
         char *text = gs_error_format(&err);
@@ -264,9 +290,10 @@ int gs_control_run(struct gs_fs *fs, const struct gs_node *n, const char *in, si
         free(text);
     } else {
         gs_info("%s %s: HTTP %ld", a.method, a.path, resp.status);
-        keep_result(fs, n, &resp);
+        keep_result(fs, n, &resp, saved);
         after(fs, n);
     }
+    free(saved);
     gs_response_clear(&resp);
     gs_error_clear(&err);
     free(a.path);

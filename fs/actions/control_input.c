@@ -48,6 +48,25 @@ int gs_input_complete(const char *buf, size_t len)
     return gs_json_complete(buf, len);
 }
 
+int gs_input_whole(const char *buf, size_t len)
+{
+    const char *s = buf;
+    size_t l = len;
+    trim(&s, &l);
+    return !(l && *s == '{') || gs_json_complete(buf, len);
+}
+
+static int fail(const char **why, const char *reason);
+
+int gs_word_input(const char *word, const char *in, size_t len, const char **why)
+{
+    trim(&in, &len);
+    if (len == 0 || (len == strlen(word) && strncasecmp(in, word, len) == 0))
+        return 0;
+    return fail(why, strcmp(word, "start") == 0 ? "start takes no input (touch it, or write a newline or \"start\")"
+                                                : "pause takes no input (touch it, or write a newline or \"pause\")");
+}
+
 static char *print(cJSON *j)
 {
     char *s = j ? cJSON_PrintUnformatted(j) : NULL;

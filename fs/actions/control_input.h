@@ -16,6 +16,14 @@ int gs_json_complete(const char *buf, size_t len);
  * complete JSON value. */
 int gs_input_complete(const char *buf, size_t len);
 
+/* 1 unless the input starts with '{' and is not one complete JSON value:
+ * input still incomplete at close is refused, never acted on. */
+int gs_input_whole(const char *buf, size_t len);
+
+/* start and pause take no input: "", a newline, or the action's own word
+ * (case-insensitive, white space around it). 0 or -EINVAL. */
+int gs_word_input(const char *word, const char *in, size_t len, const char **why);
+
 /* restart: "" (the portal's restart), scope words separated by commas or
  * spaces ("Full", "Escrows, Watermark", case-insensitive), or a JSON body
  * ({"criteria":{"resetScope":...}} or {"resetScope":...}). *body is

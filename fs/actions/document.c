@@ -1,3 +1,4 @@
+#include "fs/actions/rules/rules.h"
 #include "fs/actions/document.h"
 
 #include <ctype.h>
@@ -6,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fs/model/json_render.h"
 #include "common/log.h"
@@ -73,7 +75,8 @@ static int check_json(enum gs_kind kind, const cJSON *j, char **why)
             return why_fmt(why, "%s: the value of %s must be a string", file, k->valuestring);
         if (cJSON_IsString(v) && is_masked(v->valuestring))
             return why_fmt(why, "secrets.json: the value of %s is still Graph's mask; write the real "
-                                "secret or leave the key out", k->valuestring);
+                                "secret (a save replaces the whole set: a key left out is erased)",
+                           k->valuestring);
     }
     return 0;
 }
@@ -391,11 +394,70 @@ static void after_save(struct gs_fs *fs, const struct gs_document *d, const cJSO
     }
 }
 
+/* A schema PUT whose answer was lost (the connection dropped after it was
+ * sent): the version check made before it does not cover sending it again.
+ * Looks first: 0 when the server holds what the PUT would produce (done),
+ * 1 when it still holds `before` (not applied: sending again is safe),
+ * -ESTALE when someone else changed it, another negative errno when it
+ * cannot be read (then the outcome stays unknown). */
+static int after_lost_put(struct gs_fs *fs, const struct gs_document *d, const cJSON *sent,
+                          const cJSON *before, struct gs_error *err)
+{
+    cJSON *now = NULL;
+    int r = fetch_current(fs, d, &now);
+    if (r < 0 || !now)
+        return r < 0 ? r : -EIO;
+    if (same_content(now, sent)) {
+        r = 0;
+    } else if (same_content(now, before) && version_of(now) && version_of(before) &&
+               strcmp(version_of(now), version_of(before)) == 0) {
+        r = 1;
+    } else {
+        gs_error_clear(err);
+        char *url = gs_client_url(fs->client, d->key);
+        gs_error_set_local(err, "PUT", url ? url : d->key, -ESTALE, "VersionConflict",
+                           "schema.json: the save's answer was lost, and the schema on the server "
+                           "is now neither the one saved nor the one it replaced (someone else "
+                           "changed it); re-read it and edit again");
+        free(url);
+        r = -ESTALE;
+    }
+    cJSON_Delete(now);
+    return r;
+}
+
+/* PUTs body; a schema PUT is never resent blindly (after_lost_put). */
+static int put_once(struct gs_fs *fs, const struct gs_document *d, const char *body, const cJSON *doc,
+                    const cJSON *current, struct gs_error *err)
+{
+    struct gs_request req = {.method = "PUT", .path = d->key, .body = body, .body_len = strlen(body),
+                             .send_once = current != NULL};
+    int r = gs_client_request(fs->client, &req, NULL, err);
+    for (int again = 0; r < 0 && err->outcome_unknown && current && again < 2; again++) {
+        int seen = after_lost_put(fs, d, doc, current, err);
+        if (seen <= 0) {
+            if (seen == 0)
+                gs_error_clear(err);
+            return seen == 0 ? 0 : seen == -ESTALE ? -ESTALE : r;
+        }
+        gs_error_clear(err);
+        r = gs_client_request(fs->client, &req, NULL, err); /* not applied: send it again */
+    }
+    return r;
+}
+
 static int commit(struct gs_fs *fs, const struct gs_document *d, const char *data, size_t len)
 {
     char *why = NULL;
-    /* the document's path, also when `at` is its directory (a rename onto it) */
-    gs_audit_set_subject(fs, d->at, gs_node_kind(d->at) == d->kind ? NULL : gs_kind_info(d->kind)->name);
+    /* the document's path, also when `at` is its directory (a rename onto
+     * it) or a file beside it (the rules tree's commit) */
+    enum gs_kind at_kind = gs_node_kind(d->at);
+    if (at_kind == d->kind)
+        gs_audit_set_subject(fs, d->at, NULL);
+    else if (gs_kind_info(at_kind)->type == S_IFDIR)
+        gs_audit_set_subject(fs, d->at, gs_kind_info(d->kind)->name);
+    else
+        gs_audit_set_sibling(fs, d->at, gs_kind_info(d->kind)->name);
     cJSON *doc = parse_whole(data, len);
     int r = doc ? check_json(d->kind, doc, &why) : why_fmt(&why, "%s: not valid JSON", gs_kind_info(d->kind)->name);
     if (r < 0) {
@@ -408,15 +470,15 @@ static int commit(struct gs_fs *fs, const struct gs_document *d, const char *dat
     cJSON *current = NULL;
     r = d->kind == GS_K_JOB_SCHEMA ? schema_guard(fs, d, doc, &current) : 0;
     char *body = r == 0 ? cJSON_PrintUnformatted(doc) : NULL;
-    cJSON_Delete(doc);
     if (r != 0 || !body) {
+        cJSON_Delete(doc);
         cJSON_Delete(current);
         return r < 0 ? r : r == 1 ? 0 : -ENOMEM;
     }
-    struct gs_request req = {.method = "PUT", .path = d->key, .body = body, .body_len = strlen(body)};
     struct gs_error err = {0};
-    r = gs_client_request(fs->client, &req, NULL, &err);
+    r = put_once(fs, d, body, doc, current, &err);
     free(body);
+    cJSON_Delete(doc);
     if (r < 0)
         gs_node_record_error(fs, d->at, &err);
     else
@@ -429,6 +491,8 @@ static int commit(struct gs_fs *fs, const struct gs_document *d, const char *dat
 int gs_document_commit(struct gs_fs *fs, const struct gs_node *at, enum gs_kind kind,
                        const char *data, size_t len)
 {
+    if (gs_kind_has(kind, GS_KF_STAGED))
+        return gs_rules_write(fs, at, data, len); /* a rules file: staged, sent by commit */
     struct gs_document d = {.at = at, .kind = kind, .key = gs_kind_key(kind, at->sp, at->job, NULL)};
     int r = d.key ? commit(fs, &d, data, len) : -ENOMEM;
     free(d.key);

@@ -4,6 +4,7 @@
 #include "fs/fetch/graph_get.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <time.h>
 
 #define GRAPH_DOWN_SECONDS 5.0
@@ -34,6 +35,17 @@ static void mark_graph_up(struct gs_fs *fs)
     __atomic_store(&fs->graph_down_until, &zero, __ATOMIC_RELEASE);
 }
 
+/* The copy served while Graph is down, without asking it again: err says so. */
+static void down_reason(struct gs_fs *fs, const char *key, struct gs_error *err)
+{
+    if (!err)
+        return;
+    char *url = gs_client_url(fs->client, key);
+    gs_error_set_local(err, "GET", url ? url : key, -EHOSTUNREACH, "GraphUnreachable",
+                       "Graph did not answer a request moments ago, so it was not asked again");
+    free(url);
+}
+
 int gs_fs_get(struct gs_fs *fs, const char *key, enum gs_ttl_class cls, unsigned flags,
               struct gs_doc **out, struct gs_error *err)
 {
@@ -44,8 +56,10 @@ int gs_fs_get(struct gs_fs *fs, const char *key, enum gs_ttl_class cls, unsigned
     if (was_fresh)
         return gs_cache_get(fs->cache, key, cls, flags, out, err); /* says nothing about Graph */
     if (stale_ok && gs_fs_graph_down(fs) && gs_cache_servable(fs->cache, key) &&
-        gs_cache_get(fs->cache, key, cls, GS_GET_CACHED_ONLY, out, NULL) == 0)
+        gs_cache_get(fs->cache, key, cls, GS_GET_CACHED_ONLY, out, NULL) == 0) {
+        down_reason(fs, key, err);
         return 0;
+    }
     /* Every answer Graph gives is stored as a new doc; the copy cached before
      * this call comes back only when the refresh got no answer. (Comparing
      * times instead took a fresh answer for a stale one when this call joined
@@ -56,13 +70,18 @@ int gs_fs_get(struct gs_fs *fs, const char *key, enum gs_ttl_class cls, unsigned
     int served_prior = r == 0 && prior && *out == prior;
     if (prior)
         gs_doc_unref(prior);
-    if (served_prior)
-        gs_fs_mark_graph_down(fs); /* served stale: the refresh got no answer */
-    else if (r == 0)
+    if (served_prior) {
+        gs_fs_mark_graph_down(fs); /* served stale: the refresh got no usable answer */
+        if (err && !err->err)
+            down_reason(fs, key, err);
+    } else if (r == 0) {
+        if (err && err->err)
+            gs_error_clear(err); /* a fresh answer: nothing to tell */
         mark_graph_up(fs);
-    else if (err && err->http_status == 0 && r != -ENOMEM)
+    } else if (err && err->http_status == 0 && r != -ENOMEM && r != -EINTR) {
         gs_fs_mark_graph_down(fs);
-    else if (err && err->http_status != 0)
+    } else if (err && err->http_status != 0) {
         mark_graph_up(fs); /* an HTTP answer: Graph is there */
+    }
     return r;
 }

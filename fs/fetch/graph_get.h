@@ -17,7 +17,11 @@ double gs_fs_mono(void);
  * since the last success), a read that may be served stale and has a copy
  * is served from it at once instead of waiting on Graph again, so that one
  * system call does not chain several request budgets. Transport failures
- * mark Graph down; successes mark it up. */
+ * mark Graph down; successes mark it up.
+ * Returns 0 with err->err set when the doc is a copy past its time-to-live,
+ * served because the refresh brought no usable answer (Graph unreachable,
+ * 429, 5xx, a redirect, a body that is not JSON): err says why
+ * (gs_fs_stale_record tells the directory's last_error). */
 int gs_fs_get(struct gs_fs *fs, const char *key, enum gs_ttl_class cls, unsigned flags,
               struct gs_doc **out, struct gs_error *err);
 

@@ -2,7 +2,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "common/interrupt.h"
 #include "common/log.h"
 #include "fs/model/kinds.h"
 
@@ -14,8 +16,15 @@ static int begin(struct gs_fs *fs, const char *job_key)
 {
     pthread_mutex_lock(&fs->extra_lock);
     int mine = 0;
-    while (gs_map_gets(&fs->prefetching, job_key))
-        pthread_cond_wait(&fs->prefetch_done, &fs->extra_lock);
+    while (gs_map_gets(&fs->prefetching, job_key)) {
+        if (gs_interrupted()) {
+            pthread_mutex_unlock(&fs->extra_lock);
+            return 0; /* the caller's own read then gives up too */
+        }
+        struct timespec ts;
+        gs_interrupt_poll_deadline(&ts);
+        pthread_cond_timedwait(&fs->prefetch_done, &fs->extra_lock, &ts);
+    }
     /* static sentinel: the map only needs presence */
     static char in_flight;
     mine = gs_map_puts(&fs->prefetching, job_key, &in_flight, NULL) == 0;

@@ -1,3 +1,4 @@
+#include "common/interrupt.h"
 #include "fs/fetch/readahead.h"
 
 #include <errno.h>
@@ -5,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "fs/model/fs.h"
@@ -290,9 +292,11 @@ void gs_readahead_fetch_now(struct gs_fs *fs, struct gs_readahead *ra, const cha
         while (!ra->stop) {
             while (first < nk && !pending(ra, keys[first]))
                 first++;
-            if (first == nk)
-                break;
-            pthread_cond_wait(&ra->done, &ra->lock);
+            if (first == nk || gs_interrupted())
+                break; /* an interrupted caller stops waiting; the batches go on */
+            struct timespec ts;
+            gs_interrupt_poll_deadline(&ts);
+            pthread_cond_timedwait(&ra->done, &ra->lock, &ts);
         }
         pthread_mutex_unlock(&ra->lock);
     }

@@ -1,6 +1,7 @@
 /* FUSE low-level operations: thin adapters from kernel requests to the tree,
  * the content renderers and the node table. Requests may block on Graph in
  * the worker thread that serves them; no lock is held while they do. */
+#include "fs/actions/rules/rules.h"
 #include "fs/kernel/ops.h"
 
 #include <errno.h>
@@ -69,8 +70,8 @@ int gs_ops_fill_attr(struct gs_fs *fs, struct gs_node *n, struct stat *st)
     mode_t perm = ki->perm;
     if (ki->type != S_IFLNK)
         perm &= ~fs->cfg.umask;
-    if (fs->cfg.read_only && ki->type != S_IFLNK)
-        perm &= ~(mode_t)0222;
+    if ((fs->cfg.read_only || gs_rules_read_only(n)) && ki->type != S_IFLNK)
+        perm &= ~(mode_t)0222; /* a template's rules are read-only */
     st->st_mode = ki->type | perm;
 
     struct timespec mtime;
@@ -402,8 +403,8 @@ struct gs_fs *gs_ops_fs(fuse_req_t req)
     return fuse_req_userdata(req);
 }
 
-/* Whether node kind `kind` may be opened with access mode acc. */
-static int open_allowed(struct gs_fs *fs, enum gs_kind kind, int acc)
+/* Whether node n, of kind `kind`, may be opened with access mode acc. */
+static int open_allowed(struct gs_fs *fs, const struct gs_node *n, enum gs_kind kind, int acc)
 {
     const struct gs_kind_info *ki = gs_kind_info(kind);
     int writing = acc != O_RDONLY;
@@ -412,7 +413,7 @@ static int open_allowed(struct gs_fs *fs, enum gs_kind kind, int acc)
     if (writing && fs->cfg.read_only)
         return -EROFS;
     int can_write = kind == GS_K_SCRATCH || gs_kind_has(kind, GS_KF_EDITABLE) || gs_kind_has(kind, GS_KF_CONTROL);
-    if (writing && !can_write)
+    if (writing && (!can_write || gs_rules_read_only(n)))
         return -EACCES;
     if (acc != O_WRONLY && gs_kind_has(kind, GS_KF_CONTROL) && !(ki->perm & 0400))
         return -EACCES;
@@ -466,7 +467,7 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
 {
     int acc = fi->flags & O_ACCMODE;
     enum gs_kind kind = gs_node_kind(n);
-    int r = open_allowed(fs, kind, acc);
+    int r = open_allowed(fs, n, kind, acc);
     if (r < 0)
         return r;
     struct gs_fh *fh = calloc(1, sizeof(*fh));
@@ -598,12 +599,20 @@ static void gs_statfs(fuse_req_t req, fuse_ino_t ino)
 #define XA_URL "user.graphsyncfs.url"
 #define XA_FETCHED "user.graphsyncfs.fetched"
 #define XA_REQID "user.graphsyncfs.request_id"
+#define XA_STALE "user.graphsyncfs.stale" /* only while a copy past its time-to-live is served */
 
 static int xattr_value(struct gs_fs *fs, struct gs_node *n, const char *name, char **out)
 {
     *out = NULL;
     if (!gs_node_key(n))
         return -ENODATA;
+    if (strcmp(name, XA_STALE) == 0) {
+        pthread_mutex_lock(&fs->lock);
+        *out = n->stale ? strdup(n->stale) : NULL;
+        int had = n->stale != NULL;
+        pthread_mutex_unlock(&fs->lock);
+        return *out ? 0 : had ? -ENOMEM : -ENODATA;
+    }
     if (strcmp(name, XA_URL) == 0) {
         *out = gs_client_url(fs->client, gs_node_key(n));
         return *out ? 0 : -ENOMEM;
@@ -665,8 +674,8 @@ static void gs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
     char list[128];
     size_t len = 0;
     if (gs_node_key(n)) {
-        static const char *names[] = {XA_URL, XA_FETCHED, XA_REQID};
-        for (size_t i = 0; i < 3; i++) {
+        static const char *names[] = {XA_URL, XA_FETCHED, XA_REQID, XA_STALE};
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
             char *v = NULL;
             if (xattr_value(fs, n, names[i], &v) == 0) {
                 size_t l = strlen(names[i]) + 1;

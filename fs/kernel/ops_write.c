@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "fs/actions/rules/rules.h"
 #include "fs/views/content.h"
 #include "fs/actions/act.h"
 #include "fs/actions/audit.h"
@@ -70,6 +71,15 @@ static int fh_put(struct gs_fh *fh, const char *data, size_t size, off_t off)
     return 0;
 }
 
+/* A staged rules edit (or its commit or discard) succeeded: what the kernel
+ * holds of every node of that schema is dropped (their key is the schema's). */
+static void rules_changed(struct gs_fs *fs, const struct gs_node *n, int r)
+{
+    const struct gs_node_id *id = gs_node_id(n);
+    if (r == 0 && gs_kind_has(id->kind, GS_KF_RULES) && id->key)
+        gs_inval_push_key(fs->inval, id->key);
+}
+
 /* Commits a dirty document handle (fh->lock held). */
 static int fh_commit(struct gs_fs *fs, struct gs_fh *fh)
 {
@@ -77,6 +87,7 @@ static int fh_commit(struct gs_fs *fs, struct gs_fh *fh)
         return fh->result;
     fh->dirty = 0;
     fh->result = gs_document_commit(fs, fh->node, fh->kind, fh->buf ? fh->buf : "", fh->len);
+    rules_changed(fs, fh->node, fh->result);
     return fh->result;
 }
 
@@ -87,6 +98,7 @@ static int fh_act(struct gs_fs *fs, struct gs_fh *fh)
         return fh->result;
     fh->acted = 1;
     fh->result = gs_act(fs, fh->node, fh->buf ? fh->buf : "", fh->len);
+    rules_changed(fs, fh->node, fh->result);
     return fh->result;
 }
 
@@ -108,8 +120,10 @@ void gs_ops_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
             r = fh_put(fh, buf, size, off);
             if (r == 0) {
                 fh->dirty = 1;
-                /* the write that completes a document saves it */
-                if (gs_json_complete(fh->buf, fh->len))
+                /* the write that completes a document saves it (a rules
+                 * file: stages it, at the end of each line) */
+                if (gs_kind_has(fh->kind, GS_KF_STAGED) ? gs_rules_complete(fh->buf, fh->len)
+                                                       : gs_json_complete(fh->buf, fh->len))
                     r = fh_commit(fs, fh);
             } else if (r == -EFBIG) {
                 /* what was kept is not the document: close must not save it */
@@ -146,7 +160,10 @@ static int commit_point(struct gs_fs *fs, struct gs_fh *fh)
     pthread_mutex_lock(&fh->lock);
     /* A shell redirection dup2()s the new file and closes the original
      * descriptor before writing: that flush has no input yet. */
-    if (gs_kind_has(fh->kind, GS_KF_EDITABLE))
+    if (gs_kind_has(fh->kind, GS_KF_STAGED))
+        r = fh->dirty && fh->len == 0 ? 0 /* O_TRUNC before the shell's write; "\n" empties a file */
+                                      : fh_commit(fs, fh);
+    else if (gs_kind_has(fh->kind, GS_KF_EDITABLE))
         r = fh->dirty && fh->len == 0 ? -EINVAL /* an empty document; later writes may still come */
                                       : fh_commit(fs, fh);
     else if (gs_kind_has(fh->kind, GS_KF_CONTROL) && fh->len > 0)
@@ -224,8 +241,11 @@ static int act_borrowed(struct gs_fs *fs, struct gs_node *n)
     if (fh)
         fh->borrowers++;
     pthread_mutex_unlock(&fs->lock);
-    if (!fh)
-        return gs_act(fs, n, "", 0);
+    if (!fh) {
+        int r = gs_act(fs, n, "", 0);
+        rules_changed(fs, n, r);
+        return r;
+    }
     pthread_mutex_lock(&fh->lock);
     int r = fh_act(fs, fh);
     pthread_mutex_unlock(&fh->lock);
@@ -342,6 +362,19 @@ void gs_ops_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
     if (!dir)
         return;
     int r = 0;
+    if (!fs->cfg.read_only && gs_kind_has(gs_node_kind(dir), GS_KF_RULES_DIR)) {
+        /* a field of an attribute made by mkdir (cp -r), or sed -i's temporary file */
+        const struct fuse_ctx *ctx = fuse_req_ctx(req);
+        r = strlen(name) > 255 ? -ENAMETOOLONG : gs_rules_create(fs, dir, name, mode, ctx->uid, ctx->gid);
+        if (r == 0) {
+            fi->flags |= O_TRUNC;
+            reply_create(req, fs, dir, name, fi);
+            return;
+        }
+        gs_ops_put_node(fs, dir);
+        fuse_reply_err(req, -r);
+        return;
+    }
     if (fs->cfg.read_only)
         r = -EROFS;
     else if (!is_edit_dir(dir))
@@ -421,7 +454,7 @@ void gs_ops_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
     } else if ((r = gs_tree_lookup(fs, dir, name, &e)) == 0) {
         if (e.kind == GS_K_SCRATCH) {
             r = gs_scratch_unlink(fs->scratch, dir->owner, name);
-        } else if (gs_kind_has(e.kind, GS_KF_EDITABLE)) {
+        } else if (gs_kind_has(e.kind, GS_KF_EDITABLE) && !gs_kind_has(e.kind, GS_KF_STAGED)) {
             /* `mv` from another filesystem removes the target before it
              * copies: the document stays in Graph (nothing is sent); its name
              * is hidden until it is created again, as after rename_backup. */
@@ -443,6 +476,20 @@ static void move_node(struct gs_fs *fs, struct gs_node *dir, const char *from, c
     struct gs_node *n = gs_node_find(fs, dir, from);
     if (n && gs_node_move(fs, n, to, kind) != 0)
         gs_warn("rename %s -> %s: node table out of memory", from, to);
+    pthread_mutex_unlock(&fs->lock);
+    if (n)
+        gs_inval_push_ino(fs->inval, n->ino);
+}
+
+/* The scratch node a rename put over a rules field becomes that field (its
+ * target, the field's path, came from the directory at its lookup). */
+static void move_rules_node(struct gs_fs *fs, struct gs_node *dir, const char *from, const char *to)
+{
+    enum gs_kind kind = gs_node_kind(dir) == GS_K_ATTR ? GS_K_ATTR_FILE : GS_K_OM_FILE;
+    pthread_mutex_lock(&fs->lock);
+    struct gs_node *n = gs_node_find(fs, dir, from);
+    if (n && gs_node_move(fs, n, to, kind) != 0)
+        n = NULL;
     pthread_mutex_unlock(&fs->lock);
     if (n)
         gs_inval_push_ino(fs->inval, n->ino);
@@ -512,6 +559,17 @@ void gs_ops_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
     int r = 0;
     struct gs_dirent src = {0}, dst = {0};
     int have_dst = 0;
+    if (!fs->cfg.read_only && gs_kind_has(gs_node_kind(dir), GS_KF_RULES_DIR) && !(flags & ~RENAME_NOREPLACE)) {
+        /* sed -i: its temporary file replaces a field (the bytes are written to it) */
+        r = gs_rules_rename(fs, dir, name, newname);
+        if (r == 0) {
+            move_rules_node(fs, dir, name, newname);
+            rules_changed(fs, dir, r);
+        }
+        gs_ops_put_node(fs, dir);
+        fuse_reply_err(req, -r);
+        return;
+    }
     if (fs->cfg.read_only)
         r = -EROFS;
     else if (flags & ~RENAME_NOREPLACE)
@@ -556,7 +614,14 @@ void gs_ops_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
     struct gs_dirent e = {0};
     if (fs->cfg.read_only)
         r = -EROFS;
-    else if (gs_node_kind(dir) != GS_K_JOBS)
+    else if (gs_kind_has(gs_node_kind(dir), GS_KF_RULES_DIR)) {
+        /* rmdir attributes/<a>: the mapping leaves the pending copy */
+        r = gs_rules_rmdir(fs, dir, name);
+        rules_changed(fs, dir, r);
+        gs_ops_put_node(fs, dir);
+        fuse_reply_err(req, -r);
+        return;
+    } else if (gs_node_kind(dir) != GS_K_JOBS)
         r = -EPERM;
     else if ((r = gs_tree_lookup(fs, dir, name, &e)) == 0 && e.kind != GS_K_JOB)
         r = -ENOTDIR;
@@ -569,9 +634,26 @@ void gs_ops_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 void gs_ops_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
-    (void)parent;
-    (void)name;
     (void)mode;
-    /* jobs are made by writing a templateId to jobs/new */
-    fuse_reply_err(req, FS(req)->cfg.read_only ? EROFS : EPERM);
+    struct gs_fs *fs = FS(req);
+    struct gs_node *dir = gs_ops_node_or_enoent(req, parent);
+    if (!dir)
+        return;
+    /* jobs are made by writing a templateId to jobs/new; attribute mappings by
+     * mkdir in a job's rules/<r>/<m>/attributes/ */
+    int r = fs->cfg.read_only ? -EROFS
+            : gs_kind_has(gs_node_kind(dir), GS_KF_RULES_DIR) ? gs_rules_mkdir(fs, dir, name) : -EPERM;
+    rules_changed(fs, dir, r);
+    struct gs_dirent e = {0};
+    struct fuse_entry_param ep;
+    if (r == 0)
+        r = gs_tree_lookup(fs, dir, name, &e);
+    if (r == 0)
+        r = gs_ops_make_entry(fs, dir, &e, &ep);
+    gs_dirent_clear(&e);
+    gs_ops_put_node(fs, dir);
+    if (r == 0)
+        fuse_reply_entry(req, &ep);
+    else
+        fuse_reply_err(req, -r);
 }

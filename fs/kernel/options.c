@@ -46,6 +46,9 @@ static const struct fuse_opt opts[] = {
     OPT("backup_keep=%d", backup_keep),
     OPT("syslog_socket=%s", syslog_socket),
     OPT("http_debug", http_debug),
+    OPT("strict", strict),
+    OPT("dumpable", dumpable),
+    OPT("threads=%d", threads),
     FUSE_OPT_KEY("uid=", KEY_UID),
     FUSE_OPT_KEY("gid=", KEY_GID),
     FUSE_OPT_KEY("umask=", KEY_UMASK),
@@ -229,6 +232,7 @@ static void set_defaults(struct gs_options *o)
     o->timeout = 30;
     o->connect_timeout = 10;
     o->stale_timeout = 3600;
+    o->threads = GS_DEFAULT_THREADS;
     o->retries = 3;
     o->max_conns = 8;
     o->backup_keep = 100;
@@ -286,6 +290,10 @@ static int check_network(const struct gs_options *o)
         return -EINVAL;
     if (o->timeout == 0 || o->connect_timeout == 0) {
         fprintf(stderr, "graphsyncfs: timeout and connect_timeout must be positive\n");
+        return -EINVAL;
+    }
+    if (o->threads < 2 || o->threads > 10000) {
+        fprintf(stderr, "graphsyncfs: threads must be between 2 and 10000\n");
         return -EINVAL;
     }
     if (o->retries < 0 || o->retries > 20) {
@@ -435,6 +443,9 @@ void gs_options_usage(const char *progname)
            "    -o batch=N|off          read-ahead $batch requests in flight (default 4)\n"
            "    -o log_level=LEVEL      error, warn, info or debug (default warn)\n"
            "    -o http_debug           log every request (never tokens)\n"
+           "    -o strict               tenant-wide views with a gap fail with EIO\n"
+           "    -o dumpable             allow core dumps (debugging; they may hold secrets)\n"
+           "    -o threads=N            system calls served at once (default 100)\n"
            "    -o entry_timeout=S      kernel name cache (default 1)\n"
            "    -o attr_timeout=S       kernel attribute cache (default 1)\n"
            "    -o uid=N,gid=N,umask=M  owner and mode of every file\n"

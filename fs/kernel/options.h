@@ -8,6 +8,10 @@
 
 #include "fs/model/thresholds.h"
 
+/* Worker threads: every system call beyond them waits in the kernel before
+ * its time bound starts, so there are enough for a busy shell and cron. */
+#define GS_DEFAULT_THREADS 100
+
 struct gs_options {
     char *graph_url;
     char *api;
@@ -33,6 +37,9 @@ struct gs_options {
     char *batch;            /* "off" or batches in flight for read-ahead */
     int batch_workers;      /* parsed: 0 = off */
     int http_debug;
+    int threads;            /* FUSE worker threads at most (replaces libfuse's max_threads) */
+    int dumpable;           /* leave core dumps on (debugging) */
+    int strict;             /* tenant-wide views that cannot be built whole fail with EIO */
     int read_only;
     int allow_other;
     int default_permissions;

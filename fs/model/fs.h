@@ -23,6 +23,7 @@ struct gs_sp_index;
 struct gs_tenant_views;
 struct gs_monitor;
 struct gs_fh;
+struct gs_rules_pending;
 
 struct gs_fs_config {
     double entry_timeout;   /* kernel dentry cache, seconds */
@@ -38,6 +39,8 @@ struct gs_fs_config {
                              * re-fetch job listings fetched less than this ago */
     struct gs_thresholds thresholds; /* warn_escrow= ... (views/monitor/) */
     int backup_keep;        /* backups kept per job; older ones are removed */
+    int strict;             /* a tenant-wide view that cannot be built whole fails with
+                             * EIO instead of showing what could not be read */
 };
 
 /* An open file or directory, listed so that handles the kernel never
@@ -92,6 +95,8 @@ struct gs_node {
     unsigned pc_adopting;   /* of which still dropping the kernel's older view */
     int pc_tainted;         /* a direct handle may have filled the page cache */
     struct gs_fh *ctl_fh;   /* a control file's latest handle open for writing */
+    char *stale;            /* the content last served is a copy past its time-to-live:
+                             * which one and why (fetch/stale.h), or NULL */
 };
 
 /* The filesystem. Locking contract (lock order: HACKING.md "Locks"):
@@ -99,7 +104,7 @@ struct gs_node {
  *   never across network I/O, and no other lock is taken while one is held.
  * - Set before the session starts and then only read, without a lock: cfg,
  *   client, cache, se, inval, errors, scratch, readahead, sp_index, views, monitor,
- *   started, root (the pointer). The parts lock themselves (their headers). */
+ *   rules, started, root (the pointer). The parts lock themselves (their headers). */
 struct gs_fs {
     struct gs_fs_config cfg;
     struct gs_client *client;
@@ -112,6 +117,7 @@ struct gs_fs {
     struct gs_sp_index *sp_index;   /* names of the service-principal listing */
     struct gs_tenant_views *views;  /* status.tsv and jobs/ as last built */
     struct gs_monitor *monitor;     /* the monitoring files' last scan (views/monitor/) */
+    struct gs_rules_pending *rules; /* staged edits of the rules trees (model/rules/pending.h) */
     struct timespec started;
     uint64_t content_changes;       /* atomic: cached content changed (views compare it) */
     double graph_down_until;  /* monotonic seconds; atomic: a transport failure of the

@@ -111,6 +111,32 @@ static const struct gs_kind_info infos[GS_K_COUNT] = {
         GS_KF_CONTROL, NULL, GS_IDS_NONE, 0},
     [GS_K_BACKUP_INDEX] = {"index.tsv", S_IFREG, 0444, GS_SRC_BACKUP, GS_TTL_DOC, NULL,
         0, NULL, GS_IDS_NONE, 0},
+    /* the rules tree: every node's key is its schema's, so a refreshed schema
+     * drops the kernel's view of them all */
+    [GS_K_RULES] = {"rules", S_IFDIR, 0755, GS_SRC_NONE, GS_TTL_DOC, NULL,
+        GS_KF_RULES | GS_KF_RULES_DIR, NULL, GS_IDS_SCHEMA_OWNER, 0},
+    [GS_K_RULE] = {NULL, S_IFDIR, 0755, GS_SRC_NONE, GS_TTL_DOC, NULL,
+        GS_KF_RULES | GS_KF_RULES_DIR, NULL, GS_IDS_SCHEMA_OWNER, 0},
+    [GS_K_OBJMAP] = {NULL, S_IFDIR, 0755, GS_SRC_NONE, GS_TTL_DOC, NULL,
+        GS_KF_RULES | GS_KF_RULES_DIR, NULL, GS_IDS_SCHEMA_OWNER, 0},
+    [GS_K_OM_FILE] = {NULL, S_IFREG, 0644, GS_SRC_RULES, GS_TTL_DOC, NULL,
+        GS_KF_RULES | GS_KF_EDITABLE | GS_KF_STAGED, NULL, GS_IDS_SCHEMA_OWNER, 0},
+    [GS_K_ATTRS] = {"attributes", S_IFDIR, 0755, GS_SRC_NONE, GS_TTL_DOC, NULL,
+        GS_KF_RULES | GS_KF_RULES_DIR, NULL, GS_IDS_SCHEMA_OWNER, 0},
+    [GS_K_ATTR] = {NULL, S_IFDIR, 0755, GS_SRC_NONE, GS_TTL_DOC, NULL,
+        GS_KF_RULES | GS_KF_RULES_DIR, NULL, GS_IDS_SCHEMA_OWNER, 0},
+    [GS_K_ATTR_FILE] = {NULL, S_IFREG, 0644, GS_SRC_RULES, GS_TTL_DOC, NULL,
+        GS_KF_RULES | GS_KF_EDITABLE | GS_KF_STAGED, NULL, GS_IDS_SCHEMA_OWNER, 0},
+    [GS_K_ATTR_TEST] = {"test", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DOC, NULL,
+        GS_KF_RULES | GS_KF_RULES_DIR, NULL, GS_IDS_SCHEMA_OWNER, 0},
+    [GS_K_ATTR_TEST_RESULT] = {NULL, S_IFREG, 0444, GS_SRC_RULES, GS_TTL_DOC, NULL,
+        GS_KF_RULES, NULL, GS_IDS_SCHEMA_OWNER, 0},
+    [GS_K_PENDING_DIFF] = {"pending.diff", S_IFREG, 0444, GS_SRC_RULES, GS_TTL_DOC, NULL,
+        GS_KF_RULES, NULL, GS_IDS_SCHEMA_OWNER, 0},
+    [GS_K_CTL_COMMIT] = {"commit", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL,
+        GS_KF_RULES | GS_KF_CONTROL, NULL, GS_IDS_SCHEMA_OWNER, 0},
+    [GS_K_CTL_DISCARD] = {"discard", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL,
+        GS_KF_RULES | GS_KF_CONTROL, NULL, GS_IDS_SCHEMA_OWNER, 0},
 };
 
 const struct gs_kind_info *gs_kind_info(enum gs_kind k)
@@ -150,6 +176,8 @@ void gs_kind_set_serve_stale(int on)
 char *gs_kind_key(enum gs_kind kind, const char *sp, const char *job, const char *tpl)
 {
     const struct gs_kind_info *ki = gs_kind_info(kind);
+    if (ki->ids == GS_IDS_SCHEMA_OWNER)
+        return job ? gs_path(SYNC "/jobs/%s/schema", sp, job) : gs_path(SYNC "/templates/%s/schema", sp, tpl);
     if (!ki->path)
         return NULL;
     switch (ki->ids) {

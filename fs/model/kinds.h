@@ -55,6 +55,20 @@ enum gs_kind {
     GS_K_SETTING,         /* settings/<name> */
     GS_K_CTL_ALLOW_DELETES, /* jobs/<id>/allow_deletes (actions/allow_deletes.c) */
     GS_K_BACKUP_INDEX,    /* backups/index.tsv */
+    /* the rules tree (fs/{model,actions,views}/rules/): a node's target holds its path inside the
+     * schema (model/rules/nav.h); a template's rules are read-only */
+    GS_K_RULES,           /* jobs/<id>/rules/, templates/<id>/rules/ */
+    GS_K_RULE,            /* rules/<ruleId>/ */
+    GS_K_OBJMAP,          /* rules/<ruleId>/<objectMappingName>/ */
+    GS_K_OM_FILE,         /* enabled, flowTypes, scope */
+    GS_K_ATTRS,           /* <objectMapping>/attributes/ */
+    GS_K_ATTR,            /* attributes/<targetAttributeName>/ */
+    GS_K_ATTR_FILE,       /* expression, flowType, matchingPriority, defaultValue, flowBehavior */
+    GS_K_ATTR_TEST,       /* attributes/<a>/test/ (lookup only) */
+    GS_K_ATTR_TEST_RESULT,/* test/<objectId or userPrincipalName> */
+    GS_K_PENDING_DIFF,    /* jobs/<id>/pending.diff */
+    GS_K_CTL_COMMIT,      /* jobs/<id>/commit */
+    GS_K_CTL_DISCARD,     /* jobs/<id>/discard */
     GS_K_COUNT
 };
 
@@ -71,6 +85,7 @@ enum gs_source {
     GS_SRC_MONITOR,       /* metrics.prom, check, check.state, health */
     GS_SRC_SETTING,       /* one setting decoded from the secrets */
     GS_SRC_ALLOW_DELETES, /* what allow_deletes would release, or its last result */
+    GS_SRC_RULES,         /* a file of the rules tree (views/rules/) */
 };
 
 /* What a kind is for, beyond how its bytes are made (flags of gs_kind_info). */
@@ -81,10 +96,16 @@ enum {
                                  * while they stay the same (kernel/pagecache.h) */
     GS_KF_JOB_DOCS = 1u << 3,   /* fetched together with the job's other documents
                                  * on the first look at one (fetch/prefetch.h) */
+    GS_KF_RULES = 1u << 4,      /* part of a rules tree: shows its job's (pending) or
+                                 * template's schema; read-only without a job */
+    GS_KF_RULES_DIR = 1u << 5,  /* a directory of a rules tree (views/rules/) */
+    GS_KF_STAGED = 1u << 6,     /* a save stages an edit in the job's pending copy
+                                 * (actions/rules/), sent by commit */
 };
 
 /* Which Graph ids a kind's path takes, in this order. */
-enum gs_path_ids { GS_IDS_NONE = 0, GS_IDS_SP, GS_IDS_SP_JOB, GS_IDS_SP_TPL };
+enum gs_path_ids { GS_IDS_NONE = 0, GS_IDS_SP, GS_IDS_SP_JOB, GS_IDS_SP_TPL,
+                   GS_IDS_SCHEMA_OWNER /* the job's schema, or the template's without a job */ };
 
 struct gs_kind_info {
     const char *name;        /* fixed file name, NULL for entries named by Graph ids */

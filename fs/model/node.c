@@ -103,6 +103,7 @@ static void node_free(struct gs_node *n)
     free(n->tpl);
     free(n->owner);
     free(n->target);
+    free(n->stale);
     free(n);
 }
 
@@ -184,6 +185,8 @@ int gs_node_move(struct gs_fs *fs, struct gs_node *n, const char *name, enum gs_
     id_publish(n, id);
     gs_blob_unref(n->content);
     n->content = NULL;
+    free(n->stale);
+    n->stale = NULL;
     n->content_gen = 0;
     n->reported_size = -1;
     gs_node_forget_pagecache_locked(n);

@@ -1,3 +1,4 @@
+#include "fs/views/rules/rules.h"
 #include "fs/views/content.h"
 
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include "fs/actions/scratch.h"
 #include "fs/views/tree.h"
 #include "fs/fetch/graph_get.h"
+#include "fs/fetch/stale.h"
 #include "fs/model/node_error.h"
 
 /* The member of doc (the whole document when NULL) as the file shows it. */
@@ -63,6 +65,22 @@ static int keep_rendered(struct gs_fs *fs, struct gs_node *n, const struct gs_do
     return 0;
 }
 
+/* A copy past its time-to-live (err->err set by gs_fs_get) is said so in
+ * last_error and the node's user.graphsyncfs.stale; a fresh one clears it. */
+static void note_staleness(struct gs_fs *fs, struct gs_node *n, const struct gs_doc *doc,
+                           enum gs_ttl_class ttl, const struct gs_error *err)
+{
+    char *line = NULL;
+    if (err->err) {
+        line = gs_stale_describe(fs, doc, ttl, err);
+        gs_stale_record(fs, n->owner, doc, ttl, err);
+    }
+    pthread_mutex_lock(&fs->lock);
+    free(n->stale);
+    n->stale = line;
+    pthread_mutex_unlock(&fs->lock);
+}
+
 static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
 {
     const struct gs_node_id *id = gs_node_id(n); /* one record, whatever a rename does meanwhile */
@@ -81,6 +99,7 @@ static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **ou
         gs_error_clear(&err);
         return r;
     }
+    note_staleness(fs, n, doc, ki->ttl, &err);
     gs_error_clear(&err);
 
     r = keep_rendered(fs, n, doc, ki->member, out, mtime);
@@ -133,6 +152,8 @@ int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, st
         return gs_setting_read(fs, n, out, mtime);
     case GS_SRC_ALLOW_DELETES:
         return gs_allow_deletes_read(fs, n, out, mtime);
+    case GS_SRC_RULES:
+        return gs_rules_content(fs, n, out, mtime);
     case GS_SRC_BACKUP:
         if (!fs->cfg.backup_dir)
             return -ENOENT;

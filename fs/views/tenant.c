@@ -5,11 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fs/model/names.h"
 #include "fs/fetch/readahead.h"
 #include "fs/fetch/graph_get.h"
 #include "fs/model/fs.h"
+#include "common/errno_name.h"
+#include "common/interrupt.h"
+#include "fs/model/errors.h"
+#include "fs/fetch/stale.h"
 
 /* --- the views as last built --- */
 
@@ -60,6 +65,20 @@ void gs_tenant_views_free(struct gs_tenant_views *v)
     free(v);
 }
 
+/* Takes b->build, waiting for another reader's build unless this call is
+ * interrupted (-EINTR; common/interrupt.h). */
+static int lock_build(struct built *b)
+{
+    for (;;) {
+        if (gs_interrupted())
+            return -EINTR;
+        struct timespec ts;
+        gs_interrupt_poll_deadline(&ts);
+        if (pthread_mutex_timedlock(&b->build, &ts) == 0)
+            return 0;
+    }
+}
+
 /* With b->build held: the view as built is still good. */
 static int still_good(struct gs_fs *fs, const struct built *b)
 {
@@ -74,9 +93,16 @@ static void built_now(struct gs_fs *fs, struct built *b)
     b->mark = __atomic_load_n(&fs->content_changes, __ATOMIC_RELAXED);
 }
 
-/* Calls fn for every job of every service principal, fetching what is not
- * fresh first (in batches, ahead of the read-ahead's queue). */
-typedef int (*job_fn)(void *ctx, const cJSON *sp, const cJSON *job, const struct gs_doc *listing);
+/* Calls fns->job for every job of every service principal, fetching what
+ * is not fresh first (in batches, ahead of the read-ahead's queue), and
+ * fns->unknown for every service principal whose jobs could not be read:
+ * a view shows what it could not read, never a silent gap (issue 13). */
+struct scan_fns {
+    /* stale: err set when listing is a copy past its time-to-live (why) */
+    int (*job)(void *ctx, const cJSON *sp, const cJSON *job, const struct gs_doc *listing,
+               const struct gs_error *stale);
+    int (*unknown)(void *ctx, const cJSON *sp, const struct gs_error *why);
+};
 
 static const char *str(const cJSON *o, const char *k)
 {
@@ -84,8 +110,69 @@ static const char *str(const cJSON *o, const char *k)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static int each_job(struct gs_fs *fs, job_fn fn, void *ctx, struct timespec *latest,
-                    struct gs_scan_result *res)
+/* The cached copy of a listing Graph did not give now, however old; why
+ * keeps the reason (a copy past its time-to-live) or becomes "none cached". */
+static int cached_copy(struct gs_fs *fs, const char *key, struct gs_doc **jobs, struct gs_error *why)
+{
+    if (gs_cache_get(fs->cache, key, GS_TTL_STATUS, GS_GET_CACHED_ONLY, jobs, NULL) == 0) {
+        if (gs_cache_is_fresh(fs->cache, key))
+            gs_error_clear(why);
+        return 0;
+    }
+    if (!why->err) {
+        char *url = gs_client_url(fs->client, key);
+        gs_error_set_local(why, "GET", url ? url : key, -EHOSTUNREACH, "GraphUnreachable",
+                           "Graph did not answer moments ago and no copy is cached");
+        free(url);
+    }
+    return why->err;
+}
+
+/* One service principal's job listing for a scan that began at since:
+ * 0 (why->err set when it is a stale copy, and why), -ENOENT when the
+ * service principal is gone (404), another negative errno when its jobs
+ * are unknown (why says why). */
+static int read_jobs(struct gs_fs *fs, const char *id, double since, struct gs_doc **jobs,
+                     struct gs_error *why)
+{
+    char *key = gs_kind_key(GS_K_JOBS, id, NULL, NULL);
+    int r;
+    if (!key) {
+        gs_error_set_local(why, "GET", id, -ENOMEM, "OutOfMemory", "no memory for the scan");
+        r = -ENOMEM;
+    } else if (gs_cache_get_fresh_since(fs->cache, key, since, jobs) == 0) {
+        r = 0;
+    } else if (gs_fs_graph_down(fs)) {
+        /* Graph failed moments ago: what is cached, however old, or unknown */
+        r = cached_copy(fs, key, jobs, why);
+    } else {
+        /* a listing the batch could not bring is fetched alone */
+        r = gs_fs_get(fs, key, GS_TTL_STATUS, gs_kind_get_flags(GS_K_JOBS), jobs, why);
+        if (r < 0 && why->http_status == 0 && r != -ENOMEM && r != -EINTR) {
+            gs_fs_mark_graph_down(fs);
+            r = cached_copy(fs, key, jobs, why);
+        }
+    }
+    free(key);
+    if (r == 0 || r == -ENOMEM || r == -EINTR || (r == -ENOENT && why->http_status == 404))
+        return r;
+    return r == -ENOENT ? -EIO : r; /* not "gone": unknown */
+}
+
+/* The jobs of one service principal could not be read: its last_error says
+ * so, and so does the view. */
+static int sp_unknown(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, const cJSON *sp,
+                      const struct gs_error *why)
+{
+    char *owner = gs_errors_owner(str(sp, "id"), NULL);
+    if (owner)
+        gs_errors_record(fs->errors, owner, why);
+    free(owner);
+    return fns->unknown(ctx, sp, why);
+}
+
+static int each_job(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, struct timespec *latest,
+                    int *unknowns, struct gs_scan_result *res)
 {
     char *key = gs_kind_key(GS_K_SPS, NULL, NULL, NULL);
     struct gs_doc *sps = NULL;
@@ -114,67 +201,65 @@ static int each_job(struct gs_fs *fs, job_fn fn, void *ctx, struct timespec *lat
     double since = gs_cache_now(fs->cache);
     gs_readahead_fetch_now(fs, fs->readahead, ids, nid);
     *latest = sps->changed_at;
+    *unknowns = 0;
     cJSON_ArrayForEach(sp, items) {
         const char *id = str(sp, "id");
-        if (!id || !gs_name_is_safe(id))
+        if (r < 0 || !id || !gs_name_is_safe(id))
             continue;
-        char *jkey = gs_kind_key(GS_K_JOBS, id, NULL, NULL);
         struct gs_doc *jobs = NULL;
-        struct gs_error jerr = {0};
-        int jr;
-        if (!jkey) {
-            jr = -ENOMEM;
-        } else if (gs_cache_get_fresh_since(fs->cache, jkey, since, &jobs) == 0) {
-            jr = 0;
-        } else if (gs_fs_graph_down(fs)) {
-            /* Graph failed moments ago: what is cached, however old, or nothing */
-            jr = gs_cache_get(fs->cache, jkey, GS_TTL_STATUS, GS_GET_CACHED_ONLY, &jobs, NULL);
-            if (jr < 0 && r == 0)
-                r = -ETIMEDOUT; /* a view with holes would be a lie */
-        } else {
-            /* a listing the batch could not bring is fetched alone */
-            /* (a stale copy served because Graph did not answer marks it down there) */
-            jr = gs_fs_get(fs, jkey, GS_TTL_STATUS, gs_kind_get_flags(GS_K_JOBS), &jobs, &jerr);
-            if (jr < 0 && jerr.http_status == 0 && jr != -ENOMEM) {
-                gs_fs_mark_graph_down(fs);
-                jr = gs_cache_get(fs->cache, jkey, GS_TTL_STATUS, GS_GET_CACHED_ONLY, &jobs, NULL);
-                if (jr < 0 && r == 0)
-                    r = jerr.err ? jerr.err : -ETIMEDOUT;
+        struct gs_error why = {0};
+        int jr = gs_interrupted() ? -EINTR : read_jobs(fs, id, since, &jobs, &why);
+        if (res && jr != -EINTR)
+            gs_scan_note(res, id, jr, &why);
+        if (jr == -ENOMEM || jr == -EINTR) { /* interrupted: the view is not built */
+            r = jr;
+        } else if (jr < 0 && jr != -ENOENT) {
+            ++*unknowns;
+            r = sp_unknown(fs, fns, ctx, sp, &why);
+        } else if (jr == 0) {
+            if (jobs->changed_at.tv_sec > latest->tv_sec)
+                *latest = jobs->changed_at;
+            const cJSON *job;
+            cJSON_ArrayForEach(job, cJSON_GetObjectItemCaseSensitive(jobs->json, "value")) {
+                if (r == 0)
+                    r = fns->job(ctx, sp, job, jobs, &why);
             }
-        }
-        if (res)
-            gs_scan_note(res, id, jr, &jerr);
-        gs_error_clear(&jerr);
-        free(jkey);
-        if (jr < 0)
-            continue; /* a service principal without synchronization, or gone */
-        if (jobs->changed_at.tv_sec > latest->tv_sec)
-            *latest = jobs->changed_at;
-        const cJSON *job;
-        cJSON_ArrayForEach(job, cJSON_GetObjectItemCaseSensitive(jobs->json, "value")) {
-            if (r == 0)
-                r = fn(ctx, sp, job, jobs);
-        }
-        gs_doc_unref(jobs);
+            gs_doc_unref(jobs);
+        } /* -ENOENT: the service principal is gone */
+        gs_error_clear(&why);
     }
     free(ids);
     gs_doc_unref(sps);
+    if (r == 0 && *unknowns && fs->cfg.strict)
+        r = -EIO; /* strict: a view with a gap is a failure */
     return r;
 }
 
 /* Monitoring views (views/monitor/) scan as status.tsv does, and learn
- * how whole the scan was. */
-static int scan_job(void *ctx, const cJSON *sp, const cJSON *job, const struct gs_doc *listing)
+ * how whole the scan was (res counts the service principals it could not read). */
+static int scan_job(void *ctx, const cJSON *sp, const cJSON *job, const struct gs_doc *listing,
+                    const struct gs_error *stale)
 {
     (void)listing;
+    (void)stale;
     struct gs_scan_result *res = ctx;
     return res->fn(res->ctx, sp, job);
 }
 
+static int scan_unknown(void *ctx, const cJSON *sp, const struct gs_error *why)
+{
+    (void)ctx;
+    (void)sp;
+    (void)why;
+    return 0; /* gs_scan_note counted it */
+}
+
 int gs_tenant_scan(struct gs_fs *fs, struct gs_scan_result *res)
 {
+    static const struct scan_fns fns = {scan_job, scan_unknown};
     struct timespec latest;
-    return each_job(fs, scan_job, res, &latest, res);
+    int unknowns;
+    return each_job(fs, &fns, res, &latest, &unknowns, res);
 }
 
 /* --- jobs/ --- */
@@ -182,23 +267,46 @@ int gs_tenant_scan(struct gs_fs *fs, struct gs_scan_result *res)
 struct links {
     struct gs_dirent *v;
     size_t n, cap;
+    const struct gs_dirent *prev; /* the links last built (links.build held) */
+    size_t prev_n;
 };
 
-static int add_link(void *ctx, const cJSON *sp, const cJSON *job, const struct gs_doc *listing)
+/* Appends a link; takes name and target (freed on failure). */
+static int push_link(struct links *l, char *name, char *target)
+{
+    if (!name || !target) {
+        free(name);
+        free(target);
+        return -ENOMEM;
+    }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        struct gs_dirent *v = realloc(l->v, cap * sizeof(*v));
+        if (!v) {
+            free(name);
+            free(target);
+            return -ENOMEM;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    struct gs_dirent *e = &l->v[l->n++];
+    memset(e, 0, sizeof(*e));
+    e->name = name;
+    e->kind = GS_K_LINK;
+    e->target = target;
+    return 0;
+}
+
+static int add_link(void *ctx, const cJSON *sp, const cJSON *job, const struct gs_doc *listing,
+                    const struct gs_error *stale)
 {
     (void)listing;
+    (void)stale;
     struct links *l = ctx;
     const char *spid = str(sp, "id"), *jid = str(job, "id");
     if (!spid || !jid || !gs_name_is_safe(jid))
         return 0;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        struct gs_dirent *v = realloc(l->v, cap * sizeof(*v));
-        if (!v)
-            return -ENOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
     size_t room = strlen(jid) + 1 < GS_NAME_MAX ? GS_NAME_MAX - strlen(jid) - 1 : 1;
     char *dn = gs_name_safe(str(sp, "displayName"), room);
     char *name = NULL, *target = NULL;
@@ -207,17 +315,27 @@ static int add_link(void *ctx, const cJSON *sp, const cJSON *job, const struct g
     if (asprintf(&target, "../servicePrincipals/%s/jobs/%s", spid, jid) < 0)
         target = NULL;
     free(dn);
-    if (!name || !target) {
-        free(name);
-        free(target);
+    return push_link(l, name, target);
+}
+
+/* A service principal whose jobs could not be read keeps the links it had:
+ * a name once listed stays until a listing that worked says it is gone. */
+static int keep_links(void *ctx, const cJSON *sp, const struct gs_error *why)
+{
+    (void)why;
+    struct links *l = ctx;
+    char *prefix = NULL;
+    if (asprintf(&prefix, "../servicePrincipals/%s/jobs/", str(sp, "id")) < 0)
         return -ENOMEM;
+    size_t plen = strlen(prefix);
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < l->prev_n; i++) {
+        const struct gs_dirent *e = &l->prev[i];
+        if (e->target && strncmp(e->target, prefix, plen) == 0)
+            r = push_link(l, strdup(e->name), strdup(e->target));
     }
-    struct gs_dirent *e = &l->v[l->n++];
-    memset(e, 0, sizeof(*e));
-    e->name = name;
-    e->kind = GS_K_LINK;
-    e->target = target;
-    return 0;
+    free(prefix);
+    return r;
 }
 
 static int copy_links(const struct gs_dirent *v, size_t n, struct gs_dirent **out, size_t *nout)
@@ -242,12 +360,15 @@ static int copy_links(const struct gs_dirent *v, size_t n, struct gs_dirent **ou
 int gs_tenant_job_links(struct gs_fs *fs, struct gs_dirent **out, size_t *n)
 {
     struct gs_tenant_views *v = fs->views;
-    pthread_mutex_lock(&v->links.build);
-    int r = 0;
+    int r = lock_build(&v->links);
+    if (r < 0)
+        return r;
     if (!still_good(fs, &v->links)) {
-        struct links l = {0};
+        static const struct scan_fns fns = {add_link, keep_links};
+        struct links l = {.prev = v->link_v, .prev_n = v->link_n};
         struct timespec latest;
-        r = each_job(fs, add_link, &l, &latest, NULL);
+        int unknowns;
+        r = each_job(fs, &fns, &l, &latest, &unknowns, NULL);
         if (r < 0) {
             clear_links(l.v, l.n);
         } else {
@@ -255,6 +376,7 @@ int gs_tenant_job_links(struct gs_fs *fs, struct gs_dirent **out, size_t *n)
             v->link_v = l.v;
             v->link_n = l.n;
             built_now(fs, &v->links);
+            v->links.valid = !unknowns; /* with gaps: built again at the next look */
         }
     }
     if (r == 0)
@@ -317,10 +439,32 @@ static const cJSON *path(const cJSON *o, const char *a, const char *b)
     return b ? cJSON_GetObjectItemCaseSensitive(x, b) : x;
 }
 
-static int add_line(void *ctx, const cJSON *sp, const cJSON *job, const struct gs_doc *listing)
+static void text_field(struct text *t, const char *s, int last)
 {
-    (void)listing;
-    struct text *t = ctx;
+    cJSON v = {.type = cJSON_String, .valuestring = (char *)s};
+    field(t, s ? &v : NULL, last);
+}
+
+struct tsv {
+    struct text t;
+    struct gs_fs *fs;
+};
+
+static void fetched_field(struct text *t, const struct gs_doc *listing)
+{
+    char buf[32];
+    struct tm tm;
+    if (gmtime_r(&listing->fetched_at.tv_sec, &tm) && strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+        text_field(t, buf, 0);
+    else
+        text_field(t, NULL, 0);
+}
+
+static int add_line(void *ctx, const cJSON *sp, const cJSON *job, const struct gs_doc *listing,
+                    const struct gs_error *stale)
+{
+    struct tsv *x = ctx;
+    struct text *t = &x->t;
     const cJSON *status = cJSON_GetObjectItemCaseSensitive(job, "status");
     const cJSON *last = cJSON_GetObjectItemCaseSensitive(status, "lastExecution");
     field(t, path(sp, "id", NULL), 0);
@@ -333,40 +477,81 @@ static int add_line(void *ctx, const cJSON *sp, const cJSON *job, const struct g
     field(t, path(last, "state", NULL), 0);
     field(t, path(last, "timeEnded", NULL), 0);
     field(t, path(last, "countEscrowed", NULL), 0);
-    field(t, path(status, "quarantine", "reason"), 1);
+    field(t, path(status, "quarantine", "reason"), 0);
+    fetched_field(t, listing);
+    char *why = stale->err ? gs_stale_describe(x->fs, listing, GS_TTL_STATUS, stale) : NULL;
+    char *e = NULL;
+    if (why && asprintf(&e, "stale copy: %s", why) < 0)
+        e = NULL;
+    text_field(t, e, 1);
+    if (stale->err && !e)
+        t->err = -ENOMEM;
+    free(why);
+    free(e);
     return t->err;
 }
 
-static int build_status_tsv(struct gs_fs *fs, struct gs_blob **out, struct timespec *mtime)
+/* The row of a service principal whose jobs could not be read. */
+static int add_unknown(void *ctx, const cJSON *sp, const struct gs_error *why)
 {
-    struct text t = {0};
-    put(&t, GS_TSV_HEADER);
-    int r = each_job(fs, add_line, &t, mtime, NULL);
+    struct tsv *x = ctx;
+    struct text *t = &x->t;
+    field(t, path(sp, "id", NULL), 0);
+    field(t, path(sp, "appId", NULL), 0);
+    field(t, path(sp, "displayName", NULL), 0);
+    for (int i = 0; i < 3; i++)
+        text_field(t, NULL, 0); /* jobId, templateId, scheduleState */
+    text_field(t, "Unknown", 0);
+    for (int i = 0; i < 5; i++)
+        text_field(t, NULL, 0); /* lastRunState ... quarantineReason, fetched */
+    char status[32] = "";
+    if (why->http_status)
+        snprintf(status, sizeof(status), "HTTP %ld ", why->http_status);
+    char *e = NULL;
+    if (asprintf(&e, "the jobs could not be read: %s %s%s%s%s", gs_errno_name(why->err), status,
+                 why->code ? why->code : "", why->code && why->message ? ": " : "",
+                 why->message ? why->message : "") < 0)
+        return -ENOMEM;
+    text_field(t, e, 1);
+    free(e);
+    return t->err;
+}
+
+static int build_status_tsv(struct gs_fs *fs, struct gs_blob **out, struct timespec *mtime,
+                            int *unknowns)
+{
+    static const struct scan_fns fns = {add_line, add_unknown};
+    struct tsv x = {.fs = fs};
+    put(&x.t, GS_TSV_HEADER);
+    int r = each_job(fs, &fns, &x, mtime, unknowns, NULL);
     if (r == 0)
-        r = t.err;
+        r = x.t.err;
     if (r == 0) {
-        *out = gs_blob_new(t.buf, t.len);
+        *out = gs_blob_new(x.t.buf, x.t.len);
         if (!*out)
             r = -ENOMEM;
     }
-    free(t.buf);
+    free(x.t.buf);
     return r;
 }
 
 int gs_tenant_status_tsv(struct gs_fs *fs, struct gs_blob **out, struct timespec *mtime)
 {
     struct gs_tenant_views *v = fs->views;
-    pthread_mutex_lock(&v->tsv.build);
-    int r = 0;
+    int r = lock_build(&v->tsv);
+    if (r < 0)
+        return r;
     if (!still_good(fs, &v->tsv)) {
         struct gs_blob *b = NULL;
         struct timespec m;
-        r = build_status_tsv(fs, &b, &m);
+        int unknowns = 0;
+        r = build_status_tsv(fs, &b, &m, &unknowns);
         if (r == 0) {
             gs_blob_unref(v->tsv_blob);
             v->tsv_blob = b;
             v->tsv_mtime = m;
             built_now(fs, &v->tsv);
+            v->tsv.valid = !unknowns; /* a view with gaps is built again at the next read */
         }
     }
     if (r == 0) {

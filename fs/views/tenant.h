@@ -8,7 +8,7 @@
 #include "fs/views/scan_result.h"
 
 #define GS_TSV_HEADER "spId\tappId\tdisplayName\tjobId\ttemplateId\tscheduleState\tstatusCode\t" \
-                      "lastRunState\tlastRunEnd\tescrowed\tquarantineReason\n"
+                      "lastRunState\tlastRunEnd\tescrowed\tquarantineReason\tfetched\terror\n"
 
 /* A built view is used again, without a scan, for status_timeout after it
  * was built unless some cached content changed meanwhile: the lookup, the

@@ -1,3 +1,4 @@
+#include "fs/views/rules/rules.h"
 #include "fs/views/tree.h"
 
 #include <ctype.h>
@@ -17,6 +18,7 @@
 #include "fs/views/sp_index.h"
 #include "fs/views/tenant.h"
 #include "fs/fetch/graph_get.h"
+#include "fs/fetch/stale.h"
 #include "fs/model/node_error.h"
 
 #define SYNC "/servicePrincipals/%s/synchronization"
@@ -105,10 +107,12 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
     int r = gs_fs_get(fs, key, ki->ttl, gs_kind_get_flags(gs_node_kind(dir)), doc, &err);
     if (r < 0) {
         gs_node_record_error(fs, dir, &err);
-    } else if (lists_sps(gs_node_kind(dir))) {
-        if (gs_node_kind(dir) == GS_K_SPS && for_readdir)
-            queue_readahead(fs, *doc);
+    } else if (err.err) {
+        /* a copy past its time-to-live: last_error says which and why */
+        gs_stale_record(fs, dir->owner, *doc, ki->ttl, &err);
     }
+    if (r == 0 && gs_node_kind(dir) == GS_K_SPS && for_readdir)
+        queue_readahead(fs, *doc);
     gs_error_clear(&err);
     free(key);
     return r;
@@ -174,14 +178,15 @@ static const enum gs_kind root_kids[] = {GS_K_README, GS_K_SPS, GS_K_BYNAME, GS_
                                          GS_K_TENANT_JOBS, GS_K_STATUS_TSV, GS_K_METRICS,
                                          GS_K_CHECK, GS_K_CHECK_STATE};
 static const enum gs_kind sp_kids[] = {GS_K_SP_JSON, GS_K_SECRETS, GS_K_LAST_ERROR,
-                                       GS_K_TEMPLATES, GS_K_JOBS, GS_K_SETTINGS};
-static const enum gs_kind tpl_kids[] = {GS_K_TEMPLATE_JSON, GS_K_TEMPLATE_SCHEMA};
+                                       GS_K_TEMPLATES, GS_K_JOBS, GS_K_SETTINGS, GS_K_BACKUPS};
+static const enum gs_kind tpl_kids[] = {GS_K_TEMPLATE_JSON, GS_K_TEMPLATE_SCHEMA, GS_K_RULES};
 static const enum gs_kind job_kids[] = {
     GS_K_JOB_JSON, GS_K_JOB_STATUS, GS_K_JOB_SCHEDULE, GS_K_JOB_SETTINGS, GS_K_JOB_SCHEMA,
     GS_K_JOB_FUNCTIONS, GS_K_JOB_FILTEROPS, GS_K_LAST_ERROR, GS_K_CTL_START, GS_K_CTL_PAUSE,
     GS_K_CTL_RESTART, GS_K_CTL_RESET_SCHEMA, GS_K_CTL_POD, GS_K_CTL_VALIDATE,
     GS_K_CTL_PARSE_EXPR, GS_K_CTL_BULK, GS_K_DIRECTORIES, GS_K_BACKUPS, GS_K_JOB_HEALTH,
-    GS_K_CTL_ALLOW_DELETES};
+    GS_K_CTL_ALLOW_DELETES, GS_K_RULES, GS_K_PENDING_DIFF, GS_K_CTL_COMMIT,
+    GS_K_CTL_DISCARD};
 static const enum gs_kind directory_kids[] = {GS_K_CTL_DISCOVER};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -424,6 +429,8 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
 
 int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_dirent **out, size_t *n)
 {
+    if (gs_kind_has(gs_node_kind(dir), GS_KF_RULES_DIR))
+        return gs_rules_list(fs, dir, out, n);
     return list_dir(fs, dir, 1, out, n);
 }
 
@@ -566,6 +573,8 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
     size_t nkids;
     enum gs_kind kind = gs_node_kind(dir);
     memset(out, 0, sizeof(*out));
+    if (gs_kind_has(kind, GS_KF_RULES_DIR))
+        return gs_rules_lookup(fs, dir, name, out);
     if (fixed_kids(kind, &kids, &nkids))
         return lookup_fixed(fs, dir, kids, nkids, name, out);
     if (!gs_name_is_safe(name))

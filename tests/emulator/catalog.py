@@ -70,9 +70,12 @@ def salesforce_schema(tid):
         mapping("EmailEncodingKey", None, default="ISO-8859-1"),
         mapping("Title", "[jobTitle]"),
         mapping("Department", "[department]"),
+        mapping("Division", "[extensionAttribute11]"),
         mapping("FederationIdentifier", "[userPrincipalName]"),
         mapping("ManagerId", "[manager]"),
-    ], scope(("Employees with a mailbox", [clause("mail", "IS NOT NULL"), clause("userType", "EQUALS", ["Member"])])))
+    ], scope(("Employees with a mailbox", [clause("mail", "IS NOT NULL"), clause("userType", "EQUALS", ["Member"])]),
+             ("Sales and Marketing", [clause("department", "EQUALS", ["Sales", "Marketing"]),
+                                      clause("extensionAttribute11", "ENDS_WITH", ["-SALES"])])))
     return {"directories": [aad_directory(tid, with_groups=False), target],
             "synchronizationRules": [rule(guid_for(tid, "USER_OUTBOUND_USER"), "USER_OUTBOUND_USER", AAD, sf, [users])]}
 
@@ -85,7 +88,7 @@ def servicenow_schema(tid):
         obj("User", [attr("sys_id", anchor=True, mutability="ReadOnly"), attr("user_name", required=True),
                      attr("email"), attr("first_name"), attr("last_name"), attr("title"), attr("department"),
                      attr("active", "Boolean"), attr("phone"), attr("mobile_phone"), attr("city"), attr("country"),
-                     attr("employee_number"), attr("manager", "Reference", referenced=["User"]),
+                     attr("employee_number"), attr("u_region"), attr("manager", "Reference", referenced=["User"]),
                      attr("roles", multivalued=True)]),
         obj("Group", [attr("sys_id", anchor=True, mutability="ReadOnly"), attr("name", required=True),
                       attr("email"), attr("description"),
@@ -101,8 +104,9 @@ def servicenow_schema(tid):
         mapping("phone", "[telephoneNumber]"),
         mapping("mobile_phone", "[mobile]"),
         mapping("employee_number", "[employeeId]"),
+        mapping("u_region", "[extensionAttribute11]"),
         mapping("manager", "[manager]"),
-    ])
+    ], scope(input_groups=[("Members only", [clause("userType", "EQUALS", ["Member"])])]))
     groups = object_mapping(f"Provision {AAD} Groups", "Group", "Group", [
         mapping("name", "[displayName]", matching=1),
         mapping("email", "[mail]"),

@@ -4,7 +4,7 @@ latency, not logged."""
 import json
 import re
 
-from tests.emulator import catalog
+from tests.emulator import catalog, users
 from tests.emulator.demo_tenant import Builder
 from tests.emulator.envelope import GraphError, Response
 from tests.emulator.schemas import normalize_schema
@@ -74,7 +74,10 @@ class ControlApi:
         return Response(204)
 
     def get_tenant(self, req, body):
-        return _json(200, self.app.tenant.summary())
+        summary = self.app.tenant.summary()
+        summary["users"] = [{"id": u["id"], "userPrincipalName": u["userPrincipalName"]}
+                            for u in users.demo_users(self.app.tenant)]
+        return _json(200, summary)
 
     def get_config(self, req, body):
         return _json(200, self.app.settings.as_dict())

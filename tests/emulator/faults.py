@@ -6,7 +6,7 @@ import threading
 
 from tests.emulator import transport
 
-ACTIONS = {"status", "reset", "stall", "malformed", "expire_token", "latency", "encode"}
+ACTIONS = {"status", "reset", "reset_after", "stall", "malformed", "bomb", "expire_token", "latency", "encode"}
 BODIES = ("graph", "html", "empty")
 
 
@@ -15,7 +15,7 @@ class FaultRule:
         if not isinstance(spec, dict):
             raise ValueError("a fault rule is a JSON object")
         unknown = set(spec) - {"method", "path", "status", "retry_after", "rate", "count", "latency_ms",
-                               "action", "batch_item", "code", "message", "stall_s", "body", "encoding"}
+                               "action", "batch_item", "code", "message", "stall_s", "body", "encoding", "bomb_mb"}
         if unknown:
             raise ValueError(f"unknown fault rule keys: {sorted(unknown)}")
         self.method = (spec.get("method") or "").upper() or None
@@ -35,6 +35,7 @@ class FaultRule:
         self.count = None if spec.get("count") is None else int(spec["count"])
         self.latency_ms = float(spec.get("latency_ms", 0))
         self.stall_s = float(spec.get("stall_s", 3600))
+        self.bomb_mb = float(spec.get("bomb_mb", 60))
         self.batch_item = bool(spec.get("batch_item", False))
         self.code = spec.get("code")
         self.message = spec.get("message")

@@ -2,7 +2,7 @@
 
 import re
 
-from tests.emulator import actions, directory, sync_handlers
+from tests.emulator import actions, directory, sync_handlers, users
 from tests.emulator.envelope import (GraphError, Response, context_url, method_not_allowed, not_found,
                                      segment_not_found)
 
@@ -51,6 +51,10 @@ class GraphApi:
             return self.service_principals(req, ids, version, rest, m)
         if head == "applications" or (m and m.group(1).lower() == "applications"):
             return self.applications(req, ids, version, rest, m)
+        if head == "users" and len(rest) == 2:
+            if req.method != "GET":
+                raise method_not_allowed()
+            return users.get_user(self.app, req, version, rest[1])
         raise segment_not_found(head)
 
     def service_principals(self, req, ids, version, rest, keyed):

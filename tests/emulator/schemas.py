@@ -95,11 +95,13 @@ def clause(attribute, operator, values=()):
     return {"sourceOperandName": attribute, "operatorName": operator, "targetOperand": {"values": list(values)}}
 
 
-def scope(*groups):
-    """groups: (name, [clauses]); None when no group."""
-    if not groups:
+def scope(*groups, input_groups=(), category_groups=()):
+    """groups: (name, [clauses]) of the scoping filter, input_groups and category_groups those of
+    inputFilterGroups and categoryFilterGroups; None when no group at all."""
+    if not groups and not input_groups and not category_groups:
         return None
-    return {"categoryFilterGroups": [], "inputFilterGroups": [],
+    return {"categoryFilterGroups": [{"name": n, "clauses": cs} for n, cs in category_groups],
+            "inputFilterGroups": [{"name": n, "clauses": cs} for n, cs in input_groups],
             "groups": [{"name": n, "clauses": cs} for n, cs in groups]}
 
 

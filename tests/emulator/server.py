@@ -2,6 +2,7 @@
 at once. It decodes the request, applies faults and latency, checks the token, dispatches to the
 control API, the OAuth endpoints or Graph, adds Graph's envelope headers and logs the exchange."""
 
+import gzip
 import http.server
 import json
 import socket
@@ -18,6 +19,20 @@ from tests.emulator.tokens import throttle_headers
 AGS_DIAGNOSTIC = json.dumps({"ServerInfo": {"DataCenter": "Local Emulator", "Slice": "E", "Ring": "5",
                                             "ScaleUnit": "000", "RoleInstance": "EMULATOR"}}, separators=(",", ":"))
 
+
+
+_BOMBS = {}
+_BOMBS_LOCK = threading.Lock()
+
+
+def _bomb(mb):
+    """A gzip body that inflates to about mb MiB of {"value":[{},{},...]}: tiny on the wire,
+    millions of JSON values once decompressed (made once per size)."""
+    with _BOMBS_LOCK:
+        if mb not in _BOMBS:
+            n = max(1, int(mb * 2**20 / 3))
+            _BOMBS[mb] = gzip.compress(b'{"value":[' + b"{}," * n + b"{}]}", 9)
+        return _BOMBS[mb]
 
 class Request:
     """A decoded request. `path` is percent-decoded; `segments` are decoded one by one."""
@@ -120,6 +135,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         resp = self._answer(app, req, kind, ids, fault)
         if resp.status == 429 and kind == "graph":
             resp.headers = dict(throttle_headers(app.tokens, req), **resp.headers)
+        if fault and fault.action == "reset_after":
+            # Graph carried the request out; the answer is lost on the way back
+            app.log.finish(entry, None, fault="reset_after")
+            self._reset()
+            return
+        if fault and fault.action == "bomb":
+            resp = Response(200, _bomb(fault.bomb_mb), {"Content-Encoding": "gzip"}, "application/json")
         if fault and fault.action == "malformed":
             payload = resp.payload() or b'{"value":[{"id":"'
             resp = Response(200, payload[:max(1, len(payload) // 2)], {}, "application/json")

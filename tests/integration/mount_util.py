@@ -479,3 +479,8 @@ def rendered(obj):
     """How the mount must show a Graph object: 2-space pretty JSON, Graph's key order,
     no @odata annotations, a final newline."""
     return (json.dumps(strip_odata(obj), indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def backup_files(d):
+    """The backups in job directory d's backups/ (without its index.tsv)."""
+    return sorted(n for n in os.listdir(d / "backups") if n.endswith(".json"))

@@ -40,7 +40,7 @@ def test_tree_has_the_designed_entries(mnt):
     assert stat.S_IMODE(os.stat(jobdir / "status.json").st_mode) == 0o444
     assert stat.S_IMODE(os.stat(jobdir / "start").st_mode) == 0o600  # readable: its last result
     for t in sp["templates"]:
-        assert sorted(os.listdir(spdir / "templates" / t)) == ["schema.json", "template.json"]
+        assert sorted(os.listdir(spdir / "templates" / t)) == ["rules", "schema.json", "template.json"]
 
 
 def test_every_file_is_whole_exact_and_json(mnt):

@@ -374,4 +374,4 @@ def test_secrets_with_a_masked_placeholder_are_refused(wmnt):
     assert mu.os_error(mu.write_file, spdir / "secrets.json", json.dumps(data).encode()) == errno.EINVAL
     assert requests_not_get(log) == [], log.describe()
     assert sorted(set(os.listdir(spdir)) - {"servicePrincipal.json", "secrets.json", "last_error",
-                                            "templates", "jobs", "settings"}) == []
+                                            "templates", "jobs", "settings", "backups"}) == []

@@ -475,7 +475,7 @@ def scan_tenant(m):
     lines = mu.read_file(m / "status.tsv").decode().split("\n")
     assert lines[-1] == ""
     assert len(lines) - 2 == sum(len(j) for j in want.values())
-    assert all(len(line.split("\t")) == 11 for line in lines[:-1])
+    assert all(len(line.split("\t")) == 13 for line in lines[:-1])
     seen["status.tsv"] += 1
     assert len(os.listdir(m / "by-name")) == len(want)
     assert len(os.listdir(m / "jobs")) == sum(len(j) for j in want.values())
@@ -642,10 +642,10 @@ def test_names_from_graph_stay_inside_their_directory(emulator, mount_factory):
     for sid in with_jobs:
         assert any(os.readlink(m / "jobs" / n).startswith("../servicePrincipals/%s/jobs/" % sid)
                    for n in os.listdir(m / "jobs"))
-    # status.tsv keeps one line per job and 11 fields, whatever the names hold
+    # status.tsv keeps one line per job and 13 fields, whatever the names hold
     lines = mu.read_file(m / "status.tsv").decode().split("\n")
     assert lines[-1] == ""
-    assert all(len(line.split("\t")) == 11 for line in lines[:-1]), lines
+    assert all(len(line.split("\t")) == 13 for line in lines[:-1]), lines
     for sid in with_jobs:
         assert sum(line.startswith(sid + "\t") for line in lines) == 1
     # nothing outside the mount was created or touched

@@ -3,7 +3,7 @@ against the demo tenant for a bounded time, on the sanitizer build.
 
 No crash, no sanitizer report (the harness scans the daemon's output), no leak (the daemon
 runs with detect_leaks=1 and must exit 0 at unmount), every operation succeeds or fails with
-an errno expected for it, and every file read is whole (JSON parses, status.tsv has 11 fields
+an errno expected for it, and every file read is whole (JSON parses, status.tsv has 13 fields
 on every line). The number of operations per kind is printed at the end.
 
     GS_LOAD_SECONDS=20 (default 60)  how long the threads run
@@ -104,7 +104,7 @@ def run_op(kind, t, rng, serial):
         whole_json(t.job_dir(*rng.choice(t.jobs)) / "job.json", "id", "status", "schedule")
     elif kind == "read status.tsv":
         lines = mu.read_file(t.m / "status.tsv").decode().split("\n")
-        if lines[-1] != "" or any(len(line.split("\t")) != 11 for line in lines[:-1]):
+        if lines[-1] != "" or any(len(line.split("\t")) != 13 for line in lines[:-1]):
             if TOLERATE_TORN_READS:
                 raise TornRead("status.tsv is not a whole table")
             raise ValueError("status.tsv is not a whole table")

@@ -54,11 +54,6 @@ def find_job(m, template="zoom"):
     raise AssertionError("the demo tenant has no %s job" % template)
 
 
-def backup_files(d):
-    """The backups in job directory d's backups/ (without its index.tsv)."""
-    return sorted(n for n in os.listdir(d / "backups") if n.endswith(".json"))
-
-
 def job_dir(m, sp, job):
     return m / "servicePrincipals" / sp / "jobs" / job
 
@@ -320,7 +315,8 @@ def scratch_names(d):
     fixed = {"job.json", "status.json", "schedule.json", "settings.json", "schema.json", "functions.json",
              "filterOperators.json", "last_error", "start", "pause", "restart", "resetSchema",
              "provisionOnDemand", "validateCredentials", "parseExpression", "bulkUpload", "directories",
-             "backups", "health", "allow_deletes"}
+             "backups", "health", "allow_deletes",
+             "rules", "pending.diff", "commit", "discard"}
     return sorted(set(os.listdir(d)) - fixed)
 
 
@@ -351,7 +347,7 @@ def test_tool_saves_with_one_put(tool, wmnt, tmp_path):
     assert mu.read_file(d / "schema.json") == mu.rendered(now)
     assert os.stat(d / "schema.json").st_size == len(mu.rendered(now))
     # the replaced schema is kept
-    assert len(backup_files(d)) == 1
+    assert len(mu.backup_files(d)) == 1
     if tool == "emacs":
         # emacs renamed the document to its backup: a scratch file with the old content
         assert mu.read_file(d / "schema.json~", "r") == before_text
@@ -383,7 +379,7 @@ def test_tool_reports_a_refused_save(tool, wmnt, tmp_path):
     assert mu.read_file(d / "schema.json") == mu.rendered(original)
     err = last_error(d)
     assert "status: 400" in err and "BadRequest" in err and "method: PUT" in err, err
-    assert backup_files(d) == []
+    assert mu.backup_files(d) == []
 
 
 @pytest.mark.parametrize("backupcopy", ["auto", "yes", "no"])
@@ -458,7 +454,7 @@ def test_save_over_a_schema_changed_meanwhile_is_stale(wmnt):
     err = last_error(d)
     assert "ESTALE" in err and "VersionConflict" in err, err
     assert mine["version"] in err and portal["version"] in err, err
-    assert backup_files(d) == []
+    assert mu.backup_files(d) == []
     # the file now shows the portal's schema, and editing that saves
     assert mu.read_file(d / "schema.json") == mu.rendered(portal)
     mu.write_file(d / "schema.json", mu.read_file(d / "schema.json").replace(b'"portal"', b'"again"'))
@@ -522,7 +518,7 @@ def test_saving_identical_content_sends_no_put(wmnt, tmp_path):
     # re-indented but equal JSON is equal too
     mu.write_file(d / "schema.json", json.dumps(json.loads(same.read_text())).encode())
     assert requests_not_get(log) == [], log.describe()
-    assert backup_files(d) == []
+    assert mu.backup_files(d) == []
 
 
 def test_backup_is_kept_and_restorable_with_cp(wmnt, tmp_path):
@@ -532,7 +528,7 @@ def test_backup_is_kept_and_restorable_with_cp(wmnt, tmp_path):
     mu.write_file(d / "schema.json", mu.read_file(d / "schema.json", "r").replace(
         OLD, '"targetAttributeName": "regretted"'), "w")
     assert server_schema(wmnt.emu, sp, job) != original
-    backups = backup_files(d)
+    backups = mu.backup_files(d)
     assert len(backups) == 1 and re.fullmatch(r"schema-\d{8}T\d{6}\.\d{3}Z\.json", backups[0]), backups
     b = d / "backups" / backups[0]
     assert stat.S_IMODE(os.stat(b).st_mode) == 0o444
@@ -548,7 +544,7 @@ def test_backup_is_kept_and_restorable_with_cp(wmnt, tmp_path):
     assert len(puts) == 1, log.describe()
     assert without_version(json.loads(puts[0]["body"])) == without_version(original)
     assert without_version(server_schema(wmnt.emu, sp, job)) == without_version(original)
-    assert len(backup_files(d)) == 2
+    assert len(mu.backup_files(d)) == 2
     assert mu.os_error(mu.write_file, b, b"{}") in (errno.EACCES, errno.EPERM, errno.EROFS)
 
 

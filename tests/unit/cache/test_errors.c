@@ -1,5 +1,6 @@
 /* Failed fetches: 404 drops the entry, STALE_OK serves an expired entry only
- * when no HTTP answer came, failures are not cached. */
+ * when the refresh brought no usable answer (no HTTP answer, 429, 5xx, a body
+ * that is not JSON) and then says why, failures are not cached. */
 #include <errno.h>
 #include <string.h>
 
@@ -52,8 +53,10 @@ static void test_stale_ok(void)
         int stale_served;
     } cases[] = {
         {-ETIMEDOUT, 0, 1},   {-EHOSTUNREACH, 0, 1}, {-ECONNRESET, 0, 1}, {-EIO, 0, 1},
-        {-EIO, 500, 0},       {-ETIMEDOUT, 504, 0},  {-EAGAIN, 429, 0},   {-EACCES, 403, 0},
-        {-EIO, 200, 0}, /* an answer that did not parse */
+        {-EIO, 500, 1},       {-ETIMEDOUT, 504, 1},  {-EAGAIN, 429, 1},   {-EACCES, 403, 0},
+        {-EIO, 200, 1}, /* an answer that did not parse */
+        {-EIO, 302, 1}, /* a redirect */
+        {-EINVAL, 400, 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct fake f;
@@ -69,8 +72,13 @@ static void test_stale_ok(void)
         CHECK_INT(err.http_status, ==, cases[i].status);
         gs_error_clear(&err);
         if (cases[i].stale_served) {
-            struct gs_doc *d = must_get(c, "/k", GS_TTL_STATUS, GS_GET_STALE_OK);
+            struct gs_doc *d = NULL;
+            CHECK_INT(gs_cache_get(c, "/k", GS_TTL_STATUS, GS_GET_STALE_OK, &d, &err), ==, 0);
             CHECK(d == d1);
+            /* served, and err says why the copy is stale */
+            CHECK_INT(err.err, ==, cases[i].err);
+            CHECK_INT(err.http_status, ==, cases[i].status);
+            gs_error_clear(&err);
             gs_doc_unref(d);
         } else {
             CHECK_INT(must_fail(c, "/k", GS_TTL_STATUS, GS_GET_STALE_OK, &err), ==, cases[i].err);
