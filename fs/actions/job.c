@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "fs/actions/audit.h"
+#include "fs/actions/job_backup.h"
 #include "fs/model/node_error.h"
 
 /* The job is gone: its documents, and the listing that named it. */
@@ -30,7 +31,11 @@ int gs_job_delete(struct gs_fs *fs, const struct gs_node *jobs, const char *job)
     gs_audit_set_subject(fs, jobs, job);
     struct gs_request rq = {.method = "DELETE", .path = path};
     struct gs_error err = {0};
-    int r = gs_client_request(fs->client, &rq, NULL, &err);
+    char *saved = NULL; /* the schema and the job, kept in the sp's backups/: no backup, no deletion */
+    int r = gs_job_backup(fs, jobs->sp, job, 1, &saved, &err);
+    free(saved);
+    if (r == 0)
+        r = gs_client_request(fs->client, &rq, NULL, &err);
     if (r < 0) {
         gs_node_record_error(fs, jobs, &err);
     } else {

@@ -119,7 +119,7 @@ def test_renaming_a_document_away_and_back_while_a_handle_reads_it(wmnt):
 
 @pytest.mark.timeout(120)
 def test_touching_a_control_file_during_its_action_stalls_nothing_else(wmnt):
-    """`echo -n x > start` runs its action at close (flush) for LATENCY seconds; a `touch
+    """`echo -n start > start` runs its action at close (flush) for LATENCY seconds; a `touch
     start` meanwhile waits for that action (the same handle: the action runs once), but a stat
     of any other file answers at once."""
     latency = 8.0
@@ -131,7 +131,9 @@ def test_touching_a_control_file_during_its_action_stalls_nothing_else(wmnt):
                           "latency_ms": latency * 1000}])
     log = wmnt.request_log()
     fd = os.open(d / "start", os.O_WRONLY)
-    os.write(fd, b"x")  # no newline: the input is not complete, close runs the action
+    # its own word (other text is refused since issue 13) without a newline: the input is
+    # not complete, close runs the action
+    os.write(fd, b"start")
     done = {}
 
     def close_it():
