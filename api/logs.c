@@ -40,6 +40,24 @@ static void put_eq(struct gs_buf *f, const char *name, const char *value)
     gs_buf_putc(f, '\'');
 }
 
+/* [" and "](sourceIdentity/<member> eq 'v' or targetIdentity/<member> eq 'v') */
+static void put_either(struct gs_buf *f, const char *member, const char *value)
+{
+    char src_name[64], dst_name[64];
+    snprintf(src_name, sizeof(src_name), "sourceIdentity/%s", member);
+    snprintf(dst_name, sizeof(dst_name), "targetIdentity/%s", member);
+    struct gs_buf src = {0}, dst = {0};
+    put_eq(&src, src_name, value);
+    put_eq(&dst, dst_name, value);
+    char *a = gs_buf_take(&src, NULL), *b = gs_buf_take(&dst, NULL);
+    if (a && b)
+        gs_buf_printf(f, "%s(%s or %s)", f->len ? " and " : "", a, b);
+    else
+        f->oom = 1;
+    free(a);
+    free(b);
+}
+
 static char *filter_text(const struct gs_log_query *q)
 {
     struct gs_buf f = {0};
@@ -51,18 +69,10 @@ static char *filter_text(const struct gs_log_query *q)
         put_eq(&f, "provisioningStatusInfo/status", q->status);
     if (q->action)
         put_eq(&f, "provisioningAction", q->action);
-    if (q->object_id) {
-        struct gs_buf src = {0}, dst = {0};
-        put_eq(&src, "sourceIdentity/id", q->object_id);
-        put_eq(&dst, "targetIdentity/id", q->object_id);
-        char *a = gs_buf_take(&src, NULL), *b = gs_buf_take(&dst, NULL);
-        if (a && b)
-            gs_buf_printf(&f, "%s(%s or %s)", f.len ? " and " : "", a, b);
-        else
-            f.oom = 1;
-        free(a);
-        free(b);
-    }
+    if (q->object_id)
+        put_either(&f, "id", q->object_id);
+    if (q->display_name)
+        put_either(&f, "displayName", q->display_name);
     if (q->after)
         gs_buf_printf(&f, "%sactivityDateTime gt %s", f.len ? " and " : "", q->after);
     if (f.oom) {

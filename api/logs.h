@@ -17,6 +17,7 @@ struct gs_log_query {
     const char *job_id;     /* jobId eq, or NULL */
     const char *sp_id;      /* servicePrincipal/id eq, or NULL */
     const char *object_id;  /* sourceIdentity/id eq X or targetIdentity/id eq X, or NULL */
+    const char *display_name; /* the same on displayName (a userPrincipalName), or NULL */
     const char *status;     /* provisioningStatusInfo/status eq (success, failure, skipped, warning) */
     const char *action;     /* provisioningAction eq (create, update, delete, stagedDelete, ...) */
     const char *after;      /* activityDateTime gt this DateTimeOffset (ISO 8601), or NULL */

@@ -255,7 +255,7 @@ int main(int argc, char *argv[])
         .strict = o.strict,
     };
     fs->se = se;
-    if (gs_filesystem_start(fs, &fc, client, cache, o.batch_workers) != 0) {
+    if (gs_filesystem_start(fs, &fc, client, cache, o.batch_workers, &o.logs) != 0) {
         gs_error_log("cannot start the filesystem");
         goto out_cache;
     }

@@ -306,7 +306,9 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         } else {
             const struct gs_dirent *e = &dh->entries[i - 2];
             name = e->name;
-            if (plus) {
+            /* a log file's attributes cost a rate-limited request: a
+             * listing leaves them to a lookup */
+            if (plus && !gs_kind_has(e->kind, GS_KF_COSTLY_ATTR)) {
                 int r = gs_ops_make_entry(fs, dir, e, &ep);
                 if (r < 0) {
                     /* still list it; its attributes come with lookup */
@@ -530,6 +532,22 @@ static void gs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
         free(owner);
         if (r < 0) {
             fuse_reply_err(req, -r);
+            return;
+        }
+        reply_slice(req, b->data, b->len, size, off);
+        gs_blob_unref(b);
+        return;
+    }
+    if (gs_kind_has(n->kind, GS_KF_GROWS)) {
+        /* a log only grows and its bytes never change: every read sees the
+         * newest bytes (polled when due), so tail -f follows it */
+        struct gs_blob *b = NULL;
+        struct timespec mtime;
+        int r = gs_content_get(fs, n, &b, &mtime);
+        if (r < 0 && fh->blob)
+            b = gs_blob_ref(fh->blob);
+        if (!b) {
+            fuse_reply_err(req, r < 0 ? -r : EIO);
             return;
         }
         reply_slice(req, b->data, b->len, size, off);

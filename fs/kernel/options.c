@@ -45,6 +45,9 @@ static const struct fuse_opt opts[] = {
     OPT("crit_stale=%s", crit_stale),
     OPT("backup_keep=%d", backup_keep),
     OPT("syslog_socket=%s", syslog_socket),
+    OPT("log_window=%s", log_window),
+    OPT("log_poll=%s", log_poll),
+    OPT("log_rate=%s", log_rate),
     OPT("http_debug", http_debug),
     OPT("strict", strict),
     OPT("dumpable", dumpable),
@@ -274,6 +277,12 @@ int gs_options_parse(struct fuse_args *args, struct gs_options *o)
         fprintf(stderr, "graphsyncfs: threads must be between 2 and 10000\n");
         return -EINVAL;
     }
+    char why[160];
+    if (gs_logs_config_parse(o->log_window, o->log_poll, o->log_rate, o->timeout, &o->logs, why,
+                             sizeof(why)) != 0) {
+        fprintf(stderr, "graphsyncfs: %s\n", why);
+        return -EINVAL;
+    }
     if (o->retries < 0 || o->retries > 20) {
         fprintf(stderr, "graphsyncfs: retries must be between 0 and 20\n");
         return -EINVAL;
@@ -357,6 +366,9 @@ void gs_options_free(struct gs_options *o)
     free(o->warn_stale);
     free(o->crit_stale);
     free(o->syslog_socket);
+    free(o->log_window);
+    free(o->log_poll);
+    free(o->log_rate);
     free(o->source);
     free(o->mountpoint);
 }
@@ -396,6 +408,9 @@ void gs_options_usage(const char *progname)
            "    -o retries=N            retries of retryable failures (default 3)\n"
            "    -o max_conns=N          connections kept to Graph (default 8)\n"
            "    -o batch=N|off          read-ahead $batch requests in flight (default 4)\n"
+           "    -o log_window=D         history a provisioning-log file starts with (default 24h)\n"
+           "    -o log_poll=D           new log events are fetched this often while read (default 30s)\n"
+           "    -o log_rate=N/S         log requests allowed per S seconds (default 5/10)\n"
            "    -o log_level=LEVEL      error, warn, info or debug (default warn)\n"
            "    -o http_debug           log every request (never tokens)\n"
            "    -o strict               tenant-wide views with a gap fail with EIO\n"

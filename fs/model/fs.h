@@ -24,6 +24,7 @@ struct gs_tenant_views;
 struct gs_monitor;
 struct gs_fh;
 struct gs_rules_pending;
+struct gs_logs;
 
 struct gs_fs_config {
     double entry_timeout;   /* kernel dentry cache, seconds */
@@ -97,6 +98,7 @@ struct gs_fs {
     struct gs_tenant_views *views;  /* status.tsv and jobs/ as last built */
     struct gs_monitor *monitor;     /* the monitoring files' last scan (views/monitor/) */
     struct gs_rules_pending *rules; /* staged edits of the rules trees (model/rules/pending.h) */
+    struct gs_logs *logs;           /* provisioning-log files (fs/logs); NULL: none */
     uint64_t content_changes;       /* atomic: cached content changed (views compare it) */
     pthread_mutex_t extra_lock; /* results and hidden */
     struct gs_map results;  /* "<owner>/<file>" -> struct gs_result (last action results) */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fs/views/logs/logs.h"
 #include "fs/model/json_render.h"
 #include "fs/actions/backup.h"
 #include "fs/actions/allow_deletes.h"
@@ -152,6 +153,8 @@ int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, st
         return gs_allow_deletes_read(fs, n, out, mtime);
     case GS_SRC_RULES:
         return gs_rules_content(fs, n, out, mtime);
+    case GS_SRC_LOGS:
+        return gs_logs_content(fs, n, out, mtime);
     case GS_SRC_BACKUP:
         if (!fs->cfg.backup_dir)
             return -ENOENT;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "common/log.h"
+#include "fs/views/logs/logs.h"
 #include "fs/model/errors.h"
 #include "fs/model/names.h"
 #include "fs/actions/backup.h"
@@ -172,7 +173,7 @@ static void add_fixed(struct entries *es, struct gs_node *dir, const enum gs_kin
 
 static const enum gs_kind root_kids[] = {GS_K_README, GS_K_SPS, GS_K_BYNAME, GS_K_BYAPPID,
                                          GS_K_TENANT_JOBS, GS_K_STATUS_TSV, GS_K_METRICS,
-                                         GS_K_CHECK, GS_K_CHECK_STATE};
+                                         GS_K_CHECK, GS_K_CHECK_STATE, GS_K_TENANT_LOGS};
 static const enum gs_kind sp_kids[] = {GS_K_SP_JSON, GS_K_SECRETS, GS_K_LAST_ERROR,
                                        GS_K_TEMPLATES, GS_K_JOBS, GS_K_SETTINGS, GS_K_BACKUPS};
 static const enum gs_kind tpl_kids[] = {GS_K_TEMPLATE_JSON, GS_K_TEMPLATE_SCHEMA, GS_K_RULES};
@@ -182,8 +183,11 @@ static const enum gs_kind job_kids[] = {
     GS_K_CTL_RESTART, GS_K_CTL_RESET_SCHEMA, GS_K_CTL_POD, GS_K_CTL_VALIDATE,
     GS_K_CTL_PARSE_EXPR, GS_K_CTL_BULK, GS_K_DIRECTORIES, GS_K_BACKUPS, GS_K_JOB_HEALTH,
     GS_K_CTL_ALLOW_DELETES, GS_K_RULES, GS_K_PENDING_DIFF, GS_K_CTL_COMMIT,
-    GS_K_CTL_DISCARD};
+    GS_K_CTL_DISCARD, GS_K_LOGS};
 static const enum gs_kind directory_kids[] = {GS_K_CTL_DISCOVER};
+static const enum gs_kind logs_kids[] = {GS_K_LOG_RECENT, GS_K_LOG_FAILURES, GS_K_LOG_SKIPPED,
+                                         GS_K_LOG_STAGED, GS_K_LOG_RECENT_TSV, GS_K_LOG_BYID};
+static const enum gs_kind tenant_logs_kids[] = {GS_K_LOG_FAILURES_TSV, GS_K_LOG_BYUSER, GS_K_LAST_ERROR};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -195,6 +199,9 @@ static int fixed_kids(enum gs_kind kind, const enum gs_kind **kids, size_t *n)
     case GS_K_TEMPLATE: *kids = tpl_kids; *n = N(tpl_kids); return 1;
     case GS_K_JOB: *kids = job_kids; *n = N(job_kids); return 1;
     case GS_K_DIRECTORY: *kids = directory_kids; *n = N(directory_kids); return 1;
+    case GS_K_LOGS: *kids = logs_kids; *n = N(logs_kids); return 1;
+    case GS_K_TENANT_LOGS: *kids = tenant_logs_kids; *n = N(tenant_logs_kids); return 1;
+    case GS_K_LOG_BYID: case GS_K_LOG_BYUSER: *kids = NULL; *n = 0; return 1; /* lookup only */
     default: return 0;
     }
 }
@@ -503,6 +510,8 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
                 return 0;
             }
         }
+        if (gs_logs_lookup_only(dir->kind))
+            return gs_logs_lookup(dir, name, out);
         if ((dir->kind == GS_K_SP || dir->kind == GS_K_JOB) && scratch_exists(fs, dir, name)) {
             out->name = strdup(name);
             out->kind = GS_K_SCRATCH;

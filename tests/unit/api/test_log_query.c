@@ -40,6 +40,11 @@ int main(void)
                "provisioningStatusInfo%2Fstatus%20eq%20%27failure%27%20and%20%28sourceIdentity%2Fid%20eq%20"
                "%27x%27%20or%20targetIdentity%2Fid%20eq%20%27x%27%29&$orderby=activityDateTime%20asc");
 
+    struct gs_log_query u = {.display_name = "ann@contoso.com"};
+    expect(&u, "/auditLogs/provisioning?$filter=%28sourceIdentity%2FdisplayName%20eq%20%27ann%40contoso.com%27"
+               "%20or%20targetIdentity%2FdisplayName%20eq%20%27ann%40contoso.com%27%29"
+               "&$orderby=activityDateTime%20asc");
+
     cJSON *e = cJSON_Parse("{\"@odata.type\":\"#x\",\"id\":\"1\",\"steps\":[{\"@odata.type\":\"s\",\"name\":"
                            "\"n\"}],\"sourceIdentity\":{\"@odata.id\":\"y\",\"id\":\"2\"},\"@odata.etag\":1}");
     gs_logs_strip_annotations(e);
