@@ -31,6 +31,13 @@ const char *gs_readme_text(void)
         "                                    defaultValue flowBehavior, test/<user>\n"
         "    pending.diff commit discard     edits of rules/ are staged: see the diff,\n"
         "                                    touch commit (one PUT) or touch discard\n"
+        "    logs/                          the job's provisioning log (last log_window):\n"
+        "      recent.jsonl                 one event per line, oldest first; grows (tail -f)\n"
+        "      failures.jsonl skipped.jsonl staged-deletes.jsonl   the same, by outcome\n"
+        "      recent.tsv                   time, action, status, source, target, error, reason\n"
+        "      by-id/<objectId>.jsonl|.txt  not listed: one object's events / last event explained\n"
+        "logs/failures.tsv                  the tenant's failed events, with service principal and job\n"
+        "logs/by-user/<objectId or UPN>.jsonl   not listed: one user's events in every job\n"
         "by-name/<displayName>  -> ../servicePrincipals/<id>\n"
         "by-appId/<appId>       -> ../servicePrincipals/<id>\n"
         "jobs/<name>:<jobId>    -> every job of the tenant\n"
@@ -56,6 +63,9 @@ const char *gs_readme_text(void)
         "  check_graphsyncfs /mnt/graph; echo $?\n"
         "  echo 50 > servicePrincipals/<id>/settings/delete_threshold\n"
         "  grep -r extensionAttribute11 jobs/*/rules/\n"
+        "  tail -f servicePrincipals/<id>/jobs/<jobId>/logs/recent.jsonl | jq -c .provisioningStatusInfo\n"
+        "  cat servicePrincipals/<id>/jobs/<jobId>/logs/by-id/<objectId>.txt\n"
+        "Logs need AuditLog.Read.All; log reads share 5 requests per 10 s (log_rate).\n"
         "\n"
         "See graphsyncfs(1).\n";
 }
