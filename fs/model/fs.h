@@ -56,6 +56,8 @@ struct gs_open {
 struct gs_result {
     struct gs_blob *blob;
     struct timespec when;
+    int ok;                 /* the action succeeded (Graph accepted it) */
+    struct timespec sent;   /* when its request was sent (ok results) */
 };
 
 struct gs_node {

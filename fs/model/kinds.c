@@ -77,7 +77,7 @@ static const struct gs_kind_info infos[GS_K_COUNT] = {
     [GS_K_CTL_PARSE_EXPR] = {"parseExpression", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL,
         GS_KF_CONTROL, NULL, GS_IDS_NONE, 0},
     [GS_K_CTL_BULK] = {"bulkUpload", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL,
-        GS_KF_CONTROL, NULL, GS_IDS_NONE, 0},
+        GS_KF_CONTROL | GS_KF_LOG_SUMMARY, NULL, GS_IDS_NONE, 0},
     [GS_K_JOBS_NEW] = {"new", S_IFREG, 0600, GS_SRC_RESULT, GS_TTL_STATUS, NULL,
         GS_KF_CONTROL, NULL, GS_IDS_NONE, 0},
     [GS_K_DIRECTORIES] = {"directories", S_IFDIR, 0555, GS_SRC_NONE, GS_TTL_DOC, NULL,

@@ -119,6 +119,8 @@ enum {
     GS_KF_COSTLY_ATTR = 1u << 8,/* its size costs a rate-limited request: a listing
                                  * (readdirplus) leaves its attributes to a lookup */
     GS_KF_LOOKUP_ONLY = 1u << 9,/* a directory that lists nothing; names are looked up */
+    GS_KF_LOG_SUMMARY = 1u << 10,/* its result is followed by the log's events since the
+                                 * action was accepted (views/logs/summary.c) */
 };
 
 /* Which Graph ids a kind's path takes, in this order. */

@@ -128,8 +128,15 @@ int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, st
         return render_graph(fs, n, out, mtime);
     case GS_SRC_LAST_ERROR:
         return render_last_error(fs, n, out, mtime);
-    case GS_SRC_RESULT:
-        return gs_control_result(fs, n, out, mtime);
+    case GS_SRC_RESULT: {
+        int r = gs_control_result(fs, n, out, mtime);
+        if (r == 0 && gs_kind_has(n->kind, GS_KF_LOG_SUMMARY) && gs_logs_add_upload_summary(fs, n, out) < 0) {
+            gs_blob_unref(*out);
+            *out = NULL;
+            r = -ENOMEM;
+        }
+        return r;
+    }
     case GS_SRC_SCRATCH: {
         char *owner = gs_errors_owner(n->sp, n->job);
         struct stat st;

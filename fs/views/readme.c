@@ -65,6 +65,7 @@ const char *gs_readme_text(void)
         "  grep -r extensionAttribute11 jobs/*/rules/\n"
         "  tail -f servicePrincipals/<id>/jobs/<jobId>/logs/recent.jsonl | jq -c .provisioningStatusInfo\n"
         "  cat servicePrincipals/<id>/jobs/<jobId>/logs/by-id/<objectId>.txt\n"
+        "  echo ann@contoso.com > .../provisionOnDemand; jq -r .logDetails .../provisionOnDemand\n"
         "Logs need AuditLog.Read.All; log reads share 5 requests per 10 s (log_rate).\n"
         "\n"
         "See graphsyncfs(1).\n";

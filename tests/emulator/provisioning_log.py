@@ -63,6 +63,7 @@ class ProvisioningLog:
         self.lock = threading.Lock()
         self.events = []          # (datetime, event dict) in arrival order; times strictly increase
         self.last_time = None
+        self.users = {}           # userPrincipalName -> (objectId, displayName) of the users events name
 
     def _stamp(self, when):
         when = when or utcnow()
@@ -142,7 +143,10 @@ class CycleEvents:
                 i = rng.randrange(max(job.population, 8))
                 if i not in used:
                     used.add(i)
-                    return person(job, i, self.domain)
+                    oid, name, upn = person(job, i, self.domain)
+                    with self.log.lock:
+                        self.log.users[upn] = (oid, name)
+                    return oid, name, upn
         out = []
         for _ in range(max(1, min(exported, 6))):
             out.append(self._change(job, cycle_id, rng, typ, src, dst, pick()))
@@ -235,6 +239,9 @@ def on_demand(log, job, report, initiator_app):
                "additionalDetails": None, "recommendedAction": None}
     steps = [step(s["name"], s["type"].lower(), s["status"].lower(), s["description"], s.get("details"))
              for s in report["provisioningSteps"]]
+    if "@" in name:
+        with log.lock:
+            log.users[name] = (src["id"], name)
     e = log.base(job, new_guid(), action, status, identity(src["id"], name, src.get("type") or "User"),
                  identity(tgt.get("id"), name if tgt.get("id") else "", tgt.get("type") or "User"), steps,
                  report.get("modifiedProperties") or [], err,

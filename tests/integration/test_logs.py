@@ -231,3 +231,89 @@ def test_missing_permission_is_eacces_with_last_error(mnt):
     mnt.emu.config(audit_log_access="granted")
     assert lines(jd / "logs" / "recent.jsonl") == in_window(
         [e for e in mnt.emu.provisioning_events() if e["jobId"] == job])
+
+
+# --- links from provisionOnDemand and bulkUpload (point 4) ------------------------------------
+
+def pod_job(m):
+    """(sp, job, job dir) of an Active job whose credentials are good (provisionOnDemand succeeds)."""
+    for sp in m.tenant()["servicePrincipals"]:
+        for job in sp["jobs"]:
+            r = m.emu.get(f"/servicePrincipals/{sp['id']}/synchronization/jobs/{job}")
+            if r.json()["status"]["code"] == "Active" and not job.startswith(("API2AAD", "AD2AAD")):
+                return sp["id"], job, m / "servicePrincipals" / sp["id"] / "jobs" / job
+    raise AssertionError("no Active job")
+
+
+@pytest.mark.mount(**QUIET)
+def test_provision_on_demand_result_names_its_log_details(mnt):
+    sp, job, jd = pod_job(mnt)
+    oid = "0b0e5f5a-4d53-4a8b-9a57-1c1f7d3f5e21"
+    mu.write_file(jd / "provisionOnDemand", f"{oid} User\n".encode())
+    result = json.loads(mu.read_file(jd / "provisionOnDemand"))
+    assert list(result)[-1] == "logDetails" and result["logDetails"] == f"logs/by-id/{oid}.txt"
+    txt = mu.read_file(jd / result["logDetails"]).decode()
+    event = [e for e in mnt.emu.provisioning_events() if e["sourceIdentity"]["id"] == oid][-1]
+    assert f"change:             {event['changeId']}" in txt
+    assert "initiated by:       provisionOnDemand" in txt and "export     success" in txt
+
+
+@pytest.mark.mount(**QUIET)
+@pytest.mark.allow_stderr(r"warning: GET .*/users/nobody%40contoso\.com.*Request_ResourceNotFound")
+def test_provision_on_demand_takes_a_user_principal_name(mnt):
+    sp, job, jd = pod_job(mnt)
+    event = next(e for e in mnt.emu.provisioning_events() if e["jobId"] == job)
+    oid = event["sourceIdentity"]["id"]
+    upn = next(s["details"]["ReportableIdentifier"] for s in event["provisioningSteps"]
+               if "ReportableIdentifier" in s["details"])
+    log = mnt.request_log()
+    mu.write_file(jd / "provisionOnDemand", f"{upn}\n".encode())
+    pods = [r for r in log.entries() if r["path"].endswith("/provisionOnDemand")]
+    assert [r["path"] for r in log.entries() if "/users/" in r["path"]] == [f"/v1.0/users/{upn}"]
+    assert json.loads(pods[0]["body"])["parameters"][0]["subjects"] == [{"objectId": oid, "objectTypeName": "User"}]
+    assert json.loads(mu.read_file(jd / "provisionOnDemand"))["value"]["sourceIdentity"]["id"] == oid
+    # an unknown one: ENOENT, no provisionOnDemand request, last_error says why
+    log = mnt.request_log()
+    with pytest.raises(OSError) as e:
+        mu.write_file(jd / "provisionOnDemand", b"nobody@contoso.com\n")
+    assert e.value.errno == errno.ENOENT
+    assert not [r for r in log.entries() if r["path"].endswith("/provisionOnDemand")]
+    assert "nobody@contoso.com" in mu.read_file(jd / "last_error").decode()
+
+
+@pytest.mark.mount(**QUIET)
+def test_provision_on_demand_picks_the_rule_of_the_subjects_type(mnt):
+    sp, job, jd = pod_job(mnt)
+    schema = mnt.emu.get(f"/servicePrincipals/{sp}/synchronization/jobs/{job}/schema").json()
+    user_rule = schema["synchronizationRules"][0]
+    groups_rule = json.loads(json.dumps(user_rule))
+    groups_rule["id"] = user_rule["id"] + ".groups"
+    groups_rule["objectMappings"] = [dict(m, sourceObjectName="Group", name="Provision groups")
+                                     for m in user_rule["objectMappings"][:1]]
+    for m in user_rule["objectMappings"]:
+        m["enabled"] = m["sourceObjectName"].lower() == "user" or m["enabled"]
+    mnt.emu.set_schema(sp, job, {"directories": schema["directories"],
+                                 "synchronizationRules": [groups_rule, user_rule]})
+    log = mnt.request_log()
+    mu.write_file(jd / "provisionOnDemand", b"9bb0f679-a883-4a6f-8260-35b491b8b8c8 User\n")
+    mu.write_file(jd / "provisionOnDemand", b"9bb0f679-a883-4a6f-8260-35b491b8b8c9 Group\n")
+    bodies = [json.loads(r["body"]) for r in log.entries() if r["path"].endswith("/provisionOnDemand")]
+    assert [b["parameters"][0]["ruleId"] for b in bodies] == [user_rule["id"], groups_rule["id"]]
+
+
+@pytest.mark.mount(**QUIET)
+def test_bulk_upload_shows_events_since_it_was_accepted(mnt):
+    sp, job = next((s["id"], j) for s in mnt.tenant()["servicePrincipals"] for j in s["jobs"]
+                   if j.startswith("API2AAD."))
+    jd = mnt / "servicePrincipals" / sp / "jobs" / job
+    ops = [{"method": "POST", "bulkId": str(i), "path": "/Users",
+            "data": {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "externalId": f"E{i}",
+                     **({"userName": f"u{i}@contoso.com"} if i < 2 else {})}} for i in range(3)]
+    body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": ops}
+    mu.write_file(jd / "bulkUpload", json.dumps(body).encode())
+    text = mu.read_file(jd / "bulkUpload").decode()
+    assert "HTTP 202" in text and "last upload accepted: 20" in text, text
+    assert "events since then: created 2, updated 0, failed 1, skipped 0\n" in text, text
+    mu.write_file(jd / "bulkUpload", json.dumps(dict(body, Operations=ops[:1])).encode())
+    assert "events since then: created 0, updated 1, failed 0, skipped 0\n" in \
+        mu.read_file(jd / "bulkUpload").decode()

@@ -24,6 +24,7 @@ struct log_state {
     /* the query (owned strings) */
     char *job, *sp, *object, *name, *status, *action;
     int with_owner;             /* the TSV names the service principal and job */
+    char *since;                /* events after this time instead of the window (bulkUpload) */
     /* guarded by gs_logs.lock */
     int loaded;                 /* the window was fetched once */
     int fetching;               /* a request is in flight for this state */
@@ -31,6 +32,7 @@ struct log_state {
     double polled_at;           /* monotonic time of the last fetch */
     struct gs_buf jsonl, tsv;   /* every line so far */
     cJSON *last;                /* the newest event, for by-id/<id>.txt */
+    struct gs_log_counts counts;/* events so far by outcome */
     struct gs_blob *blob[3];    /* the buffers as blobs, per form, built on demand */
     struct timespec mtime;      /* when the last event was appended */
 };
@@ -67,6 +69,7 @@ int gs_logs_new(const struct gs_logs_config *cfg, struct gs_logs **out)
 static void state_free(struct log_state *s)
 {
     free(s->job), free(s->sp), free(s->object), free(s->name), free(s->status), free(s->action);
+    free(s->since);
     free(s->last_seen);
     gs_buf_free(&s->jsonl);
     gs_buf_free(&s->tsv);
@@ -109,8 +112,8 @@ static char *dup_or_null(const char *s, int *oom)
     return d;
 }
 
-/* A new state for node n's query, and its key. */
-static struct log_state *state_for(const struct gs_node *n, char **key)
+/* A new state for node n's query (events after `since` when not NULL), and its key. */
+static struct log_state *state_for(const struct gs_node *n, const char *since, char **key)
 {
     struct log_state *s = calloc(1, sizeof(*s));
     char *id = n->kind == GS_K_LOG_OBJECT || n->kind == GS_K_LOG_USER ? stem(n->name) : NULL;
@@ -132,10 +135,14 @@ static struct log_state *state_for(const struct gs_node *n, char **key)
             s->object = dup_or_null(id, &oom);
         if (id)
             what = n->kind == GS_K_LOG_USER ? "user" : "object";
+        if (since) {
+            s->since = dup_or_null(since, &oom);
+            what = "since";
+        }
     }
     *key = NULL;
     if (!oom && asprintf(key, "%s|%s|%s|%s", what, s->sp ? s->sp : "", s->job ? s->job : "",
-                         id ? id : "") < 0)
+                         since ? since : id ? id : "") < 0)
         *key = NULL;
     free(id);
     if (oom || !*key) {
@@ -149,10 +156,10 @@ static struct log_state *state_for(const struct gs_node *n, char **key)
 }
 
 /* The state of node n's query, made at its first use (lock held). */
-static struct log_state *state_get_locked(struct gs_logs *l, const struct gs_node *n)
+static struct log_state *state_get_locked(struct gs_logs *l, const struct gs_node *n, const char *since)
 {
     char *key = NULL;
-    struct log_state *fresh = state_for(n, &key);
+    struct log_state *fresh = state_for(n, since, &key);
     if (!fresh)
         return NULL;
     struct log_state *s = gs_map_gets(&l->states, key);
@@ -176,6 +183,25 @@ static void window_start(double seconds, char *out, size_t len)
     strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+static void count(struct gs_log_counts *c, const cJSON *e)
+{
+    const cJSON *info = cJSON_GetObjectItemCaseSensitive(e, "provisioningStatusInfo");
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(info, "status");
+    const cJSON *act = cJSON_GetObjectItemCaseSensitive(e, "provisioningAction");
+    const char *status = cJSON_IsString(st) ? st->valuestring : "";
+    const char *action = cJSON_IsString(act) ? act->valuestring : "";
+    if (strcmp(status, "failure") == 0)
+        c->failed++;
+    else if (strcmp(status, "skipped") == 0)
+        c->skipped++;
+    else if (strcmp(status, "success") == 0 && strcmp(action, "create") == 0)
+        c->created++;
+    else if (strcmp(status, "success") == 0 && strcmp(action, "update") == 0)
+        c->updated++;
+    else
+        c->other++;
+}
+
 /* Appends fetched events, oldest first (lock held). */
 static int apply_locked(struct log_state *s, cJSON *events)
 {
@@ -194,6 +220,7 @@ static int apply_locked(struct log_state *s, cJSON *events)
         s->last_seen = seen;
         cJSON_Delete(s->last);
         s->last = cJSON_Duplicate(e, 1);
+        count(&s->counts, e);
         added++;
     }
     if (s->jsonl.oom || s->tsv.oom)
@@ -215,6 +242,8 @@ static int fetch(struct gs_fs *fs, struct gs_logs *l, struct log_state *s, struc
     pthread_mutex_lock(&l->lock);
     if (s->last_seen)
         snprintf(after, sizeof(after), "%s", s->last_seen);
+    else if (s->since)
+        snprintf(after, sizeof(after), "%s", s->since);
     else
         window_start(l->cfg.window, after, sizeof(after));
     pthread_mutex_unlock(&l->lock);
@@ -278,13 +307,15 @@ static int must_fetch_locked(struct gs_logs *l, struct log_state *s)
     return 1;
 }
 
-int gs_logs_content(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
+/* The state of node n's query, fetched or polled when due (lock not held;
+ * the state lives as long as the mount). 0, or the first fetch's error. */
+static int current(struct gs_fs *fs, struct gs_node *n, const char *since, struct log_state **out)
 {
     struct gs_logs *l = fs->logs;
     if (!l)
         return -ENOENT;
     pthread_mutex_lock(&l->lock);
-    struct log_state *s = state_get_locked(l, n);
+    struct log_state *s = state_get_locked(l, n, since);
     int go = s ? must_fetch_locked(l, s) : 0;
     pthread_mutex_unlock(&l->lock);
     if (!s)
@@ -302,12 +333,33 @@ int gs_logs_content(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, s
         pthread_mutex_unlock(&l->lock);
     }
     pthread_mutex_lock(&l->lock);
-    if (!s->loaded) {
-        pthread_mutex_unlock(&l->lock);
-        return r < 0 ? r : -EIO;
-    }
+    int loaded = s->loaded;
+    pthread_mutex_unlock(&l->lock);
+    *out = s;
+    return loaded ? 0 : r < 0 ? r : -EIO;
+}
+
+int gs_logs_content(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
+{
+    struct log_state *s = NULL;
+    int r = current(fs, n, NULL, &s);
+    if (r < 0)
+        return r;
+    pthread_mutex_lock(&fs->logs->lock);
     *out = blob_locked(s, form_of(n));
     *mtime = s->mtime.tv_sec ? s->mtime : fs->started;
-    pthread_mutex_unlock(&l->lock);
+    pthread_mutex_unlock(&fs->logs->lock);
     return *out ? 0 : -ENOMEM;
+}
+
+int gs_logs_counts_since(struct gs_fs *fs, struct gs_node *n, const char *since, struct gs_log_counts *out)
+{
+    struct log_state *s = NULL;
+    int r = current(fs, n, since, &s);
+    if (r < 0)
+        return r;
+    pthread_mutex_lock(&fs->logs->lock);
+    *out = s->counts;
+    pthread_mutex_unlock(&fs->logs->lock);
+    return 0;
 }

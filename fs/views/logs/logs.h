@@ -43,4 +43,15 @@ int gs_logs_lookup(struct gs_node *dir, const char *name, struct gs_dirent *out)
  * request slot came free in time). fs->lock not held. */
 int gs_logs_content(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime);
 
+/* Events of node n's job after the time `since` (ISO 8601), by outcome:
+ * the first call fetches them, later ones poll as log files do. */
+struct gs_log_counts {
+    unsigned created, updated, failed, skipped, other;
+};
+int gs_logs_counts_since(struct gs_fs *fs, struct gs_node *n, const char *since, struct gs_log_counts *out);
+
+/* bulkUpload's result, followed by when the last upload was accepted and
+ * the job's events since then by outcome (replaces *out). */
+int gs_logs_add_upload_summary(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out);
+
 #endif
