@@ -317,3 +317,15 @@ def test_bulk_upload_shows_events_since_it_was_accepted(mnt):
     mu.write_file(jd / "bulkUpload", json.dumps(dict(body, Operations=ops[:1])).encode())
     assert "events since then: created 0, updated 1, failed 0, skipped 0\n" in \
         mu.read_file(jd / "bulkUpload").decode()
+
+
+@pytest.mark.mount(options=["log_rate=1/60", "timeout=3"], **QUIET)
+@pytest.mark.allow_stderr(*ALLOW_THROTTLE)
+def test_no_slot_in_time_is_eagain_with_the_reason(mnt):
+    sp, job, jd = job_with(mnt, lambda e: True)
+    log = mnt.request_log()
+    assert lines(jd / "logs" / "recent.jsonl")          # takes the only slot for 60 s
+    assert mu.os_error(mu.read_file, jd / "logs" / "failures.jsonl") == errno.EAGAIN
+    text = mu.read_file(jd / "last_error").decode()
+    assert "LogRateLimit" in text and "1 requests per 60 s" in text, text
+    assert len(log_requests(log)) == 1 and all(r["status"] == 200 for r, _, _ in log_requests(log))
