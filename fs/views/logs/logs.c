@@ -116,8 +116,9 @@ static char *dup_or_null(const char *s, int *oom)
 static struct log_state *state_for(const struct gs_node *n, const char *since, char **key)
 {
     struct log_state *s = calloc(1, sizeof(*s));
-    char *id = n->kind == GS_K_LOG_OBJECT || n->kind == GS_K_LOG_USER ? stem(n->name) : NULL;
-    int oom = !s, tenant = n->kind == GS_K_LOG_FAILURES_TSV || n->kind == GS_K_LOG_USER;
+    int named = n->kind == GS_K_LOG_OBJECT || n->kind == GS_K_LOG_USER;
+    char *id = named ? stem(n->name) : NULL;
+    int oom = !s || (named && !id), tenant = n->kind == GS_K_LOG_FAILURES_TSV || n->kind == GS_K_LOG_USER;
     const char *what = "recent";
     if (!oom) {
         s->job = tenant ? NULL : dup_or_null(n->job, &oom);
@@ -211,15 +212,17 @@ static int apply_locked(struct log_state *s, cJSON *events)
         const cJSON *when = cJSON_GetObjectItemCaseSensitive(e, "activityDateTime");
         if (!cJSON_IsString(when))
             continue;
-        gs_log_jsonl(&s->jsonl, e);
-        gs_log_tsv(&s->tsv, e, s->with_owner);
+        if (!s->since) { /* a count since an upload keeps no lines */
+            gs_log_jsonl(&s->jsonl, e);
+            gs_log_tsv(&s->tsv, e, s->with_owner);
+            cJSON_Delete(s->last);
+            s->last = cJSON_Duplicate(e, 1);
+        }
         char *seen = strdup(when->valuestring);
         if (!seen)
             return -ENOMEM;
         free(s->last_seen);
         s->last_seen = seen;
-        cJSON_Delete(s->last);
-        s->last = cJSON_Duplicate(e, 1);
         count(&s->counts, e);
         added++;
     }
