@@ -17,7 +17,8 @@ from tests.integration import mount_util as mu
 
 # a Graph minute lasts a real minute: no cycle runs unless a test asks for one
 QUIET = dict(time_scale=60.0)
-ALLOW_DENIED = (r"warning: GET .*auditLogs/provisioning.*(Authorization_RequestDenied|AuditLog\.Read\.All)",)
+ALLOW_DENIED = (r"warning: GET .*auditLogs/provisioning.*(Authorization_RequestDenied|"
+                r"Authentication_RequestFromNonPremiumTenantOrB2CTenant|AuditLog\.Read\.All)",)
 ALLOW_THROTTLE = (r"warning: GET .*auditLogs/provisioning.*(LogRateLimit|TooManyRequests)",)
 
 
@@ -219,12 +220,13 @@ def test_burst_of_50_reads_across_10_jobs_never_sees_429(mnt):
 
 @pytest.mark.mount(**QUIET)
 @pytest.mark.allow_stderr(*ALLOW_DENIED)
-def test_missing_permission_is_eacces_with_last_error(mnt):
+@pytest.mark.parametrize("access", ["denied", "unlicensed"])
+def test_missing_permission_is_eacces_with_last_error(mnt, access):
     sp, job, jd = job_with(mnt, lambda e: True)
-    mnt.emu.config(audit_log_access="denied")
+    mnt.emu.config(audit_log_access=access)
     assert mu.os_error(mu.read_file, jd / "logs" / "recent.jsonl") == errno.EACCES
     text = mu.read_file(jd / "last_error").decode()
-    assert "AuditLog.Read.All" in text and "403" in text and "EACCES" in text, text
+    assert "AuditLog.Read.All" in text and "P1 or P2" in text and "403" in text and "EACCES" in text, text
     assert mu.os_error(mu.read_file, mnt / "logs" / "failures.tsv") == errno.EACCES
     assert "AuditLog.Read.All" in mu.read_file(mnt / "logs" / "last_error").decode()
     # granted again: the same file reads
