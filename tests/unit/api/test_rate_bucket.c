@@ -110,6 +110,44 @@ static void test_fifo(void)
     gs_rate_bucket_destroy(&b);
 }
 
+static void wait_queued(struct gs_rate_bucket *b, unsigned n)
+{
+    for (;;) {
+        pthread_mutex_lock(&b->lock);
+        unsigned w = b->waiting;
+        pthread_mutex_unlock(&b->lock);
+        if (w >= n)
+            return;
+        usleep(1000);
+    }
+}
+
+/* A slot that came back while the first caller in line still sleeps goes to
+ * that caller, not to one that arrives just then. */
+static void test_no_overtaking(void)
+{
+    struct gs_rate_bucket b;
+    CHECK_INT(gs_rate_bucket_init(&b, 1, 0.05), 0);
+    int held;
+    CHECK_INT(gs_rate_bucket_take(&b, gs_now() + 1.0, &held, NULL), 0);
+    int order[2], n = 0;
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    struct racer first = {&b, 0, order, &n, &lock}, late = {&b, 1, order, &n, &lock};
+    pthread_t t0, t1;
+    pthread_create(&t0, NULL, race, &first);
+    wait_queued(&b, 1);
+    pthread_mutex_lock(&b.lock);
+    b.free_at[held] = 0; /* back, without waking anyone */
+    pthread_mutex_unlock(&b.lock);
+    pthread_create(&t1, NULL, race, &late);
+    pthread_join(t1, NULL);
+    pthread_join(t0, NULL);
+    CHECK_INT(n, 2);
+    CHECK_INT(order[0], 0);
+    CHECK_INT(order[1], 1);
+    gs_rate_bucket_destroy(&b);
+}
+
 /* The only slot comes back in 100 s: a caller allowed 1 s is refused at
  * once, not after waiting its whole second; one waiting behind it is told
  * how many were ahead. */
@@ -134,6 +172,7 @@ int main(void)
 {
     test_sliding_window();
     test_fifo();
+    test_no_overtaking();
     test_refused_early();
     return check_report("test_rate_bucket");
 }
