@@ -1,7 +1,7 @@
 /* What each log file has read so far, and how it grows. A file's state is
  * shared by every node that shows the same query (recent.jsonl and
- * recent.tsv are one query); it is created at the first read and kept while
- * the mount lives. */
+ * recent.tsv are one query); it is created at the first read and forgotten
+ * after IDLE_SECONDS without a read. */
 #include "fs/views/logs/logs.h"
 
 #include <errno.h>
@@ -35,7 +35,13 @@ struct log_state {
     struct gs_log_counts counts;/* events so far by outcome */
     struct gs_blob *blob[3];    /* the buffers as blobs, per form, built on demand */
     struct timespec mtime;      /* when the last event was appended */
+    unsigned users;             /* callers between current() and release_locked() */
+    double used_at;             /* monotonic time of the last read */
 };
+
+/* A state nobody read for this long is forgotten: its next read starts
+ * again from the log window. */
+#define IDLE_SECONDS 1800.0
 
 struct gs_logs {
     struct gs_logs_config cfg;
@@ -43,6 +49,7 @@ struct gs_logs {
     pthread_mutex_t lock;          /* states and every state's guarded fields */
     pthread_cond_t fetched;        /* a state's fetch ended */
     struct gs_map states;          /* query key -> struct log_state */
+    double swept_at;               /* monotonic time idle states were last looked for */
 };
 
 int gs_logs_new(const struct gs_logs_config *cfg, struct gs_logs **out)
@@ -68,6 +75,8 @@ int gs_logs_new(const struct gs_logs_config *cfg, struct gs_logs **out)
 
 static void state_free(struct log_state *s)
 {
+    if (!s)
+        return;
     free(s->job), free(s->sp), free(s->object), free(s->name), free(s->status), free(s->action);
     free(s->since);
     free(s->last_seen);
@@ -154,6 +163,45 @@ static struct log_state *state_for(const struct gs_node *n, const char *since, c
         return NULL;
     }
     return s;
+}
+
+struct idle {
+    char **keys;
+    size_t n, cap;
+    double now;
+};
+
+static void find_idle(void *ctx, const void *key, size_t klen, void *value)
+{
+    struct idle *idle = ctx;
+    const struct log_state *s = value;
+    if (s->users || s->fetching || idle->now - s->used_at < IDLE_SECONDS)
+        return;
+    if (idle->n == idle->cap) {
+        size_t cap = idle->cap ? idle->cap * 2 : 16;
+        char **k = realloc(idle->keys, cap * sizeof(*k));
+        if (!k)
+            return; /* kept until the next sweep */
+        idle->keys = k;
+        idle->cap = cap;
+    }
+    if ((idle->keys[idle->n] = strndup(key, klen)))
+        idle->n++;
+}
+
+/* Forgets the states nobody read for IDLE_SECONDS, once a minute (lock held). */
+static void sweep_locked(struct gs_logs *l)
+{
+    struct idle idle = {.now = gs_now()};
+    if (idle.now - l->swept_at < 60)
+        return;
+    l->swept_at = idle.now;
+    gs_map_each(&l->states, find_idle, &idle);
+    for (size_t i = 0; i < idle.n; i++) {
+        state_free(gs_map_dels(&l->states, idle.keys[i]));
+        free(idle.keys[i]);
+    }
+    free(idle.keys);
 }
 
 /* The state of node n's query, made at its first use (lock held). */
@@ -310,15 +358,21 @@ static int must_fetch_locked(struct gs_logs *l, struct log_state *s)
     return 1;
 }
 
-/* The state of node n's query, fetched or polled when due (lock not held;
- * the state lives as long as the mount). 0, or the first fetch's error. */
+/* The state of node n's query, fetched or polled when due (lock not held).
+ * 0 with *out held for the caller (s->users; it drops it under the lock
+ * when done), or the first fetch's error. */
 static int current(struct gs_fs *fs, struct gs_node *n, const char *since, struct log_state **out)
 {
     struct gs_logs *l = fs->logs;
     if (!l)
         return -ENOENT;
     pthread_mutex_lock(&l->lock);
+    sweep_locked(l);
     struct log_state *s = state_get_locked(l, n, since);
+    if (s) {
+        s->users++;
+        s->used_at = gs_now();
+    }
     int go = s ? must_fetch_locked(l, s) : 0;
     pthread_mutex_unlock(&l->lock);
     if (!s)
@@ -337,8 +391,10 @@ static int current(struct gs_fs *fs, struct gs_node *n, const char *since, struc
     }
     pthread_mutex_lock(&l->lock);
     int loaded = s->loaded;
+    if (!loaded)
+        s->users--;
     pthread_mutex_unlock(&l->lock);
-    *out = s;
+    *out = loaded ? s : NULL;
     return loaded ? 0 : r < 0 ? r : -EIO;
 }
 
@@ -351,6 +407,7 @@ int gs_logs_content(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, s
     pthread_mutex_lock(&fs->logs->lock);
     *out = blob_locked(s, form_of(n));
     *mtime = s->mtime.tv_sec ? s->mtime : fs->started;
+    s->users--;
     pthread_mutex_unlock(&fs->logs->lock);
     return *out ? 0 : -ENOMEM;
 }
@@ -363,6 +420,7 @@ int gs_logs_counts_since(struct gs_fs *fs, struct gs_node *n, const char *since,
         return r;
     pthread_mutex_lock(&fs->logs->lock);
     *out = s->counts;
+    s->users--;
     pthread_mutex_unlock(&fs->logs->lock);
     return 0;
 }
