@@ -36,7 +36,7 @@ struct gs_options {
     int retries;
     int max_conns;
     char *batch;            /* "off" or batches in flight for read-ahead */
-    char *log_window, *log_poll, *log_rate; /* as given (fs/logs) */
+    char *log_window, *log_poll, *log_rate; /* as given (fs/views/logs) */
     struct gs_logs_config logs;             /* parsed */
     int batch_workers;      /* parsed: 0 = off */
     int http_debug;

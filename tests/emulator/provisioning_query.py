@@ -5,6 +5,7 @@ log_rate_limit / log_rate_window_s) and the permission and licence checks
 (provisioning-admin-needs.md §3.2)."""
 
 import base64
+import datetime
 import json
 import math
 import re
@@ -28,7 +29,6 @@ def invalid(detail):
 
 def date_key(text):
     """A sortable key of a DateTimeOffset in UTC: (seconds text, fraction padded), or None."""
-    import datetime
     m = _DATE.match(text or "")
     if not m:
         return None
