@@ -246,7 +246,7 @@ def list_provisioning(app, req, version):
     text = req.option("$filter")
     flt = Filter(text) if text and text.strip() else None
     desc = _order(req)
-    top = _top(req)
+    top = min(_top(req), max(1, s.log_page_max))   # server-driven paging: fewer than $top
     rows = [(i, t, e) for i, (t, e) in enumerate(app.provisioning_log.snapshot()) if flt is None or flt.matches(e)]
     rows.sort(key=lambda r: (r[1], r[0]), reverse=desc)
     token = req.option("$skiptoken")

@@ -34,6 +34,7 @@ class Settings:
         "gzip": (flag, False),               # answers gzip-encoded when Accept-Encoding allows  # provisionOnDemand answer: result | statusInfo (pod_shapes.py)
         "log_rate_limit": (int, 5),          # /auditLogs/provisioning requests per window per app+tenant
         "log_rate_window_s": (float, 10.0),
+        "log_page_max": (int, 1000),         # events per page of /auditLogs/provisioning, whatever $top says
         "audit_log_access": (str, "granted"),  # granted | denied (no AuditLog.Read.All) | unlicensed
     }
 

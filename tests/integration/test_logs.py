@@ -331,3 +331,15 @@ def test_no_slot_in_time_is_eagain_with_the_reason(mnt):
     text = mu.read_file(jd / "last_error").decode()
     assert "LogRateLimit" in text and "1 requests per 60 s" in text, text
     assert len(log_requests(log)) == 1 and all(r["status"] == 200 for r, _, _ in log_requests(log))
+
+
+@pytest.mark.mount(options=["log_rate=1000/1"], config={"log_page_max": 3, "log_rate_limit": 1000}, **QUIET)
+def test_pages_are_followed_through_next_link(mnt):
+    sp, job, jd = job_with(mnt, lambda e: True)
+    truth = in_window([e for e in mnt.emu.provisioning_events() if e["jobId"] == job])
+    assert len(truth) > 6
+    log = mnt.request_log()
+    assert lines(jd / "logs" / "recent.jsonl") == truth
+    reqs = log_requests(log)
+    assert len(reqs) == -(-len(truth) // 3), log.describe()
+    assert ["$skiptoken=" in r["query"] for r, _, _ in reqs] == [False] + [True] * (len(reqs) - 1)
