@@ -118,8 +118,15 @@ struct gs_batch_item {
     char request_id[64];       /* output */
     int err;                   /* output: 0 or negative errno */
     struct gs_error error;     /* output when err != 0 */
+    double retry_after;        /* output: seconds the item's own Retry-After asked for
+                                * when it was throttled (429/503), else -1 */
 };
 int gs_client_batch(struct gs_client *c, struct gs_batch_item *items, size_t n);
+
+/* gs_client_batch for a caller that schedules its own retries (the tenant
+ * read-ahead): throttled items are not retried alone; they come back with
+ * status 429 or 503 and retry_after set, to be batched again after it. */
+int gs_client_batch_keep_throttled(struct gs_client *c, struct gs_batch_item *items, size_t n);
 void gs_batch_item_clear(struct gs_batch_item *it);
 
 /* Builds a path from a format in which every %s argument is percent-encoded

@@ -580,35 +580,38 @@ def bench_tenant(args, workdir):
         status_floor = lat * (pages(n) + 1)
         out("tenant.config", "n=%d m=%d (jobs %d, templates %d) latency_ms=%g; floors: listing pages in "
             "sequence, then one $batch latency (batches overlap)" % (n, m, njobs, ntpl, lat * 1000))
-        r = timed_mount_cmd(emu, args, workdir, "t-status", "cat status.tsv | wc -l", to)
-        r["timeout"] = to
-        wall_line("tenant.status_tsv_10k.wall_s", r, status_floor, "status_tsv_10k", "<= 2.5x floor",
-                  status_min, extra="; %s lines" % (r["out"].strip() or "-"))
-        # find: every listing (templates/, jobs/ per service principal; directories/ per job)
+        if "status" in args.tenant_parts:
+            r = timed_mount_cmd(emu, args, workdir, "t-status", "cat status.tsv | wc -l", to)
+            r["timeout"] = to
+            wall_line("tenant.status_tsv_10k.wall_s", r, status_floor, "status_tsv_10k", "<= 2.5x floor",
+                      status_min, extra="; %s lines" % (r["out"].strip() or "-"))
+        # find: every listing (templates/, jobs/ per service principal; directories/ per job);
+        # du: also every file's size (secrets, template schemas, job documents)
         find_min = pages(n) + math.ceil((2 * n + njobs) / 20)
-        r = timed_mount_cmd(emu, args, workdir, "t-find", "find . | wc -l", to)
-        r["timeout"] = to
-        wall_line("tenant.find.wall_s", r, lat * (pages(n) + 1 + math.ceil((2 * n + njobs) / 20 / args.max_conns)),
-                  "find", "< 60 s", find_min, extra="; %s entries" % (r["out"].strip() or "-"))
-        # du: every listing and every file's size (secrets, template schemas, job documents)
         du_min = pages(n) + math.ceil((3 * n + ntpl + 3 * njobs) / 20)
-        r = timed_mount_cmd(emu, args, workdir, "t-du", "du -s . | cut -f1", to)
-        r["timeout"] = to
-        wall_line("tenant.du.wall_s", r, lat * (pages(n) + 1 + math.ceil(du_min / args.max_conns)), "du",
-                  "< 60 s", du_min)
         schema_batches = math.ceil(njobs / 20)
         walk_min = status_min + schema_batches
-        r = timed_mount_cmd(emu, args, workdir, "t-grep", "grep -R -l Quarantine jobs/ | wc -l", to)
-        r["timeout"] = to
-        wall_line("tenant.grep_jobs.wall_s", r, status_floor + lat * schema_batches, "grep_jobs",
-                  "requests <= 1.2x status.tsv + schema batches", walk_min)
-        r = timed_mount_cmd(emu, args, workdir, "t-cat", "cat jobs/*/schema.json | wc -c", to)
-        r["timeout"] = to
-        wall_line("tenant.cat_schemas.wall_s", r, status_floor + lat * schema_batches, "cat_schemas",
-                  "requests <= 1.2x status.tsv + schema batches", walk_min)
-        bench_monitor(emu, args, workdir, n, m)
-        bench_throttled(args, workdir)
-    bench_big(args, workdir)
+        for part, name, cmd, key, floor, minimum, target in (
+                ("find", "t-find", "find . | wc -l", "find",
+                 lat * (pages(n) + 1 + math.ceil((2 * n + njobs) / 20 / args.max_conns)), find_min, "< 60 s"),
+                ("du", "t-du", "du -s . | cut -f1", "du", lat * (pages(n) + 1 + math.ceil(du_min / args.max_conns)),
+                 du_min, "< 60 s"),
+                ("grep", "t-grep", "grep -R -l Quarantine jobs/ | wc -l", "grep_jobs",
+                 status_floor + lat * schema_batches, walk_min, "requests <= 1.2x status.tsv + schema batches"),
+                ("cat", "t-cat", "cat jobs/*/schema.json | wc -c", "cat_schemas", status_floor + lat * schema_batches,
+                 walk_min, "requests <= 1.2x status.tsv + schema batches")):
+            if part not in args.tenant_parts:
+                continue
+            r = timed_mount_cmd(emu, args, workdir, name, cmd, to)
+            r["timeout"] = to
+            wall_line("tenant.%s.wall_s" % key, r, floor, key, target, minimum,
+                      extra="; output %s" % (r["out"].strip() or "-"))
+        if "monitor" in args.tenant_parts:
+            bench_monitor(emu, args, workdir, n, m)
+        if "throttled" in args.tenant_parts:
+            bench_throttled(args, workdir)
+    if "big" in args.tenant_parts:
+        bench_big(args, workdir)
 
 
 def bench_monitor(emu, args, workdir, n, m):
@@ -723,6 +726,8 @@ def parse_args(argv):
     p.add_argument("--big-n", type=int, default=50000, help="the large status.tsv and RSS tenant (50000)")
     p.add_argument("--big-timeout", type=int, default=300, help="time limit of its scan (300 s)")
     p.add_argument("--expiry-wait", type=int, default=75, help="seconds after it before RSS is read again")
+    p.add_argument("--tenant-parts", default="status,find,du,grep,cat,monitor,throttled,big",
+                   help="issue 14 parts to run (comma list; default all)")
     p.add_argument("--max-conns", type=int, default=32, help="the daemon's max_conns, for the floors (32)")
     p.add_argument("--skip", action="append", default=[], choices=["scan", "warm", "rss", "tenant"],
                    help="leave out a part (repeatable)")
