@@ -102,6 +102,12 @@ int gs_client_request(struct gs_client *c, const struct gs_request *req,
 int gs_client_get_collection(struct gs_client *c, const char *path, cJSON **items_out,
                              char *request_id, struct gs_error *err);
 
+/* Calls fn with the first item of each page of the collections the calling
+ * thread reads from now on (the items follow by ->next), as each page
+ * arrives; fn NULL ends it. For work that can start before the last page. */
+typedef void (*gs_page_fn)(void *ctx, const cJSON *first_item);
+void gs_client_set_page_hook(gs_page_fn fn, void *ctx);
+
 /* JSON batching: at most 20 items per call (GS_BATCH_MAX), sent as one
  * POST /$batch. Items answered 429 (with their own Retry-After) or 503 are
  * retried alone; if the batch is refused as a whole, every item falls back to

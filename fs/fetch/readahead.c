@@ -619,29 +619,41 @@ static void drop_doc(void *ctx, const void *key, size_t klen, void *value)
         gs_doc_unref(value);
 }
 
-struct gs_ra_scan *gs_readahead_scan_begin(struct gs_fs *fs, const char *const *sp_ids, size_t n)
+struct gs_ra_scan *gs_readahead_scan_new(struct gs_fs *fs)
 {
     struct gs_readahead *ra = fs->readahead;
-    if (!ra) {
-        gs_readahead_fetch_now(fs, NULL, sp_ids, n);
+    if (!ra)
         return NULL;
-    }
     struct gs_ra_scan *s = calloc(1, sizeof(*s));
     if (!s || gs_map_init(&s->docs) != 0) {
         free(s);
-        gs_readahead_fetch_now(fs, ra, sp_ids, n);
         return NULL;
     }
     pthread_mutex_lock(&ra->lock);
     s->next = ra->scans;
     ra->scans = s;
     pthread_mutex_unlock(&ra->lock);
-    /* queued in listing order at the front (in reverse), each to be taken as it arrives */
+    return s;
+}
+
+void gs_readahead_scan_add(struct gs_fs *fs, struct gs_ra_scan *s, const char *const *sp_ids, size_t n)
+{
+    struct gs_readahead *ra = fs->readahead;
+    if (!s || !ra) {
+        gs_readahead_fetch_now(fs, ra, sp_ids, n);
+        return;
+    }
+    /* queued at the front in reverse: in listing order, ahead of the plain read-ahead */
     for (size_t i = n; i-- > 0;) {
         char *key = gs_kind_key(GS_K_JOBS, sp_ids[i], NULL, NULL);
-        if (key && !gs_readahead_jobs_usable(fs, key)) {
+        if (!key)
+            continue;
+        pthread_mutex_lock(&ra->lock);
+        int known = gs_map_gets(&s->docs, key) != NULL;
+        pthread_mutex_unlock(&ra->lock);
+        if (!known && !gs_readahead_jobs_usable(fs, key)) {
             pthread_mutex_lock(&ra->lock);
-            if (gs_map_puts(&s->docs, key, &wanted, NULL) == 0)
+            if (!gs_map_gets(&s->docs, key) && gs_map_puts(&s->docs, key, &wanted, NULL) == 0)
                 push(ra, GS_K_JOBS, key, 1);
             pthread_mutex_unlock(&ra->lock);
         }
@@ -650,7 +662,6 @@ struct gs_ra_scan *gs_readahead_scan_begin(struct gs_fs *fs, const char *const *
     pthread_mutex_lock(&ra->lock);
     pthread_cond_broadcast(&ra->work);
     pthread_mutex_unlock(&ra->lock);
-    return s;
 }
 
 int gs_readahead_scan_take(struct gs_fs *fs, struct gs_ra_scan *s, const char *key, struct gs_doc **out)

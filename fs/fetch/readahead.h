@@ -45,15 +45,17 @@ void gs_readahead_queue(struct gs_readahead *ra, enum gs_kind kind, char *const 
  * so that a reader does not fetch alone what a batch is bringing. */
 void gs_readahead_await(struct gs_readahead *ra, const char *key);
 
-/* A tenant scan (status.tsv, jobs/): every listed service principal's job
- * listing that is not usable is queued at the front; scan_take returns each
- * as its batch arrives (the scan holds it, so the cache bound cannot evict it
- * before it is read), or -ENOENT when the read-ahead could not bring it (the
- * caller then fetches it itself). scan_begin returns NULL without read-ahead
- * threads (it then fetched them itself). */
+/* A tenant scan (status.tsv, jobs/): scan_add queues, at the front, every
+ * given service principal's job listing that is not usable (as each page of
+ * the service principal listing arrives, and for the whole listing); scan_take
+ * returns each as its batch arrives (the scan holds it, so the cache bound
+ * cannot evict it before it is read), or -ENOENT when the read-ahead could
+ * not bring it (the caller then fetches it itself). Without read-ahead
+ * threads scan_new returns NULL and scan_add fetches the listings itself. */
 struct gs_ra_scan;
 struct gs_doc;
-struct gs_ra_scan *gs_readahead_scan_begin(struct gs_fs *fs, const char *const *sp_ids, size_t n);
+struct gs_ra_scan *gs_readahead_scan_new(struct gs_fs *fs);
+void gs_readahead_scan_add(struct gs_fs *fs, struct gs_ra_scan *s, const char *const *sp_ids, size_t n);
 int gs_readahead_scan_take(struct gs_fs *fs, struct gs_ra_scan *s, const char *key, struct gs_doc **out);
 void gs_readahead_scan_end(struct gs_fs *fs, struct gs_ra_scan *s);
 
