@@ -26,6 +26,7 @@ struct item {
     struct item *prev, *next;
     enum gs_kind kind;  /* GS_K_JOBS or GS_K_TEMPLATES (a listing and its items), or a document */
     int throttles;      /* times Graph answered it 429/503 */
+    int walk;           /* queued for a walk: a jobs listing brings its jobs' documents */
     double not_before;  /* monotonic: a throttled item waits for its Retry-After */
     char key[];
 };
@@ -187,8 +188,9 @@ static void deliver_locked(struct gs_readahead *ra, const char *key)
     gs_doc_unref(doc);
 }
 
-/* Templates brought by the read-ahead: their schemas follow (a walk stats them next). */
-static void queue_template_schemas(struct gs_readahead *ra, const char *list_key)
+/* Queues key + suffix for each item of the listing at list_key (ra->lock held). */
+static void queue_items(struct gs_readahead *ra, const char *list_key, enum gs_kind kind,
+                        const char *suffix)
 {
     struct gs_doc *doc = NULL;
     if (gs_cache_peek(ra->fs->cache, list_key, &doc) != 0)
@@ -198,12 +200,36 @@ static void queue_template_schemas(struct gs_readahead *ra, const char *list_key
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(t, "id");
         char *esc = cJSON_IsString(id) ? gs_path("%s", id->valuestring) : NULL;
         char *key = NULL;
-        if (esc && asprintf(&key, "%s/%s/schema", list_key, esc) >= 0 && !gs_cache_is_fresh(ra->fs->cache, key))
-            push(ra, GS_K_TEMPLATE_SCHEMA, key, 0);
+        if (esc && asprintf(&key, "%s/%s%s", list_key, esc, suffix) >= 0 && !gs_cache_is_fresh(ra->fs->cache, key))
+            push(ra, kind, key, 0);
         free(esc);
         free(key);
     }
     gs_doc_unref(doc);
+}
+
+/* A jobs listing a walk brought: each job's documents follow (ra->lock held). */
+static void queue_job_docs_locked(struct gs_readahead *ra, const char *jobs_key)
+{
+    queue_items(ra, jobs_key, GS_K_JOB_SCHEMA, "/schema");
+    queue_items(ra, jobs_key, GS_K_JOB_FUNCTIONS, "/schema/functions");
+    queue_items(ra, jobs_key, GS_K_JOB_FILTEROPS, "/schema/filterOperators");
+}
+
+void gs_readahead_queue_job_docs(struct gs_readahead *ra, const char *jobs_key)
+{
+    if (!ra)
+        return;
+    pthread_mutex_lock(&ra->lock);
+    queue_job_docs_locked(ra, jobs_key);
+    pthread_cond_broadcast(&ra->work);
+    pthread_mutex_unlock(&ra->lock);
+}
+
+/* Templates brought by the read-ahead: their schemas follow (a walk stats them next). */
+static void queue_template_schemas(struct gs_readahead *ra, const char *list_key)
+{
+    queue_items(ra, list_key, GS_K_TEMPLATE_SCHEMA, "/schema");
 }
 
 struct outcome {
@@ -360,6 +386,8 @@ static void finish_locked(struct gs_readahead *ra, struct item **taken, size_t n
             ra->dtail = it;
             continue;
         }
+        if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_JOBS && it->walk)
+            queue_job_docs_locked(ra, it->key);
         if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_JOBS)
             deliver_locked(ra, it->key);
         else if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_TEMPLATES)
@@ -520,8 +548,12 @@ void gs_readahead_queue(struct gs_readahead *ra, enum gs_kind kind, char *const 
     if (!ra || !n)
         return;
     pthread_mutex_lock(&ra->lock);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         push(ra, kind, keys[i], 0);
+        struct item *it = gs_map_gets(&ra->queued, keys[i]);
+        if (it)
+            it->walk = 1;
+    }
     pthread_cond_broadcast(&ra->work);
     pthread_mutex_unlock(&ra->lock);
 }

@@ -38,8 +38,13 @@ void gs_readahead_fetch_now(struct gs_fs *fs, struct gs_readahead *ra, const cha
 int gs_readahead_jobs_usable(struct gs_fs *fs, const char *key);
 
 /* Queues documents or listings (of this kind) behind the queue: a walk
- * will visit them next. Templates listings bring their schemas after them. */
+ * will visit them next. A templates listing brings its templates' schemas
+ * after it, a jobs listing its jobs' documents. */
 void gs_readahead_queue(struct gs_readahead *ra, enum gs_kind kind, char *const *keys, size_t n);
+
+/* Queues the schema, functions and filterOperators of every job in the
+ * cached jobs listing at jobs_key that are not fresh. */
+void gs_readahead_queue_job_docs(struct gs_readahead *ra, const char *jobs_key);
 
 /* Waits for a key queued or in flight (moved to the front of the queue),
  * so that a reader does not fetch alone what a batch is bringing. */

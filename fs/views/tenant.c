@@ -382,6 +382,46 @@ int gs_tenant_job_links(struct gs_fs *fs, struct gs_dirent **out, size_t *n)
     return r;
 }
 
+int gs_tenant_known_jobs(struct gs_fs *fs, char ***sps, char ***jobs, size_t *n)
+{
+    struct gs_tenant_views *v = fs->views;
+    *sps = *jobs = NULL;
+    *n = 0;
+    if (pthread_mutex_trylock(&v->links.build) != 0)
+        return -EBUSY; /* being built: a scan is fetching, siblings can wait */
+    int r = v->links.valid ? 0 : -ENOENT;
+    char **s = NULL, **j = NULL;
+    size_t k = 0;
+    if (r == 0 && (!(s = calloc(v->link_n + 1, sizeof(*s))) || !(j = calloc(v->link_n + 1, sizeof(*j)))))
+        r = -ENOMEM;
+    for (size_t i = 0; r == 0 && i < v->link_n; i++) {
+        /* the target is ../servicePrincipals/<sp>/jobs/<job> */
+        const char *t = v->link_v[i].target, *a = t ? strstr(t, "servicePrincipals/") : NULL;
+        const char *b = a ? strstr(a + 18, "/jobs/") : NULL;
+        if (!b)
+            continue;
+        s[k] = strndup(a + 18, (size_t)(b - a - 18));
+        j[k] = strdup(b + 6);
+        if (!s[k] || !j[k])
+            r = -ENOMEM;
+        k++;
+    }
+    pthread_mutex_unlock(&v->links.build);
+    if (r != 0) {
+        for (size_t i = 0; i < k; i++) {
+            free(s[i]);
+            free(j[i]);
+        }
+        free(s);
+        free(j);
+        return r;
+    }
+    *sps = s;
+    *jobs = j;
+    *n = k;
+    return 0;
+}
+
 /* --- status.tsv --- */
 
 struct text {

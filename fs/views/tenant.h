@@ -25,4 +25,9 @@ int gs_tenant_scan(struct gs_fs *fs, struct gs_scan_result *res);
 /* The content of status.tsv. */
 int gs_tenant_status_tsv(struct gs_fs *fs, struct gs_blob **out, struct timespec *mtime);
 
+/* Every job jobs/ listed when it was last built, in its order: (service
+ * principal id, job id) pairs, malloc'd arrays of malloc'd strings.
+ * -ENOENT when it was never built, -EBUSY while it is being built. */
+int gs_tenant_known_jobs(struct gs_fs *fs, char ***sps, char ***jobs, size_t *n);
+
 #endif

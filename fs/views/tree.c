@@ -17,6 +17,7 @@
 #include "fs/fetch/readahead.h"
 #include "fs/views/sp_index.h"
 #include "fs/views/tenant.h"
+#include "fs/views/walk.h"
 #include "fs/fetch/graph_get.h"
 #include "fs/fetch/stale.h"
 #include "fs/model/node_error.h"
@@ -98,6 +99,7 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
         fetch_jobs_ahead(fs, dir->sp);
     struct gs_error err = {0};
     const struct gs_kind_info *ki = gs_kind_info(dir->kind);
+    gs_readahead_await(fs->readahead, key); /* a walk's batch may be bringing it */
     int r = gs_fs_get(fs, key, ki->ttl, gs_kind_get_flags(dir->kind), doc, &err);
     if (r < 0) {
         gs_node_record_error(fs, dir, &err);
@@ -303,6 +305,8 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
         add_fixed(&es, dir, kids, nkids);
         if (dir->kind == GS_K_SP || dir->kind == GS_K_JOB)
             add_scratch_and_hide(fs, dir, &es);
+        if (dir->kind == GS_K_SP && for_readdir)
+            gs_walk_sp(fs, dir->sp); /* a walk reads these next: batched ahead of it */
     } else if (dir->kind == GS_K_DIRECTORIES) {
         r = get_listing(fs, dir, for_readdir, &doc);
         if (r < 0)

@@ -1,0 +1,112 @@
+#include "fs/views/walk.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs/fetch/readahead.h"
+#include "fs/views/sp_index.h"
+#include "fs/views/tenant.h"
+
+/* Service principals queued ahead of a walk that follows the listing, and
+ * at a first (or out of order) visit. */
+#define WALK_AHEAD 256
+#define WALK_FIRST 20
+
+/* Where the walk is (one filesystem per process); guarded by walk_lock. */
+static pthread_mutex_t walk_lock = PTHREAD_MUTEX_INITIALIZER;
+static int walk_any;          /* a visit happened */
+static uint64_t walk_gen;     /* generation of the listing the ranks refer to */
+static size_t walk_last;      /* rank of the last service principal visited */
+static size_t walk_frontier;  /* rank of the last one queued */
+
+static void queue_one(struct gs_fs *fs, enum gs_kind kind, const char *sp)
+{
+    char *key = gs_kind_key(kind, sp, NULL, NULL);
+    if (!key)
+        return;
+    int skip = kind == GS_K_JOBS ? gs_readahead_jobs_usable(fs, key) : gs_cache_is_fresh(fs->cache, key);
+    if (!skip)
+        gs_readahead_queue(fs->readahead, kind, &key, 1);
+    else if (kind == GS_K_JOBS)
+        gs_readahead_queue_job_docs(fs->readahead, key); /* the listing is here: its jobs' documents */
+    free(key);
+}
+
+/* The ranks of the listing to queue for a visit of rank (walk_lock taken here). */
+static void plan(uint64_t gen, size_t rank, size_t *from, size_t *to)
+{
+    pthread_mutex_lock(&walk_lock);
+    int seq = walk_any && walk_gen == gen && rank > walk_last && rank <= walk_frontier + 1;
+    *from = seq && walk_frontier + 1 > rank ? walk_frontier + 1 : rank;
+    *to = rank + (seq ? WALK_AHEAD : WALK_FIRST);
+    if (!seq || *to > walk_frontier + 1)
+        walk_frontier = *to - 1;
+    walk_last = rank;
+    walk_gen = gen;
+    walk_any = 1;
+    pthread_mutex_unlock(&walk_lock);
+}
+
+void gs_walk_sp(struct gs_fs *fs, const char *sp)
+{
+    if (!fs->readahead)
+        return;
+    char *lkey = gs_kind_key(GS_K_SPS, NULL, NULL, NULL);
+    struct gs_doc *listing = NULL;
+    if (!lkey || gs_cache_get(fs->cache, lkey, GS_TTL_DIR, GS_GET_CACHED_ONLY, &listing, NULL) != 0) {
+        free(lkey);
+        return;
+    }
+    free(lkey);
+    char **ids = NULL;
+    size_t n = 0, rank = 0, from, to;
+    if (gs_sp_index_listed_after(fs->sp_index, listing, sp, 0, 0, &ids, &n, &rank) == 0) {
+        free(ids);
+        plan(listing->generation, rank, &from, &to);
+        if (to > from &&
+            gs_sp_index_listed_after(fs->sp_index, listing, sp, from - rank, to - from, &ids, &n, &rank) == 0) {
+            for (size_t i = 0; i < n; i++) {
+                queue_one(fs, GS_K_SECRETS, ids[i]);
+                queue_one(fs, GS_K_TEMPLATES, ids[i]);
+                queue_one(fs, GS_K_JOBS, ids[i]);
+                free(ids[i]);
+            }
+            free(ids);
+        }
+    }
+    gs_doc_unref(listing);
+}
+
+/* The same document of the other jobs jobs/ lists, behind n's own. */
+static void queue_siblings(struct gs_fs *fs, const struct gs_node *n)
+{
+    char **sps = NULL, **jobs = NULL;
+    size_t nj = 0;
+    if (gs_tenant_known_jobs(fs, &sps, &jobs, &nj) != 0)
+        return;
+    char *own = gs_kind_key(n->kind, n->sp, n->job, NULL);
+    if (own)
+        gs_readahead_queue(fs->readahead, n->kind, &own, 1);
+    free(own);
+    for (size_t i = 0; i < nj; i++) {
+        char *key = gs_kind_key(n->kind, sps[i], jobs[i], NULL);
+        if (key && !gs_cache_is_fresh(fs->cache, key))
+            gs_readahead_queue(fs->readahead, n->kind, &key, 1);
+        free(key);
+        free(sps[i]);
+        free(jobs[i]);
+    }
+    free(sps);
+    free(jobs);
+}
+
+void gs_walk_need(struct gs_fs *fs, const struct gs_node *n)
+{
+    if (!fs->readahead || !n->key)
+        return;
+    if (gs_kind_has(n->kind, GS_KF_JOB_DOCS) && n->sp && n->job)
+        queue_siblings(fs, n);
+    gs_readahead_await(fs->readahead, n->key);
+}
