@@ -543,13 +543,13 @@ void gs_readahead_queue_sps(struct gs_readahead *ra, const char *const *sp_ids, 
     pthread_mutex_unlock(&ra->lock);
 }
 
-void gs_readahead_queue(struct gs_readahead *ra, enum gs_kind kind, char *const *keys, size_t n)
+void gs_readahead_queue(struct gs_readahead *ra, const enum gs_kind *kinds, char *const *keys, size_t n)
 {
     if (!ra || !n)
         return;
     pthread_mutex_lock(&ra->lock);
     for (size_t i = 0; i < n; i++) {
-        push(ra, kind, keys[i], 0);
+        push(ra, kinds[i], keys[i], 0);
         struct item *it = gs_map_gets(&ra->queued, keys[i]);
         if (it)
             it->walk = 1;

@@ -37,10 +37,10 @@ void gs_readahead_fetch_now(struct gs_fs *fs, struct gs_readahead *ra, const cha
  * (a service principal with no job) and stored within dir_timeout. */
 int gs_readahead_jobs_usable(struct gs_fs *fs, const char *key);
 
-/* Queues documents or listings (of this kind) behind the queue: a walk
- * will visit them next. A templates listing brings its templates' schemas
+/* Queues documents or listings (keys[i] of kinds[i]) behind the queue, all
+ * at once (workers take them 20 per batch): a walk will visit them next. A templates listing brings its templates' schemas
  * after it, a jobs listing its jobs' documents. */
-void gs_readahead_queue(struct gs_readahead *ra, enum gs_kind kind, char *const *keys, size_t n);
+void gs_readahead_queue(struct gs_readahead *ra, const enum gs_kind *kinds, char *const *keys, size_t n);
 
 /* Queues the schema, functions and filterOperators of every job in the
  * cached jobs listing at jobs_key that are not fresh. */

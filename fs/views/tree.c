@@ -48,7 +48,7 @@ static void queue_readahead(struct gs_fs *fs, const struct gs_doc *listing)
 static int jobs_fresh(struct gs_fs *fs, const char *sp)
 {
     char *key = gs_kind_key(GS_K_JOBS, sp, NULL, NULL);
-    int fresh = key && gs_cache_is_fresh(fs->cache, key);
+    int fresh = key && gs_readahead_jobs_usable(fs, key);
     free(key);
     return fresh;
 }
@@ -94,6 +94,12 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
     char *key = gs_kind_key(dir->kind, dir->sp, dir->job, dir->tpl);
     if (!key)
         return -ENOMEM;
+    /* a service principal known to have no job is asked again at dir_timeout */
+    if (dir->kind == GS_K_JOBS && gs_readahead_jobs_usable(fs, key) &&
+        gs_cache_get(fs->cache, key, GS_TTL_STATUS, GS_GET_CACHED_ONLY, doc, NULL) == 0) {
+        free(key);
+        return 0;
+    }
     if (dir->kind == GS_K_JOBS && fs->readahead && !gs_fs_graph_down(fs) &&
         !gs_cache_is_fresh(fs->cache, key))
         fetch_jobs_ahead(fs, dir->sp);

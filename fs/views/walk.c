@@ -5,13 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "fs/fetch/readahead.h"
 #include "fs/views/sp_index.h"
 #include "fs/views/tenant.h"
 
 /* Service principals queued ahead of a walk that follows the listing, and
  * at a first (or out of order) visit. */
-#define WALK_AHEAD 256
+#define WALK_AHEAD 96
 #define WALK_FIRST 20
 
 /* Where the walk is (one filesystem per process); guarded by walk_lock. */
@@ -21,17 +22,47 @@ static uint64_t walk_gen;     /* generation of the listing the ranks refer to */
 static size_t walk_last;      /* rank of the last service principal visited */
 static size_t walk_frontier;  /* rank of the last one queued */
 
-static void queue_one(struct gs_fs *fs, enum gs_kind kind, const char *sp)
+/* Keys collected to be queued at once: queued one by one, an idle worker
+ * would take each alone. */
+struct keys {
+    enum gs_kind *kinds;
+    char **keys;
+    size_t n;
+};
+
+static void add_key(struct gs_fs *fs, struct keys *k, enum gs_kind kind, const char *sp)
 {
     char *key = gs_kind_key(kind, sp, NULL, NULL);
     if (!key)
         return;
     int skip = kind == GS_K_JOBS ? gs_readahead_jobs_usable(fs, key) : gs_cache_is_fresh(fs->cache, key);
-    if (!skip)
-        gs_readahead_queue(fs->readahead, kind, &key, 1);
-    else if (kind == GS_K_JOBS)
+    if (!skip) {
+        k->kinds[k->n] = kind;
+        k->keys[k->n++] = key;
+        return;
+    }
+    if (kind == GS_K_JOBS)
         gs_readahead_queue_job_docs(fs->readahead, key); /* the listing is here: its jobs' documents */
     free(key);
+}
+
+static void queue_sps(struct gs_fs *fs, char **ids, size_t n)
+{
+    struct keys k = {calloc(3 * n + 1, sizeof(enum gs_kind)), calloc(3 * n + 1, sizeof(char *)), 0};
+    for (size_t i = 0; i < n; i++) {
+        if (k.kinds && k.keys) {
+            add_key(fs, &k, GS_K_SECRETS, ids[i]);
+            add_key(fs, &k, GS_K_TEMPLATES, ids[i]);
+            add_key(fs, &k, GS_K_JOBS, ids[i]);
+        }
+        free(ids[i]);
+    }
+    gs_readahead_queue(fs->readahead, k.kinds, k.keys, k.n);
+    for (size_t i = 0; i < k.n; i++)
+        free(k.keys[i]);
+    free(k.kinds);
+    free(k.keys);
+    free(ids);
 }
 
 /* The ranks of the listing to queue for a visit of rank (walk_lock taken here). */
@@ -41,7 +72,9 @@ static void plan(uint64_t gen, size_t rank, size_t *from, size_t *to)
     int seq = walk_any && walk_gen == gen && rank > walk_last && rank <= walk_frontier + 1;
     *from = seq && walk_frontier + 1 > rank ? walk_frontier + 1 : rank;
     *to = rank + (seq ? WALK_AHEAD : WALK_FIRST);
-    if (!seq || *to > walk_frontier + 1)
+    if (seq && walk_frontier >= rank + WALK_AHEAD / 2)
+        *to = *from; /* far enough ahead: refilled in chunks, so batches stay full */
+    if (*to > *from)
         walk_frontier = *to - 1;
     walk_last = rank;
     walk_gen = gen;
@@ -65,39 +98,45 @@ void gs_walk_sp(struct gs_fs *fs, const char *sp)
     if (gs_sp_index_listed_after(fs->sp_index, listing, sp, 0, 0, &ids, &n, &rank) == 0) {
         free(ids);
         plan(listing->generation, rank, &from, &to);
+        gs_debug("walk: %s rank %zu: queue %zu..%zu", sp, rank, from, to);
         if (to > from &&
-            gs_sp_index_listed_after(fs->sp_index, listing, sp, from - rank, to - from, &ids, &n, &rank) == 0) {
-            for (size_t i = 0; i < n; i++) {
-                queue_one(fs, GS_K_SECRETS, ids[i]);
-                queue_one(fs, GS_K_TEMPLATES, ids[i]);
-                queue_one(fs, GS_K_JOBS, ids[i]);
-                free(ids[i]);
-            }
-            free(ids);
-        }
+            gs_sp_index_listed_after(fs->sp_index, listing, sp, from - rank, to - from, &ids, &n, &rank) == 0)
+            queue_sps(fs, ids, n);
     }
     gs_doc_unref(listing);
 }
 
-/* The same document of the other jobs jobs/ lists, behind n's own. */
+/* The same document of the other jobs jobs/ lists, with n's own. */
 static void queue_siblings(struct gs_fs *fs, const struct gs_node *n)
 {
     char **sps = NULL, **jobs = NULL;
     size_t nj = 0;
     if (gs_tenant_known_jobs(fs, &sps, &jobs, &nj) != 0)
         return;
+    struct keys k = {calloc(nj + 1, sizeof(enum gs_kind)), calloc(nj + 1, sizeof(char *)), 0};
     char *own = gs_kind_key(n->kind, n->sp, n->job, NULL);
-    if (own)
-        gs_readahead_queue(fs->readahead, n->kind, &own, 1);
-    free(own);
+    if (own && k.kinds && k.keys) {
+        k.kinds[k.n] = n->kind;
+        k.keys[k.n++] = own;
+        own = NULL;
+    }
     for (size_t i = 0; i < nj; i++) {
-        char *key = gs_kind_key(n->kind, sps[i], jobs[i], NULL);
-        if (key && !gs_cache_is_fresh(fs->cache, key))
-            gs_readahead_queue(fs->readahead, n->kind, &key, 1);
-        free(key);
+        char *key = k.kinds && k.keys ? gs_kind_key(n->kind, sps[i], jobs[i], NULL) : NULL;
+        if (key && strcmp(key, k.n ? k.keys[0] : "") != 0 && !gs_cache_is_fresh(fs->cache, key)) {
+            k.kinds[k.n] = n->kind;
+            k.keys[k.n++] = key;
+        } else {
+            free(key);
+        }
         free(sps[i]);
         free(jobs[i]);
     }
+    gs_readahead_queue(fs->readahead, k.kinds, k.keys, k.n);
+    for (size_t i = 0; i < k.n; i++)
+        free(k.keys[i]);
+    free(k.kinds);
+    free(k.keys);
+    free(own);
     free(sps);
     free(jobs);
 }
