@@ -94,8 +94,12 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
     char *key = gs_kind_key(dir->kind, dir->sp, dir->job, dir->tpl);
     if (!key)
         return -ENOMEM;
-    /* a service principal known to have no job is asked again at dir_timeout */
-    if (dir->kind == GS_K_JOBS && gs_readahead_jobs_usable(fs, key) &&
+    /* a service principal known to have no job is asked again at dir_timeout;
+     * a name is looked up in a listing of dir_timeout's age (a walk through
+     * jobs/ resolves its names from the scan that listed them) */
+    int usable = for_readdir ? gs_readahead_jobs_usable(fs, key)
+                             : gs_cache_stored_within(fs->cache, key, fs->cfg.listing_recent);
+    if (dir->kind == GS_K_JOBS && usable &&
         gs_cache_get(fs->cache, key, GS_TTL_STATUS, GS_GET_CACHED_ONLY, doc, NULL) == 0) {
         free(key);
         return 0;

@@ -145,7 +145,7 @@ void gs_walk_need(struct gs_fs *fs, const struct gs_node *n)
 {
     if (!fs->readahead || !n->key)
         return;
-    if (gs_kind_has(n->kind, GS_KF_JOB_DOCS) && n->sp && n->job)
+    if (gs_kind_has(n->kind, GS_KF_SIBLINGS) && n->sp && n->job)
         queue_siblings(fs, n);
     gs_readahead_await(fs->readahead, n->key);
 }

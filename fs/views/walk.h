@@ -17,7 +17,7 @@
 void gs_walk_sp(struct gs_fs *fs, const char *sp);
 
 /* Node n's document is needed and not fresh: siblings are queued with it
- * (kinds with GS_KF_JOB_DOCS), and a batch bringing it is waited for. */
+ * (kinds with GS_KF_SIBLINGS), and a batch bringing it is waited for. */
 void gs_walk_need(struct gs_fs *fs, const struct gs_node *n);
 
 #endif
