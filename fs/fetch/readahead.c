@@ -578,8 +578,10 @@ void gs_readahead_await(struct gs_readahead *ra, const char *key)
     pthread_mutex_unlock(&ra->lock);
 }
 
-/* Fetches keys itself, GS_BATCH_MAX per $batch (no read-ahead threads). */
-static void fetch_directly(struct gs_fs *fs, enum gs_kind kind, char **keys, size_t nk)
+/* Fetches keys itself, GS_BATCH_MAX per $batch (no read-ahead threads);
+ * kinds[i] for keys[i], or kind for every key when kinds is NULL. */
+static void fetch_directly(struct gs_fs *fs, enum gs_kind kind, const enum gs_kind *kinds, char *const *keys,
+                           size_t nk)
 {
     for (size_t i = 0; i < nk; i += GS_BATCH_MAX) {
         struct item *its[GS_BATCH_MAX];
@@ -588,7 +590,7 @@ static void fetch_directly(struct gs_fs *fs, enum gs_kind kind, char **keys, siz
             size_t len = strlen(keys[i + k]);
             if (!(its[k] = calloc(1, sizeof(struct item) + len + 1)))
                 break;
-            its[k]->kind = kind;
+            its[k]->kind = kinds ? kinds[i + k] : kind;
             memcpy(its[k]->key, keys[i + k], len + 1);
         }
         struct outcome o;
@@ -613,7 +615,7 @@ void gs_readahead_fetch_now(struct gs_fs *fs, struct gs_readahead *ra, const cha
             free(key);
     }
     if (!ra) {
-        fetch_directly(fs, GS_K_JOBS, keys, nk);
+        fetch_directly(fs, GS_K_JOBS, NULL, keys, nk);
     } else if (nk) {
         pthread_mutex_lock(&ra->lock);
         /* pushed to the front in reverse, so they run in listing order; a key
@@ -638,6 +640,23 @@ void gs_readahead_fetch_now(struct gs_fs *fs, struct gs_readahead *ra, const cha
     for (size_t i = 0; i < nk; i++)
         free(keys[i]);
     free(keys);
+}
+
+void gs_readahead_fetch_keys(struct gs_fs *fs, const enum gs_kind *kinds, char *const *keys, size_t n)
+{
+    struct gs_readahead *ra = fs->readahead;
+    if (!ra) {
+        fetch_directly(fs, 0, kinds, keys, n);
+        return;
+    }
+    pthread_mutex_lock(&ra->lock);
+    for (size_t i = n; i-- > 0;)
+        push(ra, kinds[i], keys[i], 1);
+    pthread_cond_broadcast(&ra->work);
+    for (size_t i = 0; i < n; i++)
+        while (!ra->stop && pending(ra, keys[i]))
+            pthread_cond_wait(&ra->done, &ra->lock);
+    pthread_mutex_unlock(&ra->lock);
 }
 
 /* --- tenant scans --- */

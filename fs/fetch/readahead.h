@@ -46,6 +46,10 @@ void gs_readahead_queue(struct gs_readahead *ra, const enum gs_kind *kinds, char
  * cached jobs listing at jobs_key that are not fresh. */
 void gs_readahead_queue_job_docs(struct gs_readahead *ra, const char *jobs_key);
 
+/* Fetches these keys (of kinds[i]) now, in batches ahead of the queue (by
+ * itself without read-ahead threads), and returns when each was tried. */
+void gs_readahead_fetch_keys(struct gs_fs *fs, const enum gs_kind *kinds, char *const *keys, size_t n);
+
 /* Waits for a key queued or in flight (moved to the front of the queue),
  * so that a reader does not fetch alone what a batch is bringing. */
 void gs_readahead_await(struct gs_readahead *ra, const char *key);

@@ -141,6 +141,28 @@ static void queue_siblings(struct gs_fs *fs, const struct gs_node *n)
     free(jobs);
 }
 
+void gs_walk_job_dir(struct gs_fs *fs, const char *sp, const char *job)
+{
+    static const enum gs_kind docs[] = {GS_K_JOB_SCHEMA, GS_K_JOB_FUNCTIONS, GS_K_JOB_FILTEROPS};
+    enum gs_kind kinds[3];
+    char *keys[3];
+    size_t n = 0;
+    for (size_t i = 0; i < 3; i++) {
+        char *key = gs_kind_key(docs[i], sp, job, NULL);
+        if (key && !gs_cache_is_fresh(fs->cache, key)) {
+            kinds[n] = docs[i];
+            keys[n++] = key;
+        } else {
+            free(key);
+        }
+    }
+    /* one missing: its reader's own GET is as cheap */
+    if (n > 1)
+        gs_readahead_fetch_keys(fs, kinds, keys, n);
+    for (size_t i = 0; i < n; i++)
+        free(keys[i]);
+}
+
 void gs_walk_need(struct gs_fs *fs, const struct gs_node *n)
 {
     if (!fs->readahead || !n->key)

@@ -16,6 +16,10 @@
 /* A walk visits servicePrincipals/<sp>/ (its listing was read). */
 void gs_walk_sp(struct gs_fs *fs, const char *sp);
 
+/* A job directory is listed (ls -l, a walk): its schema, functions and
+ * filterOperators, which a listing with sizes reads next, in one batch. */
+void gs_walk_job_dir(struct gs_fs *fs, const char *sp, const char *job);
+
 /* Node n's document is needed and not fresh: siblings are queued with it
  * (kinds with GS_KF_SIBLINGS), and a batch bringing it is waited for. */
 void gs_walk_need(struct gs_fs *fs, const struct gs_node *n);
