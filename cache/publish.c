@@ -64,7 +64,7 @@ int gs_pub_install_locked(struct gs_cache *c, struct gs_pub *p, enum gs_ttl_clas
     c->bytes += d->bytes;
     c->ndocs++;
     e->stored_at = gs_cache_mono(c);
-    e->cls = cls;
+    gs_table_set_class(&c->table, e, cls);
     e->invalidated = e->changed_seq > origin->since_seq;
     if (origin->supersedes)
         e->changed_seq = ++c->change_seq;
@@ -89,19 +89,16 @@ static int evict_one(struct gs_cache *c, struct gs_entry *e, struct gs_entry **d
 }
 
 /* Documents (GS_TTL_DOC: schemas, templates, secrets) go first, least
- * recently used first, looking at most this many entries: they are large and
- * read one by one, while the listings and statuses a tenant scan or a walk
- * needs are small and costly to bring back one GET at a time. */
-#define EVICT_DOCS_LOOK 4096
-
+ * recently used first: they are large and read one by one, while the
+ * listings and statuses a tenant scan or a walk needs are small and costly
+ * to bring back one GET at a time. */
 struct gs_entry *gs_cache_evict_locked(struct gs_cache *c)
 {
     struct gs_entry *dropped = NULL;
-    struct gs_entry *e = c->table.oldest;
-    for (size_t seen = 0; e && c->bytes > c->max_bytes && seen < EVICT_DOCS_LOOK; seen++) {
-        struct gs_entry *next = e->newer;
-        if (e->cls == GS_TTL_DOC)
-            evict_one(c, e, &dropped);
+    struct gs_entry *e = c->table.doldest;
+    while (e && c->bytes > c->max_bytes) {
+        struct gs_entry *next = e->dnewer;
+        evict_one(c, e, &dropped);
         e = next;
     }
     e = c->table.oldest;

@@ -2,6 +2,7 @@
 #include "fs/fetch/readahead.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -755,4 +756,6 @@ void gs_readahead_scan_end(struct gs_fs *fs, struct gs_ra_scan *s)
     gs_map_each(&s->docs, drop_doc, NULL);
     gs_map_destroy(&s->docs);
     free(s);
+    /* a tenant scan parsed and freed megabytes: give the freed pages back */
+    malloc_trim(0);
 }

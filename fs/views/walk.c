@@ -14,6 +14,8 @@
  * at a first (or out of order) visit. */
 #define WALK_AHEAD 96
 #define WALK_FIRST 20
+/* Jobs after one whose document is read, whose same document is read ahead. */
+#define SIBLINGS_AHEAD 59
 
 /* Where the walk is (one filesystem per process); guarded by walk_lock. */
 static pthread_mutex_t walk_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -106,34 +108,40 @@ void gs_walk_sp(struct gs_fs *fs, const char *sp)
     gs_doc_unref(listing);
 }
 
-/* The same document of the other jobs jobs/ lists, with n's own. */
+/* n's document and the same document of the jobs jobs/ lists after n's
+ * (name order, a glob's), SIBLINGS_AHEAD of them: more would not stay in
+ * the cache until read. */
 static void queue_siblings(struct gs_fs *fs, const struct gs_node *n)
 {
     char **sps = NULL, **jobs = NULL;
-    size_t nj = 0;
+    size_t nj = 0, at = 0;
     if (gs_tenant_known_jobs(fs, &sps, &jobs, &nj) != 0)
         return;
-    struct keys k = {calloc(nj + 1, sizeof(enum gs_kind)), calloc(nj + 1, sizeof(char *)), 0};
+    while (at < nj && !(strcmp(sps[at], n->sp) == 0 && strcmp(jobs[at], n->job) == 0))
+        at++;
+    struct keys k = {calloc(SIBLINGS_AHEAD + 2, sizeof(enum gs_kind)), calloc(SIBLINGS_AHEAD + 2, sizeof(char *)), 0};
     char *own = gs_kind_key(n->kind, n->sp, n->job, NULL);
     if (own && k.kinds && k.keys) {
         k.kinds[k.n] = n->kind;
         k.keys[k.n++] = own;
         own = NULL;
     }
-    for (size_t i = 0; i < nj; i++) {
-        char *key = k.kinds && k.keys ? gs_kind_key(n->kind, sps[i], jobs[i], NULL) : NULL;
-        if (key && strcmp(key, k.n ? k.keys[0] : "") != 0 && !gs_cache_is_fresh(fs->cache, key)) {
+    for (size_t i = at + 1; k.kinds && k.keys && i < nj && i <= at + SIBLINGS_AHEAD; i++) {
+        char *key = gs_kind_key(n->kind, sps[i], jobs[i], NULL);
+        if (key && !gs_cache_is_fresh(fs->cache, key)) {
             k.kinds[k.n] = n->kind;
             k.keys[k.n++] = key;
         } else {
             free(key);
         }
-        free(sps[i]);
-        free(jobs[i]);
     }
     gs_readahead_queue(fs->readahead, k.kinds, k.keys, k.n);
     for (size_t i = 0; i < k.n; i++)
         free(k.keys[i]);
+    for (size_t i = 0; i < nj; i++) {
+        free(sps[i]);
+        free(jobs[i]);
+    }
     free(k.kinds);
     free(k.keys);
     free(own);
