@@ -18,7 +18,7 @@
 #define MAX_THROTTLES 6
 /* The window starts here and grows while batches come back unthrottled. */
 #define START_WINDOW 4.0
-/* A batch with at least this many items throttled, and more than half, cuts it. */
+/* A batch with at least this many items, all throttled, cuts it. */
 #define MIN_CUT_ITEMS 5
 
 /* One document or listing to fetch. The queue is doubly linked so that a
@@ -283,13 +283,13 @@ static void fetch_batch(struct gs_fs *fs, struct item **its, size_t n, struct ou
 }
 
 /* After a batch (ra->lock held): the window follows what Graph said. A
- * batch mostly throttled halves it (once per burst) and holds every batch
- * for the Retry-After; a few items throttled only slow its growth (they
+ * batch throttled whole halves it (once per burst) and holds every batch
+ * for the Retry-After; some items throttled only slow its growth (they
  * wait for their own Retry-After). */
 static void adapt_locked(struct gs_readahead *ra, const struct outcome *o, uint64_t seq)
 {
     double max = ra->nworkers;
-    if (o->throttled * 2 > o->fetched && o->throttled >= MIN_CUT_ITEMS) {
+    if (o->throttled == o->fetched && o->throttled >= MIN_CUT_ITEMS) {
         ra->not_before = ra->not_before > mono() + o->wait ? ra->not_before : mono() + o->wait;
         if (seq > ra->cut_at) { /* batches started before the last cut do not cut again */
             ra->window = ra->window / 2 < 1 ? 1 : ra->window / 2;
