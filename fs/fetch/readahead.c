@@ -70,7 +70,7 @@ static double mono(void)
 /* Stores a listing answer: the listing and each item in it under
  * key/<id> (expired when changed after mark, from gs_cache_mark). */
 static void store_listing(struct gs_fs *fs, enum gs_kind kind, const char *list_key, const cJSON *j,
-                          const char *request_id, uint64_t mark)
+                          const char *request_id, uint64_t mark, struct gs_doc **stored)
 {
     enum gs_ttl_class ttl = gs_kind_info(kind)->ttl;
     const cJSON *value = cJSON_GetObjectItemCaseSensitive(j, "value");
@@ -89,7 +89,7 @@ static void store_listing(struct gs_fs *fs, enum gs_kind kind, const char *list_
     }
     cJSON *listing = cJSON_CreateObject();
     if (listing && cJSON_AddItemToObject(listing, "value", cJSON_Duplicate(value, 1)))
-        gs_cache_put_since(fs->cache, list_key, ttl, listing, request_id, mark);
+        gs_cache_put_since_ref(fs->cache, list_key, ttl, listing, request_id, mark, stored);
     cJSON_Delete(listing);
 }
 
@@ -98,17 +98,19 @@ void gs_readahead_store_jobs(struct gs_fs *fs, const char *jobs_key, const char 
 {
     cJSON *j = cJSON_ParseWithLength(body, len);
     if (j)
-        store_listing(fs, GS_K_JOBS, jobs_key, j, request_id, mark);
+        store_listing(fs, GS_K_JOBS, jobs_key, j, request_id, mark, NULL);
     cJSON_Delete(j);
 }
 
-static void store_answer(struct gs_fs *fs, const struct item *it, const struct gs_batch_item *bi, uint64_t mark)
+/* Stores an answer; a jobs listing's doc comes back in *stored (for the scans). */
+static void store_answer(struct gs_fs *fs, const struct item *it, const struct gs_batch_item *bi, uint64_t mark,
+                         struct gs_doc **stored)
 {
     cJSON *j = cJSON_ParseWithLength(bi->body_out, bi->body_len);
     if (!j)
         return;
     if (gs_kind_info(it->kind)->get_flags & GS_GET_FILL_ITEMS)
-        store_listing(fs, it->kind, it->key, j, bi->request_id, mark);
+        store_listing(fs, it->kind, it->key, j, bi->request_id, mark, it->kind == GS_K_JOBS ? stored : NULL);
     else
         gs_cache_put_since(fs->cache, it->key, gs_kind_info(it->kind)->ttl, j, bi->request_id, mark);
     cJSON_Delete(j);
@@ -174,19 +176,20 @@ static int push(struct gs_readahead *ra, enum gs_kind kind, const char *key, int
     return 0;
 }
 
-/* Hands a job listing just stored to the scans waiting for it (ra->lock held). */
-static void deliver_locked(struct gs_readahead *ra, const char *key)
+/* Hands a job listing to the scans waiting for it (ra->lock held): doc as
+ * stored, or when NULL (it was fresh already) the cached one. */
+static void deliver_locked(struct gs_readahead *ra, const char *key, struct gs_doc *doc)
 {
-    struct gs_doc *doc = NULL;
+    struct gs_doc *own = NULL;
     for (struct gs_ra_scan *s = ra->scans; s; s = s->next) {
         if (gs_map_gets(&s->docs, key) != &wanted)
             continue;
-        if (!doc && gs_cache_peek(ra->fs->cache, key, &doc) != 0)
+        if (!doc && !own && gs_cache_peek(ra->fs->cache, key, &own) != 0)
             return;
-        gs_doc_ref(doc);
-        gs_map_puts(&s->docs, key, doc, NULL); /* replaces an existing key: cannot fail */
+        gs_doc_ref(doc ? doc : own);
+        gs_map_puts(&s->docs, key, doc ? doc : own, NULL); /* replaces an existing key: cannot fail */
     }
-    gs_doc_unref(doc);
+    gs_doc_unref(own);
 }
 
 /* Queues key + suffix for each item of the listing at list_key (ra->lock held). */
@@ -239,6 +242,7 @@ struct outcome {
     double wait;    /* the longest Retry-After among them */
     int retry[GS_BATCH_MAX]; /* 1: batch this item again */
     int failed[GS_BATCH_MAX]; /* 1: fetched without an answer to store */
+    struct gs_doc *stored[GS_BATCH_MAX]; /* jobs listings as stored (a reference each) */
 };
 
 /* One $batch of up to GS_BATCH_MAX items (no lock held). */
@@ -268,7 +272,7 @@ static void fetch_batch(struct gs_fs *fs, struct item **its, size_t n, struct ou
         gs_fs_mark_graph_down(fs);
     for (size_t i = 0; i < n; i++) {
         if (items[i].err == 0 && items[i].status == 200) {
-            store_answer(fs, its[i], &items[i], mark);
+            store_answer(fs, its[i], &items[i], mark, &o->stored[i]);
             o->failed[i] = 0;
         } else if ((items[i].status == 429 || items[i].status == 503) && items[i].retry_after >= 0) {
             o->throttled++;
@@ -390,7 +394,7 @@ static void finish_locked(struct gs_readahead *ra, struct item **taken, size_t n
         if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_JOBS && it->walk)
             queue_job_docs_locked(ra, it->key);
         if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_JOBS)
-            deliver_locked(ra, it->key);
+            deliver_locked(ra, it->key, o->stored[i]);
         else if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_TEMPLATES)
             queue_template_schemas(ra, it->key);
         free(it);
@@ -423,6 +427,7 @@ static void *worker(void *arg)
             for (size_t i = 0; i < nf; i++) {
                 o.retry[where[i]] = fo.retry[i];
                 o.failed[where[i]] = fo.failed[i];
+                o.stored[where[i]] = fo.stored[i];
             }
         }
         pthread_mutex_lock(&ra->lock);
@@ -430,6 +435,8 @@ static void *worker(void *arg)
         if (nf)
             adapt_locked(ra, &o, seq);
         finish_locked(ra, taken, n, &o);
+        for (size_t i = 0; i < n; i++)
+            gs_doc_unref(o.stored[i]);
         pthread_cond_broadcast(&ra->done);
         pthread_cond_broadcast(&ra->work);
     }
@@ -595,8 +602,11 @@ static void fetch_directly(struct gs_fs *fs, enum gs_kind kind, const enum gs_ki
             memcpy(its[k]->key, keys[i + k], len + 1);
         }
         struct outcome o;
+        memset(&o, 0, sizeof(o));
         if (k)
             fetch_batch(fs, its, k, &o);
+        for (size_t j = 0; j < k; j++)
+            gs_doc_unref(o.stored[j]);
         for (size_t j = 0; j < k; j++)
             free(its[j]);
     }
