@@ -17,8 +17,9 @@ struct gs_tenant_views;
 int gs_tenant_views_new(struct gs_tenant_views **out);
 void gs_tenant_views_free(struct gs_tenant_views *v);
 
-/* Entries of the root jobs/ directory: "<displayName>:<jobId>" links. */
-int gs_tenant_job_links(struct gs_fs *fs, struct gs_dirent **out, size_t *n);
+/* Entries of the root jobs/ directory: "<displayName>:<jobId>" links, in name
+ * order; for_lookup (resolving a name) takes the view built within dir_timeout. */
+int gs_tenant_job_links(struct gs_fs *fs, int for_lookup, struct gs_dirent **out, size_t *n);
 /* One scan of every job, as status.tsv's: res->fn is called for each job;
  * res counts the service principals whose jobs could not be read. */
 int gs_tenant_scan(struct gs_fs *fs, struct gs_scan_result *res);

@@ -333,7 +333,7 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
             es.v[i].tpl = es.v[i].name;
         gs_doc_unref(doc);
     } else if (dir->kind == GS_K_TENANT_JOBS) {
-        return gs_tenant_job_links(fs, out, n);
+        return gs_tenant_job_links(fs, !for_readdir, out, n);
     } else if (dir->kind == GS_K_SETTINGS) {
         for (size_t i = 0; i < GS_SETTINGS_N; i++)
             add(&es, gs_setting_names[i], GS_K_SETTING, dir->sp, NULL, NULL, NULL);
