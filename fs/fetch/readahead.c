@@ -571,6 +571,18 @@ static int pending(struct gs_readahead *ra, const char *key)
     return gs_map_gets(&ra->queued, key) || gs_map_gets(&ra->inflight, key);
 }
 
+/* Waits for a batch to finish (ra->lock held); -EINTR when the caller was
+ * interrupted (it stops waiting; the batches go on). */
+static int wait_done(struct gs_readahead *ra)
+{
+    if (gs_interrupted())
+        return -EINTR;
+    struct timespec ts;
+    gs_interrupt_poll_deadline(&ts);
+    pthread_cond_timedwait(&ra->done, &ra->lock, &ts);
+    return 0;
+}
+
 void gs_readahead_await(struct gs_readahead *ra, const char *key)
 {
     if (!ra || !key)
@@ -581,8 +593,8 @@ void gs_readahead_await(struct gs_readahead *ra, const char *key)
         push(ra, it->kind, key, 1); /* a reader waits for it: it goes first */
         pthread_cond_broadcast(&ra->work);
     }
-    while (!ra->stop && pending(ra, key))
-        pthread_cond_wait(&ra->done, &ra->lock);
+    while (!ra->stop && pending(ra, key) && wait_done(ra) == 0)
+        ;
     pthread_mutex_unlock(&ra->lock);
 }
 
@@ -665,8 +677,8 @@ void gs_readahead_fetch_keys(struct gs_fs *fs, const enum gs_kind *kinds, char *
         push(ra, kinds[i], keys[i], 1);
     pthread_cond_broadcast(&ra->work);
     for (size_t i = 0; i < n; i++)
-        while (!ra->stop && pending(ra, keys[i]))
-            pthread_cond_wait(&ra->done, &ra->lock);
+        while (!ra->stop && pending(ra, keys[i]) && wait_done(ra) == 0)
+            ;
     pthread_mutex_unlock(&ra->lock);
 }
 
@@ -734,10 +746,8 @@ int gs_readahead_scan_take(struct gs_fs *fs, struct gs_ra_scan *s, const char *k
         return -ENOENT;
     pthread_mutex_lock(&ra->lock);
     void *v = gs_map_gets(&s->docs, key);
-    while (v == &wanted && pending(ra, key) && !ra->stop) {
-        pthread_cond_wait(&ra->done, &ra->lock);
+    while (v == &wanted && pending(ra, key) && !ra->stop && wait_done(ra) == 0)
         v = gs_map_gets(&s->docs, key);
-    }
     if (v)
         gs_map_dels(&s->docs, key);
     pthread_mutex_unlock(&ra->lock);
