@@ -127,7 +127,8 @@ static void take_item(struct gs_client *c, struct gs_batch_item *it, struct slot
         const char *ra = header_value(headers, "Retry-After");
         if (!ra || gs_parse_retry_after(ra, gs_wall_now(), &wait) != 0)
             wait = gs_backoff(0);
-        it->retry_after = wait;
+        /* a Retry-After past the time budget is a failure now, as alone */
+        it->retry_after = wait < gs_client_budget(c) ? wait : -1;
         if (!keep_throttled) {
             slot->state = S_RETRY;
             slot->retry_at = now + wait;
