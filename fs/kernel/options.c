@@ -221,7 +221,7 @@ int gs_options_parse(struct fuse_args *args, struct gs_options *o)
     o->stale_timeout = 3600;
     o->threads = GS_DEFAULT_THREADS;
     o->retries = 3;
-    o->max_conns = 8;
+    o->max_conns = 32;
     o->backup_keep = 100;
     if (fuse_opt_parse(args, o, opts, opt_proc) != 0)
         return -EINVAL;
@@ -291,14 +291,14 @@ int gs_options_parse(struct fuse_args *args, struct gs_options *o)
         fprintf(stderr, "graphsyncfs: max_conns must be between 1 and 256\n");
         return -EINVAL;
     }
-    o->batch_workers = 4;
+    o->batch_workers = o->max_conns; /* the window adapts up to this */
     if (o->batch) {
         char *end;
         long b = strtol(o->batch, &end, 10);
         if (strcmp(o->batch, "off") == 0 || strcmp(o->batch, "0") == 0)
             o->batch_workers = 0;
-        else if (*end || end == o->batch || b < 1 || b > 32) {
-            fprintf(stderr, "graphsyncfs: batch must be off or the number of batches in flight (1-32)\n");
+        else if (*end || end == o->batch || b < 1 || b > 256) {
+            fprintf(stderr, "graphsyncfs: batch must be off or the most batches in flight (1-256)\n");
             return -EINVAL;
         } else
             o->batch_workers = (int)b;
@@ -406,8 +406,8 @@ void gs_options_usage(const char *progname)
            "    -o timeout=S            time limit of one request attempt (default 30)\n"
            "    -o connect_timeout=S    time limit to connect (default 10)\n"
            "    -o retries=N            retries of retryable failures (default 3)\n"
-           "    -o max_conns=N          connections kept to Graph (default 8)\n"
-           "    -o batch=N|off          read-ahead $batch requests in flight (default 4)\n"
+           "    -o max_conns=N          connections kept to Graph (default 32)\n"
+           "    -o batch=N|off          most read-ahead $batch requests in flight (default max_conns)\n"
            "    -o log_window=D         history a provisioning-log file starts with (default 24h)\n"
            "    -o log_poll=D           new log events are fetched this often while read (default 30s)\n"
            "    -o log_rate=N/S         log requests allowed per S seconds (default 5/10)\n"

@@ -105,8 +105,6 @@ struct gs_fs {
     pthread_mutex_t extra_lock; /* results and hidden */
     struct gs_map results;  /* "<owner>/<file>" -> struct gs_result (last action results) */
     struct gs_map hidden;   /* "<owner>/<file>" -> expiry (documents renamed away by an editor) */
-    struct gs_map prefetching; /* job keys with a $batch in flight */
-    pthread_cond_t prefetch_done;
     struct timespec started;
     pthread_mutex_t lock;   /* the node table and every node's fields */
     struct gs_map by_ino;   /* ino -> node */

@@ -107,8 +107,9 @@ enum {
     GS_KF_CONTROL = 1u << 1,    /* a control file: writing runs an action (actions/control.h) */
     GS_KF_PAGECACHE = 1u << 2,  /* read-only bytes the kernel's page cache may keep
                                  * while they stay the same (kernel/pagecache.h) */
-    GS_KF_JOB_DOCS = 1u << 3,   /* fetched together with the job's other documents
-                                 * on the first look at one (fetch/prefetch.h) */
+    GS_KF_SIBLINGS = 1u << 3,   /* a job's document read in batches with the same
+                                 * document of the other jobs jobs/ lists, when it
+                                 * is read (views/walk.h) */
     GS_KF_RULES = 1u << 4,      /* part of a rules tree: shows its job's (pending) or
                                  * template's schema; read-only without a job */
     GS_KF_RULES_DIR = 1u << 5,  /* a directory of a rules tree (views/rules/) */

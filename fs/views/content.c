@@ -14,7 +14,7 @@
 #include "fs/actions/settings.h"
 #include "fs/views/monitor/monitor.h"
 #include "fs/model/errors.h"
-#include "fs/fetch/prefetch.h"
+#include "fs/views/walk.h"
 #include "fs/views/tenant.h"
 #include "fs/actions/scratch.h"
 #include "fs/views/tree.h"
@@ -46,8 +46,8 @@ static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **ou
     const struct gs_kind_info *ki = gs_kind_info(n->kind);
     struct gs_doc *doc = NULL;
     struct gs_error err = {0};
-    if (gs_kind_has(n->kind, GS_KF_JOB_DOCS) && !gs_cache_is_fresh(fs->cache, n->key))
-        gs_prefetch_job_docs(fs, n);
+    if (!gs_cache_is_fresh(fs->cache, n->key))
+        gs_walk_need(fs, n); /* batched with its siblings, or waited for while a batch brings it */
     if (n->kind == GS_K_SP_JSON)
         gs_tree_fill_sp(fs, n->sp);
     int r = gs_fs_get(fs, n->key, ki->ttl, gs_kind_get_flags(n->kind), &doc, &err);

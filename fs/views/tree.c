@@ -18,6 +18,7 @@
 #include "fs/fetch/readahead.h"
 #include "fs/views/sp_index.h"
 #include "fs/views/tenant.h"
+#include "fs/views/walk.h"
 #include "fs/fetch/graph_get.h"
 #include "fs/fetch/stale.h"
 #include "fs/model/node_error.h"
@@ -48,7 +49,7 @@ static void queue_readahead(struct gs_fs *fs, const struct gs_doc *listing)
 static int jobs_fresh(struct gs_fs *fs, const char *sp)
 {
     char *key = gs_kind_key(GS_K_JOBS, sp, NULL, NULL);
-    int fresh = key && gs_cache_is_fresh(fs->cache, key);
+    int fresh = key && gs_readahead_jobs_usable(fs, key);
     free(key);
     return fresh;
 }
@@ -94,11 +95,22 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
     char *key = gs_kind_key(dir->kind, dir->sp, dir->job, dir->tpl);
     if (!key)
         return -ENOMEM;
+    /* a service principal known to have no job is asked again at dir_timeout;
+     * a name is looked up in a listing of dir_timeout's age (a walk through
+     * jobs/ resolves its names from the scan that listed them) */
+    int usable = for_readdir ? gs_readahead_jobs_usable(fs, key)
+                             : gs_cache_stored_within(fs->cache, key, fs->cfg.listing_recent);
+    if (dir->kind == GS_K_JOBS && usable &&
+        gs_cache_get(fs->cache, key, GS_TTL_STATUS, GS_GET_CACHED_ONLY, doc, NULL) == 0) {
+        free(key);
+        return 0;
+    }
     if (dir->kind == GS_K_JOBS && fs->readahead && !gs_fs_graph_down(fs) &&
         !gs_cache_is_fresh(fs->cache, key))
         fetch_jobs_ahead(fs, dir->sp);
     struct gs_error err = {0};
     const struct gs_kind_info *ki = gs_kind_info(dir->kind);
+    gs_readahead_await(fs->readahead, key); /* a walk's batch may be bringing it */
     int r = gs_fs_get(fs, key, ki->ttl, gs_kind_get_flags(dir->kind), doc, &err);
     if (r < 0) {
         gs_node_record_error(fs, dir, &err);
@@ -310,6 +322,10 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
         add_fixed(&es, dir, kids, nkids);
         if (dir->kind == GS_K_SP || dir->kind == GS_K_JOB)
             add_scratch_and_hide(fs, dir, &es);
+        if (dir->kind == GS_K_SP && for_readdir)
+            gs_walk_sp(fs, dir->sp); /* a walk reads these next: batched ahead of it */
+        if (dir->kind == GS_K_JOB && for_readdir)
+            gs_walk_job_dir(fs, dir->sp, dir->job);
     } else if (dir->kind == GS_K_DIRECTORIES) {
         r = get_listing(fs, dir, for_readdir, &doc);
         if (r < 0)
@@ -324,7 +340,7 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
             es.v[i].tpl = es.v[i].name;
         gs_doc_unref(doc);
     } else if (dir->kind == GS_K_TENANT_JOBS) {
-        return gs_tenant_job_links(fs, out, n);
+        return gs_tenant_job_links(fs, !for_readdir, out, n);
     } else if (dir->kind == GS_K_SETTINGS) {
         for (size_t i = 0; i < GS_SETTINGS_N; i++)
             add(&es, gs_setting_names[i], GS_K_SETTING, dir->sp, NULL, NULL, NULL);
