@@ -97,7 +97,7 @@ static const char *header_value(const cJSON *headers, const char *name)
 
 /* Records one item's answer from inside the batch. */
 static void take_item(struct gs_client *c, struct gs_batch_item *it, struct slot *slot,
-                      const cJSON *res, const struct gs_response *env, double now)
+                      const cJSON *res, const struct gs_response *env, double now, int keep_throttled)
 {
     const cJSON *headers = cJSON_GetObjectItem(res, "headers");
     const cJSON *body = cJSON_GetObjectItem(res, "body");
@@ -121,20 +121,25 @@ static void take_item(struct gs_client *c, struct gs_batch_item *it, struct slot
     }
     slot->state = S_DONE;
     if (it->status == 429 || it->status == 503) {
-        /* not carried out: retried alone, after the item's own Retry-After */
+        /* not carried out: retried alone after the item's own Retry-After,
+         * unless the caller batches it again itself */
         double wait;
         const char *ra = header_value(headers, "Retry-After");
         if (!ra || gs_parse_retry_after(ra, gs_wall_now(), &wait) != 0)
             wait = gs_backoff(0);
-        slot->state = S_RETRY;
-        slot->retry_at = now + wait;
+        /* a Retry-After past the time budget is a failure now, as alone */
+        it->retry_after = wait < gs_client_budget(c) ? wait : -1;
+        if (!keep_throttled) {
+            slot->state = S_RETRY;
+            slot->retry_at = now + wait;
+        }
     }
 }
 
 /* Reads the batch's answer; items it does not account for are sent alone
  * when that is harmless and get an unknown outcome otherwise. */
 static void take_answer(struct gs_client *c, struct gs_batch_item *items, struct slot *slots,
-                        size_t n, const struct gs_response *env)
+                        size_t n, const struct gs_response *env, int keep_throttled)
 {
     double now = gs_now();
     cJSON *root = cJSON_ParseWithLength(env->body, env->body_len);
@@ -148,7 +153,7 @@ static void take_answer(struct gs_client *c, struct gs_batch_item *items, struct
         if (!end || *end || idx < 1 || (size_t)idx > n || slots[idx - 1].state != S_BATCH ||
             !cJSON_IsNumber(cJSON_GetObjectItem(res, "status")))
             continue;
-        take_item(c, &items[idx - 1], &slots[idx - 1], res, env, now);
+        take_item(c, &items[idx - 1], &slots[idx - 1], res, env, now, keep_throttled);
     }
     for (size_t i = 0; i < n; i++) {
         if (slots[i].state != S_BATCH)
@@ -190,7 +195,7 @@ static void batch_failed(struct gs_batch_item *items, struct slot *slots, size_t
 }
 
 static void send_batch(struct gs_client *c, struct gs_batch_item *items, struct slot *slots,
-                       size_t n, double deadline)
+                       size_t n, double deadline, int keep_throttled)
 {
     int all_repeatable;
     char *text = build_batch(items, slots, n, &all_repeatable);
@@ -214,7 +219,7 @@ static void send_batch(struct gs_client *c, struct gs_batch_item *items, struct 
     struct gs_error berr = {0};
     int r = gs_http_call(c, &req, &o, &env, &berr);
     if (r == 0) {
-        take_answer(c, items, slots, n, &env);
+        take_answer(c, items, slots, n, &env, keep_throttled);
     } else if (env.status && refused_as_a_whole(env.status)) {
         gs_info("$batch refused (HTTP %ld): %zu single requests instead", env.status, n);
         for (size_t i = 0; i < n; i++)
@@ -287,7 +292,7 @@ static int is_json(const char *text)
     return j != NULL;
 }
 
-int gs_client_batch(struct gs_client *c, struct gs_batch_item *items, size_t n)
+static int run_batch(struct gs_client *c, struct gs_batch_item *items, size_t n, int keep_throttled)
 {
     if (!c || n > GS_BATCH_MAX || (n && !items))
         return -EINVAL;
@@ -304,6 +309,7 @@ int gs_client_batch(struct gs_client *c, struct gs_batch_item *items, size_t n)
         it->body_len = 0;
         it->request_id[0] = '\0';
         it->err = 0;
+        it->retry_after = -1;
         memset(&it->error, 0, sizeof(it->error));
         slots[i].retry_at = 0;
         slots[i].rel = relative_path(c, it->path);
@@ -323,7 +329,7 @@ int gs_client_batch(struct gs_client *c, struct gs_batch_item *items, size_t n)
 
     double deadline = gs_now() + gs_client_budget(c);
     if (in_batch > 1)
-        send_batch(c, items, slots, n, deadline);
+        send_batch(c, items, slots, n, deadline, keep_throttled);
     run_singles(c, items, slots, n, deadline);
     for (size_t i = 0; i < n; i++) {
         if (!items[i].body_out) {
@@ -332,6 +338,16 @@ int gs_client_batch(struct gs_client *c, struct gs_batch_item *items, size_t n)
         }
     }
     return 0;
+}
+
+int gs_client_batch(struct gs_client *c, struct gs_batch_item *items, size_t n)
+{
+    return run_batch(c, items, n, 0);
+}
+
+int gs_client_batch_keep_throttled(struct gs_client *c, struct gs_batch_item *items, size_t n)
+{
+    return run_batch(c, items, n, 1);
 }
 
 void gs_batch_item_clear(struct gs_batch_item *it)

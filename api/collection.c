@@ -12,6 +12,16 @@
  * listing fails with EFBIG instead of growing memory and scans without end. */
 #define MAX_ITEMS GS_COLLECTION_MAX_ITEMS
 
+/* The calling thread's page hook (gs_client_set_page_hook). */
+static __thread gs_page_fn page_fn;
+static __thread void *page_ctx;
+
+void gs_client_set_page_hook(gs_page_fn fn, void *ctx)
+{
+    page_fn = fn;
+    page_ctx = ctx;
+}
+
 /* The nextLinks seen so far: a repeated one is a loop. */
 struct seen {
     char **links;
@@ -116,7 +126,10 @@ int gs_client_get_collection(struct gs_client *c, const char *path, cJSON **item
         }
         cJSON *page = cJSON_ParseWithLength(resp.body, resp.body_len);
         const char *next = NULL;
+        cJSON *last = out->child ? out->child->prev : NULL; /* cJSON: the first's prev is the last */
         int tr = page ? take_page(page, out, &count, &next) : -EINVAL;
+        if (tr == 0 && page_fn)
+            page_fn(page_ctx, last ? last->next : out->child);
         if (tr == -EFBIG) {
             char msg[160];
             snprintf(msg, sizeof(msg), "the listing has more than %d items, the most graphsyncfs lists",

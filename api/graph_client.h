@@ -102,6 +102,12 @@ int gs_client_request(struct gs_client *c, const struct gs_request *req,
 int gs_client_get_collection(struct gs_client *c, const char *path, cJSON **items_out,
                              char *request_id, struct gs_error *err);
 
+/* Calls fn with the first item of each page of the collections the calling
+ * thread reads from now on (the items follow by ->next), as each page
+ * arrives; fn NULL ends it. For work that can start before the last page. */
+typedef void (*gs_page_fn)(void *ctx, const cJSON *first_item);
+void gs_client_set_page_hook(gs_page_fn fn, void *ctx);
+
 /* JSON batching: at most 20 items per call (GS_BATCH_MAX), sent as one
  * POST /$batch. Items answered 429 (with their own Retry-After) or 503 are
  * retried alone; if the batch is refused as a whole, every item falls back to
@@ -118,8 +124,16 @@ struct gs_batch_item {
     char request_id[64];       /* output */
     int err;                   /* output: 0 or negative errno */
     struct gs_error error;     /* output when err != 0 */
+    double retry_after;        /* output: seconds the item's own Retry-After asked for
+                                * when it was throttled (429/503), else -1 */
 };
 int gs_client_batch(struct gs_client *c, struct gs_batch_item *items, size_t n);
+
+/* gs_client_batch for a caller that schedules its own retries (the tenant
+ * read-ahead): throttled items are not retried alone; they come back with
+ * status 429 or 503 and retry_after set, to be batched again after it (-1
+ * when it is past the client's time budget: a failure, not to be retried). */
+int gs_client_batch_keep_throttled(struct gs_client *c, struct gs_batch_item *items, size_t n);
 void gs_batch_item_clear(struct gs_batch_item *it);
 
 /* Builds a path from a format in which every %s argument is percent-encoded

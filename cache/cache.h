@@ -65,6 +65,11 @@ uint64_t gs_cache_mark(struct gs_cache *c);
 int gs_cache_put_since(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
                        const cJSON *json, const char *request_id, uint64_t mark);
 
+/* gs_cache_put_since that also returns a reference to the doc it stored
+ * (*out NULL on failure), which the cache bound cannot take away. */
+int gs_cache_put_since_ref(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
+                           const cJSON *json, const char *request_id, uint64_t mark, struct gs_doc **out);
+
 /* Marks an entry expired (next get refetches; CACHED_ONLY still sees it).
  * Calls on_change. */
 void gs_cache_invalidate(struct gs_cache *c, const char *key);

@@ -26,6 +26,14 @@ int gs_cache_put(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
 int gs_cache_put_since(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
                        const cJSON *json, const char *request_id, uint64_t mark)
 {
+    return gs_cache_put_since_ref(c, key, cls, json, request_id, mark, NULL);
+}
+
+int gs_cache_put_since_ref(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
+                           const cJSON *json, const char *request_id, uint64_t mark, struct gs_doc **out)
+{
+    if (out)
+        *out = NULL;
     if (!c || !key || !json || (unsigned)cls >= GS_TTL_NCLASS)
         return -EINVAL;
     cJSON *copy = cJSON_Duplicate(json, 1);
@@ -44,6 +52,11 @@ int gs_cache_put_since(struct gs_cache *c, const char *key, enum gs_ttl_class cl
     r = gs_pub_install_locked(c, &p, cls, &origin);
     struct gs_entry *evicted = gs_cache_evict_locked(c);
     pthread_mutex_unlock(&c->lock);
+    if (out && r == 0) {
+        /* taken before the publisher's reference goes: never evicted in between */
+        gs_doc_ref(&p.doc->pub);
+        *out = &p.doc->pub;
+    }
     gs_pub_finish(c, &p, 1);
     gs_cache_free_entries(evicted);
     return r;

@@ -208,7 +208,7 @@ static int start_flight_locked(struct gs_cache *c, const char *key, enum gs_ttl_
         free(f);
         return r;
     }
-    e->cls = cls;
+    gs_table_set_class(&c->table, e, cls);
     e->flight = f;
     f->refs = 1;
     f->start_seq = c->change_seq;
@@ -290,7 +290,7 @@ static int get_once(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
     pthread_mutex_lock(&c->lock);
     struct gs_entry *e = gs_table_find(&c->table, key);
     if (e)
-        e->cls = cls;
+        gs_table_set_class(&c->table, e, cls);
     if (e && e->doc && ((flags & GS_GET_CACHED_ONLY) || gs_entry_fresh_locked(c, e))) {
         c->hits++;
         gs_table_touch(&c->table, e);

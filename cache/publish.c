@@ -64,7 +64,7 @@ int gs_pub_install_locked(struct gs_cache *c, struct gs_pub *p, enum gs_ttl_clas
     c->bytes += d->bytes;
     c->ndocs++;
     e->stored_at = gs_cache_mono(c);
-    e->cls = cls;
+    gs_table_set_class(&c->table, e, cls);
     e->invalidated = e->changed_seq > origin->since_seq;
     if (origin->supersedes)
         e->changed_seq = ++c->change_seq;
@@ -72,22 +72,39 @@ int gs_pub_install_locked(struct gs_cache *c, struct gs_pub *p, enum gs_ttl_clas
     return 0;
 }
 
+/* Drops e when nobody else holds its doc (under the lock). */
+static int evict_one(struct gs_cache *c, struct gs_entry *e, struct gs_entry **dropped)
+{
+    /* the cache's own reference is the only one: nobody holds the doc,
+     * and nobody can take one without the lock we hold */
+    if (e->flight || !e->doc || gs_doc_refs(e->doc) != 1)
+        return 0;
+    gs_table_unlink(&c->table, e);
+    c->bytes -= e->doc->bytes;
+    c->ndocs--;
+    c->evictions++;
+    e->hnext = *dropped;
+    *dropped = e;
+    return 1;
+}
+
+/* Documents (GS_TTL_DOC: schemas, templates, secrets) go first, least
+ * recently used first: they are large and read one by one, while the
+ * listings and statuses a tenant scan or a walk needs are small and costly
+ * to bring back one GET at a time. */
 struct gs_entry *gs_cache_evict_locked(struct gs_cache *c)
 {
     struct gs_entry *dropped = NULL;
-    struct gs_entry *e = c->table.oldest;
+    struct gs_entry *e = c->table.doldest;
+    while (e && c->bytes > c->max_bytes) {
+        struct gs_entry *next = e->dnewer;
+        evict_one(c, e, &dropped);
+        e = next;
+    }
+    e = c->table.oldest;
     while (e && c->bytes > c->max_bytes) {
         struct gs_entry *next = e->newer;
-        /* the cache's own reference is the only one: nobody holds the doc,
-         * and nobody can take one without the lock we hold */
-        if (!e->flight && e->doc && gs_doc_refs(e->doc) == 1) {
-            gs_table_unlink(&c->table, e);
-            c->bytes -= e->doc->bytes;
-            c->ndocs--;
-            c->evictions++;
-            e->hnext = dropped;
-            dropped = e;
-        }
+        evict_one(c, e, &dropped);
         e = next;
     }
     return dropped;

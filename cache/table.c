@@ -92,6 +92,43 @@ static void list_remove(struct gs_table *t, struct gs_entry *e)
     e->newer = e->older = NULL;
 }
 
+static void docs_push_newest(struct gs_table *t, struct gs_entry *e)
+{
+    e->dnewer = NULL;
+    e->dolder = t->dnewest;
+    if (t->dnewest)
+        t->dnewest->dnewer = e;
+    t->dnewest = e;
+    if (!t->doldest)
+        t->doldest = e;
+    e->in_docs = 1;
+}
+
+static void docs_remove(struct gs_table *t, struct gs_entry *e)
+{
+    if (!e->in_docs)
+        return;
+    if (e->dnewer)
+        e->dnewer->dolder = e->dolder;
+    else
+        t->dnewest = e->dolder;
+    if (e->dolder)
+        e->dolder->dnewer = e->dnewer;
+    else
+        t->doldest = e->dnewer;
+    e->dnewer = e->dolder = NULL;
+    e->in_docs = 0;
+}
+
+void gs_table_set_class(struct gs_table *t, struct gs_entry *e, enum gs_ttl_class cls)
+{
+    e->cls = cls;
+    if (cls == GS_TTL_DOC && !e->in_docs)
+        docs_push_newest(t, e);
+    else if (cls != GS_TTL_DOC)
+        docs_remove(t, e);
+}
+
 int gs_table_add(struct gs_table *t, const char *key, struct gs_entry **out)
 {
     size_t len = strlen(key);
@@ -119,10 +156,15 @@ void gs_table_unlink(struct gs_table *t, struct gs_entry *e)
     e->hnext = NULL;
     t->count--;
     list_remove(t, e);
+    docs_remove(t, e);
 }
 
 void gs_table_touch(struct gs_table *t, struct gs_entry *e)
 {
+    if (e->in_docs && t->dnewest != e) {
+        docs_remove(t, e);
+        docs_push_newest(t, e);
+    }
     if (t->newest == e)
         return;
     list_remove(t, e);

@@ -15,6 +15,8 @@ struct gs_flight;
 struct gs_entry {
     struct gs_entry *hnext;         /* hash chain */
     struct gs_entry *newer, *older; /* recency list */
+    struct gs_entry *dnewer, *dolder; /* recency list of documents (in_docs) */
+    int in_docs;                    /* on the documents' list (class GS_TTL_DOC) */
     struct gs_doc_impl *doc;        /* current content (one reference), NULL while the
                                      * first fetch is in flight */
     struct gs_flight *flight;       /* the fetch in progress, or NULL */
@@ -33,6 +35,7 @@ struct gs_table {
     size_t nbuckets;                /* a power of two */
     size_t count;
     struct gs_entry *newest, *oldest;
+    struct gs_entry *dnewest, *doldest; /* documents only: evicted first */
 };
 
 int gs_table_init(struct gs_table *t);
@@ -47,5 +50,7 @@ int gs_table_add(struct gs_table *t, const char *key, struct gs_entry **out);
 void gs_table_unlink(struct gs_table *t, struct gs_entry *e);
 /* Makes e the most recently used. */
 void gs_table_touch(struct gs_table *t, struct gs_entry *e);
+/* Sets e's class: documents (GS_TTL_DOC) are also on a list of their own. */
+void gs_table_set_class(struct gs_table *t, struct gs_entry *e, enum gs_ttl_class cls);
 
 #endif

@@ -17,6 +17,8 @@
 
 static void free_parts(struct gs_fs *fs)
 {
+    gs_logs_free(fs->logs);
+    fs->logs = NULL;
     gs_tenant_views_free(fs->views);
     fs->views = NULL;
     gs_monitor_free(fs->monitor);
@@ -33,7 +35,7 @@ static void free_parts(struct gs_fs *fs)
 
 int gs_filesystem_start(struct gs_fs *fs, const struct gs_fs_config *cfg,
                         struct gs_client *client, struct gs_cache *cache,
-                        int batch_workers)
+                        int batch_workers, const struct gs_logs_config *logs)
 {
     struct fuse_session *se = fs->se;
     int r = gs_fs_init(fs, cfg, client, cache);
@@ -43,7 +45,7 @@ int gs_filesystem_start(struct gs_fs *fs, const struct gs_fs_config *cfg,
     if (gs_errors_new(&fs->errors) != 0 || gs_scratch_new(&fs->scratch, SCRATCH_MAX_BYTES) != 0 ||
         gs_sp_index_new(&fs->sp_index) != 0 || gs_tenant_views_new(&fs->views) != 0 ||
         gs_monitor_new(&fs->monitor) != 0 ||
-        gs_rules_pending_new(&fs->rules) != 0) {
+        gs_rules_pending_new(&fs->rules) != 0 || gs_logs_new(logs, &fs->logs) != 0) {
         r = -ENOMEM;
         goto fail;
     }

@@ -228,7 +228,7 @@ static int serve(struct fuse_session *se, struct gs_fs *fs, const struct gs_opti
     fs->se = se;
     if (gs_cache_new(client, &kc, on_cache_change, fs, &cache) != 0) {
         gs_error_log("cannot create the cache");
-    } else if (gs_filesystem_start(fs, &fc, client, cache, o->batch_workers) != 0) {
+    } else if (gs_filesystem_start(fs, &fc, client, cache, o->batch_workers, &o->logs) != 0) {
         gs_error_log("cannot start the filesystem");
     } else {
         if (gs_shutdown_watch_start(se) != 0)

@@ -15,6 +15,7 @@
 #include "fs/fetch/graph_get.h"
 #include "fs/model/node_error.h"
 #include "fs/model/fs.h"
+#include "fs/model/names.h"
 
 #define SYNC "/servicePrincipals/%s/synchronization"
 
@@ -26,7 +27,9 @@ static char *result_key(const struct gs_node *n)
     return k;
 }
 
-void gs_control_set_result(struct gs_fs *fs, const struct gs_node *n, const char *text, size_t len)
+/* ok: sent is when the accepted request was sent. */
+static void set_result(struct gs_fs *fs, const struct gs_node *n, const char *text, size_t len, int ok,
+                       const struct timespec *sent)
 {
     char *k = result_key(n);
     struct gs_result *res = calloc(1, sizeof(*res));
@@ -36,6 +39,9 @@ void gs_control_set_result(struct gs_fs *fs, const struct gs_node *n, const char
         return;
     }
     clock_gettime(CLOCK_REALTIME, &res->when);
+    res->ok = ok;
+    if (sent)
+        res->sent = *sent;
     void *old = NULL;
     pthread_mutex_lock(&fs->extra_lock);
     if (gs_map_puts(&fs->results, k, res, &old) != 0) {
@@ -48,6 +54,11 @@ void gs_control_set_result(struct gs_fs *fs, const struct gs_node *n, const char
         free(old);
     }
     free(k);
+}
+
+void gs_control_set_result(struct gs_fs *fs, const struct gs_node *n, const char *text, size_t len)
+{
+    set_result(fs, n, text, len, 0, NULL);
 }
 
 int gs_control_result(struct gs_fs *fs, const struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
@@ -68,6 +79,21 @@ int gs_control_result(struct gs_fs *fs, const struct gs_node *n, struct gs_blob 
         *mtime = fs->started;
     }
     return *out ? 0 : -ENOMEM;
+}
+
+int gs_control_accepted_at(struct gs_fs *fs, const struct gs_node *n, struct timespec *when)
+{
+    char *k = result_key(n);
+    if (!k)
+        return 0;
+    pthread_mutex_lock(&fs->extra_lock);
+    struct gs_result *res = gs_map_gets(&fs->results, k);
+    int ok = res && res->ok;
+    if (ok)
+        *when = res->sent;
+    pthread_mutex_unlock(&fs->extra_lock);
+    free(k);
+    return ok;
 }
 
 static void invalidate(struct gs_fs *fs, enum gs_kind kind, const struct gs_node *n)
@@ -99,19 +125,16 @@ static void record_local(struct gs_fs *fs, const struct gs_node *n, const char *
     free(url);
 }
 
-/* The first rule of the job's schema, for "<objectId> [type]" input. */
-static char *first_rule_id(struct gs_fs *fs, const struct gs_node *n)
+/* The rule of the job's schema for "<objectId> [type]" input: the first
+ * that maps objects of that type, else the first. */
+static char *rule_for(struct gs_fs *fs, const struct gs_node *n, const char *type)
 {
     char *key = gs_kind_key(GS_K_JOB_SCHEMA, n->sp, n->job, NULL);
     struct gs_doc *doc = NULL;
     struct gs_error err = {0};
     char *id = NULL;
     if (key && gs_fs_get(fs, key, GS_TTL_DOC, GS_GET_STALE_OK, &doc, &err) == 0) {
-        const cJSON *rules = cJSON_GetObjectItemCaseSensitive(doc->json, "synchronizationRules");
-        const cJSON *rule = cJSON_IsArray(rules) ? cJSON_GetArrayItem(rules, 0) : NULL;
-        const cJSON *rid = cJSON_GetObjectItemCaseSensitive(rule, "id");
-        if (cJSON_IsString(rid))
-            id = strdup(rid->valuestring);
+        id = gs_pod_rule_for(doc->json, type);
         gs_doc_unref(doc);
     } else if (key) {
         gs_node_record_error(fs, n, &err);
@@ -120,6 +143,36 @@ static char *first_rule_id(struct gs_fs *fs, const struct gs_node *n)
     free(key);
     return id;
 }
+
+/* A userPrincipalName written to provisionOnDemand: its object id, asked
+ * of Graph (GET /users/{upn}). 0, or the failure recorded in last_error. */
+static int resolve_upn(struct gs_fs *fs, const struct gs_node *n, const char *upn, char *id, size_t id_len)
+{
+    char *path = gs_path("/users/%s?$select=id", upn); /* the format's text is kept as is */
+    if (!path)
+        return -ENOMEM;
+    struct gs_request req = {.method = "GET", .path = path};
+    struct gs_response resp = {0};
+    struct gs_error err = {0};
+    int r = gs_client_request(fs->client, &req, &resp, &err);
+    cJSON *j = r == 0 ? cJSON_ParseWithLength(resp.body, resp.body_len) : NULL;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "id");
+    if (r == 0 && cJSON_IsString(v) && strlen(v->valuestring) < id_len)
+        strcpy(id, v->valuestring);
+    else if (r == 0)
+        gs_error_set_local(&err, "GET", path, r = -EIO, "InvalidUser", "the answer has no object id");
+    if (r < 0)
+        gs_node_record_error(fs, n, &err);
+    cJSON_Delete(j);
+    gs_response_clear(&resp);
+    gs_error_clear(&err);
+    free(path);
+    return r;
+}
+
+struct action;
+static int build_pod(struct gs_fs *fs, const struct gs_node *n, const char *in, size_t len,
+                     struct action *a, const char **why);
 
 /* The request a control file makes. */
 struct action {
@@ -150,15 +203,9 @@ static int build(struct gs_fs *fs, const struct gs_node *n, const char *in, size
         a->method = "DELETE";
         a->path = gs_path(SYNC "/jobs/%s/schema", sp, job);
         return a->path ? 0 : -ENOMEM;
-    case GS_K_CTL_POD: {
+    case GS_K_CTL_POD:
         a->path = gs_path(SYNC "/jobs/%s/provisionOnDemand", sp, job);
-        if (!a->path)
-            return -ENOMEM;
-        char *rule = gs_pod_is_text(in, len) ? first_rule_id(fs, n) : NULL;
-        int r = gs_pod_body(in, len, rule, &a->body, why);
-        free(rule);
-        return r;
-    }
+        return a->path ? build_pod(fs, n, in, len, a, why) : -ENOMEM;
     case GS_K_CTL_VALIDATE:
         a->path = gs_path(SYNC "/jobs/%s/validateCredentials", sp, job);
         a->safe = 1;
@@ -182,24 +229,63 @@ static int build(struct gs_fs *fs, const struct gs_node *n, const char *in, size
     }
 }
 
+/* provisionOnDemand: "<objectId or userPrincipalName> [type]" uses the rule
+ * that maps that type; a JSON body is sent as written. */
+static int build_pod(struct gs_fs *fs, const struct gs_node *n, const char *in, size_t len,
+                     struct action *a, const char **why)
+{
+    char id[256], type[128], oid[128], *text = NULL;
+    if (!gs_pod_is_text(in, len) || gs_pod_text_subject(in, len, id, sizeof(id), type, sizeof(type)) != 0)
+        return gs_pod_body(in, len, NULL, &a->body, why);
+    if (strchr(id, '@')) {
+        int r = resolve_upn(fs, n, id, oid, sizeof(oid));
+        if (r < 0)
+            return r;
+        if (asprintf(&text, "%s %s", oid, type) < 0)
+            return -ENOMEM;
+        in = text;
+        len = strlen(text);
+    }
+    char *rule = rule_for(fs, n, type);
+    int r = gs_pod_body(in, len, rule, &a->body, why);
+    free(rule);
+    free(text);
+    return r;
+}
+
+/* provisionOnDemand's result names the file that explains it in the logs. */
+static void add_log_path(cJSON *decoded)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(decoded, "value");
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "sourceIdentity"), "id");
+    char *path = NULL;
+    if (cJSON_IsString(id) && gs_name_is_safe(id->valuestring) &&
+        asprintf(&path, "logs/by-id/%s.txt", id->valuestring) >= 0) {
+        cJSON_AddStringToObject(decoded, "logDetails", path);
+        free(path);
+    }
+}
+
 /* What the file shows after a successful action; saved: where a backup
- * made before it is (or NULL). */
+ * made before it is (or NULL); sent: when its request was sent. */
 static void keep_result(struct gs_fs *fs, const struct gs_node *n, const struct gs_response *resp,
-                        const char *saved)
+                        const char *saved, const struct timespec *sent)
 {
     cJSON *j = resp->body_len ? cJSON_ParseWithLength(resp->body, resp->body_len) : NULL;
     if (gs_node_kind(n) == GS_K_CTL_POD && j) {
         cJSON *d = gs_pod_decode(j);
         cJSON_Delete(j);
         j = d;
+        if (j)
+            add_log_path(j);
     }
     if (gs_node_kind(n) == GS_K_CTL_VALIDATE) {
-        gs_control_set_result(fs, n, "ok\n", 3);
+        set_result(fs, n, "ok\n", 3, 1, sent);
     } else if (j) {
         size_t len = 0;
         char *text = gs_json_render(j, &len);
         if (text)
-            gs_control_set_result(fs, n, text, len);
+            set_result(fs, n, text, len, 1, sent);
         free(text);
     } else {
         /* actions without a body: when, what, and Graph's answer */
@@ -211,7 +297,7 @@ static void keep_result(struct gs_fs *fs, const struct gs_node *n, const struct 
         if (asprintf(&text, "%s %s %s: HTTP %ld%s%s%s%s%s\n", when, a_method(n), gs_kind_info(gs_node_kind(n))->name,
                      resp->status, resp->location ? " (" : "", resp->location ? resp->location : "",
                      resp->location ? ")" : "", saved ? "; saved before: " : "", saved ? saved : "") >= 0) {
-            gs_control_set_result(fs, n, text, strlen(text));
+            set_result(fs, n, text, strlen(text), 1, sent);
             free(text);
         }
     }
@@ -279,6 +365,8 @@ int gs_control_run(struct gs_fs *fs, const struct gs_node *n, const char *in, si
     struct gs_response resp = {0};
     struct gs_error err = {0};
     char *saved = NULL;
+    struct timespec sent;
+    clock_gettime(CLOCK_REALTIME, &sent);
     r = gs_node_kind(n) == GS_K_CTL_RESET_SCHEMA ? gs_job_backup(fs, n->sp, n->job, 0, &saved, &err) : 0;
     if (r == 0)
         r = gs_client_request(fs->client, &req, &resp, &err);
@@ -286,11 +374,11 @@ int gs_control_run(struct gs_fs *fs, const struct gs_node *n, const char *in, si
         gs_node_record_error(fs, n, &err);
         char *text = gs_error_format(&err);
         if (text)
-            gs_control_set_result(fs, n, text, strlen(text));
+            set_result(fs, n, text, strlen(text), 0, NULL);
         free(text);
     } else {
         gs_info("%s %s: HTTP %ld", a.method, a.path, resp.status);
-        keep_result(fs, n, &resp, saved);
+        keep_result(fs, n, &resp, saved, &sent);
         after(fs, n);
     }
     free(saved);

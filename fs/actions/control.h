@@ -20,4 +20,8 @@ void gs_control_set_result(struct gs_fs *fs, const struct gs_node *n, const char
 /* The last result of a readable control file ("" before any). */
 int gs_control_result(struct gs_fs *fs, const struct gs_node *n, struct gs_blob **out, struct timespec *mtime);
 
+/* 1 and when the request of the last action of control file n was sent,
+ * when Graph accepted it; else 0 (none yet, or it failed). */
+int gs_control_accepted_at(struct gs_fs *fs, const struct gs_node *n, struct timespec *when);
+
 #endif

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -188,6 +189,55 @@ int gs_pod_is_text(const char *in, size_t len)
     return !(len && in[0] == '{');
 }
 
+int gs_pod_text_subject(const char *in, size_t len, char *id, size_t id_len, char *type, size_t type_len)
+{
+    trim(&in, &len);
+    size_t i = 0, k = 0;
+    while (i < len && !isspace((unsigned char)in[i]) && k < id_len - 1)
+        id[k++] = in[i++];
+    id[k] = '\0';
+    while (i < len && isspace((unsigned char)in[i]))
+        i++;
+    k = 0;
+    while (i < len && !isspace((unsigned char)in[i]) && k < type_len - 1)
+        type[k++] = in[i++];
+    type[k] = '\0';
+    while (i < len && isspace((unsigned char)in[i]))
+        i++;
+    if (i < len || !id[0])
+        return -EINVAL;
+    if (!type[0])
+        snprintf(type, type_len, "User");
+    return 0;
+}
+
+/* Whether a rule maps objects of this type (an enabled object mapping from it). */
+static int rule_maps(const cJSON *rule, const char *type)
+{
+    const cJSON *m;
+    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(rule, "objectMappings")) {
+        const cJSON *src = cJSON_GetObjectItemCaseSensitive(m, "sourceObjectName");
+        const cJSON *on = cJSON_GetObjectItemCaseSensitive(m, "enabled");
+        if (cJSON_IsString(src) && strcasecmp(src->valuestring, type) == 0 && !cJSON_IsFalse(on))
+            return 1;
+    }
+    return 0;
+}
+
+char *gs_pod_rule_for(const cJSON *schema, const char *type)
+{
+    const cJSON *rules = cJSON_GetObjectItemCaseSensitive(schema, "synchronizationRules");
+    const cJSON *pick = cJSON_GetArrayItem(rules, 0), *r;
+    cJSON_ArrayForEach(r, rules) {
+        if (rule_maps(r, type)) {
+            pick = r;
+            break;
+        }
+    }
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(pick, "id");
+    return cJSON_IsString(id) ? strdup(id->valuestring) : NULL;
+}
+
 static int valid_pod_param(const cJSON *p)
 {
     const cJSON *rule = cJSON_GetObjectItemCaseSensitive(p, "ruleId");
@@ -239,19 +289,7 @@ int gs_pod_body(const char *in, size_t len, const char *rule_id, char **body, co
     }
     /* "<objectId> [<objectTypeName>]" */
     char id[256] = "", type[128] = "";
-    size_t i = 0, k = 0;
-    while (i < len && !isspace((unsigned char)in[i]) && k < sizeof(id) - 1)
-        id[k++] = in[i++];
-    id[k] = '\0';
-    while (i < len && isspace((unsigned char)in[i]))
-        i++;
-    k = 0;
-    while (i < len && !isspace((unsigned char)in[i]) && k < sizeof(type) - 1)
-        type[k++] = in[i++];
-    type[k] = '\0';
-    while (i < len && isspace((unsigned char)in[i]))
-        i++;
-    if (i < len || !id[0])
+    if (gs_pod_text_subject(in, len, id, sizeof(id), type, sizeof(type)) != 0)
         return fail(why, "provisionOnDemand: write \"<objectId> [<objectTypeName>]\"");
     if (!rule_id)
         return fail(why, "provisionOnDemand: the job's schema has no rule to use");
@@ -264,7 +302,7 @@ int gs_pod_body(const char *in, size_t len, const char *rule_id, char **body, co
     cJSON *s = cJSON_CreateObject();
     cJSON_AddItemToArray(subjects, s);
     cJSON_AddStringToObject(s, "objectId", id);
-    cJSON_AddStringToObject(s, "objectTypeName", type[0] ? type : "User");
+    cJSON_AddStringToObject(s, "objectTypeName", type);
     *body = print(root);
     return *body ? 0 : -ENOMEM;
 }

@@ -37,6 +37,13 @@ int gs_restart_body(const char *in, size_t len, char **body, const char **why);
 int gs_pod_body(const char *in, size_t len, const char *rule_id, char **body, const char **why);
 /* 1 when the input is the text form (needs the job's rule id). */
 int gs_pod_is_text(const char *in, size_t len);
+/* The text form's object id (or userPrincipalName) and type ("User" when
+ * not given). 0, or -EINVAL when it is not "<id> [<type>]". */
+int gs_pod_text_subject(const char *in, size_t len, char *id, size_t id_len, char *type, size_t type_len);
+/* The id of the schema's first rule with an enabled object mapping from
+ * objects of that type (case-insensitive), else of its first rule; NULL
+ * when it has none. malloc'd. */
+char *gs_pod_rule_for(const cJSON *schema, const char *type);
 
 /* validateCredentials: "" -> {"useSavedCredentials":true}; a JSON object. */
 int gs_validate_body(const char *in, size_t len, char **body, const char **why);

@@ -2,6 +2,7 @@
 #include "fs/fetch/readahead.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,11 +13,31 @@
 #include "fs/model/fs.h"
 #include "fs/fetch/graph_get.h"
 
-/* One job listing to fetch. The queue is doubly linked so that a read that
- * needs a queued listing can move it to the front. */
+/* A throttled item is batched again at most this often; then a reader's own
+ * GET (which honours Retry-After too) takes over. */
+#define MAX_THROTTLES 6
+/* The window starts here and grows while batches come back unthrottled. */
+#define START_WINDOW 4.0
+/* A batch with at least this many items, all throttled, cuts it. */
+#define MIN_CUT_ITEMS 5
+
+/* One document or listing to fetch. The queue is doubly linked so that a
+ * read that needs a queued key can move it to the front. */
 struct item {
     struct item *prev, *next;
-    char key[]; /* the job listing key */
+    enum gs_kind kind;  /* GS_K_JOBS or GS_K_TEMPLATES (a listing and its items), or a document */
+    int throttles;      /* times Graph answered it 429/503 */
+    int walk;           /* queued for a walk: a jobs listing brings its jobs' documents */
+    double not_before;  /* monotonic: a throttled item waits for its Retry-After */
+    char key[];
+};
+
+/* Marks a key a scan waits for and has not received yet. */
+static char wanted;
+
+struct gs_ra_scan {
+    struct gs_ra_scan *next;
+    struct gs_map docs; /* job listing key -> &wanted, or the delivered doc (a reference) */
 };
 
 struct gs_readahead {
@@ -24,70 +45,77 @@ struct gs_readahead {
     /* guards every member below but nworkers and threads (set before the
      * workers start); a leaf lock: workers drop it before fetching */
     pthread_mutex_t lock;
-    pthread_cond_t work;    /* items queued or stopping */
+    pthread_cond_t work;    /* items queued, window grown, stopping */
     pthread_cond_t done;    /* a batch finished */
     struct item *head, *tail;
-    struct gs_map queued;   /* key -> its item in the queue */
+    struct item *dhead, *dtail; /* throttled items, each batched again at its not_before */
+    struct gs_map queued;   /* key -> its item in the queue (or the throttled list) */
     struct gs_map inflight; /* key -> (void *)1 while a batch is fetching it */
+    struct gs_ra_scan *scans; /* tenant scans taking their listings as they arrive */
+    /* adaptive concurrency (AIMD): window of batches in flight, grown by one
+     * per batch Graph answered in full, halved when it throttles */
+    double window;
+    int busy;               /* batches in flight */
+    uint64_t started;       /* batches started */
+    uint64_t cut_at;        /* started when the window was last cut: one cut per burst */
+    double not_before;      /* monotonic: no batch starts before it (Retry-After) */
     int stop;
     int nworkers;
     pthread_t *threads;
 };
 
+static double mono(void)
+{
+    return gs_fs_mono();
+}
+
+/* Stores a listing answer: the listing and each item in it under
+ * key/<id> (expired when changed after mark, from gs_cache_mark). */
+static void store_listing(struct gs_fs *fs, enum gs_kind kind, const char *list_key, const cJSON *j,
+                          const char *request_id, uint64_t mark, struct gs_doc **stored)
+{
+    enum gs_ttl_class ttl = gs_kind_info(kind)->ttl;
+    const cJSON *value = cJSON_GetObjectItemCaseSensitive(j, "value");
+    /* a listing with more pages is left to a plain GET, which follows them */
+    if (!cJSON_IsArray(value) || cJSON_GetObjectItemCaseSensitive(j, "@odata.nextLink"))
+        return;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, value) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "id");
+        char *esc = cJSON_IsString(id) ? gs_path("%s", id->valuestring) : NULL;
+        char *key = NULL;
+        if (esc && asprintf(&key, "%s/%s", list_key, esc) >= 0)
+            gs_cache_put_since(fs->cache, key, ttl, it, request_id, mark);
+        free(esc);
+        free(key);
+    }
+    cJSON *listing = cJSON_CreateObject();
+    if (listing && cJSON_AddItemToObject(listing, "value", cJSON_Duplicate(value, 1)))
+        gs_cache_put_since_ref(fs->cache, list_key, ttl, listing, request_id, mark, stored);
+    cJSON_Delete(listing);
+}
+
 void gs_readahead_store_jobs(struct gs_fs *fs, const char *jobs_key, const char *body, size_t len,
                              const char *request_id, uint64_t mark)
 {
     cJSON *j = cJSON_ParseWithLength(body, len);
-    const cJSON *value = cJSON_GetObjectItemCaseSensitive(j, "value");
-    /* a listing with more pages is left to a plain GET, which follows them */
-    if (cJSON_IsArray(value) && !cJSON_GetObjectItemCaseSensitive(j, "@odata.nextLink")) {
-        const cJSON *job;
-        cJSON_ArrayForEach(job, value) {
-            const cJSON *id = cJSON_GetObjectItemCaseSensitive(job, "id");
-            char *esc = cJSON_IsString(id) ? gs_path("%s", id->valuestring) : NULL;
-            char *key = NULL;
-            if (esc && asprintf(&key, "%s/%s", jobs_key, esc) >= 0)
-                gs_cache_put_since(fs->cache, key, GS_TTL_STATUS, job, request_id, mark);
-            free(esc);
-            free(key);
-        }
-        cJSON *listing = cJSON_CreateObject();
-        if (listing && cJSON_AddItemToObject(listing, "value", cJSON_Duplicate(value, 1)))
-            gs_cache_put_since(fs->cache, jobs_key, GS_TTL_STATUS, listing, request_id, mark);
-        cJSON_Delete(listing);
-    }
+    if (j)
+        store_listing(fs, GS_K_JOBS, jobs_key, j, request_id, mark, NULL);
     cJSON_Delete(j);
 }
 
-/* One $batch of up to GS_BATCH_MAX job listings. */
-static void fetch_batch(struct gs_fs *fs, char **keys, size_t n)
+/* Stores an answer; a jobs listing's doc comes back in *stored (for the scans). */
+static void store_answer(struct gs_fs *fs, const struct item *it, const struct gs_batch_item *bi, uint64_t mark,
+                         struct gs_doc **stored)
 {
-    struct gs_batch_item items[GS_BATCH_MAX];
-    memset(items, 0, sizeof(items));
-    for (size_t i = 0; i < n; i++) {
-        items[i].method = "GET";
-        items[i].path = keys[i];
-    }
-    if (gs_fs_graph_down(fs))
-        return; /* it failed moments ago: do not wait on it again now */
-    /* an action during the batch makes its answers old: they are stored expired */
-    uint64_t mark = gs_cache_mark(fs->cache);
-    if (gs_client_batch(fs->client, items, n) != 0)
+    cJSON *j = cJSON_ParseWithLength(bi->body_out, bi->body_len);
+    if (!j)
         return;
-    size_t unreachable = 0;
-    for (size_t i = 0; i < n; i++)
-        if (items[i].err != 0 && items[i].error.http_status == 0 && items[i].err != -ENOMEM)
-            unreachable++;
-    if (unreachable == n)
-        gs_fs_mark_graph_down(fs);
-    for (size_t i = 0; i < n; i++) {
-        if (items[i].err == 0 && items[i].status == 200)
-            gs_readahead_store_jobs(fs, keys[i], items[i].body_out, items[i].body_len, items[i].request_id,
-                                    mark);
-        else
-            gs_debug("read-ahead of %s: %s", keys[i], items[i].err ? strerror(-items[i].err) : "no answer");
-        gs_batch_item_clear(&items[i]);
-    }
+    if (gs_kind_info(it->kind)->get_flags & GS_GET_FILL_ITEMS)
+        store_listing(fs, it->kind, it->key, j, bi->request_id, mark, it->kind == GS_K_JOBS ? stored : NULL);
+    else
+        gs_cache_put_since(fs->cache, it->key, gs_kind_info(it->kind)->ttl, j, bi->request_id, mark);
+    cJSON_Delete(j);
 }
 
 static void unlink_item(struct gs_readahead *ra, struct item *it)
@@ -103,40 +131,316 @@ static void unlink_item(struct gs_readahead *ra, struct item *it)
     it->prev = it->next = NULL;
 }
 
+static void link_item(struct gs_readahead *ra, struct item *it, int front)
+{
+    it->prev = it->next = NULL;
+    if (front) {
+        it->next = ra->head;
+        if (ra->head)
+            ra->head->prev = it;
+        ra->head = it;
+        if (!ra->tail)
+            ra->tail = it;
+    } else {
+        it->prev = ra->tail;
+        if (ra->tail)
+            ra->tail->next = it;
+        ra->tail = it;
+        if (!ra->head)
+            ra->head = it;
+    }
+}
+
+/* Queues one key (ra->lock held) unless it is queued or in flight already;
+ * front: ahead of the plain read-ahead, and a queued key moves there. */
+static int push(struct gs_readahead *ra, enum gs_kind kind, const char *key, int front)
+{
+    if (gs_map_gets(&ra->inflight, key))
+        return 0;
+    struct item *it = gs_map_gets(&ra->queued, key);
+    if (it && (!front || it->not_before > 0))
+        return 0; /* queued already (a throttled item keeps its place and time) */
+    if (it) {
+        unlink_item(ra, it);
+    } else {
+        size_t len = strlen(key);
+        it = calloc(1, sizeof(*it) + len + 1);
+        if (!it)
+            return -ENOMEM;
+        memcpy(it->key, key, len + 1);
+        it->kind = kind;
+        if (gs_map_puts(&ra->queued, key, it, NULL) != 0) {
+            free(it);
+            return -ENOMEM;
+        }
+    }
+    link_item(ra, it, front);
+    return 0;
+}
+
+/* Hands a job listing to the scans waiting for it (ra->lock held): doc as
+ * stored, or when NULL (it was fresh already) the cached one. */
+static void deliver_locked(struct gs_readahead *ra, const char *key, struct gs_doc *doc)
+{
+    struct gs_doc *own = NULL;
+    for (struct gs_ra_scan *s = ra->scans; s; s = s->next) {
+        if (gs_map_gets(&s->docs, key) != &wanted)
+            continue;
+        if (!doc && !own && gs_cache_peek(ra->fs->cache, key, &own) != 0)
+            return;
+        gs_doc_ref(doc ? doc : own);
+        gs_map_puts(&s->docs, key, doc ? doc : own, NULL); /* replaces an existing key: cannot fail */
+    }
+    gs_doc_unref(own);
+}
+
+/* Queues key + suffix for each item of the listing at list_key (ra->lock held). */
+static void queue_items(struct gs_readahead *ra, const char *list_key, enum gs_kind kind,
+                        const char *suffix)
+{
+    struct gs_doc *doc = NULL;
+    if (gs_cache_peek(ra->fs->cache, list_key, &doc) != 0)
+        return;
+    const cJSON *t;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(doc->json, "value")) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(t, "id");
+        char *esc = cJSON_IsString(id) ? gs_path("%s", id->valuestring) : NULL;
+        char *key = NULL;
+        if (esc && asprintf(&key, "%s/%s%s", list_key, esc, suffix) >= 0 && !gs_cache_is_fresh(ra->fs->cache, key))
+            push(ra, kind, key, 0);
+        free(esc);
+        free(key);
+    }
+    gs_doc_unref(doc);
+}
+
+/* A jobs listing a walk brought: each job's documents follow (ra->lock held). */
+static void queue_job_docs_locked(struct gs_readahead *ra, const char *jobs_key)
+{
+    queue_items(ra, jobs_key, GS_K_JOB_SCHEMA, "/schema");
+    queue_items(ra, jobs_key, GS_K_JOB_FUNCTIONS, "/schema/functions");
+    queue_items(ra, jobs_key, GS_K_JOB_FILTEROPS, "/schema/filterOperators");
+}
+
+void gs_readahead_queue_job_docs(struct gs_readahead *ra, const char *jobs_key)
+{
+    if (!ra)
+        return;
+    pthread_mutex_lock(&ra->lock);
+    queue_job_docs_locked(ra, jobs_key);
+    pthread_cond_broadcast(&ra->work);
+    pthread_mutex_unlock(&ra->lock);
+}
+
+/* Templates brought by the read-ahead: their schemas follow (a walk stats them next). */
+static void queue_template_schemas(struct gs_readahead *ra, const char *list_key)
+{
+    queue_items(ra, list_key, GS_K_TEMPLATE_SCHEMA, "/schema");
+}
+
+struct outcome {
+    int fetched;    /* items sent */
+    int throttled;  /* items Graph answered 429/503 */
+    double wait;    /* the longest Retry-After among them */
+    int retry[GS_BATCH_MAX]; /* 1: batch this item again */
+    int failed[GS_BATCH_MAX]; /* 1: fetched without an answer to store */
+    struct gs_doc *stored[GS_BATCH_MAX]; /* jobs listings as stored (a reference each) */
+};
+
+/* One $batch of up to GS_BATCH_MAX items (no lock held). */
+static void fetch_batch(struct gs_fs *fs, struct item **its, size_t n, struct outcome *o)
+{
+    struct gs_batch_item items[GS_BATCH_MAX];
+    memset(items, 0, sizeof(items));
+    memset(o, 0, sizeof(*o));
+    for (size_t i = 0; i < n; i++) {
+        items[i].method = "GET";
+        items[i].path = its[i]->key;
+    }
+    o->fetched = (int)n;
+    for (size_t i = 0; i < n; i++)
+        o->failed[i] = 1;
+    if (gs_fs_graph_down(fs))
+        return; /* it failed moments ago: do not wait on it again now */
+    /* an action during the batch makes its answers old: they are stored expired */
+    uint64_t mark = gs_cache_mark(fs->cache);
+    if (gs_client_batch_keep_throttled(fs->client, items, n) != 0)
+        return;
+    size_t unreachable = 0;
+    for (size_t i = 0; i < n; i++)
+        if (items[i].err != 0 && items[i].error.http_status == 0 && items[i].err != -ENOMEM)
+            unreachable++;
+    if (unreachable == n)
+        gs_fs_mark_graph_down(fs);
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].err == 0 && items[i].status == 200) {
+            store_answer(fs, its[i], &items[i], mark, &o->stored[i]);
+            o->failed[i] = 0;
+        } else if ((items[i].status == 429 || items[i].status == 503) && items[i].retry_after >= 0) {
+            o->throttled++;
+            o->retry[i] = its[i]->throttles + 1 < MAX_THROTTLES;
+            if (items[i].retry_after > o->wait)
+                o->wait = items[i].retry_after;
+        } else {
+            gs_debug("read-ahead of %s: %s", its[i]->key, items[i].err ? strerror(-items[i].err) : "no answer");
+        }
+        gs_batch_item_clear(&items[i]);
+    }
+}
+
+/* After a batch (ra->lock held): the window follows what Graph said. A
+ * batch throttled whole halves it (once per burst) and holds every batch
+ * for the Retry-After; some items throttled only slow its growth (they
+ * wait for their own Retry-After). */
+static void adapt_locked(struct gs_readahead *ra, const struct outcome *o, uint64_t seq)
+{
+    double max = ra->nworkers;
+    if (o->throttled == o->fetched && o->throttled >= MIN_CUT_ITEMS) {
+        ra->not_before = ra->not_before > mono() + o->wait ? ra->not_before : mono() + o->wait;
+        if (seq > ra->cut_at) { /* batches started before the last cut do not cut again */
+            ra->window = ra->window / 2 < 1 ? 1 : ra->window / 2;
+            ra->cut_at = ra->started;
+            gs_debug("read-ahead throttled (%d of %d): %.0f batches in flight, again in %.1f s",
+                     o->throttled, o->fetched, ra->window, o->wait);
+        }
+    } else {
+        ra->window += o->throttled ? 1 / ra->window : 1;
+        if (ra->window > max)
+            ra->window = max;
+    }
+}
+
+/* The next item to batch: a throttled one whose Retry-After has passed
+ * first, then the queue's head (ra->lock held). */
+static struct item *next_due(struct gs_readahead *ra, double now)
+{
+    if (ra->dhead && ra->dhead->not_before <= now) {
+        struct item *it = ra->dhead;
+        ra->dhead = it->next;
+        if (!ra->dhead)
+            ra->dtail = NULL;
+        it->next = NULL;
+        return it;
+    }
+    struct item *it = ra->head;
+    if (it)
+        unlink_item(ra, it);
+    return it;
+}
+
+/* Takes up to GS_BATCH_MAX items off the queue into flight (ra->lock held). */
+static size_t take_locked(struct gs_readahead *ra, struct item **taken)
+{
+    size_t n = 0;
+    double now = mono();
+    struct item *it;
+    while (n < GS_BATCH_MAX && (it = next_due(ra, now))) {
+        gs_map_dels(&ra->queued, it->key);
+        if (gs_map_puts(&ra->inflight, it->key, (void *)1, NULL) != 0) {
+            free(it); /* out of memory: a read fetches it itself */
+            continue;
+        }
+        taken[n++] = it;
+    }
+    return n;
+}
+
+/* Waits (ra->lock held) until a batch may start: work due, room in the
+ * window, and Retry-After passed. 0 when it may, -1 when stopping. */
+static int wait_turn(struct gs_readahead *ra)
+{
+    for (;;) {
+        if (ra->stop)
+            return -1;
+        if ((!ra->head && !ra->dhead) || ra->busy >= (int)ra->window) {
+            pthread_cond_wait(&ra->work, &ra->lock);
+            continue;
+        }
+        double now = mono();
+        double at = ra->not_before;
+        if (!ra->head && ra->dhead->not_before > at)
+            at = ra->dhead->not_before; /* only throttled items left: their time */
+        if (now >= at)
+            return 0;
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        double wait = at - now;
+        until.tv_sec += (time_t)wait;
+        until.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&ra->work, &ra->lock, &until);
+    }
+}
+
+static void finish_locked(struct gs_readahead *ra, struct item **taken, size_t n, const struct outcome *o)
+{
+    for (size_t i = n; i-- > 0;) {
+        struct item *it = taken[i];
+        gs_map_dels(&ra->inflight, it->key);
+        int again = o->retry[i] && !gs_map_gets(&ra->queued, it->key);
+        if (again && gs_map_puts(&ra->queued, it->key, it, NULL) == 0) {
+            it->throttles++;
+            it->not_before = mono() + o->wait; /* batched again first, after Retry-After */
+            it->prev = NULL;
+            it->next = NULL;
+            if (ra->dtail)
+                ra->dtail->next = it;
+            else
+                ra->dhead = it;
+            ra->dtail = it;
+            continue;
+        }
+        if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_JOBS && it->walk)
+            queue_job_docs_locked(ra, it->key);
+        if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_JOBS)
+            deliver_locked(ra, it->key, o->stored[i]);
+        else if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_TEMPLATES)
+            queue_template_schemas(ra, it->key);
+        free(it);
+    }
+}
+
 static void *worker(void *arg)
 {
     struct gs_readahead *ra = arg;
     pthread_mutex_lock(&ra->lock);
-    while (!ra->stop) {
-        if (!ra->head) {
-            pthread_cond_wait(&ra->work, &ra->lock);
-            continue;
-        }
-        struct item *taken[GS_BATCH_MAX];
-        char *keys[GS_BATCH_MAX];
-        size_t n = 0, nkeys = 0;
-        while (ra->head && n < GS_BATCH_MAX) {
-            struct item *it = ra->head;
-            unlink_item(ra, it);
-            gs_map_dels(&ra->queued, it->key);
-            if (gs_map_puts(&ra->inflight, it->key, (void *)1, NULL) != 0) {
-                free(it); /* out of memory: a read fetches it itself */
-                continue;
-            }
-            taken[n++] = it;
-        }
+    while (wait_turn(ra) == 0) {
+        struct item *taken[GS_BATCH_MAX], *fetch[GS_BATCH_MAX];
+        size_t n = take_locked(ra, taken), nf = 0;
+        uint64_t seq = ++ra->started;
+        ra->busy++;
         pthread_mutex_unlock(&ra->lock);
+        struct outcome o, fo;
+        memset(&o, 0, sizeof(o));
+        size_t where[GS_BATCH_MAX];
         for (size_t i = 0; i < n; i++)
-            if (!gs_cache_is_fresh(ra->fs->cache, taken[i]->key))
-                keys[nkeys++] = taken[i]->key;
-        if (nkeys)
-            fetch_batch(ra->fs, keys, nkeys);
-        pthread_mutex_lock(&ra->lock);
-        for (size_t i = 0; i < n; i++) {
-            gs_map_dels(&ra->inflight, taken[i]->key);
-            free(taken[i]);
+            if (!gs_cache_is_fresh(ra->fs->cache, taken[i]->key)) {
+                where[nf] = i;
+                fetch[nf++] = taken[i];
+            }
+        if (nf) {
+            fetch_batch(ra->fs, fetch, nf, &fo);
+            o.fetched = fo.fetched;
+            o.throttled = fo.throttled;
+            o.wait = fo.wait;
+            for (size_t i = 0; i < nf; i++) {
+                o.retry[where[i]] = fo.retry[i];
+                o.failed[where[i]] = fo.failed[i];
+                o.stored[where[i]] = fo.stored[i];
+            }
         }
+        pthread_mutex_lock(&ra->lock);
+        ra->busy--;
+        if (nf)
+            adapt_locked(ra, &o, seq);
+        finish_locked(ra, taken, n, &o);
+        for (size_t i = 0; i < n; i++)
+            gs_doc_unref(o.stored[i]);
         pthread_cond_broadcast(&ra->done);
+        pthread_cond_broadcast(&ra->work);
     }
     pthread_mutex_unlock(&ra->lock);
     return NULL;
@@ -158,8 +462,13 @@ int gs_readahead_start(struct gs_fs *fs, int workers, struct gs_readahead **out)
         return -ENOMEM;
     }
     ra->fs = fs;
+    ra->window = START_WINDOW < workers ? START_WINDOW : workers;
     pthread_mutex_init(&ra->lock, NULL);
-    pthread_cond_init(&ra->work, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&ra->work, &ca);
+    pthread_condattr_destroy(&ca);
     pthread_cond_init(&ra->done, NULL);
     for (int i = 0; i < workers; i++) {
         if (pthread_create(&ra->threads[i], NULL, worker, ra) != 0)
@@ -181,12 +490,18 @@ void gs_readahead_stop(struct gs_readahead *ra)
     pthread_mutex_lock(&ra->lock);
     ra->stop = 1;
     pthread_cond_broadcast(&ra->work);
+    pthread_cond_broadcast(&ra->done);
     pthread_mutex_unlock(&ra->lock);
     for (int i = 0; i < ra->nworkers; i++)
         pthread_join(ra->threads[i], NULL);
     while (ra->head) {
         struct item *it = ra->head;
         ra->head = it->next;
+        free(it);
+    }
+    while (ra->dhead) {
+        struct item *it = ra->dhead;
+        ra->dhead = it->next;
         free(it);
     }
     gs_map_destroy(&ra->queued);
@@ -198,45 +513,20 @@ void gs_readahead_stop(struct gs_readahead *ra)
     free(ra);
 }
 
-/* Queues one key (ra->lock held) unless it is queued or in flight already;
- * front: ahead of the plain read-ahead, and a queued key moves there. */
-static int push(struct gs_readahead *ra, const char *key, int front)
+int gs_readahead_jobs_usable(struct gs_fs *fs, const char *key)
 {
-    if (gs_map_gets(&ra->inflight, key))
+    if (gs_cache_is_fresh(fs->cache, key))
+        return 1;
+    double recent = fs->cfg.listing_recent;
+    if (recent <= 0 || !gs_cache_stored_within(fs->cache, key, recent))
         return 0;
-    struct item *it = gs_map_gets(&ra->queued, key);
-    if (it && !front)
+    /* a service principal known to have no job is checked again at dir_timeout */
+    struct gs_doc *doc = NULL;
+    if (gs_cache_peek(fs->cache, key, &doc) != 0)
         return 0;
-    if (it) {
-        unlink_item(ra, it);
-    } else {
-        size_t len = strlen(key);
-        it = malloc(sizeof(*it) + len + 1);
-        if (!it)
-            return -ENOMEM;
-        memcpy(it->key, key, len + 1);
-        if (gs_map_puts(&ra->queued, key, it, NULL) != 0) {
-            free(it);
-            return -ENOMEM;
-        }
-    }
-    it->prev = it->next = NULL;
-    if (front) {
-        it->next = ra->head;
-        if (ra->head)
-            ra->head->prev = it;
-        ra->head = it;
-        if (!ra->tail)
-            ra->tail = it;
-    } else {
-        it->prev = ra->tail;
-        if (ra->tail)
-            ra->tail->next = it;
-        ra->tail = it;
-        if (!ra->head)
-            ra->head = it;
-    }
-    return 0;
+    int empty = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc->json, "value")) == 0;
+    gs_doc_unref(doc);
+    return empty;
 }
 
 void gs_readahead_queue_sps(struct gs_readahead *ra, const char *const *sp_ids, size_t n, int refresh)
@@ -245,14 +535,34 @@ void gs_readahead_queue_sps(struct gs_readahead *ra, const char *const *sp_ids, 
         return;
     struct gs_cache *c = ra->fs->cache;
     double recent = ra->fs->cfg.listing_recent;
-    pthread_mutex_lock(&ra->lock);
     for (size_t i = 0; i < n; i++) {
         char *key = gs_kind_key(GS_K_JOBS, sp_ids[i], NULL, NULL);
         if (!key)
             continue;
-        if (refresh || recent <= 0 ? !gs_cache_is_fresh(c, key) : !gs_cache_stored_within(c, key, recent))
-            push(ra, key, 0);
+        int skip = refresh || recent <= 0 ? gs_readahead_jobs_usable(ra->fs, key)
+                                          : gs_cache_stored_within(c, key, recent);
+        if (!skip) {
+            pthread_mutex_lock(&ra->lock);
+            push(ra, GS_K_JOBS, key, 0);
+            pthread_mutex_unlock(&ra->lock);
+        }
         free(key);
+    }
+    pthread_mutex_lock(&ra->lock);
+    pthread_cond_broadcast(&ra->work);
+    pthread_mutex_unlock(&ra->lock);
+}
+
+void gs_readahead_queue(struct gs_readahead *ra, const enum gs_kind *kinds, char *const *keys, size_t n)
+{
+    if (!ra || !n)
+        return;
+    pthread_mutex_lock(&ra->lock);
+    for (size_t i = 0; i < n; i++) {
+        push(ra, kinds[i], keys[i], 0);
+        struct item *it = gs_map_gets(&ra->queued, keys[i]);
+        if (it)
+            it->walk = 1;
     }
     pthread_cond_broadcast(&ra->work);
     pthread_mutex_unlock(&ra->lock);
@@ -263,6 +573,59 @@ static int pending(struct gs_readahead *ra, const char *key)
     return gs_map_gets(&ra->queued, key) || gs_map_gets(&ra->inflight, key);
 }
 
+/* Waits for a batch to finish (ra->lock held); -EINTR when the caller was
+ * interrupted (it stops waiting; the batches go on). */
+static int wait_done(struct gs_readahead *ra)
+{
+    if (gs_interrupted())
+        return -EINTR;
+    struct timespec ts;
+    gs_interrupt_poll_deadline(&ts);
+    pthread_cond_timedwait(&ra->done, &ra->lock, &ts);
+    return 0;
+}
+
+void gs_readahead_await(struct gs_readahead *ra, const char *key)
+{
+    if (!ra || !key)
+        return;
+    pthread_mutex_lock(&ra->lock);
+    struct item *it = gs_map_gets(&ra->queued, key);
+    if (it) {
+        push(ra, it->kind, key, 1); /* a reader waits for it: it goes first */
+        pthread_cond_broadcast(&ra->work);
+    }
+    while (!ra->stop && pending(ra, key) && wait_done(ra) == 0)
+        ;
+    pthread_mutex_unlock(&ra->lock);
+}
+
+/* Fetches keys itself, GS_BATCH_MAX per $batch (no read-ahead threads);
+ * kinds[i] for keys[i], or kind for every key when kinds is NULL. */
+static void fetch_directly(struct gs_fs *fs, enum gs_kind kind, const enum gs_kind *kinds, char *const *keys,
+                           size_t nk)
+{
+    for (size_t i = 0; i < nk; i += GS_BATCH_MAX) {
+        struct item *its[GS_BATCH_MAX];
+        size_t n = nk - i < GS_BATCH_MAX ? nk - i : GS_BATCH_MAX, k = 0;
+        for (; k < n; k++) {
+            size_t len = strlen(keys[i + k]);
+            if (!(its[k] = calloc(1, sizeof(struct item) + len + 1)))
+                break;
+            its[k]->kind = kinds ? kinds[i + k] : kind;
+            memcpy(its[k]->key, keys[i + k], len + 1);
+        }
+        struct outcome o;
+        memset(&o, 0, sizeof(o));
+        if (k)
+            fetch_batch(fs, its, k, &o);
+        for (size_t j = 0; j < k; j++)
+            gs_doc_unref(o.stored[j]);
+        for (size_t j = 0; j < k; j++)
+            free(its[j]);
+    }
+}
+
 void gs_readahead_fetch_now(struct gs_fs *fs, struct gs_readahead *ra, const char *const *sp_ids, size_t n)
 {
     char **keys = calloc(n ? n : 1, sizeof(*keys));
@@ -271,20 +634,19 @@ void gs_readahead_fetch_now(struct gs_fs *fs, struct gs_readahead *ra, const cha
         return;
     for (size_t i = 0; i < n; i++) {
         char *key = gs_kind_key(GS_K_JOBS, sp_ids[i], NULL, NULL);
-        if (key && !gs_cache_is_fresh(fs->cache, key))
+        if (key && !gs_readahead_jobs_usable(fs, key))
             keys[nk++] = key;
         else
             free(key);
     }
     if (!ra) {
-        for (size_t i = 0; i < nk; i += GS_BATCH_MAX)
-            fetch_batch(fs, keys + i, nk - i < GS_BATCH_MAX ? nk - i : GS_BATCH_MAX);
+        fetch_directly(fs, GS_K_JOBS, NULL, keys, nk);
     } else if (nk) {
         pthread_mutex_lock(&ra->lock);
         /* pushed to the front in reverse, so they run in listing order; a key
          * a batch is already fetching is waited for, not fetched again */
         for (size_t i = nk; i-- > 0;)
-            push(ra, keys[i], 1);
+            push(ra, GS_K_JOBS, keys[i], 1);
         pthread_cond_broadcast(&ra->work);
         /* batches finish roughly in queue order: check from the first
          * key still pending onwards */
@@ -303,4 +665,119 @@ void gs_readahead_fetch_now(struct gs_fs *fs, struct gs_readahead *ra, const cha
     for (size_t i = 0; i < nk; i++)
         free(keys[i]);
     free(keys);
+}
+
+void gs_readahead_fetch_keys(struct gs_fs *fs, const enum gs_kind *kinds, char *const *keys, size_t n)
+{
+    struct gs_readahead *ra = fs->readahead;
+    if (!ra) {
+        fetch_directly(fs, 0, kinds, keys, n);
+        return;
+    }
+    pthread_mutex_lock(&ra->lock);
+    for (size_t i = n; i-- > 0;)
+        push(ra, kinds[i], keys[i], 1);
+    pthread_cond_broadcast(&ra->work);
+    for (size_t i = 0; i < n; i++)
+        while (!ra->stop && pending(ra, keys[i]) && wait_done(ra) == 0)
+            ;
+    pthread_mutex_unlock(&ra->lock);
+}
+
+/* --- tenant scans --- */
+
+static void drop_doc(void *ctx, const void *key, size_t klen, void *value)
+{
+    (void)ctx;
+    (void)key;
+    (void)klen;
+    if (value != &wanted)
+        gs_doc_unref(value);
+}
+
+struct gs_ra_scan *gs_readahead_scan_new(struct gs_fs *fs)
+{
+    struct gs_readahead *ra = fs->readahead;
+    if (!ra)
+        return NULL;
+    struct gs_ra_scan *s = calloc(1, sizeof(*s));
+    if (!s || gs_map_init(&s->docs) != 0) {
+        free(s);
+        return NULL;
+    }
+    pthread_mutex_lock(&ra->lock);
+    s->next = ra->scans;
+    ra->scans = s;
+    pthread_mutex_unlock(&ra->lock);
+    return s;
+}
+
+void gs_readahead_scan_add(struct gs_fs *fs, struct gs_ra_scan *s, const char *const *sp_ids, size_t n)
+{
+    struct gs_readahead *ra = fs->readahead;
+    if (!s || !ra) {
+        gs_readahead_fetch_now(fs, ra, sp_ids, n);
+        return;
+    }
+    /* queued at the front in reverse: in listing order, ahead of the plain read-ahead */
+    for (size_t i = n; i-- > 0;) {
+        char *key = gs_kind_key(GS_K_JOBS, sp_ids[i], NULL, NULL);
+        if (!key)
+            continue;
+        pthread_mutex_lock(&ra->lock);
+        int known = gs_map_gets(&s->docs, key) != NULL;
+        pthread_mutex_unlock(&ra->lock);
+        if (!known && !gs_readahead_jobs_usable(fs, key)) {
+            pthread_mutex_lock(&ra->lock);
+            if (!gs_map_gets(&s->docs, key) && gs_map_puts(&s->docs, key, &wanted, NULL) == 0)
+                push(ra, GS_K_JOBS, key, 1);
+            pthread_mutex_unlock(&ra->lock);
+        }
+        free(key);
+    }
+    pthread_mutex_lock(&ra->lock);
+    pthread_cond_broadcast(&ra->work);
+    pthread_mutex_unlock(&ra->lock);
+}
+
+int gs_readahead_scan_take(struct gs_fs *fs, struct gs_ra_scan *s, const char *key, struct gs_doc **out)
+{
+    struct gs_readahead *ra = fs->readahead;
+    *out = NULL;
+    if (!s || !ra)
+        return -ENOENT;
+    pthread_mutex_lock(&ra->lock);
+    void *v = gs_map_gets(&s->docs, key);
+    while (v == &wanted && pending(ra, key) && !ra->stop && wait_done(ra) == 0)
+        v = gs_map_gets(&s->docs, key);
+    if (v)
+        gs_map_dels(&s->docs, key);
+    pthread_mutex_unlock(&ra->lock);
+    if (v && v != &wanted) {
+        *out = v; /* the scan's reference passes to the caller */
+        return 0;
+    }
+    if (!v) /* usable when the scan began: the same snapshot, however long the scan */
+        return gs_cache_get(fs->cache, key, GS_TTL_STATUS, GS_GET_CACHED_ONLY, out, NULL);
+    return -ENOENT;
+}
+
+void gs_readahead_scan_end(struct gs_fs *fs, struct gs_ra_scan *s)
+{
+    struct gs_readahead *ra = fs->readahead;
+    if (!s || !ra)
+        return;
+    pthread_mutex_lock(&ra->lock);
+    for (struct gs_ra_scan **p = &ra->scans; *p; p = &(*p)->next) {
+        if (*p == s) {
+            *p = s->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&ra->lock);
+    gs_map_each(&s->docs, drop_doc, NULL);
+    gs_map_destroy(&s->docs);
+    free(s);
+    /* a tenant scan parsed and freed megabytes: give the freed pages back */
+    malloc_trim(0);
 }

@@ -1,7 +1,10 @@
 /* Tenant-scale read-ahead (DESIGN.md section 7): listing servicePrincipals/
  * queues the job listing of every service principal in it; worker threads
- * fetch them 20 per $batch, a few batches in flight, and fill the cache (each
- * listing and each job in it). A read that needs a listing puts it at the
+ * fetch them 20 per $batch and fill the cache (each listing and each job in
+ * it). The batches in flight adapt (AIMD): the window grows while Graph
+ * answers and halves when it throttles, up to the workers (max_conns); items
+ * Graph throttled are batched again after their Retry-After, and no batch
+ * starts before it. A read that needs a listing puts it at the
  * front of the queue (gs_readahead_fetch_now) and waits for that batch, or
  * for the one already fetching it; a key is never fetched twice at once. */
 #ifndef GS_READAHEAD_H
@@ -10,10 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fs/model/kinds.h"
+
 struct gs_fs;
 struct gs_readahead;
 
-/* workers: batches in flight (0: read-ahead off). */
+/* workers: most batches in flight (0: read-ahead off). */
 int gs_readahead_start(struct gs_fs *fs, int workers, struct gs_readahead **out);
 void gs_readahead_stop(struct gs_readahead *ra);
 
@@ -27,6 +32,41 @@ void gs_readahead_queue_sps(struct gs_readahead *ra, const char *const *sp_ids, 
  * ahead of the queue, and returns when each has been tried. Without workers
  * it fetches them itself, 20 per $batch. */
 void gs_readahead_fetch_now(struct gs_fs *fs, struct gs_readahead *ra, const char *const *sp_ids, size_t n);
+
+/* 1 when the job listing at key needs no request now: fresh, or empty
+ * (a service principal with no job) and stored within dir_timeout. */
+int gs_readahead_jobs_usable(struct gs_fs *fs, const char *key);
+
+/* Queues documents or listings (keys[i] of kinds[i]) behind the queue, all
+ * at once (workers take them 20 per batch): a walk will visit them next. A templates listing brings its templates' schemas
+ * after it, a jobs listing its jobs' documents. */
+void gs_readahead_queue(struct gs_readahead *ra, const enum gs_kind *kinds, char *const *keys, size_t n);
+
+/* Queues the schema, functions and filterOperators of every job in the
+ * cached jobs listing at jobs_key that are not fresh. */
+void gs_readahead_queue_job_docs(struct gs_readahead *ra, const char *jobs_key);
+
+/* Fetches these keys (of kinds[i]) now, in batches ahead of the queue (by
+ * itself without read-ahead threads), and returns when each was tried. */
+void gs_readahead_fetch_keys(struct gs_fs *fs, const enum gs_kind *kinds, char *const *keys, size_t n);
+
+/* Waits for a key queued or in flight (moved to the front of the queue),
+ * so that a reader does not fetch alone what a batch is bringing. */
+void gs_readahead_await(struct gs_readahead *ra, const char *key);
+
+/* A tenant scan (status.tsv, jobs/): scan_add queues, at the front, every
+ * given service principal's job listing that is not usable (as each page of
+ * the service principal listing arrives, and for the whole listing); scan_take
+ * returns each as its batch arrives (the scan holds it, so the cache bound
+ * cannot evict it before it is read), or -ENOENT when the read-ahead could
+ * not bring it (the caller then fetches it itself). Without read-ahead
+ * threads scan_new returns NULL and scan_add fetches the listings itself. */
+struct gs_ra_scan;
+struct gs_doc;
+struct gs_ra_scan *gs_readahead_scan_new(struct gs_fs *fs);
+void gs_readahead_scan_add(struct gs_fs *fs, struct gs_ra_scan *s, const char *const *sp_ids, size_t n);
+int gs_readahead_scan_take(struct gs_fs *fs, struct gs_ra_scan *s, const char *key, struct gs_doc **out);
+void gs_readahead_scan_end(struct gs_fs *fs, struct gs_ra_scan *s);
 
 /* Stores one job listing answer: the listing and each job in it (expired
  * when changed after mark, from gs_cache_mark). */

@@ -289,14 +289,16 @@ static const char *dirent_at(struct gs_fs *fs, struct gs_dh *dh, struct gs_node 
         return i == 0 ? "." : "..";
     }
     const struct gs_dirent *e = &dh->entries[i - 2];
-    if (plus && gs_ops_make_entry(fs, dir, e, ep) == 0) {
+    /* a log file's attributes cost a rate-limited request: a listing leaves them to a lookup */
+    int costly = gs_kind_has(e->kind, GS_KF_COSTLY_ATTR);
+    if (plus && !costly && gs_ops_make_entry(fs, dir, e, ep) == 0) {
         *counted = 1;
         return e->name;
     }
     /* plain readdir, or still listed when its attributes failed: they come with lookup */
     memset(ep, 0, sizeof(*ep));
     ep->attr.st_mode = gs_kind_info(e->kind)->type;
-    if (!plus)
+    if (!plus || costly)
         ep->attr.st_ino = dirent_ino(fs, dir, e->name);
     return e->name;
 }
@@ -544,6 +546,22 @@ static void gs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
         int r = gs_scratch_read(fs->scratch, n->owner, gs_node_name(n), &b);
         if (r < 0) {
             fuse_reply_err(req, -r);
+            return;
+        }
+        reply_slice(req, b->data, b->len, size, off);
+        gs_blob_unref(b);
+        return;
+    }
+    if (gs_kind_has(fh->kind, GS_KF_GROWS)) {
+        /* a log only grows and its bytes never change: every read sees the
+         * newest bytes (polled when due), so tail -f follows it */
+        struct gs_blob *b = NULL;
+        struct timespec mtime;
+        int r = gs_content_get(fs, n, &b, &mtime);
+        if (r < 0 && fh->blob)
+            b = gs_blob_ref(fh->blob);
+        if (!b) {
+            fuse_reply_err(req, r < 0 ? -r : EIO);
             return;
         }
         reply_slice(req, b->data, b->len, size, off);

@@ -45,6 +45,9 @@ static const struct fuse_opt opts[] = {
     OPT("crit_stale=%s", crit_stale),
     OPT("backup_keep=%d", backup_keep),
     OPT("syslog_socket=%s", syslog_socket),
+    OPT("log_window=%s", log_window),
+    OPT("log_poll=%s", log_poll),
+    OPT("log_rate=%s", log_rate),
     OPT("http_debug", http_debug),
     OPT("strict", strict),
     OPT("dumpable", dumpable),
@@ -234,9 +237,8 @@ static void set_defaults(struct gs_options *o)
     o->stale_timeout = 3600;
     o->threads = GS_DEFAULT_THREADS;
     o->retries = 3;
-    o->max_conns = 8;
+    o->max_conns = 32;
     o->backup_keep = 100;
-    o->batch_workers = 4;
     o->cache_bytes = 64u << 20;
 }
 
@@ -307,16 +309,29 @@ static int check_network(const struct gs_options *o)
     return 0;
 }
 
+/* log_window, log_poll and log_rate (the provisioning logs, fs/views/logs). */
+static int parse_logs(struct gs_options *o)
+{
+    char why[160];
+    if (gs_logs_config_parse(o->log_window, o->log_poll, o->log_rate, o->timeout, &o->logs, why,
+                             sizeof(why)) != 0) {
+        fprintf(stderr, "graphsyncfs: %s\n", why);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 /* batch and cache_size. */
 static int parse_sizes(struct gs_options *o)
 {
+    o->batch_workers = o->max_conns; /* the window adapts up to this */
     if (o->batch) {
         char *end;
         long b = strtol(o->batch, &end, 10);
         if (strcmp(o->batch, "off") == 0 || strcmp(o->batch, "0") == 0) {
             o->batch_workers = 0;
-        } else if (*end || end == o->batch || b < 1 || b > 32) {
-            fprintf(stderr, "graphsyncfs: batch must be off or the number of batches in flight (1-32)\n");
+        } else if (*end || end == o->batch || b < 1 || b > 256) {
+            fprintf(stderr, "graphsyncfs: batch must be off or the most batches in flight (1-256)\n");
             return -EINVAL;
         } else {
             o->batch_workers = (int)b;
@@ -364,6 +379,8 @@ int gs_options_parse(struct fuse_args *args, struct gs_options *o)
     if (r == 0)
         r = check_network(o);
     if (r == 0)
+        r = parse_logs(o);
+    if (r == 0)
         r = parse_sizes(o);
     if (r == 0)
         r = resolve_backup_dir(o);
@@ -402,6 +419,9 @@ void gs_options_free(struct gs_options *o)
     free(o->warn_stale);
     free(o->crit_stale);
     free(o->syslog_socket);
+    free(o->log_window);
+    free(o->log_poll);
+    free(o->log_rate);
     free(o->source);
     free(o->mountpoint);
 }
@@ -439,8 +459,11 @@ void gs_options_usage(const char *progname)
            "    -o timeout=S            time limit of one request attempt (default 30)\n"
            "    -o connect_timeout=S    time limit to connect (default 10)\n"
            "    -o retries=N            retries of retryable failures (default 3)\n"
-           "    -o max_conns=N          connections kept to Graph (default 8)\n"
-           "    -o batch=N|off          read-ahead $batch requests in flight (default 4)\n"
+           "    -o max_conns=N          connections kept to Graph (default 32)\n"
+           "    -o batch=N|off          most read-ahead $batch requests in flight (default max_conns)\n"
+           "    -o log_window=D         history a provisioning-log file starts with (default 24h)\n"
+           "    -o log_poll=D           new log events are fetched this often while read (default 30s)\n"
+           "    -o log_rate=N/S         log requests allowed per S seconds (default 5/10)\n"
            "    -o log_level=LEVEL      error, warn, info or debug (default warn)\n"
            "    -o http_debug           log every request (never tokens)\n"
            "    -o strict               tenant-wide views with a gap fail with EIO\n"

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "fs/model/thresholds.h"
+#include "fs/views/logs/logs.h"
 
 /* Worker threads: every system call beyond them waits in the kernel before
  * its time bound starts, so there are enough for a busy shell and cron. */
@@ -35,6 +36,8 @@ struct gs_options {
     int retries;
     int max_conns;
     char *batch;            /* "off" or batches in flight for read-ahead */
+    char *log_window, *log_poll, *log_rate; /* as given (fs/views/logs) */
+    struct gs_logs_config logs;             /* parsed */
     int batch_workers;      /* parsed: 0 = off */
     int http_debug;
     int threads;            /* FUSE worker threads at most (replaces libfuse's max_threads) */

@@ -24,6 +24,7 @@ struct gs_tenant_views;
 struct gs_monitor;
 struct gs_fh;
 struct gs_rules_pending;
+struct gs_logs;
 
 struct gs_fs_config {
     double entry_timeout;   /* kernel dentry cache, seconds */
@@ -55,6 +56,8 @@ struct gs_open {
 struct gs_result {
     struct gs_blob *blob;
     struct timespec when;
+    int ok;                 /* the action succeeded (Graph accepted it) */
+    struct timespec sent;   /* when its request was sent (ok results) */
 };
 
 /* What a rename changes about a node, as one record that never changes once
@@ -104,7 +107,7 @@ struct gs_node {
  *   never across network I/O, and no other lock is taken while one is held.
  * - Set before the session starts and then only read, without a lock: cfg,
  *   client, cache, se, inval, errors, scratch, readahead, sp_index, views, monitor,
- *   rules, started, root (the pointer). The parts lock themselves (their headers). */
+ *   rules, logs, started, root (the pointer). The parts lock themselves (their headers). */
 struct gs_fs {
     struct gs_fs_config cfg;
     struct gs_client *client;
@@ -118,12 +121,13 @@ struct gs_fs {
     struct gs_tenant_views *views;  /* status.tsv and jobs/ as last built */
     struct gs_monitor *monitor;     /* the monitoring files' last scan (views/monitor/) */
     struct gs_rules_pending *rules; /* staged edits of the rules trees (model/rules/pending.h) */
+    struct gs_logs *logs;           /* provisioning-log files (fs/logs); NULL: none */
     struct timespec started;
     uint64_t content_changes;       /* atomic: cached content changed (views compare it) */
     double graph_down_until;  /* monotonic seconds; atomic: a transport failure of the
                                * read-ahead makes tenant-wide views use the cache only */
 
-    /* extra_lock guards five things, each small and each kept apart from
+    /* extra_lock guards three things, each small and each kept apart from
      * the node table: */
     pthread_mutex_t extra_lock;
     struct gs_map results;  /* (1) "<owner>/<tpl>/<file>" -> struct gs_result: the last
@@ -132,9 +136,6 @@ struct gs_fs {
                              * own schema saves replaced (actions/document.c) */
     struct gs_map hidden;   /* (3) "<owner>/<file>" -> expiry: documents an editor renamed
                              * away or removed (views/tree.c) */
-    struct gs_map prefetching; /* (4) job keys with a $batch of documents in flight */
-    pthread_cond_t prefetch_done; /* (5) waited on with extra_lock: a $batch ended
-                                   * (fetch/prefetch.c) */
 
     /* fs->lock guards the node table, the fields of every node marked
      * "fs->lock" (struct gs_node), the list of open handles and the handles'

@@ -69,6 +69,18 @@ enum gs_kind {
     GS_K_PENDING_DIFF,    /* jobs/<id>/pending.diff */
     GS_K_CTL_COMMIT,      /* jobs/<id>/commit */
     GS_K_CTL_DISCARD,     /* jobs/<id>/discard */
+    GS_K_LOGS,            /* jobs/<id>/logs/ (fs/views/logs) */
+    GS_K_LOG_RECENT,      /* logs/recent.jsonl */
+    GS_K_LOG_FAILURES,    /* logs/failures.jsonl */
+    GS_K_LOG_SKIPPED,     /* logs/skipped.jsonl */
+    GS_K_LOG_STAGED,      /* logs/staged-deletes.jsonl */
+    GS_K_LOG_RECENT_TSV,  /* logs/recent.tsv */
+    GS_K_LOG_BYID,        /* logs/by-id/ (lookup only) */
+    GS_K_LOG_OBJECT,      /* by-id/<objectId>.jsonl or .txt */
+    GS_K_TENANT_LOGS,     /* logs/ at the root */
+    GS_K_LOG_FAILURES_TSV,/* logs/failures.tsv at the root */
+    GS_K_LOG_BYUSER,      /* logs/by-user/ at the root (lookup only) */
+    GS_K_LOG_USER,        /* by-user/<objectId or UPN>.jsonl */
     GS_K_COUNT
 };
 
@@ -86,6 +98,7 @@ enum gs_source {
     GS_SRC_SETTING,       /* one setting decoded from the secrets */
     GS_SRC_ALLOW_DELETES, /* what allow_deletes would release, or its last result */
     GS_SRC_RULES,         /* a file of the rules tree (views/rules/) */
+    GS_SRC_LOGS,          /* a provisioning-log file (fs/views/logs) */
 };
 
 /* What a kind is for, beyond how its bytes are made (flags of gs_kind_info). */
@@ -94,13 +107,21 @@ enum {
     GS_KF_CONTROL = 1u << 1,    /* a control file: writing runs an action (actions/control.h) */
     GS_KF_PAGECACHE = 1u << 2,  /* read-only bytes the kernel's page cache may keep
                                  * while they stay the same (kernel/pagecache.h) */
-    GS_KF_JOB_DOCS = 1u << 3,   /* fetched together with the job's other documents
-                                 * on the first look at one (fetch/prefetch.h) */
+    GS_KF_SIBLINGS = 1u << 3,   /* a job's document read in batches with the same
+                                 * document of the other jobs jobs/ lists, when it
+                                 * is read (views/walk.h) */
     GS_KF_RULES = 1u << 4,      /* part of a rules tree: shows its job's (pending) or
                                  * template's schema; read-only without a job */
     GS_KF_RULES_DIR = 1u << 5,  /* a directory of a rules tree (views/rules/) */
     GS_KF_STAGED = 1u << 6,     /* a save stages an edit in the job's pending copy
                                  * (actions/rules/), sent by commit */
+    GS_KF_GROWS = 1u << 7,      /* append-only: bytes once shown never change, so every
+                                 * read sees the newest ones (views/logs, tail -f) */
+    GS_KF_COSTLY_ATTR = 1u << 8,/* its size costs a rate-limited request: a listing
+                                 * (readdirplus) leaves its attributes to a lookup */
+    GS_KF_LOOKUP_ONLY = 1u << 9,/* a directory that lists nothing; names are looked up */
+    GS_KF_LOG_SUMMARY = 1u << 10,/* its result is followed by the log's events since the
+                                 * action was accepted (views/logs/summary.c) */
 };
 
 /* Which Graph ids a kind's path takes, in this order. */

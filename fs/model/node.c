@@ -299,11 +299,9 @@ int gs_fs_init(struct gs_fs *fs, const struct gs_fs_config *cfg,
     clock_gettime(CLOCK_REALTIME, &fs->started);
     pthread_mutex_init(&fs->lock, NULL);
     pthread_mutex_init(&fs->extra_lock, NULL);
-    pthread_cond_init(&fs->prefetch_done, NULL);
     pthread_cond_init(&fs->fh_returned, NULL);
     if (gs_map_init(&fs->by_ino) || gs_map_init(&fs->by_name) || gs_map_init(&fs->by_key) ||
-        gs_map_init(&fs->results) || gs_map_init(&fs->hidden) ||
-        gs_map_init(&fs->prefetching)) {
+        gs_map_init(&fs->results) || gs_map_init(&fs->hidden)) {
         gs_fs_destroy(fs);
         return -ENOMEM;
     }
@@ -364,8 +362,6 @@ void gs_fs_destroy(struct gs_fs *fs)
     gs_map_destroy(&fs->results);
     gs_map_each(&fs->hidden, free_value_cb, NULL);
     gs_map_destroy(&fs->hidden);
-    gs_map_destroy(&fs->prefetching);
-    pthread_cond_destroy(&fs->prefetch_done);
     pthread_cond_destroy(&fs->fh_returned);
     pthread_mutex_destroy(&fs->extra_lock);
     pthread_mutex_destroy(&fs->lock);

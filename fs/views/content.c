@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fs/views/logs/logs.h"
 #include "fs/model/json_render.h"
 #include "fs/actions/backup.h"
 #include "fs/actions/allow_deletes.h"
@@ -13,7 +14,7 @@
 #include "fs/actions/settings.h"
 #include "fs/views/monitor/monitor.h"
 #include "fs/model/errors.h"
-#include "fs/fetch/prefetch.h"
+#include "fs/views/walk.h"
 #include "fs/views/tenant.h"
 #include "fs/actions/scratch.h"
 #include "fs/views/tree.h"
@@ -89,8 +90,8 @@ static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **ou
         return -ENOMEM; /* the node table could not index it (node.c key_link) */
     struct gs_doc *doc = NULL;
     struct gs_error err = {0};
-    if (gs_kind_has(id->kind, GS_KF_JOB_DOCS) && !gs_cache_is_fresh(fs->cache, id->key))
-        gs_prefetch_job_docs(fs, n);
+    if (!gs_cache_is_fresh(fs->cache, id->key))
+        gs_walk_need(fs, n); /* batched with its siblings, or waited for while a batch brings it */
     if (id->kind == GS_K_SP_JSON)
         gs_tree_fill_sp(fs, n->sp);
     int r = gs_fs_get(fs, id->key, ki->ttl, gs_kind_get_flags(id->kind), &doc, &err);
@@ -130,8 +131,15 @@ int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, st
         return render_graph(fs, n, out, mtime);
     case GS_SRC_LAST_ERROR:
         return render_last_error(fs, n, out, mtime);
-    case GS_SRC_RESULT:
-        return gs_control_result(fs, n, out, mtime);
+    case GS_SRC_RESULT: {
+        int r = gs_control_result(fs, n, out, mtime);
+        if (r == 0 && gs_kind_has(gs_node_kind(n), GS_KF_LOG_SUMMARY) && gs_logs_add_upload_summary(fs, n, out) < 0) {
+            gs_blob_unref(*out);
+            *out = NULL;
+            r = -ENOMEM;
+        }
+        return r;
+    }
     case GS_SRC_SCRATCH: {
         const char *name = gs_node_name(n);
         struct stat st;
@@ -154,6 +162,8 @@ int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, st
         return gs_allow_deletes_read(fs, n, out, mtime);
     case GS_SRC_RULES:
         return gs_rules_content(fs, n, out, mtime);
+    case GS_SRC_LOGS:
+        return gs_logs_content(fs, n, out, mtime);
     case GS_SRC_BACKUP:
         if (!fs->cfg.backup_dir)
             return -ENOENT;

@@ -307,3 +307,40 @@ int gs_sp_index_following(struct gs_sp_index *x, struct gs_doc *listing, const c
     pthread_mutex_unlock(&x->lock);
     return r;
 }
+
+int gs_sp_index_listed_after(struct gs_sp_index *x, struct gs_doc *listing, const char *id, size_t skip,
+                             size_t max, char ***out, size_t *n, size_t *rank)
+{
+    struct slot *s;
+    *out = NULL;
+    *n = 0;
+    pthread_mutex_lock(&x->lock);
+    int r = current(x, GS_K_SPS, listing, &s);
+    uintptr_t i = r == 0 ? (uintptr_t)gs_map_gets(&s->by_name, id) : 0;
+    if (r == 0 && !i)
+        r = -ENOENT;
+    char **v = NULL;
+    size_t k = 0;
+    if (r == 0) {
+        *rank = i - 1;
+        size_t from = i - 1 + skip;
+        k = from < s->n ? s->n - from : 0;
+        k = k > max ? max : k;
+        v = calloc(k ? k : 1, sizeof(*v));
+        for (size_t j = 0; v && j < k; j++)
+            if (!(v[j] = strdup(s->v[from + j].id))) {
+                for (size_t m = 0; m < j; m++)
+                    free(v[m]);
+                free(v);
+                v = NULL;
+            }
+        if (!v)
+            r = -ENOMEM;
+    }
+    pthread_mutex_unlock(&x->lock);
+    if (r == 0) {
+        *out = v;
+        *n = k;
+    }
+    return r;
+}

@@ -47,6 +47,12 @@ cJSON *gs_sp_index_item(struct gs_sp_index *x, struct gs_doc *listing, const cha
 int gs_sp_index_following(struct gs_sp_index *x, struct gs_doc *listing, const char *id, size_t max,
                           char ***out, size_t *n);
 
+/* The rank of id in listing order (*rank), and up to max ids listed from
+ * rank + skip on: what a walk of servicePrincipals/ (find, du) visits next.
+ * *out as for gs_sp_index_following. 0, -ENOENT (id not listed), -ENOMEM. */
+int gs_sp_index_listed_after(struct gs_sp_index *x, struct gs_doc *listing, const char *id, size_t skip,
+                             size_t max, char ***out, size_t *n, size_t *rank);
+
 void gs_sp_names_free(struct gs_sp_name *v, size_t n);
 
 #endif

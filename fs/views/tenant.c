@@ -132,14 +132,16 @@ static int cached_copy(struct gs_fs *fs, const char *key, struct gs_doc **jobs, 
  * 0 (why->err set when it is a stale copy, and why), -ENOENT when the
  * service principal is gone (404), another negative errno when its jobs
  * are unknown (why says why). */
-static int read_jobs(struct gs_fs *fs, const char *id, double since, struct gs_doc **jobs,
-                     struct gs_error *why)
+static int read_jobs(struct gs_fs *fs, struct gs_ra_scan *scan, const char *id, double since,
+                     struct gs_doc **jobs, struct gs_error *why)
 {
     char *key = gs_kind_key(GS_K_JOBS, id, NULL, NULL);
     int r;
     if (!key) {
         gs_error_set_local(why, "GET", id, -ENOMEM, "OutOfMemory", "no memory for the scan");
         r = -ENOMEM;
+    } else if (gs_readahead_scan_take(fs, scan, key, jobs) == 0) {
+        r = 0; /* as its batch brought it */
     } else if (gs_cache_get_fresh_since(fs->cache, key, since, jobs) == 0) {
         r = 0;
     } else if (gs_fs_graph_down(fs)) {
@@ -171,21 +173,57 @@ static int sp_unknown(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, c
     return fns->unknown(ctx, sp, why);
 }
 
+struct page_ctx {
+    struct gs_fs *fs;
+    struct gs_ra_scan *scan;
+};
+
+/* A page of the service principal listing arrived: its job listings are
+ * batched now, not after the last page. */
+static void page_arrived(void *ctx, const cJSON *first)
+{
+    struct page_ctx *p = ctx;
+    const char *ids[256];
+    size_t k = 0;
+    for (const cJSON *sp = first; sp; sp = sp->next) {
+        const char *id = str(sp, "id");
+        if (id && gs_name_is_safe(id))
+            ids[k++] = id;
+        if (k == sizeof(ids) / sizeof(ids[0]) || (!sp->next && k)) {
+            gs_readahead_scan_add(p->fs, p->scan, ids, k);
+            k = 0;
+        }
+    }
+}
+
 static int each_job(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, struct timespec *latest,
                     int *unknowns, struct gs_scan_result *res)
 {
     char *key = gs_kind_key(GS_K_SPS, NULL, NULL, NULL);
     struct gs_doc *sps = NULL;
     struct gs_error err = {0};
+    /* one snapshot: what the batches bring stays usable until the scan ends,
+     * however long it takes (a 10,000-principal scan outlives status_timeout);
+     * job listings are batched as each page of the listing arrives, and each
+     * is taken as its batch brings it */
+    double since = gs_cache_now(fs->cache);
+    struct page_ctx pc = {fs, gs_readahead_scan_new(fs)};
+    if (pc.scan)
+        gs_client_set_page_hook(page_arrived, &pc);
     int r = key ? gs_fs_get(fs, key, GS_TTL_DIR, gs_kind_get_flags(GS_K_SPS), &sps, &err) : -ENOMEM;
+    gs_client_set_page_hook(NULL, NULL);
     free(key);
     gs_error_clear(&err);
-    if (r < 0)
+    struct gs_ra_scan *scan = pc.scan;
+    if (r < 0) {
+        gs_readahead_scan_end(fs, scan);
         return r;
+    }
     const cJSON *items = cJSON_GetObjectItemCaseSensitive(sps->json, "value");
     int n = cJSON_GetArraySize(items);
     const char **ids = calloc(n ? (size_t)n : 1, sizeof(*ids));
     if (!ids) {
+        gs_readahead_scan_end(fs, scan);
         gs_doc_unref(sps);
         return -ENOMEM;
     }
@@ -196,10 +234,7 @@ static int each_job(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, str
         if (id && gs_name_is_safe(id))
             ids[nid++] = id;
     }
-    /* one snapshot: what the batches bring stays usable until the scan ends,
-     * however long it takes (a 10,000-principal scan outlives status_timeout) */
-    double since = gs_cache_now(fs->cache);
-    gs_readahead_fetch_now(fs, fs->readahead, ids, nid);
+    gs_readahead_scan_add(fs, scan, ids, nid);
     *latest = sps->changed_at;
     *unknowns = 0;
     cJSON_ArrayForEach(sp, items) {
@@ -208,7 +243,7 @@ static int each_job(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, str
             continue;
         struct gs_doc *jobs = NULL;
         struct gs_error why = {0};
-        int jr = gs_interrupted() ? -EINTR : read_jobs(fs, id, since, &jobs, &why);
+        int jr = gs_interrupted() ? -EINTR : read_jobs(fs, scan, id, since, &jobs, &why);
         if (res && jr != -EINTR)
             gs_scan_note(res, id, jr, &why);
         if (jr == -ENOMEM || jr == -EINTR) { /* interrupted: the view is not built */
@@ -228,6 +263,7 @@ static int each_job(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, str
         } /* -ENOENT: the service principal is gone */
         gs_error_clear(&why);
     }
+    gs_readahead_scan_end(fs, scan);
     free(ids);
     gs_doc_unref(sps);
     if (r == 0 && *unknowns && fs->cfg.strict)
@@ -357,18 +393,70 @@ static int copy_links(const struct gs_dirent *v, size_t n, struct gs_dirent **ou
     return 0;
 }
 
-int gs_tenant_job_links(struct gs_fs *fs, struct gs_dirent **out, size_t *n)
+int gs_tenant_known_jobs(struct gs_fs *fs, char ***sps, char ***jobs, size_t *n)
+{
+    struct gs_tenant_views *v = fs->views;
+    *sps = *jobs = NULL;
+    *n = 0;
+    if (pthread_mutex_trylock(&v->links.build) != 0)
+        return -EBUSY; /* being built: a scan is fetching, siblings can wait */
+    int r = v->links.valid ? 0 : -ENOENT;
+    char **s = NULL, **j = NULL;
+    size_t k = 0;
+    if (r == 0 && (!(s = calloc(v->link_n + 1, sizeof(*s))) || !(j = calloc(v->link_n + 1, sizeof(*j)))))
+        r = -ENOMEM;
+    for (size_t i = 0; r == 0 && i < v->link_n; i++) {
+        /* the target is ../servicePrincipals/<sp>/jobs/<job> */
+        const char *t = v->link_v[i].target, *a = t ? strstr(t, "servicePrincipals/") : NULL;
+        const char *b = a ? strstr(a + 18, "/jobs/") : NULL;
+        if (!b)
+            continue;
+        s[k] = strndup(a + 18, (size_t)(b - a - 18));
+        j[k] = strdup(b + 6);
+        if (!s[k] || !j[k])
+            r = -ENOMEM;
+        k++;
+    }
+    pthread_mutex_unlock(&v->links.build);
+    if (r != 0) {
+        for (size_t i = 0; i < k; i++) {
+            free(s[i]);
+            free(j[i]);
+        }
+        free(s);
+        free(j);
+        return r;
+    }
+    *sps = s;
+    *jobs = j;
+    *n = k;
+    return 0;
+}
+
+static int by_link_name(const void *a, const void *b)
+{
+    return strcmp(((const struct gs_dirent *)a)->name, ((const struct gs_dirent *)b)->name);
+}
+
+int gs_tenant_job_links(struct gs_fs *fs, int for_lookup, struct gs_dirent **out, size_t *n)
 {
     struct gs_tenant_views *v = fs->views;
     int r = lock_build(&v->links);
     if (r < 0)
         return r;
-    if (!still_good(fs, &v->links)) {
+    /* a name is resolved from a view up to dir_timeout old: a walk through
+     * jobs/ uses the scan that listed it, however long the walk */
+    int recent = for_lookup && v->links.valid && gs_fs_mono() - v->links.at < fs->cfg.listing_recent;
+    if (!recent && !still_good(fs, &v->links)) {
         static const struct scan_fns fns = {add_link, keep_links};
         struct links l = {.prev = v->link_v, .prev_n = v->link_n};
         struct timespec latest;
         int unknowns;
         r = each_job(fs, &fns, &l, &latest, &unknowns, NULL);
+        /* in name order, the order a glob visits them: what reads one job's
+         * document reads ahead of is then what it visits next */
+        if (r >= 0 && l.n)
+            qsort(l.v, l.n, sizeof(*l.v), by_link_name);
         if (r < 0) {
             clear_links(l.v, l.n);
         } else {

@@ -17,12 +17,18 @@ struct gs_tenant_views;
 int gs_tenant_views_new(struct gs_tenant_views **out);
 void gs_tenant_views_free(struct gs_tenant_views *v);
 
-/* Entries of the root jobs/ directory: "<displayName>:<jobId>" links. */
-int gs_tenant_job_links(struct gs_fs *fs, struct gs_dirent **out, size_t *n);
+/* Entries of the root jobs/ directory: "<displayName>:<jobId>" links, in name
+ * order; for_lookup (resolving a name) takes the view built within dir_timeout. */
+int gs_tenant_job_links(struct gs_fs *fs, int for_lookup, struct gs_dirent **out, size_t *n);
 /* One scan of every job, as status.tsv's: res->fn is called for each job;
  * res counts the service principals whose jobs could not be read. */
 int gs_tenant_scan(struct gs_fs *fs, struct gs_scan_result *res);
 /* The content of status.tsv. */
 int gs_tenant_status_tsv(struct gs_fs *fs, struct gs_blob **out, struct timespec *mtime);
+
+/* Every job jobs/ listed when it was last built, in its order: (service
+ * principal id, job id) pairs, malloc'd arrays of malloc'd strings.
+ * -ENOENT when it was never built, -EBUSY while it is being built. */
+int gs_tenant_known_jobs(struct gs_fs *fs, char ***sps, char ***jobs, size_t *n);
 
 #endif

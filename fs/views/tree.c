@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "common/log.h"
+#include "fs/views/logs/logs.h"
 #include "fs/model/errors.h"
 #include "fs/model/names.h"
 #include "fs/actions/backup.h"
@@ -17,6 +18,7 @@
 #include "fs/fetch/readahead.h"
 #include "fs/views/sp_index.h"
 #include "fs/views/tenant.h"
+#include "fs/views/walk.h"
 #include "fs/fetch/graph_get.h"
 #include "fs/fetch/stale.h"
 #include "fs/model/node_error.h"
@@ -47,7 +49,7 @@ static void queue_readahead(struct gs_fs *fs, const struct gs_doc *listing)
 static int jobs_fresh(struct gs_fs *fs, const char *sp)
 {
     char *key = gs_kind_key(GS_K_JOBS, sp, NULL, NULL);
-    int fresh = key && gs_cache_is_fresh(fs->cache, key);
+    int fresh = key && gs_readahead_jobs_usable(fs, key);
     free(key);
     return fresh;
 }
@@ -99,12 +101,24 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
     char *key = gs_kind_key(gs_node_kind(dir), dir->sp, dir->job, dir->tpl);
     if (!key)
         return -ENOMEM;
-    if (gs_node_kind(dir) == GS_K_JOBS && fs->readahead && !gs_fs_graph_down(fs) &&
+    enum gs_kind kind = gs_node_kind(dir);
+    /* a service principal known to have no job is asked again at dir_timeout;
+     * a name is looked up in a listing of dir_timeout's age (a walk through
+     * jobs/ resolves its names from the scan that listed them) */
+    int usable = for_readdir ? gs_readahead_jobs_usable(fs, key)
+                             : gs_cache_stored_within(fs->cache, key, fs->cfg.listing_recent);
+    if (kind == GS_K_JOBS && usable &&
+        gs_cache_get(fs->cache, key, GS_TTL_STATUS, GS_GET_CACHED_ONLY, doc, NULL) == 0) {
+        free(key);
+        return 0;
+    }
+    if (kind == GS_K_JOBS && fs->readahead && !gs_fs_graph_down(fs) &&
         !gs_cache_is_fresh(fs->cache, key))
         fetch_jobs_ahead(fs, dir->sp);
     struct gs_error err = {0};
-    const struct gs_kind_info *ki = gs_kind_info(gs_node_kind(dir));
-    int r = gs_fs_get(fs, key, ki->ttl, gs_kind_get_flags(gs_node_kind(dir)), doc, &err);
+    const struct gs_kind_info *ki = gs_kind_info(kind);
+    gs_readahead_await(fs->readahead, key); /* a walk's batch may be bringing it */
+    int r = gs_fs_get(fs, key, ki->ttl, gs_kind_get_flags(kind), doc, &err);
     if (r < 0) {
         gs_node_record_error(fs, dir, &err);
     } else if (err.err) {
@@ -176,7 +190,7 @@ static void add_fixed(struct entries *es, struct gs_node *dir, const enum gs_kin
 
 static const enum gs_kind root_kids[] = {GS_K_README, GS_K_SPS, GS_K_BYNAME, GS_K_BYAPPID,
                                          GS_K_TENANT_JOBS, GS_K_STATUS_TSV, GS_K_METRICS,
-                                         GS_K_CHECK, GS_K_CHECK_STATE};
+                                         GS_K_CHECK, GS_K_CHECK_STATE, GS_K_TENANT_LOGS};
 static const enum gs_kind sp_kids[] = {GS_K_SP_JSON, GS_K_SECRETS, GS_K_LAST_ERROR,
                                        GS_K_TEMPLATES, GS_K_JOBS, GS_K_SETTINGS, GS_K_BACKUPS};
 static const enum gs_kind tpl_kids[] = {GS_K_TEMPLATE_JSON, GS_K_TEMPLATE_SCHEMA, GS_K_RULES};
@@ -186,8 +200,11 @@ static const enum gs_kind job_kids[] = {
     GS_K_CTL_RESTART, GS_K_CTL_RESET_SCHEMA, GS_K_CTL_POD, GS_K_CTL_VALIDATE,
     GS_K_CTL_PARSE_EXPR, GS_K_CTL_BULK, GS_K_DIRECTORIES, GS_K_BACKUPS, GS_K_JOB_HEALTH,
     GS_K_CTL_ALLOW_DELETES, GS_K_RULES, GS_K_PENDING_DIFF, GS_K_CTL_COMMIT,
-    GS_K_CTL_DISCARD};
+    GS_K_CTL_DISCARD, GS_K_LOGS};
 static const enum gs_kind directory_kids[] = {GS_K_CTL_DISCOVER};
+static const enum gs_kind logs_kids[] = {GS_K_LOG_RECENT, GS_K_LOG_FAILURES, GS_K_LOG_SKIPPED,
+                                         GS_K_LOG_STAGED, GS_K_LOG_RECENT_TSV, GS_K_LOG_BYID};
+static const enum gs_kind tenant_logs_kids[] = {GS_K_LOG_FAILURES_TSV, GS_K_LOG_BYUSER, GS_K_LAST_ERROR};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -199,6 +216,9 @@ static int fixed_kids(enum gs_kind kind, const enum gs_kind **kids, size_t *n)
     case GS_K_TEMPLATE: *kids = tpl_kids; *n = N(tpl_kids); return 1;
     case GS_K_JOB: *kids = job_kids; *n = N(job_kids); return 1;
     case GS_K_DIRECTORY: *kids = directory_kids; *n = N(directory_kids); return 1;
+    case GS_K_LOGS: *kids = logs_kids; *n = N(logs_kids); return 1;
+    case GS_K_TENANT_LOGS: *kids = tenant_logs_kids; *n = N(tenant_logs_kids); return 1;
+    case GS_K_LOG_BYID: case GS_K_LOG_BYUSER: *kids = NULL; *n = 0; return 1; /* lookup only */
     default: return 0;
     }
 }
@@ -400,10 +420,14 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
         add_fixed(&es, dir, kids, nkids);
         if (gs_kind_is_edit_dir(kind))
             add_scratch_and_hide(fs, dir, &es);
+        if (kind == GS_K_SP && for_readdir)
+            gs_walk_sp(fs, dir->sp); /* a walk reads these next: batched ahead of it */
+        if (kind == GS_K_JOB && for_readdir)
+            gs_walk_job_dir(fs, dir->sp, dir->job);
     } else if (kind == GS_K_DIRECTORIES) {
         r = list_directories(fs, dir, for_readdir, &es);
     } else if (kind == GS_K_TENANT_JOBS) {
-        return gs_tenant_job_links(fs, out, n);
+        return gs_tenant_job_links(fs, !for_readdir, out, n);
     } else if (kind == GS_K_SETTINGS) {
         for (size_t i = 0; i < GS_SETTINGS_N; i++)
             add(&es, gs_setting_names[i], GS_K_SETTING, dir->sp, NULL, NULL, NULL);
@@ -528,6 +552,8 @@ static int lookup_fixed(struct gs_fs *fs, struct gs_node *dir, const enum gs_kin
         out->tpl = dir->tpl;
         return 0;
     }
+    if (gs_logs_lookup_only(gs_node_kind(dir)))
+        return gs_logs_lookup(dir, name, out);
     if (gs_kind_is_edit_dir(gs_node_kind(dir)) && scratch_exists(fs, dir, name)) {
         out->name = strdup(name);
         out->kind = GS_K_SCRATCH;

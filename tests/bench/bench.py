@@ -495,6 +495,211 @@ def bench_rss(args, workdir):
         out("rss.scan.status_tsv_wall_s", "%.2f (with %s; %s)" % (f["wall"], runs[1][0], scan_line(f)))
 
 
+# ------------------------------------------------------------------ 4. tenant scale (issue 14)
+
+# The figures of issue 14's table before the scan engine was reworked ("now"): seconds, or
+# requests/min, or MiB. None: it did not finish (the table gives a projection).
+ISSUE14_NOW = {
+    "status_tsv_10k": 21.0, "status_tsv_50k": None, "find": None, "du": None, "grep_jobs": None,
+    "cat_schemas": None, "monitor_per_min": 1097.0, "throttled_ratio": 17.0, "rss_peak_50k": 112.0,
+}
+ISSUE14_NOW_TEXT = {
+    "status_tsv_50k": "did not finish in 630 s", "find": "~1.5-2 h projected", "du": "~1.5-2 h projected",
+    "grep_jobs": "did not finish in 90 s", "cat_schemas": "did not finish in 90 s",
+}
+
+
+def vs_now(key, value):
+    now = ISSUE14_NOW.get(key)
+    if value is None:
+        return "now: %s" % (ISSUE14_NOW_TEXT.get(key) or now)
+    if now is None:
+        return "now: %s" % ISSUE14_NOW_TEXT.get(key, "-")
+    return "%.2fx of now %g" % (value / now, now)
+
+
+def pages(n):
+    return max(1, math.ceil(n / 999))
+
+
+def timed_mount_cmd(emu, args, workdir, name, cmd, timeout, options=(), before=None):
+    """A fresh mount, one command on it (bounded by timeout: on timeout the daemon is stopped).
+    Returns wall (None when it did not finish), stdout, requests, VmHWM and VmRSS (KiB)."""
+    mnt = workdir / ("mnt-" + name)
+    mem = {}
+    with Daemon(name, graphsyncfs_argv(args.build, emu.url, mnt, options), mnt, workdir) as d:
+        def measure():
+            mem["hwm"], mem["rss"] = d.status_kib("VmHWM"), d.status_kib("VmRSS")
+
+        def give_up():
+            measure()
+            log("%s: did not finish within %d s; stopping the daemon" % (name, timeout))
+            d.stop()
+
+        emu.clear_requests()
+        if before:
+            before(d, mnt)
+        log("%s: %s" % (name, cmd))
+        wall, stdout = run_shell("set -o pipefail; " + cmd, mnt, timeout, on_timeout=give_up)
+        if wall is not None:
+            measure()
+    return {"wall": wall, "out": stdout, "requests": count_requests(emu), "hwm": mem.get("hwm"),
+            "rss": mem.get("rss")}
+
+
+def req_text(r, minimum=None):
+    http, batches, items = r["requests"]
+    t = "%d requests (%d $batch with %d items, %d other)" % (http, batches, items, http - batches)
+    if minimum:
+        t += "; %.2fx the minimum %d" % (http / minimum, minimum)
+    return t
+
+
+def wall_line(key, r, floor, now_key, target, minimum=None, extra=""):
+    if r["wall"] is None:
+        out(key, "%d+ (did NOT finish; %s; floor %.2f s; %s; target %s%s)"
+            % (r["timeout"], req_text(r, minimum), floor, vs_now(now_key, None), target, extra))
+    else:
+        out(key, "%.2f (%.2fx floor %.2f s; %s; %s; target %s%s)"
+            % (r["wall"], r["wall"] / floor, floor, vs_now(now_key, r["wall"]), req_text(r, minimum),
+               target, extra))
+
+
+def bench_tenant(args, workdir):
+    """Issue 14: Unix tools over the whole mount at tenant scale, at --tenant-latency-ms."""
+    n, m, lat = args.tenant_n, args.tenant_m, args.tenant_latency_ms / 1000.0
+    to = args.tenant_timeout
+    log("tenant: starting an emulator with large:%d:%d, latency %g ms" % (n, m, lat * 1000))
+    with Emulator(tenant="large:%d:%d" % (n, m), latency_ms=lat * 1000, time_scale=FROZEN_TIME_SCALE,
+                  startup_timeout=600) as emu:
+        sps = emu.tenant()["servicePrincipals"]
+        ntpl = sum(len(sp.get("templates", [])) for sp in sps)
+        njobs = sum(len(sp.get("jobs", [])) for sp in sps)
+        lb = math.ceil(n / 20)
+        status_min = pages(n) + lb
+        status_floor = lat * (pages(n) + 1)
+        out("tenant.config", "n=%d m=%d (jobs %d, templates %d) latency_ms=%g; floors: listing pages in "
+            "sequence, then one $batch latency (batches overlap)" % (n, m, njobs, ntpl, lat * 1000))
+        if "status" in args.tenant_parts:
+            r = timed_mount_cmd(emu, args, workdir, "t-status", "cat status.tsv | wc -l", to)
+            r["timeout"] = to
+            wall_line("tenant.status_tsv_10k.wall_s", r, status_floor, "status_tsv_10k", "<= 2.5x floor",
+                      status_min, extra="; %s lines" % (r["out"].strip() or "-"))
+        # find: every listing (templates/, jobs/ per service principal; directories/ per job);
+        # du: also every file's size (secrets, template schemas, job documents)
+        find_min = pages(n) + math.ceil((2 * n + njobs) / 20)
+        du_min = pages(n) + math.ceil((3 * n + ntpl + 3 * njobs) / 20)
+        schema_batches = math.ceil(njobs / 20)
+        walk_min = status_min + schema_batches
+        for part, name, cmd, key, floor, minimum, target in (
+                ("find", "t-find", "find . | wc -l", "find",
+                 lat * (pages(n) + 1 + math.ceil((2 * n + njobs) / 20 / args.max_conns)), find_min, "< 60 s"),
+                ("du", "t-du", "du -s . | cut -f1", "du", lat * (pages(n) + 1 + math.ceil(du_min / args.max_conns)),
+                 du_min, "< 60 s"),
+                ("grep", "t-grep", "grep -R -l Quarantine jobs/ | wc -l", "grep_jobs",
+                 status_floor + lat * schema_batches, walk_min, "requests <= 1.2x status.tsv + schema batches"),
+                ("cat", "t-cat", "cat jobs/*/schema.json | wc -c", "cat_schemas", status_floor + lat * schema_batches,
+                 walk_min, "requests <= 1.2x status.tsv + schema batches")):
+            if part not in args.tenant_parts:
+                continue
+            r = timed_mount_cmd(emu, args, workdir, name, cmd, to)
+            r["timeout"] = to
+            wall_line("tenant.%s.wall_s" % key, r, floor, key, target, minimum,
+                      extra="; output %s" % (r["out"].strip() or "-"))
+        if "monitor" in args.tenant_parts:
+            bench_monitor(emu, args, workdir, n, m)
+        if "throttled" in args.tenant_parts:
+            bench_throttled(args, workdir)
+    if "big" in args.tenant_parts:
+        bench_big(args, workdir)
+
+
+def bench_monitor(emu, args, workdir, n, m):
+    period, total = 10, args.monitor_s
+    cmd = ("end=$((SECONDS + %d)); while [ $SECONDS -lt $end ]; do cat status.tsv > /dev/null; sleep %d; done"
+           % (total, period))
+    r = timed_mount_cmd(emu, args, workdir, "t-monitor", cmd, total + 300)
+    http = r["requests"][0]
+    per_min = http * 60.0 / total
+    st, dt = 5.0, 60.0
+    expect = (60.0 / max(st, period)) * math.ceil(m / 20) + (60.0 / dt) * (math.ceil((n - m) / 20) + pages(n))
+    out("tenant.monitor.requests_per_min", "%.0f (cat status.tsv every %d s for %d s, cold start included; "
+        "%.2fx the expected %.0f = M/20 per max(status_timeout, period) + (N-M)/20 + pages per dir_timeout; "
+        "target <= 1.2x; %s)" % (per_min, period, total, per_min / expect, expect, vs_now("monitor_per_min", per_min)))
+
+
+def bench_throttled(args, workdir):
+    n = args.throttle_n
+    m = max(1, n * args.tenant_m // args.tenant_n)
+    lat = args.tenant_latency_ms
+    res = {}
+    with Emulator(tenant="large:%d:%d" % (n, m), latency_ms=lat, time_scale=FROZEN_TIME_SCALE,
+                  startup_timeout=600) as emu:
+        for name, rules in (("unthrottled", []),
+                            ("throttled", [{"batch_item": True, "status": 429, "retry_after": "1", "rate": 0.15,
+                                            "path": "/synchronization/jobs$"},
+                                           {"batch_item": True, "status": 429, "retry_after": "2", "rate": 0.18,
+                                            "path": "/synchronization/jobs$"}])):
+            emu.set_faults(rules)
+            r = timed_mount_cmd(emu, args, workdir, "t-" + name, "cat status.tsv | wc -l", args.tenant_timeout)
+            r["timeout"] = args.tenant_timeout
+            res[name] = r
+        emu.clear_faults()
+    u, t = res["unthrottled"], res["throttled"]
+    out("tenant.throttled.unthrottled_wall_s", "%s (N=%d, %s)" % (
+        "%.2f" % u["wall"] if u["wall"] is not None else "%d+" % args.tenant_timeout, n, req_text(u)))
+    if u["wall"] is None or t["wall"] is None:
+        out("tenant.throttled.wall_s", "%s (did NOT finish; %s)" % ("%d+" % args.tenant_timeout, req_text(t)))
+        return
+    ratio = t["wall"] / u["wall"]
+    out("tenant.throttled.wall_s", "%.2f (30%% of batch items 429, Retry-After 1-2 s; %.2fx unthrottled, "
+        "target <= 3x; now 17x; %s)" % (t["wall"], ratio, req_text(t)))
+
+
+def bench_big(args, workdir):
+    n = args.big_n
+    m = max(1, n * args.tenant_m // args.tenant_n)
+    lat = args.tenant_latency_ms / 1000.0
+    log("tenant: starting an emulator with large:%d:%d" % (n, m))
+    with Emulator(tenant="large:%d:%d" % (n, m), latency_ms=lat * 1000, time_scale=FROZEN_TIME_SCALE,
+                  startup_timeout=900) as emu:
+        idle = {}
+
+        def note_idle(d, mnt):
+            os.stat(mnt)  # (listing the root would build status.tsv: its size)
+            idle["rss"] = d.status_kib("VmRSS")
+
+        mnt = workdir / "mnt-t-big"
+        with Daemon("t-big", graphsyncfs_argv(args.build, emu.url, mnt), mnt, workdir) as d:
+            note_idle(d, mnt)
+            emu.clear_requests()
+            state = {}
+
+            def give_up():
+                state["hwm"] = d.status_kib("VmHWM")
+                log("t-big: did not finish within %d s; stopping the daemon" % args.big_timeout)
+                d.stop()
+
+            log("t-big: cat status.tsv")
+            wall, lines = run_shell("set -o pipefail; cat status.tsv | wc -l", mnt, args.big_timeout, on_timeout=give_up)
+            r = {"wall": wall, "requests": count_requests(emu), "timeout": args.big_timeout}
+            after = None
+            if wall is not None:
+                state["hwm"] = d.status_kib("VmHWM")
+                time.sleep(args.expiry_wait)
+                after = d.status_kib("VmRSS")
+    floor = lat * (pages(n) + 1)
+    wall_line("tenant.status_tsv_50k.wall_s", r, floor, "status_tsv_50k", "<= 2.5x floor, default options; %s lines" % (lines.strip() if wall is not None else "-"),
+              pages(n) + math.ceil(n / 20))
+    idle_mib = (idle.get("rss") or 0) / 1024.0
+    peak = (state.get("hwm") or 0) / 1024.0
+    out("tenant.rss_50k.peak_mib", "%.1f (VmHWM, N=%d, cache_size 64M: %.1f MiB over it, target < 32; %s)"
+        % (peak, n, peak - 64, vs_now("rss_peak_50k", peak)))
+    if after is not None:
+        out("tenant.rss_50k.after_expiry_mib", "%.1f (VmRSS %d s after the scan; idle %.1f MiB: %.2fx, "
+            "target <= 1.5x)" % (after / 1024.0, args.expiry_wait, idle_mib, after / 1024.0 / max(idle_mib, 0.1)))
+
+
 # ------------------------------------------------------------------ main
 
 def parse_args(argv):
@@ -512,7 +717,19 @@ def parse_args(argv):
     p.add_argument("--warm-ttl", type=int, default=3600,
                    help="status_timeout and dir_timeout of the warm mount (default 3600)")
     p.add_argument("--rss-timeout", type=int, help="time limit of the RSS scan, seconds (default 300)")
-    p.add_argument("--skip", action="append", default=[], choices=["scan", "warm", "rss"],
+    p.add_argument("--tenant-n", type=int, default=10000, help="issue 14 tenant: service principals (10000)")
+    p.add_argument("--tenant-m", type=int, help="of which with a job (default 5%%)")
+    p.add_argument("--tenant-latency-ms", type=float, default=150, help="issue 14 latency (default 150)")
+    p.add_argument("--tenant-timeout", type=int, default=120, help="time limit per issue 14 workload (120 s)")
+    p.add_argument("--monitor-s", type=int, default=120, help="length of the monitoring loop (120 s)")
+    p.add_argument("--throttle-n", type=int, default=2000, help="tenant of the throttled scan (2000)")
+    p.add_argument("--big-n", type=int, default=50000, help="the large status.tsv and RSS tenant (50000)")
+    p.add_argument("--big-timeout", type=int, default=300, help="time limit of its scan (300 s)")
+    p.add_argument("--expiry-wait", type=int, default=75, help="seconds after it before RSS is read again")
+    p.add_argument("--tenant-parts", default="status,find,du,grep,cat,monitor,throttled,big",
+                   help="issue 14 parts to run (comma list; default all)")
+    p.add_argument("--max-conns", type=int, default=32, help="the daemon's max_conns, for the floors (32)")
+    p.add_argument("--skip", action="append", default=[], choices=["scan", "warm", "rss", "tenant"],
                    help="leave out a part (repeatable)")
     p.add_argument("--quick", action="store_true", help="small N, low latency: a smoke test of this script")
     a = p.parse_args(argv)
@@ -521,6 +738,8 @@ def parse_args(argv):
     for k, v in (quick if a.quick else full).items():
         if getattr(a, k) is None:
             setattr(a, k, v)
+    if a.tenant_m is None:
+        a.tenant_m = max(1, a.tenant_n // 20)
     if a.rss_m is None:
         a.rss_m = max(1, a.rss_n * a.m // a.n) if a.n else 0
     if not 0 < a.n or not 0 <= a.m <= a.n or not 0 <= a.rss_m <= a.rss_n:
@@ -554,6 +773,8 @@ def main(argv=None):
                     bench_warm(emu, args, workdir, tools)
         if "rss" not in args.skip:
             bench_rss(args, workdir)
+        if "tenant" not in args.skip:
+            bench_tenant(args, workdir)
         out("bench.wall_s", "%.1f" % (time.monotonic() - t0))
         return 0
     finally:

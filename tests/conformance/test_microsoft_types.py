@@ -5,8 +5,8 @@ the TypeScript compiler with excess-property checks (tests/conformance/ms_types.
 This is the check against Graph itself rather than against our own reading of the docs: the types
 are generated from the CSDL Graph serves ($metadata), the same source as msgraph-metadata.
 
-Adding a payload is one line in PAYLOADS (provisioning log entries, type ProvisioningObjectSummary,
-join that way when the emulator serves /auditLogs/provisioning): (name, Microsoft type, method, path, body, pick).
+Adding a payload is one line in PAYLOADS (as the provisioning log entries of /auditLogs/provisioning,
+type ProvisioningObjectSummary, did): (name, Microsoft type, method, path, body, pick).
 `path` is relative to the version root and may use the placeholders of `_context` ({sp}, {job},
 {job_Active}, {template}, {dir}, {app} ...); `pick` takes one member of the answer (`value` for
 collections); `config` holds emulator settings for that request only; `status` is the status
@@ -63,6 +63,8 @@ PAYLOADS = [
     Payload("service principals $select", "ServicePrincipal[]", "GET",
             "/servicePrincipals?$select=id,appId,displayName,tags", pick="value"),
     Payload("service principal", "ServicePrincipal", "GET", "/servicePrincipals/{sp}"),
+    Payload("provisioning logs", "ProvisioningObjectSummary[]", "GET",
+            "/auditLogs/provisioning?$top=200", pick="value"),
     Payload("application", "Application", "GET", "/applications/{app}"),
     Payload("synchronization", "Synchronization", "GET", "{sp_path}/synchronization"),
     Payload("jobs", "SynchronizationJob[]", "GET", "{sp_path}/synchronization/jobs", pick="value"),

@@ -28,6 +28,7 @@ COVERED = {
     "status-quarantine.json", "template.json", "templates-list-response.json",
     "token-client-credentials-response.json", "token-error-authorization-pending.json",
     "validate-credentials-request.json",
+    "provisioning-list-response.json",   # test_provisioning_logs.py
 }
 # covered in test_oauth.py (they need an emulator with a registered client)
 ELSEWHERE = {"devicecode-response.json", "token-client-credentials-response.json",

@@ -5,11 +5,12 @@ import hashlib
 import math
 import time
 
-from tests.emulator import credentials
+from tests.emulator import credentials, provisioning_log
 from tests.emulator.envelope import GraphError, Response, bad_request, throttle_inner
 from tests.emulator.expressions import EvalError, Evaluator
 from tests.emulator.lifecycle import BadScope, parse_reset_scope
 from tests.emulator.pod_shapes import pod_answer
+from tests.emulator.provisioning_query import app_key
 from tests.emulator.sync_handlers import parse_pairs
 from tests.emulator.util import iso, iso7, new_guid, utcnow
 
@@ -149,6 +150,7 @@ def provision_on_demand(app, route, job):
             raise bad_request("The parameter 'subjects' must hold at least one subject with an 'objectId'.")
         subject = subjects[0]
         key, value = _report(app, job, rule, subject)
+        provisioning_log.on_demand(app.provisioning_log, job, value, app_key(app, route.req)[0])
     return pod_answer(app.settings, route.version, key, value)
 
 
@@ -253,5 +255,6 @@ def bulk_upload(app, route, job):
             raise bad_request(f"Operation {i}: 'data' must be a SCIM user with 'schemas'.")
     with app.tenant.lock:
         job.uploaded += len(ops)
+        provisioning_log.bulk_upload(app.provisioning_log, job, ops, job.bulk_users)
     location = (f"{req.base_url}/{route.version}/auditLogs/provisioning/?$filter=jobid%20eq%20'{job.id}'")
     return Response(202, None, {"Location": location})

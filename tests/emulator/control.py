@@ -181,6 +181,10 @@ class Emulator:
     def tenant(self):
         return self._control("GET", "/tenant")
 
+    def provisioning_events(self):
+        """Every provisioning log event, oldest first (GET /_emulator/auditLogs/provisioning)."""
+        return self._control("GET", "/auditLogs/provisioning")["value"]
+
     def config(self, **settings):
         return self._control("POST", "/config", settings)
 

@@ -29,6 +29,7 @@ _ROUTES = [
     ("POST", r"^/_emulator/servicePrincipals/([^/]+)/jobs/([^/]+)/cycle$", "run_cycle"),
     ("PUT", r"^/_emulator/servicePrincipals/([^/]+)/secrets$", "put_secrets"),
     ("GET", r"^/_emulator/servicePrincipals/([^/]+)/secrets$", "get_secrets"),
+    ("GET", r"^/_emulator/auditLogs/provisioning$", "get_provisioning_log"),
     ("POST", r"^/_emulator/devicecode/approve$", "approve_device_code"),
     ("POST", r"^/_emulator/devicecode/decline$", "decline_device_code"),
 ]
@@ -72,6 +73,10 @@ class ControlApi:
     def clear_requests(self, req, body):
         self.app.log.clear()
         return Response(204)
+
+    def get_provisioning_log(self, req, body):
+        """Every provisioning event, oldest first, v1.0 shape (no filter, paging or throttle)."""
+        return _json(200, {"value": [e for _, e in self.app.provisioning_log.snapshot()]})
 
     def get_tenant(self, req, body):
         summary = self.app.tenant.summary()

@@ -2,7 +2,7 @@
 
 import re
 
-from tests.emulator import actions, directory, sync_handlers, users
+from tests.emulator import actions, directory, provisioning_query, sync_handlers, users
 from tests.emulator.envelope import (GraphError, Response, context_url, method_not_allowed, not_found,
                                      segment_not_found)
 
@@ -55,6 +55,10 @@ class GraphApi:
             if req.method != "GET":
                 raise method_not_allowed()
             return users.get_user(self.app, req, version, rest[1])
+        if head == "auditLogs" and rest[1:] == ["provisioning"]:
+            if req.method != "GET":
+                raise method_not_allowed()
+            return provisioning_query.list_provisioning(self.app, req, version)
         raise segment_not_found(head)
 
     def service_principals(self, req, ids, version, rest, keyed):

@@ -10,7 +10,9 @@ import threading
 if __package__ in (None, ""):   # run as a script: make `tests.emulator` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from tests.emulator import demo_tenant  # noqa: E402
+from tests.emulator import cycle_events, demo_tenant  # noqa: E402
+from tests.emulator.provisioning_log import ProvisioningLog  # noqa: E402
+from tests.emulator.provisioning_query import Throttle  # noqa: E402
 from tests.emulator.assertions import Certificate  # noqa: E402
 from tests.emulator.batch import Batch  # noqa: E402
 from tests.emulator.control_api import ControlApi  # noqa: E402
@@ -44,6 +46,9 @@ class App:
                 raise SystemExit("emulator: --config: " + "; ".join(problems))
         self.engine = Engine(self.settings, args.seed)
         self.tenant = demo_tenant.build(args.tenant, args.seed, self.engine)
+        self.provisioning_log = ProvisioningLog(self.tenant)
+        self.log_throttle = Throttle()
+        cycle_events.attach(self)
         self.faults = Faults(args.seed)
         self.log = RequestLog(args.log_file)
         self.tokens = Tokens(self.settings, self.tenant.id)

@@ -59,6 +59,7 @@ class Engine:
         self.t0 = time.monotonic()
         self.scale = settings.time_scale
         self.stopped = False
+        self.cycle_listeners = []           # f(job, run, now, exported, escrowed) after a cycle completes
         self.thread = threading.Thread(target=self._run, name="job-cycles", daemon=True)
 
     def attach(self, tenant):
@@ -170,6 +171,8 @@ class Engine:
                            job.population + job.uploaded, state)
             job.population += job.uploaded
             job.uploaded = 0
+            for listener in self.cycle_listeners:
+                listener(job, run, now, exported, escrowed)
             st["lastExecution"] = ex
             if state == "Succeeded":
                 st["lastSuccessfulExecution"] = ex

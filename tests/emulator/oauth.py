@@ -30,7 +30,7 @@ VERIFICATION_URI = "https://microsoft.com/devicelogin"
 MULTI_TENANT = ("common", "organizations", "consumers")
 OIDC_SCOPES = {"openid", "profile", "offline_access", "email"}
 DELEGATED_ALL = ["Synchronization.ReadWrite.All", "Application.Read.All", "Directory.ReadWrite.All",
-                 "SynchronizationData-User.Upload"]
+                 "SynchronizationData-User.Upload", "AuditLog.Read.All"]
 _TOKEN_PATH = re.compile(r"^/([^/]+)/oauth2/v2\.0/(token|devicecode)/?$")
 _OIDC_PATH = re.compile(r"^/([^/]+)/v2\.0/\.well-known/openid-configuration/?$")
 

@@ -32,6 +32,10 @@ class Settings:
         "pod_answer_shape": (str, "result"),
         "chunked": (flag, False),            # answers with Transfer-Encoding: chunked (transport.py)
         "gzip": (flag, False),               # answers gzip-encoded when Accept-Encoding allows  # provisionOnDemand answer: result | statusInfo (pod_shapes.py)
+        "log_rate_limit": (int, 5),          # /auditLogs/provisioning requests per window per app+tenant
+        "log_rate_window_s": (float, 10.0),
+        "log_page_max": (int, 1000),         # events per page of /auditLogs/provisioning, whatever $top says
+        "audit_log_access": (str, "granted"),  # granted | denied (no AuditLog.Read.All) | unlicensed
     }
 
     def __init__(self, **kw):
@@ -58,6 +62,9 @@ class Settings:
                 continue
             if k == "pod_answer_shape" and v not in ("result", "statusInfo"):
                 problems.append("pod_answer_shape must be 'result' or 'statusInfo'")
+                continue
+            if k == "audit_log_access" and v not in ("granted", "denied", "unlicensed"):
+                problems.append("audit_log_access must be 'granted', 'denied' or 'unlicensed'")
                 continue
             if k == "time_scale" and v <= 0:
                 problems.append("time_scale must be > 0")

@@ -126,6 +126,7 @@ class Job:
         self.uploaded = 0                 # bulkUpload users waiting for the next cycle
         self.pod_times = []               # provisionOnDemand request times (rate limit)
         self.bulk_times = []
+        self.bulk_users = set()           # userNames a bulkUpload has sent (provisioning log: create/update)
         h = int(hashlib.sha256(job_id.encode()).hexdigest()[:8], 16)
         self.population = 40 + h % 4000   # entries in scope, for counts
         self.groups = h % 60

@@ -22,7 +22,7 @@ from tests.emulator.util import new_guid
 GRAPH_RESOURCE = "https://graph.microsoft.com"
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 ALL_ROLES = ["Synchronization.ReadWrite.All", "Application.ReadWrite.All", "Directory.ReadWrite.All",
-             "SynchronizationData-User.Upload"]
+             "SynchronizationData-User.Upload", "AuditLog.Read.All"]
 WWW_AUTHENTICATE = ('Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
                     f'client_id="{GRAPH_APP_ID}"')
 
@@ -31,6 +31,7 @@ R = {"Synchronization.Read.All", "Synchronization.ReadWrite.All", "Application.R
 W = {"Synchronization.ReadWrite.All", "Application.ReadWrite.OwnedBy", "CustomSecAttributeProvisioning.ReadWrite.All"}
 D = {"Directory.ReadWrite.All", "Application.ReadWrite.OwnedBy"}
 U = {"SynchronizationData-User.Upload", "SynchronizationData-User.Upload.OwnedBy"}
+AUDIT = {"AuditLog.Read.All"}
 DIR_READ = {"Application.Read.All", "Application.ReadWrite.All", "Application.ReadWrite.OwnedBy",
             "Directory.Read.All", "Directory.ReadWrite.All"}
 
@@ -46,6 +47,8 @@ def b64url_decode(text):
 def needed_permissions(req):
     """The permissions any one of which allows this Graph request."""
     p = req.path
+    if "/auditLogs/" in p:
+        return AUDIT
     if "/synchronization" not in p:
         return DIR_READ if req.method == "GET" else {"Application.ReadWrite.All", "Directory.ReadWrite.All"}
     if p.rstrip("/").endswith("/bulkUpload"):

@@ -1,5 +1,6 @@
 """/users/{id | userPrincipalName}: the source-directory users of the demo tenant, with the
-properties the demo mappings read (Graph's user resource; $select as Graph applies it)."""
+properties the demo mappings read (Graph's user resource; $select as Graph applies it), and the
+users the provisioning log names (id, userPrincipalName, mail, displayName only)."""
 
 import uuid
 
@@ -53,9 +54,26 @@ PROPERTIES = {p.lower(): p for p in _user(type("T", (), {"domain": "x", "id": st
                                             _PEOPLE[0])}
 
 
+def log_user(app, key):
+    """A user the provisioning log names (cycle users, provisionOnDemand subjects), as a user
+    resource with only id, userPrincipalName, mail and displayName known; None if unknown."""
+    log = app.provisioning_log
+    with log.lock:
+        found = next(((upn, oid, name) for upn, (oid, name) in log.users.items()
+                      if upn.lower() == key.lower() or oid == key.lower()), None)
+    if found is None:
+        return None
+    upn, oid, name = found
+    user = {p: None for p in PROPERTIES.values()}
+    user.update(id=oid, userPrincipalName=upn, mail=upn, displayName=name)
+    return user
+
+
 def get_user(app, req, version, key):
     users = demo_users(app.tenant)
     user = next((u for u in users if u["id"] == key.lower() or u["userPrincipalName"].lower() == key.lower()), None)
+    if user is None:
+        user = log_user(app, key)
     if user is None:
         raise GraphError(404, "Request_ResourceNotFound", f"Resource '{key}' does not exist or one of its queried "
                          "reference-property objects are not present.")

@@ -46,7 +46,8 @@ def everything_visible(m):
 def auth_options(emu, tmp_path, **extra):
     opts = {"auth": "secret", "tenant": emu.tenant()["tenantId"], "client_id": CLIENT,
             "client_secret_file": str(secret_file(tmp_path)), "authority": emu.url,
-            "http_debug": None, "log_level": "debug"}
+            "http_debug": None, "log_level": "debug",
+            "log_rate": "1000/1"}   # everything_visible reads every provisioning log
     opts.update(extra)
     return [k if v is None else "%s=%s" % (k, v) for k, v in opts.items()]
 
@@ -55,7 +56,8 @@ def auth_options(emu, tmp_path, **extra):
 def test_secret_auth_refreshes_short_tokens_and_leaks_nothing(mount_factory, emulator_factory, tmp_path):
     sfile = tmp_path / "emu-secret"
     sfile.write_text(SECRET)
-    emu = emulator_factory(tenant="demo", auth="required", token_lifetime=3, clients=["%s:%s" % (CLIENT, sfile)])
+    emu = emulator_factory(tenant="demo", auth="required", token_lifetime=3, clients=["%s:%s" % (CLIENT, sfile)],
+                           config={"log_rate_limit": 1000})
     m = mount_factory(emu, auth_options(emu, tmp_path, status_timeout=0.5))
     sp = next(s for s in m.tenant()["servicePrincipals"] if s["jobs"])
     status = m.path / "servicePrincipals" / sp["id"] / "jobs" / sp["jobs"][0] / "status.json"
@@ -81,7 +83,8 @@ def test_secret_auth_refreshes_short_tokens_and_leaks_nothing(mount_factory, emu
 def test_token_command_token_never_shown(mount_factory, emulator_factory, tmp_path):
     sfile = tmp_path / "emu-secret"
     sfile.write_text(SECRET)
-    emu = emulator_factory(tenant="demo", auth="required", clients=["%s:%s" % (CLIENT, sfile)])
+    emu = emulator_factory(tenant="demo", auth="required", clients=["%s:%s" % (CLIENT, sfile)],
+                           config={"log_rate_limit": 1000})
     form = urllib.parse.urlencode({"client_id": CLIENT, "client_secret": SECRET, "grant_type": "client_credentials",
                                    "scope": "https://graph.microsoft.com/.default"}).encode()
     tenant = emu.tenant()["tenantId"]

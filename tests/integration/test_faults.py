@@ -137,8 +137,9 @@ def test_get_survives_throttling_and_unavailability(mnt, status, retry_after):
 
 @pytest.mark.mount(options=["retries=3"])
 def test_batch_items_throttled_are_retried(mnt):
-    """schema.json comes in a $batch with functions and filterOperators: a 429 item and a
-    503 answer to the $batch itself are retried, and the file is whole."""
+    """Listing a job directory brings schema.json in a $batch with functions and
+    filterOperators: a 429 item (batched again after its Retry-After) and a 503 answer to the
+    $batch itself are retried, and the file is whole."""
     sp, _, jd = dirs(mnt)
     base = "/servicePrincipals/%s/synchronization/jobs/%s" % (sp["id"], sp["jobs"][0])
     expected = mu.rendered(graph_json(mnt.emu, base + "/schema"))
@@ -151,6 +152,7 @@ def test_batch_items_throttled_are_retried(mnt):
          "batch_item": True},
     ])
     log = mnt.request_log()
+    os.listdir(jd)
     assert mu.read_file(jd / "schema.json") == expected
     assert mu.read_file(jd / "functions.json") == expected_fn
     batches = log.entries("POST", r"/v1\.0/\$batch", batch_items=False)

@@ -4,6 +4,7 @@ UnknownError with an empty message), whose last_error must say which permissions
 
 import errno
 import json
+import os
 import urllib.parse
 import urllib.request
 
@@ -95,9 +96,11 @@ def test_mount_reads_chunked_gzip_answers_and_rides_out_gateway_errors(mnt):
     plain = mu.read_file(d / "job.json")
     mnt.emu.config(chunked=True, gzip=True)
     log = mnt.request_log()
-    # the schema is fetched in a $batch of GETs, a safe POST: retried on 502 and 503 alike
+    # listing the job directory fetches the schema in a $batch of GETs, a safe POST: retried
+    # on 502 and 503 alike
     mnt.emu.set_faults([{"method": "POST", "path": r"/\$batch$", "status": 502, "body": "html", "count": 1},
                         {"method": "POST", "path": r"/\$batch$", "status": 503, "body": "empty", "count": 1}])
+    os.listdir(d)
     schema = json.loads(mu.read_file(d / "schema.json"))
     assert schema["synchronizationRules"], schema
     batches = log.entries("POST", r"/v1\.0/\$batch")

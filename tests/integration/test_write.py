@@ -316,7 +316,7 @@ def scratch_names(d):
              "filterOperators.json", "last_error", "start", "pause", "restart", "resetSchema",
              "provisionOnDemand", "validateCredentials", "parseExpression", "bulkUpload", "directories",
              "backups", "health", "allow_deletes",
-             "rules", "pending.diff", "commit", "discard"}
+             "rules", "pending.diff", "commit", "discard", "logs"}
     return sorted(set(os.listdir(d)) - fixed)
 
 

@@ -64,6 +64,29 @@ int main(void)
     pod("{\"ruleId\":\"r\",\"subjects\":[{\"objectId\":\"x\",\"objectTypeName\":\"User\"}]}", NULL,
         "{\"parameters\":[{\"ruleId\":\"r\",\"subjects\":[{\"objectId\":\"x\",\"objectTypeName\":\"User\"}]}]}");
     pod("{\"parameters\":[{\"ruleId\":\"r\"}]}", NULL, NULL);
+
+    /* the text form's subject; the rule that maps its type, else the first */
+    char id[64], type[32];
+    CHECK_INT(gs_pod_text_subject(" ann@contoso.com\n", 17, id, sizeof(id), type, sizeof(type)), 0);
+    CHECK_STR(id, "ann@contoso.com");
+    CHECK_STR(type, "User");
+    CHECK_INT(gs_pod_text_subject("g1 Group", 8, id, sizeof(id), type, sizeof(type)), 0);
+    CHECK_STR(type, "Group");
+    CHECK_INT(gs_pod_text_subject("a b c", 5, id, sizeof(id), type, sizeof(type)), -EINVAL);
+    cJSON *schema = cJSON_Parse("{\"synchronizationRules\":["
+        "{\"id\":\"groups\",\"objectMappings\":[{\"sourceObjectName\":\"Group\",\"enabled\":true},"
+        "{\"sourceObjectName\":\"User\",\"enabled\":false}]},"
+        "{\"id\":\"users\",\"objectMappings\":[{\"sourceObjectName\":\"user\",\"enabled\":true}]}]}");
+    char *rule = gs_pod_rule_for(schema, "User");
+    CHECK_STR(rule, "users");
+    free(rule);
+    rule = gs_pod_rule_for(schema, "group");
+    CHECK_STR(rule, "groups");
+    free(rule);
+    rule = gs_pod_rule_for(schema, "Worker");
+    CHECK_STR(rule, "groups");
+    free(rule);
+    cJSON_Delete(schema);
     CHECK(gs_pod_is_text("abc", 3));
     CHECK(!gs_pod_is_text(" {}", 3));
 

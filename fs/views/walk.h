@@ -1,0 +1,27 @@
+/* Read-ahead for walks of the tree (find, du, grep -r, cp -r, tar, rsync):
+ * visiting a service principal's directory queues, in batches, what the walk
+ * will read there and in the next ones in listing order (secrets.json, the
+ * templates listing and then each template's schema, the jobs listing and
+ * then each job's schema, functions and filterOperators), a few at a first
+ * visit and further ahead while the visits follow the listing. A job's
+ * schema.json read alone brings the schemas of the other jobs of the tenant
+ * (jobs/) in the same batches. A document a batch is bringing is waited for,
+ * never fetched alone beside it: stat(2) of a file in a walk costs no request
+ * of its own. */
+#ifndef GS_WALK_H
+#define GS_WALK_H
+
+#include "fs/model/fs.h"
+
+/* A walk visits servicePrincipals/<sp>/ (its listing was read). */
+void gs_walk_sp(struct gs_fs *fs, const char *sp);
+
+/* A job directory is listed (ls -l, a walk): its schema, functions and
+ * filterOperators, which a listing with sizes reads next, in one batch. */
+void gs_walk_job_dir(struct gs_fs *fs, const char *sp, const char *job);
+
+/* Node n's document is needed and not fresh: siblings are queued with it
+ * (kinds with GS_KF_SIBLINGS), and a batch bringing it is waited for. */
+void gs_walk_need(struct gs_fs *fs, const struct gs_node *n);
+
+#endif

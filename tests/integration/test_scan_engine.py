@@ -1,0 +1,85 @@
+"""The scan engine at tenant scale (issue 14): throttled batch items are batched again after
+their Retry-After, never fetched alone; a re-read of status.tsv after the statuses expired asks
+again only for the service principals that have jobs (the others wait for dir_timeout); a walk
+of the tree reads every level ahead in batches; schema.json is read without functions.json and
+filterOperators.json, and with the schemas of the other jobs. Timings are measured by
+tests/bench/bench.py, not here: these count requests."""
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from tests.integration import mount_util as mu
+
+N, M = 200, 10
+TENANT = "large:%d:%d" % (N, M)
+JOBS = r".*/synchronization/jobs"
+
+
+def rows(m):
+    return mu.read_file(m / "status.tsv").decode().split("\n")[1:-1]
+
+
+@pytest.mark.mount(tenant=TENANT, time_scale=1e6, options=["status_timeout=60"])
+def test_throttled_items_are_batched_again_not_fetched_alone(mnt):
+    mnt.emu.set_faults([{"batch_item": True, "status": 429, "retry_after": "0.2", "rate": 0.3,
+                         "path": "/synchronization/jobs$"}])
+    log = mnt.request_log()
+    assert len(rows(mnt)) == M
+    mu.quiesce(mnt)
+    throttled = [r for r in log.gets(JOBS) if r.get("status") == 429]
+    assert throttled, log.describe()
+    # the throttled ones came again in later batches (a last one left alone goes as a GET);
+    # before, each was fetched again by itself
+    alone = log.count("GET", JOBS, batch_items=False)
+    assert alone * 2 < len(throttled), log.describe()
+    assert log.count("GET", JOBS) == N + len(throttled)
+
+
+@pytest.mark.mount(tenant=TENANT, time_scale=1e6, options=["status_timeout=1", "dir_timeout=60"])
+def test_status_tsv_after_expiry_asks_only_where_jobs_are(mnt):
+    assert len(rows(mnt)) == M
+    mu.quiesce(mnt)
+    time.sleep(1.5)  # the statuses expired; the listings of service principals with no job did not
+    log = mnt.request_log()
+    assert len(rows(mnt)) == M
+    mu.quiesce(mnt)
+    # before: every one of the N job listings again, N/20 batches
+    assert log.count("GET", JOBS) == M, log.describe()
+    assert log.count("POST", r".*/\$batch", batch_items=False) == 1, log.describe()
+
+
+@pytest.mark.mount(tenant=TENANT, time_scale=1e6)
+def test_schema_comes_alone_and_with_its_siblings(mnt):
+    links = sorted(os.listdir(mnt / "jobs"))  # what jobs/ lists: the siblings, in name order
+    assert len(links) == M
+    log = mnt.request_log()
+    mu.read_file(mnt / "jobs" / links[0] / "schema.json")
+    mu.quiesce(mnt)
+    assert log.count("GET", r".*/schema/(functions|filterOperators)") == 0, log.describe()
+    # its schema and those of the jobs after it, in one $batch (M <= 20), nothing alone
+    assert log.count("GET", r".*/jobs/[^/]+/schema") == M, log.describe()
+    assert log.count("GET", r".*/jobs/[^/]+/schema", batch_items=False) == 0, log.describe()
+    log.mark()
+    out = subprocess.run(["bash", "-c", "cat jobs/*/schema.json | wc -c"], cwd=str(mnt.path),
+                         stdout=subprocess.PIPE, check=True, text=True).stdout
+    assert int(out) > 0
+    assert log.count(batch_items=False) == 0, log.describe()  # all read ahead already
+
+
+@pytest.mark.mount(tenant=TENANT, time_scale=1e6)
+def test_a_walk_reads_every_level_ahead_in_batches(mnt):
+    log = mnt.request_log()
+    r = subprocess.run(["du", "-s", "servicePrincipals"], cwd=str(mnt.path), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=240)
+    assert r.returncode == 0, r.stderr
+    mu.quiesce(mnt)
+    everything = log.entries("GET")
+    for kind in ("secrets", "templates", "jobs"):
+        items = [e for e in everything if e.get("path", "").endswith("/synchronization/" + kind)]
+        assert len(items) >= N, kind  # each service principal's, once at least
+    # before: one GET per file a walk stats (secrets, templates, their schemas, ...)
+    singles = log.entries("GET", batch_items=False)
+    assert len(singles) <= len(everything) // 10, log.describe()
