@@ -13,6 +13,8 @@ packages=(
     # the shell tools and editors the tests drive, gdb for stack dumps on a hang
     python3 python3-pytest python3-pytest-timeout python3-cryptography
     jq curl attr rsync mandoc vim nano emacs-nox gdb
+    # the Debian package (scripts/package.sh, tests/package/): build, check, complete
+    dpkg-dev debhelper fakeroot lintian bash-completion
 )
 
 is_installed() {
