@@ -388,6 +388,13 @@ int gs_client_request(struct gs_client *c, const struct gs_request *req,
     return r;
 }
 
+int gs_client_request_within(struct gs_client *c, const struct gs_request *req, double seconds,
+                             struct gs_response *resp, struct gs_error *err)
+{
+    struct gs_call_opts o = {.deadline = gs_now() + seconds};
+    return gs_http_call(c, req, &o, resp, err);
+}
+
 void gs_response_clear(struct gs_response *r)
 {
     if (!r)
