@@ -156,13 +156,32 @@ def test_reset_schema_deletes_and_the_schema_file_follows(wmnt):
 def test_touch_discover_posts_for_that_directory(wmnt):
     sp, job = find_job(wmnt)
     d = job_dir(wmnt, sp, job)
-    dirs = sorted(x["id"] for x in server_schema(wmnt.emu, sp, job)["directories"])
-    assert sorted(os.listdir(d / "directories")) == dirs
+    defs = server_schema(wmnt.emu, sp, job)["directories"]
+    # directories/ shows the definitions by name (their names differ in the demo tenant)
+    assert len({x["name"] for x in defs}) == len(defs) > 1
+    assert sorted(os.listdir(d / "directories")) == sorted(x["name"] for x in defs)
+    target = defs[-1]
     log = wmnt.request_log()
-    r = run(["touch", "directories/%s/discover" % dirs[0]], d)
+    r = run(["touch", "directories/%s/discover" % target["name"]], d)
     assert r.returncode == 0, r.stderr
-    only_change(log, "POST", graph_rx(sp, job, "/schema/directories/%s/discover" % dirs[0]))
+    only_change(log, "POST", graph_rx(sp, job, "/schema/directories/%s/discover" % target["id"]))
     assert mu.read_file(d / "schema.json") == mu.rendered(server_schema(wmnt.emu, sp, job))
+
+
+def test_directories_that_share_a_name_show_their_ids(wmnt):
+    sp, job = find_job(wmnt)
+    d = job_dir(wmnt, sp, job)
+    schema = server_schema(wmnt.emu, sp, job)
+    first, second = schema["directories"][0], schema["directories"][1]
+    second["name"] = first["name"]
+    mu.write_file(d / "schema.json", json.dumps(schema).encode())
+    names = sorted(os.listdir(d / "directories"))
+    both = sorted("%s~%s" % (first["name"], x["id"]) for x in (first, second))
+    assert [n for n in names if n.startswith(first["name"])] == both
+    log = wmnt.request_log()
+    r = run(["touch", "directories/%s~%s/discover" % (first["name"], second["id"])], d)
+    assert r.returncode == 0, r.stderr
+    only_change(log, "POST", graph_rx(sp, job, "/schema/directories/%s/discover" % second["id"]))
 
 
 # --- provisionOnDemand, validateCredentials, parseExpression ----------------------------------
