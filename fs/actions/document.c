@@ -74,15 +74,18 @@ static int check_json(enum gs_kind kind, const cJSON *j, char **why)
 }
 
 /* The JSON value in data, which must be all of it (white space aside):
- * cJSON_ParseWithLength alone would accept "{...} garbage". NULL if not. */
-static cJSON *parse_whole(const char *data, size_t len)
+ * cJSON_ParseWithLength alone would accept "{...} garbage". NULL if not, with
+ * *bad_at the offset where the parse failed or the extra text begins. */
+static cJSON *parse_whole(const char *data, size_t len, size_t *bad_at)
 {
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+    *bad_at = end && end >= data && end <= data + len ? (size_t)(end - data) : 0;
     if (!j)
         return NULL;
     for (const char *p = end; p < data + len; p++) {
         if (!isspace((unsigned char)*p)) {
+            *bad_at = (size_t)(p - data);
             cJSON_Delete(j);
             return NULL;
         }
@@ -90,12 +93,33 @@ static cJSON *parse_whole(const char *data, size_t len)
     return j;
 }
 
+/* "not valid JSON at line L, column C" (1-based; columns count characters,
+ * not bytes), so an editor's :L or goto-line finds it in a large schema. */
+static int invalid_json(enum gs_kind kind, const char *data, size_t len, size_t at, const char *note,
+                        char **why)
+{
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i < at && i < len; i++) {
+        if (data[i] == '\n') {
+            line++;
+            col = 1;
+        } else if (((unsigned char)data[i] & 0xC0) != 0x80) {
+            col++;
+        }
+    }
+    if (len == 0)
+        return why_fmt(why, "%s: not valid JSON: the file is empty%s", gs_kind_info(kind)->name, note);
+    return why_fmt(why, "%s: not valid JSON at line %zu, column %zu%s", gs_kind_info(kind)->name, line,
+                   col, note);
+}
+
 int gs_document_check(enum gs_kind kind, const char *data, size_t len, char **why)
 {
     *why = NULL;
-    cJSON *j = parse_whole(data, len);
+    size_t bad_at = 0;
+    cJSON *j = parse_whole(data, len, &bad_at);
     if (!j)
-        return why_fmt(why, "%s: not valid JSON", gs_kind_info(kind)->name);
+        return invalid_json(kind, data, len, bad_at, "", why);
     int r = check_json(kind, j, why);
     cJSON_Delete(j);
     return r;
@@ -392,16 +416,62 @@ static int put_once(struct gs_fs *fs, const struct gs_node *n, const char *body,
     return r;
 }
 
+/* A schema save that fails keeps what was written in
+ * backups/refused-<time>.json (the newest GS_REFUSED_KEEP of them), so that
+ * an edit is never lost with the refusal. Secrets are never written to disk.
+ * Returns the sentence last_error adds ("" when nothing was kept). */
+static char *keep_refused(struct gs_fs *fs, const struct gs_node *n, const char *data, size_t len)
+{
+    char *name = NULL, *note = NULL;
+    if (!fs->cfg.backup_dir || !n->job || n->kind != GS_K_JOB_SCHEMA)
+        return strdup("");
+    int r = gs_backup_save(fs->cfg.backup_dir, n->sp, n->job, "refused", data, len, &name);
+    if (r < 0) {
+        gs_warn("the refused schema of job %s could not be kept: %s", n->job, strerror(-r));
+        return strdup("");
+    }
+    gs_backup_prune(fs->cfg.backup_dir, n->sp, n->job, GS_REFUSED_PREFIX, GS_REFUSED_KEEP);
+    if (asprintf(&note, "; what was written is kept in backups/%s", name) < 0)
+        note = NULL;
+    free(name);
+    return note ? note : strdup("");
+}
+
+/* Graph's refusal, with the note of keep_refused after its message. */
+static void record_refused(struct gs_fs *fs, const struct gs_node *n, struct gs_error *err,
+                           const char *data, size_t len)
+{
+    char *note = keep_refused(fs, n, data, len), *msg = NULL;
+    if (note && note[0] && asprintf(&msg, "%s%s", err->message ? err->message : "refused", note) >= 0) {
+        free(err->message);
+        err->message = msg;
+    }
+    free(note);
+    gs_node_record_error(fs, n, err);
+}
+
 int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *data, size_t len)
 {
     if (gs_kind_has(n->kind, GS_KF_STAGED))
         return gs_rules_write(fs, n, data, len); /* a rules file: staged, sent by commit */
     char *why = NULL;
     gs_audit_set_subject(fs, n, NULL);
-    cJSON *doc = parse_whole(data, len);
-    int r = doc ? check_json(n->kind, doc, &why) : why_fmt(&why, "%s: not valid JSON", gs_kind_info(n->kind)->name);
-    if (r < 0) {
+    size_t bad_at = 0;
+    cJSON *doc = parse_whole(data, len, &bad_at);
+    int r = doc ? check_json(n->kind, doc, &why) : 0;
+    if (!doc || r < 0) {
+        char *note = keep_refused(fs, n, data, len);
+        if (!doc)
+            r = invalid_json(n->kind, data, len, bad_at, note ? note : "", &why);
+        else if (why && note && note[0]) {
+            char *longer = NULL;
+            if (asprintf(&longer, "%s%s", why, note) >= 0) {
+                free(why);
+                why = longer;
+            }
+        }
         record_local(fs, n, "PUT", n->key, r, "InvalidDocument", why ? why : "invalid document");
+        free(note);
         free(why);
         cJSON_Delete(doc);
         return r;
@@ -418,10 +488,12 @@ int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *da
         const char *mine = version_of(doc), *theirs = version_of(current);
         if (mine && (!theirs || strcmp(mine, theirs) != 0) && !(theirs && superseded_by_us(fs, n, mine, theirs))) {
             char *msg = NULL;
+            char *note = keep_refused(fs, n, data, len);
             if (asprintf(&msg, "schema.json: the schema changed on the server since it was read "
-                               "(version %s, now %s); re-read it and edit again",
-                         mine, theirs ? theirs : "none") < 0)
+                               "(version %s, now %s); re-read it and edit again%s",
+                         mine, theirs ? theirs : "none", note ? note : "") < 0)
                 msg = NULL;
+            free(note);
             record_local(fs, n, "PUT", n->key, -ESTALE, "VersionConflict", msg ? msg : "version conflict");
             free(msg);
             gs_cache_invalidate(fs->cache, n->key);
@@ -449,7 +521,7 @@ int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *da
     free(body);
     cJSON_Delete(doc);
     if (r < 0) {
-        gs_node_record_error(fs, n, &err);
+        record_refused(fs, n, &err, data, len);
     } else {
         if (current) {
             keep_backup(fs, n, current);

@@ -379,7 +379,8 @@ def test_tool_reports_a_refused_save(tool, wmnt, tmp_path):
     assert mu.read_file(d / "schema.json") == mu.rendered(original)
     err = last_error(d)
     assert "status: 400" in err and "BadRequest" in err and "method: PUT" in err, err
-    assert mu.backup_files(d) == []
+    # nothing was replaced; what was written is kept (test_refused_schema.py)
+    assert [n for n in mu.backup_files(d) if not n.startswith("refused-")] == []
 
 
 @pytest.mark.parametrize("backupcopy", ["auto", "yes", "no"])
@@ -454,7 +455,11 @@ def test_save_over_a_schema_changed_meanwhile_is_stale(wmnt):
     err = last_error(d)
     assert "ESTALE" in err and "VersionConflict" in err, err
     assert mine["version"] in err and portal["version"] in err, err
-    assert mu.backup_files(d) == []
+    # the edit is not lost: it is kept beside the backups
+    refused = mu.backup_files(d)
+    assert len(refused) == 1 and refused[0].startswith("refused-"), refused
+    assert mu.read_file(d / "backups" / refused[0], "r") == edited
+    assert "backups/" + refused[0] in err, err
     # the file now shows the portal's schema, and editing that saves
     assert mu.read_file(d / "schema.json") == mu.rendered(portal)
     mu.write_file(d / "schema.json", mu.read_file(d / "schema.json").replace(b'"portal"', b'"again"'))
