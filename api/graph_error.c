@@ -20,8 +20,12 @@ int gs_errno_for_status(long status)
 {
     switch (status) {
     case 400: return -EINVAL;
-    case 401:
-    case 403: return -EACCES;
+    /* the words an administrator reads: the service rejected the token, or
+     * does not permit the operation (gs_error_set_http makes a 401 that is a
+     * missing permission EPERM too); "Permission denied" (EACCES) stays for
+     * the mount's own modes, where root would never see it */
+    case 401: return -EKEYREJECTED;
+    case 403: return -EPERM;
     case 404: return -ENOENT;
     case 405:
     case 501: return -EOPNOTSUPP;
@@ -179,6 +183,8 @@ void gs_error_set_http(struct gs_error *e, const char *method, const char *url,
         e->message = gs_foreign_body_message(body, len);
     }
     if (gs_is_permission_refusal(status, e->code)) {
+        /* "Operation not permitted": Graph does not permit it to this app */
+        e->err = -EPERM;
         e->needs = gs_permissions_needed(method, url);
         if (status == 401 && (!e->message || !*e->message)) {
             free(e->message);

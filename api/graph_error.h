@@ -22,7 +22,7 @@ struct gs_error {
                               * InvalidAuthenticationToken); NULL otherwise */
 };
 
-/* Negative errno for an HTTP status (>= 400): 400 -EINVAL, 401/403 -EACCES,
+/* Negative errno for an HTTP status (>= 400): 400 -EINVAL, 401 -EKEYREJECTED, 403 -EPERM,
  * 404 -ENOENT, 405/501 -EOPNOTSUPP, 409 -EBUSY, 412 -ESTALE, 413 -EFBIG,
  * 429 -EAGAIN, 504 -ETIMEDOUT, other 5xx -EIO, other 4xx -EIO. */
 int gs_errno_for_status(long status);
