@@ -8,13 +8,14 @@ set -euo pipefail
 
 profile="${1:-all}"
 
+# libc6-dev is only a Recommends of gcc, which --no-install-recommends skips
 demo_packages=(
-    meson ninja-build pkg-config gcc libfuse3-dev libcurl4-openssl-dev libcjson-dev libssl-dev
+    meson ninja-build pkg-config gcc libc6-dev libfuse3-dev libcurl4-openssl-dev libcjson-dev libssl-dev
     fuse3 python3 python3-cryptography jq curl
 )
 packages=(
     # build
-    meson ninja-build pkg-config gcc libfuse3-dev libcurl4-openssl-dev libcjson-dev libssl-dev clang libclang-rt-14-dev
+    meson ninja-build pkg-config gcc libc6-dev libfuse3-dev libcurl4-openssl-dev libcjson-dev libssl-dev clang libclang-rt-14-dev
     # run: fusermount3
     fuse3
     # tests: pytest and its per-test timeout, the emulator's certificate checks,
@@ -23,7 +24,7 @@ packages=(
     jq curl attr rsync mandoc vim nano emacs-nox gdb
     # the Debian package (scripts/package.sh, tests/integration/test_package.py):
     # build, check, and the completion's home
-    dpkg-dev debhelper fakeroot lintian bash-completion
+    build-essential dpkg-dev debhelper fakeroot lintian bash-completion
 )
 case "$profile" in
     all) ;;
