@@ -450,6 +450,47 @@ static void record_refused(struct gs_fs *fs, const struct gs_node *n, struct gs_
     gs_node_record_error(fs, n, err);
 }
 
+/* A document that fails the local checks (parsed: 0 for invalid JSON, found
+ * at bad_at; else r and why from check_json): last_error says why and where,
+ * and a schema's content is kept. Takes why; returns the errno. */
+static int refuse_invalid(struct gs_fs *fs, const struct gs_node *n, const char *data, size_t len,
+                          int parsed, size_t bad_at, int r, char *why)
+{
+    char *note = keep_refused(fs, n, data, len);
+    if (!parsed) {
+        free(why);
+        why = NULL;
+        r = invalid_json(n->kind, data, len, bad_at, note ? note : "", &why);
+    } else if (why && note && note[0]) {
+        char *longer = NULL;
+        if (asprintf(&longer, "%s%s", why, note) >= 0) {
+            free(why);
+            why = longer;
+        }
+    }
+    record_local(fs, n, "PUT", n->key, r, "InvalidDocument", why ? why : "invalid document");
+    free(note);
+    free(why);
+    return r;
+}
+
+/* Someone else saved the schema since it was read (version mine, now
+ * theirs): last_error says so, and what was written is kept. */
+static void refuse_stale(struct gs_fs *fs, const struct gs_node *n, const char *data, size_t len,
+                         const char *mine, const char *theirs)
+{
+    char *msg = NULL;
+    char *note = keep_refused(fs, n, data, len);
+    if (asprintf(&msg, "schema.json: the schema changed on the server since it was read "
+                       "(version %s, now %s); re-read it and edit again%s",
+                 mine, theirs ? theirs : "none", note ? note : "") < 0)
+        msg = NULL;
+    free(note);
+    record_local(fs, n, "PUT", n->key, -ESTALE, "VersionConflict", msg ? msg : "version conflict");
+    free(msg);
+    gs_cache_invalidate(fs->cache, n->key);
+}
+
 int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *data, size_t len)
 {
     if (gs_kind_has(n->kind, GS_KF_STAGED))
@@ -460,21 +501,9 @@ int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *da
     cJSON *doc = parse_whole(data, len, &bad_at);
     int r = doc ? check_json(n->kind, doc, &why) : 0;
     if (!doc || r < 0) {
-        char *note = keep_refused(fs, n, data, len);
-        if (!doc)
-            r = invalid_json(n->kind, data, len, bad_at, note ? note : "", &why);
-        else if (why && note && note[0]) {
-            char *longer = NULL;
-            if (asprintf(&longer, "%s%s", why, note) >= 0) {
-                free(why);
-                why = longer;
-            }
-        }
-        record_local(fs, n, "PUT", n->key, r, "InvalidDocument", why ? why : "invalid document");
-        free(note);
-        free(why);
+        int parsed = doc != NULL;
         cJSON_Delete(doc);
-        return r;
+        return refuse_invalid(fs, n, data, len, parsed, bad_at, r, why);
     }
     strip_annotations(doc);
 
@@ -487,16 +516,7 @@ int gs_document_commit(struct gs_fs *fs, const struct gs_node *n, const char *da
         }
         const char *mine = version_of(doc), *theirs = version_of(current);
         if (mine && (!theirs || strcmp(mine, theirs) != 0) && !(theirs && superseded_by_us(fs, n, mine, theirs))) {
-            char *msg = NULL;
-            char *note = keep_refused(fs, n, data, len);
-            if (asprintf(&msg, "schema.json: the schema changed on the server since it was read "
-                               "(version %s, now %s); re-read it and edit again%s",
-                         mine, theirs ? theirs : "none", note ? note : "") < 0)
-                msg = NULL;
-            free(note);
-            record_local(fs, n, "PUT", n->key, -ESTALE, "VersionConflict", msg ? msg : "version conflict");
-            free(msg);
-            gs_cache_invalidate(fs->cache, n->key);
+            refuse_stale(fs, n, data, len, mine, theirs);
             cJSON_Delete(doc);
             cJSON_Delete(current);
             return -ESTALE;
