@@ -41,6 +41,20 @@ int gs_errno_for_status(long status)
     return -EIO;
 }
 
+int gs_errno_for_answer(long status, const char *body, size_t len)
+{
+    int r = gs_errno_for_status(status);
+    if (status != 401)
+        return r;
+    char *code = NULL, *message = NULL;
+    gs_error_parse_body(body, len, &code, &message);
+    if (gs_is_permission_refusal(status, code))
+        r = -EPERM;
+    free(code);
+    free(message);
+    return r;
+}
+
 static char *dup_or_null(const char *s)
 {
     return s ? strdup(s) : NULL;
