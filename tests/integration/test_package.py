@@ -94,9 +94,8 @@ def test_the_package_holds_what_an_administrator_needs(deb):
                  "/usr/share/bash-completion/completions/graphsyncfs",
                  "/usr/share/doc/graphsyncfs/examples/example.conf"]:
         assert want in paths, "%s is not in the package:\n%s" % (want, listing)
-    # the monitoring check (issue 17) ships as soon as it is in the tree
-    if (REPO / "dist" / "check_graphsyncfs").exists():
-        assert "/usr/lib/nagios/plugins/check_graphsyncfs" in paths
+    # the monitoring plugin, where Debian's monitoring-plugins are
+    assert "/usr/lib/nagios/plugins/check_graphsyncfs" in paths
     depends = _run(["dpkg-deb", "-f", str(deb[0]), "Depends"]).stdout
     assert "fuse3" in depends and "libfuse3" in depends
 
