@@ -104,7 +104,7 @@ def test_strict_makes_a_view_with_a_gap_eio(mnt):
 def test_job_links_stay_while_refreshes_are_throttled(mnt):
     zoom = sp_named(mnt, "Zoom")
     links = sorted(os.listdir(mnt / "jobs"))
-    mine = [n for n in links if n.startswith("Zoom:")]
+    mine = [n for n in links if n.startswith("Zoom~")]
     assert mine
     cached = mu.read_file(mnt / "jobs" / mine[0] / "status.json")
     path = r"/servicePrincipals/%s/synchronization/jobs" % zoom["id"]
