@@ -112,7 +112,7 @@ static void take_item(struct gs_client *c, struct gs_batch_item *it, struct slot
         slot->state = S_DONE;
         return;
     }
-    it->err = gs_errno_for_status(it->status);
+    it->err = gs_errno_for_answer(it->status, it->body_out, it->body_len);
     if (it->err) {
         char *url = gs_client_url(c, it->path);
         gs_error_set_http(&it->error, it->method, url ? url : it->path, it->status, it->body_out,

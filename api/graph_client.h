@@ -82,8 +82,9 @@ void gs_response_clear(struct gs_response *r);
  *    -EIO with err->outcome_unknown = 1 and is never resent.
  *  - 401 with InvalidAuthenticationToken: one forced token refresh, one retry.
  * Returns 0 when the final answer is 2xx. Otherwise a negative errno
- * (DESIGN.md section 6; -ETIMEDOUT for timeouts, -EHOSTUNREACH for refused or
- * unresolvable hosts) and, when err != NULL, err filled in.
+ * (DESIGN.md section 6; -ETIMEDOUT for timeouts, -ECONNREFUSED for refused
+ * connections, -EHOSTUNREACH for unreachable or unresolvable hosts) and,
+ * when err != NULL, err filled in.
  * resp may be NULL; if not, it holds the final answer (also on HTTP errors). */
 int gs_client_request(struct gs_client *c, const struct gs_request *req,
                       struct gs_response *resp, struct gs_error *err);
@@ -95,6 +96,12 @@ int gs_client_request(struct gs_client *c, const struct gs_request *req,
  * inflate to millions of values, each a parsed node in memory). */
 #define GS_COLLECTION_MAX_ITEMS 100000
 #define GS_JSON_VALUES_MAX 1000000
+
+/* gs_client_request with its own total deadline of `seconds` instead of
+ * timeout_ms * (retries + 1): retries happen only while time is left, and an
+ * attempt never outlives the deadline. */
+int gs_client_request_within(struct gs_client *c, const struct gs_request *req, double seconds,
+                             struct gs_response *resp, struct gs_error *err);
 
 /* GET of a collection following @odata.nextLink until absent.
  * *items_out: a cJSON array with every item of every page (caller deletes).

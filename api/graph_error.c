@@ -20,8 +20,12 @@ int gs_errno_for_status(long status)
 {
     switch (status) {
     case 400: return -EINVAL;
-    case 401:
-    case 403: return -EACCES;
+    /* the words an administrator reads: the service rejected the token, or
+     * does not permit the operation (gs_error_set_http makes a 401 that is a
+     * missing permission EPERM too); "Permission denied" (EACCES) stays for
+     * the mount's own modes, where root would never see it */
+    case 401: return -EKEYREJECTED;
+    case 403: return -EPERM;
     case 404: return -ENOENT;
     case 405:
     case 501: return -EOPNOTSUPP;
@@ -35,6 +39,20 @@ int gs_errno_for_status(long status)
     if (status >= 200 && status < 300)
         return 0;
     return -EIO;
+}
+
+int gs_errno_for_answer(long status, const char *body, size_t len)
+{
+    int r = gs_errno_for_status(status);
+    if (status != 401)
+        return r;
+    char *code = NULL, *message = NULL;
+    gs_error_parse_body(body, len, &code, &message);
+    if (gs_is_permission_refusal(status, code))
+        r = -EPERM;
+    free(code);
+    free(message);
+    return r;
 }
 
 static char *dup_or_null(const char *s)
@@ -179,6 +197,8 @@ void gs_error_set_http(struct gs_error *e, const char *method, const char *url,
         e->message = gs_foreign_body_message(body, len);
     }
     if (gs_is_permission_refusal(status, e->code)) {
+        /* "Operation not permitted": Graph does not permit it to this app */
+        e->err = -EPERM;
         e->needs = gs_permissions_needed(method, url);
         if (status == 401 && (!e->message || !*e->message)) {
             free(e->message);

@@ -22,10 +22,13 @@ struct gs_error {
                               * InvalidAuthenticationToken); NULL otherwise */
 };
 
-/* Negative errno for an HTTP status (>= 400): 400 -EINVAL, 401/403 -EACCES,
+/* Negative errno for an HTTP status (>= 400): 400 -EINVAL, 401 -EKEYREJECTED, 403 -EPERM,
  * 404 -ENOENT, 405/501 -EOPNOTSUPP, 409 -EBUSY, 412 -ESTALE, 413 -EFBIG,
  * 429 -EAGAIN, 504 -ETIMEDOUT, other 5xx -EIO, other 4xx -EIO. */
 int gs_errno_for_status(long status);
+/* The same for a whole answer: a 401 that is not about the token (a missing
+ * permission, gs_is_permission_refusal) is -EPERM like a 403. */
+int gs_errno_for_answer(long status, const char *body, size_t len);
 
 /* Extracts error.code and error.message from a Graph error body. When the
  * message is itself JSON from the sync service ({"Message":...}) or

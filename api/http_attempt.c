@@ -226,12 +226,15 @@ static CURLcode set_options(struct gs_client *c, CURL *h, struct gs_attempt *a,
     return cc;
 }
 
-static int errno_for_curl(CURLcode cc)
+/* The errno whose standard message is closest to what happened: a refused
+ * connection says "Connection refused", not "No route to host". */
+static int errno_for_curl(CURLcode cc, long os_errno)
 {
     switch (cc) {
+    case CURLE_COULDNT_CONNECT:
+        return os_errno == ECONNREFUSED ? -ECONNREFUSED : -EHOSTUNREACH;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_CONNECT:
         return -EHOSTUNREACH;
     case CURLE_OPERATION_TIMEDOUT:
         return -ETIMEDOUT;
@@ -276,12 +279,20 @@ int gs_attempt_run(struct gs_client *c, struct gs_attempt *a)
     a->request_sent = cc == CURLE_OK || request_size > 0;
     a->connected = connect_us > 0 || a->request_sent;
     a->elapsed = (double)total_us / 1e6;
+    long os_errno = 0;
+    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
     if (!a->errbuf[0] && cc != CURLE_OK)
         snprintf(a->errbuf, sizeof(a->errbuf), "%s", curl_easy_strerror(cc));
+    /* libcurl 7.88 says "Couldn't connect to server" for every connect
+     * failure: the system's reason tells refused from unreachable */
+    size_t used = strlen(a->errbuf);
+    if (cc == CURLE_COULDNT_CONNECT && os_errno > 0 && used + 4 < sizeof(a->errbuf) &&
+        !strstr(a->errbuf, strerror((int)os_errno)))
+        snprintf(a->errbuf + used, sizeof(a->errbuf) - used, " (%s)", strerror((int)os_errno));
 
     gs_handle_put(c, h);
     free_headers(headers);
-    return cc == CURLE_OK ? 0 : errno_for_curl(cc);
+    return cc == CURLE_OK ? 0 : errno_for_curl(cc, os_errno);
 }
 
 void gs_attempt_clear(struct gs_attempt *a)

@@ -351,7 +351,7 @@ int gs_http_call(struct gs_client *c, const struct gs_request *req, const struct
     int result;
     if (r == 0) {
         /* 2xx gives 0; every other status a negative errno */
-        result = gs_errno_for_status(k.a.status);
+        result = gs_errno_for_answer(k.a.status, k.a.body_out.data, k.a.body_out.len);
         if (result != 0 && err)
             gs_error_set_http(err, req->method, k.url, k.a.status, k.a.body_out.data,
                               k.a.body_out.len, k.a.request_id, k.guid);
@@ -386,6 +386,13 @@ int gs_client_request(struct gs_client *c, const struct gs_request *req,
     free(url);
     gs_response_clear(&own);
     return r;
+}
+
+int gs_client_request_within(struct gs_client *c, const struct gs_request *req, double seconds,
+                             struct gs_response *resp, struct gs_error *err)
+{
+    struct gs_call_opts o = {.deadline = gs_now() + seconds};
+    return gs_http_call(c, req, &o, resp, err);
 }
 
 void gs_response_clear(struct gs_response *r)

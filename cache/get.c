@@ -20,7 +20,7 @@ static int refresh_unanswered(int r, const struct gs_error *err)
 {
     long s = err->http_status;
     if (s == 0)
-        return r == -ETIMEDOUT || r == -EHOSTUNREACH || r == -ECONNRESET || r == -EIO;
+        return r == -ETIMEDOUT || r == -EHOSTUNREACH || r == -ECONNREFUSED || r == -ECONNRESET || r == -EIO;
     return s == 429 || s >= 500 || (s >= 200 && s < 400);
 }
 

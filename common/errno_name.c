@@ -15,6 +15,7 @@ const char *gs_errno_name(int err)
         {EFBIG, "EFBIG"},         {EAGAIN, "EAGAIN"},         {EIO, "EIO"},
         {ETIMEDOUT, "ETIMEDOUT"}, {EHOSTUNREACH, "EHOSTUNREACH"}, {ENOMEM, "ENOMEM"},
         {EPERM, "EPERM"},         {EROFS, "EROFS"},           {EEXIST, "EEXIST"},
+        {ECONNREFUSED, "ECONNREFUSED"}, {EKEYREJECTED, "EKEYREJECTED"},
     };
     if (err < 0)
         err = -err;

@@ -26,6 +26,7 @@
 #include "fs/kernel/ops.h"
 #include "fs/kernel/ops_internal.h"
 #include "fs/kernel/options.h"
+#include "fs/probe.h"
 
 static void on_cache_change(void *ctx, const char *key)
 {
@@ -91,42 +92,34 @@ static int make_auth(const struct gs_options *o, struct gs_auth **out)
     return 0;
 }
 
-/* One small request before daemonizing: the URL, the network and the token
- * all work, or the mount fails now with the reason. */
-static int probe_graph(const struct gs_client_config *cc)
+/* The mount's source (findmnt, df): what tells one tenant's mount from
+ * another's. The source argument (fstab's first field, the unit's instance)
+ * when given, else tenant=, else $AZURE_TENANT_ID, else the Graph host. */
+static void mount_source(const struct gs_options *o, char *out, size_t cap)
 {
-    struct gs_client *c = NULL;
-    int r = gs_client_new(cc, &c);
-    if (r < 0) {
-        fprintf(stderr, "graphsyncfs: cannot start the Graph client: %s\n", strerror(-r));
-        return r;
+    const char *env_tenant = getenv("AZURE_TENANT_ID");
+    if (o->source && o->source[0] && strcmp(o->source, "none") != 0)
+        snprintf(out, cap, "%s", o->source);
+    else if (o->tenant && o->tenant[0])
+        snprintf(out, cap, "%s", o->tenant);
+    else if (env_tenant && env_tenant[0])
+        snprintf(out, cap, "%s", env_tenant);
+    else {
+        const char *host = strstr(o->graph_url, "://");
+        snprintf(out, cap, "graphsyncfs:%s", host ? host + 3 : o->graph_url);
+        out[strcspn(out, "/")] = '\0';
     }
-    struct gs_request req = {.method = "GET", .path = "/servicePrincipals?$top=1&$select=id"};
-    struct gs_error err = {0};
-    r = gs_client_request(c, &req, NULL, &err);
-    if (r < 0) {
-        /* one line: what failed, and Graph's or the network's own words */
-        fprintf(stderr, "graphsyncfs: cannot reach Graph at %s/%s: %s", cc->graph_url, cc->api_version,
-                strerror(-r));
-        if (err.http_status)
-            fprintf(stderr, " (HTTP %ld%s%s)", err.http_status, err.code ? " " : "", err.code ? err.code : "");
-        if (err.message)
-            fprintf(stderr, ": %s", err.message);
-        fputc('\n', stderr);
-    }
-    gs_error_clear(&err);
-    gs_client_free(c);
-    return r;
+    /* ',' would split the option and '\\' would be taken as an escape */
+    for (char *p = out; *p; p++)
+        if (*p == ',' || *p == '\\' || *p == ' ' || *p == '\t' || *p == '\n')
+            *p = '_';
 }
 
 static int add_default_args(struct fuse_args *args, const struct gs_options *o)
 {
-    char buf[512];
-    snprintf(buf, sizeof(buf), "-osubtype=graphsyncfs,fsname=graphsyncfs:%s", o->graph_url);
-    /* commas inside the fsname would split the option: drop them */
-    for (char *p = buf + strlen("-osubtype=graphsyncfs,fsname="); *p; p++)
-        if (*p == ',')
-            *p = '_';
+    char source[256], buf[320];
+    mount_source(o, source, sizeof(source));
+    snprintf(buf, sizeof(buf), "-osubtype=graphsyncfs,fsname=%s", source);
     return fuse_opt_add_arg(args, buf);
 }
 
@@ -294,7 +287,10 @@ static int start(struct fuse_args *args, const struct fuse_cmdline_opts *copts, 
             cc.token_ctx = auth;
         }
         cc.audit_fn = gs_audit_graph;
-        if (gs_log_set_syslog_socket(o->syslog_socket) == 0 && probe_graph(&cc) == 0 && add_default_args(args, o) == 0)
+        /* one small request before daemonizing: the URL, the network and the
+         * token all work, or the mount fails now with the reason */
+        if (gs_log_set_syslog_socket(o->syslog_socket) == 0 && gs_probe_graph(&cc) == 0 &&
+            add_default_args(args, o) == 0)
             ret = mount_and_serve(args, copts, o, &cc);
     }
     gs_auth_free(auth);

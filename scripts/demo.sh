@@ -71,9 +71,17 @@ mp="${1:-/tmp/graphsyncfs-demo}"
 mkdir -p "$mp"
 mp="$(cd "$mp" && pwd)"
 
-"$root/scripts/deps.sh"
-"$root/scripts/build.sh" "$root/build-demo" -Db_sanitize=none
-bin="$root/build-demo/fs/graphsyncfs"
+"$root/scripts/deps.sh" demo
+# only the daemon: no unit tests, no fuzz replays, no sanitizers
+build="$root/build-demo"
+if [[ -f "$build/meson-private/coredata.dat" ]]; then
+    meson configure "$build" -Db_sanitize=none -Dtests=false >/dev/null
+else
+    say "setting up $build"
+    meson setup "$build" "$root" -Db_sanitize=none -Dtests=false >/dev/null
+fi
+ninja -C "$build" fs/graphsyncfs
+bin="$build/fs/graphsyncfs"
 [[ -x "$bin" ]] || die "the build made no $bin"
 
 if [[ -f "$state/emulator.pid" || -f "$state/graphsyncfs.pid" ]]; then
@@ -110,7 +118,7 @@ url="http://127.0.0.1:$port"
 
 say "mounting $mp"
 echo "$mp" >"$state/mountpoint"
-"$bin" -f -o "graph_url=$url,auth=none" "$mp" >"$state/graphsyncfs.log" 2>&1 </dev/null &
+"$bin" -f -o "graph_url=$url,auth=none" demo "$mp" >"$state/graphsyncfs.log" 2>&1 </dev/null &
 fs_pid=$!
 echo "$fs_pid" >"$state/graphsyncfs.pid"
 

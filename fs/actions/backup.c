@@ -78,8 +78,13 @@ int gs_backup_save(const char *backup_dir, const char *sp, const char *job, cons
         free(name);
         free(path);
         name = path = NULL;
-        if (asprintf(&name, "%s-%s.%03ldZ%s%.0d.json", what, stamp, now.tv_nsec / 1000000,
-                     i ? "-" : "", i) < 0 || asprintf(&path, "%s/%s", dir, name) < 0) {
+        /* a second file in the same millisecond is "...Z~01.json": '~' sorts
+         * after '.', so names stay in time order */
+        char extra[8] = "";
+        if (i)
+            snprintf(extra, sizeof(extra), "~%02d", i);
+        if (asprintf(&name, "%s-%s.%03ldZ%s.json", what, stamp, now.tv_nsec / 1000000, extra) < 0 ||
+            asprintf(&path, "%s/%s", dir, name) < 0) {
             r = -ENOMEM;
             break;
         }
@@ -163,6 +168,32 @@ int gs_backup_list(const char *backup_dir, const char *sp, const char *job, char
     if (r == 0 && *n)
         qsort(*names, *n, sizeof(**names), cmp_names);
     return r;
+}
+
+void gs_backup_prune(const char *backup_dir, const char *sp, const char *job, const char *prefix,
+                     size_t keep)
+{
+    char **names = NULL;
+    size_t n = 0, matching = 0;
+    char *dir = job_dir(backup_dir, sp, job);
+    if (dir && gs_backup_list(backup_dir, sp, job, &names, &n) == 0) {
+        for (size_t i = 0; i < n; i++)
+            matching += strncmp(names[i], prefix, strlen(prefix)) == 0;
+        /* oldest first: the first (matching - keep) matching names go */
+        for (size_t i = 0; i < n && matching > keep; i++) {
+            if (strncmp(names[i], prefix, strlen(prefix)) != 0)
+                continue;
+            char *path = NULL;
+            if (asprintf(&path, "%s/%s", dir, names[i]) >= 0)
+                unlink(path);
+            free(path);
+            matching--;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    free(dir);
 }
 
 int gs_backup_read(const char *backup_dir, const char *sp, const char *job, const char *name,
@@ -263,6 +294,15 @@ static int prune(const char *backup_dir, const char *sp, const char *job, const 
     size_t n = 0;
     int r = gs_backup_list(backup_dir, sp, job, &names, &n);
     size_t removed = 0;
+    /* refused saves have a limit of their own (gs_backup_prune) */
+    size_t kept = 0;
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        if (strncmp(names[i], GS_REFUSED_PREFIX, strlen(GS_REFUSED_PREFIX)) == 0)
+            free(names[i]);
+        else
+            names[kept++] = names[i];
+    }
+    n = r == 0 ? kept : n;
     /* names sort by their UTC stamps: the oldest come first */
     for (size_t i = 0; r == 0 && keep > 0 && n > (size_t)keep && i < n - (size_t)keep; i++) {
         char *path = NULL;

@@ -82,15 +82,18 @@ static int check_json(enum gs_kind kind, const cJSON *j, char **why)
 }
 
 /* The JSON value in data, which must be all of it (white space aside):
- * cJSON_ParseWithLength alone would accept "{...} garbage". NULL if not. */
-static cJSON *parse_whole(const char *data, size_t len)
+ * cJSON_ParseWithLength alone would accept "{...} garbage". NULL if not, with
+ * *bad_at the offset where the parse failed or the extra text begins. */
+static cJSON *parse_whole(const char *data, size_t len, size_t *bad_at)
 {
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+    *bad_at = end && end >= data && end <= data + len ? (size_t)(end - data) : 0;
     if (!j)
         return NULL;
     for (const char *p = end; p < data + len; p++) {
         if (!isspace((unsigned char)*p)) {
+            *bad_at = (size_t)(p - data);
             cJSON_Delete(j);
             return NULL;
         }
@@ -98,12 +101,33 @@ static cJSON *parse_whole(const char *data, size_t len)
     return j;
 }
 
+/* "not valid JSON at line L, column C" (1-based; columns count characters,
+ * not bytes), so an editor's :L or goto-line finds it in a large schema. */
+static int invalid_json(enum gs_kind kind, const char *data, size_t len, size_t at, const char *note,
+                        char **why)
+{
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i < at && i < len; i++) {
+        if (data[i] == '\n') {
+            line++;
+            col = 1;
+        } else if (((unsigned char)data[i] & 0xC0) != 0x80) {
+            col++;
+        }
+    }
+    if (len == 0)
+        return why_fmt(why, "%s: not valid JSON: the file is empty%s", gs_kind_info(kind)->name, note);
+    return why_fmt(why, "%s: not valid JSON at line %zu, column %zu%s", gs_kind_info(kind)->name, line,
+                   col, note);
+}
+
 int gs_document_check(enum gs_kind kind, const char *data, size_t len, char **why)
 {
     *why = NULL;
-    cJSON *j = parse_whole(data, len);
+    size_t bad_at = 0;
+    cJSON *j = parse_whole(data, len, &bad_at);
     if (!j)
-        return why_fmt(why, "%s: not valid JSON", gs_kind_info(kind)->name);
+        return invalid_json(kind, data, len, bad_at, "", why);
     int r = check_json(kind, j, why);
     cJSON_Delete(j);
     return r;
@@ -348,21 +372,25 @@ static void refresh_after_save(struct gs_fs *fs, const struct gs_document *d, co
     cJSON_Delete(now);
 }
 
+static char *keep_refused(struct gs_fs *fs, const struct gs_document *d, const char *data, size_t len);
+
 /* The schema's lost-update guard: the server's current schema in *current;
  * -ESTALE when it changed since `doc` was read (and not by our own saves),
  * 1 when `doc` equals it (nothing to send), else 0. */
-static int schema_guard(struct gs_fs *fs, const struct gs_document *d, const cJSON *doc, cJSON **current)
+static int schema_guard(struct gs_fs *fs, const struct gs_document *d, const cJSON *doc, cJSON **current,
+                        const char *data, size_t len)
 {
     int r = fetch_current(fs, d, current);
     if (r < 0)
         return r;
     const char *mine = version_of(doc), *theirs = version_of(*current);
     if (mine && (!theirs || strcmp(mine, theirs) != 0) && !(theirs && superseded_by_us(fs, d, mine, theirs))) {
-        char *msg = NULL;
+        char *msg = NULL, *note = keep_refused(fs, d, data, len);
         if (asprintf(&msg, "schema.json: the schema changed on the server since it was read "
-                           "(version %s, now %s); re-read it and edit again",
-                     mine, theirs ? theirs : "none") < 0)
+                           "(version %s, now %s); re-read it and edit again%s",
+                     mine, theirs ? theirs : "none", note ? note : "") < 0)
             msg = NULL;
+        free(note);
         record_local(fs, d->at, "PUT", d->key, -ESTALE, "VersionConflict", msg ? msg : "version conflict");
         free(msg);
         gs_cache_invalidate(fs->cache, d->key);
@@ -446,6 +474,65 @@ static int put_once(struct gs_fs *fs, const struct gs_document *d, const char *b
     return r;
 }
 
+/* A schema save that fails keeps what was written in
+ * backups/refused-<time>.json (the newest GS_REFUSED_KEEP of them), so that
+ * an edit is never lost with the refusal. Secrets are never written to disk.
+ * Returns the sentence last_error adds ("" when nothing was kept). */
+static char *keep_refused(struct gs_fs *fs, const struct gs_document *d, const char *data, size_t len)
+{
+    char *name = NULL, *note = NULL;
+    const struct gs_node *at = d->at;
+    if (!fs->cfg.backup_dir || !at->job || d->kind != GS_K_JOB_SCHEMA)
+        return strdup("");
+    int r = gs_backup_save(fs->cfg.backup_dir, at->sp, at->job, "refused", data, len, &name);
+    if (r < 0) {
+        gs_warn("the refused schema of job %s could not be kept: %s", at->job, strerror(-r));
+        return strdup("");
+    }
+    gs_backup_prune(fs->cfg.backup_dir, at->sp, at->job, GS_REFUSED_PREFIX, GS_REFUSED_KEEP);
+    if (asprintf(&note, "; what was written is kept in backups/%s", name) < 0)
+        note = NULL;
+    free(name);
+    return note ? note : strdup("");
+}
+
+/* Graph's refusal, with the note of keep_refused after its message. */
+static void record_refused(struct gs_fs *fs, const struct gs_document *d, struct gs_error *err,
+                           const char *data, size_t len)
+{
+    char *note = keep_refused(fs, d, data, len), *msg = NULL;
+    if (note && note[0] && asprintf(&msg, "%s%s", err->message ? err->message : "refused", note) >= 0) {
+        free(err->message);
+        err->message = msg;
+    }
+    free(note);
+    gs_node_record_error(fs, d->at, err);
+}
+
+/* A document that fails the local checks (parsed: 0 for invalid JSON, found
+ * at bad_at; else r and why from check_json): last_error says why and where,
+ * and a schema's content is kept. Takes why; returns the errno. */
+static int refuse_invalid(struct gs_fs *fs, const struct gs_document *d, const char *data, size_t len,
+                          int parsed, size_t bad_at, int r, char *why)
+{
+    char *note = keep_refused(fs, d, data, len);
+    if (!parsed) {
+        free(why);
+        why = NULL;
+        r = invalid_json(d->kind, data, len, bad_at, note ? note : "", &why);
+    } else if (why && note && note[0]) {
+        char *longer = NULL;
+        if (asprintf(&longer, "%s%s", why, note) >= 0) {
+            free(why);
+            why = longer;
+        }
+    }
+    record_local(fs, d->at, "PUT", d->key, r, "InvalidDocument", why ? why : "invalid document");
+    free(note);
+    free(why);
+    return r;
+}
+
 static int commit(struct gs_fs *fs, const struct gs_document *d, const char *data, size_t len)
 {
     char *why = NULL;
@@ -458,17 +545,17 @@ static int commit(struct gs_fs *fs, const struct gs_document *d, const char *dat
         gs_audit_set_subject(fs, d->at, gs_kind_info(d->kind)->name);
     else
         gs_audit_set_sibling(fs, d->at, gs_kind_info(d->kind)->name);
-    cJSON *doc = parse_whole(data, len);
-    int r = doc ? check_json(d->kind, doc, &why) : why_fmt(&why, "%s: not valid JSON", gs_kind_info(d->kind)->name);
-    if (r < 0) {
-        record_local(fs, d->at, "PUT", d->key, r, "InvalidDocument", why ? why : "invalid document");
-        free(why);
+    size_t bad_at = 0;
+    cJSON *doc = parse_whole(data, len, &bad_at);
+    int r = doc ? check_json(d->kind, doc, &why) : 0;
+    if (!doc || r < 0) {
+        int parsed = doc != NULL;
         cJSON_Delete(doc);
-        return r;
+        return refuse_invalid(fs, d, data, len, parsed, bad_at, r, why);
     }
     strip_annotations(doc);
     cJSON *current = NULL;
-    r = d->kind == GS_K_JOB_SCHEMA ? schema_guard(fs, d, doc, &current) : 0;
+    r = d->kind == GS_K_JOB_SCHEMA ? schema_guard(fs, d, doc, &current, data, len) : 0;
     char *body = r == 0 ? cJSON_PrintUnformatted(doc) : NULL;
     if (r != 0 || !body) {
         cJSON_Delete(doc);
@@ -480,7 +567,7 @@ static int commit(struct gs_fs *fs, const struct gs_document *d, const char *dat
     free(body);
     cJSON_Delete(doc);
     if (r < 0)
-        gs_node_record_error(fs, d->at, &err);
+        record_refused(fs, d, &err, data, len);
     else
         after_save(fs, d, current);
     gs_error_clear(&err);

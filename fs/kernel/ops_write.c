@@ -512,7 +512,9 @@ static int rename_commit(struct gs_fs *fs, struct gs_node *dir, const char *from
         move_node(fs, dir, from, to, doc);
         gs_scratch_unlink(fs->scratch, dir->owner, from);
     }
-    return r;
+    /* mv(1) prints a rename's EINVAL as "cannot move ... to a subdirectory of
+     * itself": a refused document is EBADMSG ("Bad message") here */
+    return r == -EINVAL ? -EBADMSG : r;
 }
 
 /* rename(document, other name): an editor's backup-by-rename. The document

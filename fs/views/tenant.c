@@ -346,7 +346,7 @@ static int add_link(void *ctx, const cJSON *sp, const cJSON *job, const struct g
     size_t room = strlen(jid) + 1 < GS_NAME_MAX ? GS_NAME_MAX - strlen(jid) - 1 : 1;
     char *dn = gs_name_safe(str(sp, "displayName"), room);
     char *name = NULL, *target = NULL;
-    if (!dn || asprintf(&name, "%s:%s", dn, jid) < 0)
+    if (!dn || asprintf(&name, "%s~%s", dn, jid) < 0)
         name = NULL;
     if (asprintf(&target, "../servicePrincipals/%s/jobs/%s", spid, jid) < 0)
         target = NULL;

@@ -297,6 +297,62 @@ static void add_scratch_and_hide(struct gs_fs *fs, struct gs_node *dir, struct e
     free(names);
 }
 
+/* The name a directory definition shows: its safe name, "name~id" when
+ * another definition's name is the same, its id when it has no name. */
+static char *directory_name(const cJSON *defs, const cJSON *d, const char *id)
+{
+    const char *name = item_str(d, "name");
+    if (!name || !name[0])
+        return strdup(id);
+    char *safe = gs_name_safe(name, GS_NAME_MAX);
+    if (!safe)
+        return NULL;
+    const cJSON *o;
+    cJSON_ArrayForEach(o, defs) {
+        const char *other = item_str(o, "name");
+        char *other_safe = o != d && other ? gs_name_safe(other, GS_NAME_MAX) : NULL;
+        int same = other_safe && strcmp(other_safe, safe) == 0;
+        free(other_safe);
+        if (same) {
+            free(safe);
+            return gs_name_with_id(name, id);
+        }
+    }
+    return safe;
+}
+
+/* directories/: one entry per directory definition, by name. The entry's
+ * borrowed tpl (the directory id) lives in the name's own allocation, after
+ * its NUL, so it is freed with the name and survives a lookup's move. */
+static void add_directories(struct entries *es, struct gs_node *dir, const cJSON *defs)
+{
+    const cJSON *d;
+    cJSON_ArrayForEach(d, defs) {
+        const char *id = item_str(d, "id");
+        if (!id || !gs_name_is_safe(id))
+            continue;
+        char *shown = directory_name(defs, d, id);
+        size_t a = shown ? strlen(shown) : 0, b = strlen(id);
+        char *both = shown ? malloc(a + b + 2) : NULL;
+        if (!both) {
+            free(shown);
+            es->err = es->err ? es->err : -ENOMEM;
+            return;
+        }
+        memcpy(both, shown, a + 1);
+        memcpy(both + a + 1, id, b + 1);
+        free(shown);
+        add(es, "", GS_K_DIRECTORY, dir->sp, dir->job, NULL, NULL);
+        if (es->err) {
+            free(both);
+            return;
+        }
+        free(es->v[es->n - 1].name);
+        es->v[es->n - 1].name = both;
+        es->v[es->n - 1].tpl = both + a + 1;
+    }
+}
+
 static char *sp_link_target(const char *id)
 {
     char *safe = gs_name_safe(id, GS_NAME_MAX);
@@ -314,14 +370,7 @@ static int list_directories(struct gs_fs *fs, struct gs_node *dir, int for_readd
     int r = get_listing(fs, dir, for_readdir, &doc);
     if (r < 0)
         return r;
-    const cJSON *d;
-    cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(doc->json, "directories")) {
-        const char *id = item_str(d, "id");
-        if (id && gs_name_is_safe(id))
-            add(es, id, GS_K_DIRECTORY, dir->sp, dir->job, NULL, NULL);
-    }
-    for (size_t i = 0; i < es->n; i++)
-        es->v[i].tpl = es->v[i].name;
+    add_directories(es, dir, cJSON_GetObjectItemCaseSensitive(doc->json, "directories"));
     gs_doc_unref(doc);
     return 0;
 }

@@ -3,6 +3,7 @@ mount a real tenant): the daemon gets tokens, refreshes them as they expire with
 ever failing, and never shows a secret or a token in its logs, files, xattrs or last_error.
 Every method is exercised against the emulator by tests/unit/auth; this proves the mount."""
 
+import errno
 import json
 import os
 import subprocess
@@ -100,7 +101,8 @@ def test_token_command_token_never_shown(mount_factory, emulator_factory, tmp_pa
     mu.read_file(jobdir / "status.json")
     # a failure, so that last_error has something to show
     emu.set_faults([{"method": "POST", "path": "/pause$", "status": 403}])
-    assert mu.os_error(mu.write_file, jobdir / "pause", b"\n") == 13
+    # Graph's 403 is EPERM, "Operation not permitted" (man page, ERRORS)
+    assert mu.os_error(mu.write_file, jobdir / "pause", b"\n") == errno.EPERM
     m.allow(r"403", r"Authorization_RequestDenied", r"warning")
     assert "403" in mu.read_file(jobdir / "last_error").decode()
     seen = everything_visible(m)

@@ -220,13 +220,14 @@ def test_deleted_service_principal_is_enoent(mnt):
 
 
 @pytest.mark.allow_stderr(r"Authorization_RequestDenied", r"403")
-def test_forbidden_is_eacces_with_last_error(mnt):
+def test_forbidden_is_eperm_with_last_error(mnt):
+    """Graph's 403 reads "Operation not permitted": "Permission denied" misled root."""
     sp = mu.sp_with_jobs(mnt)
     jobdir = mnt / "servicePrincipals" / sp["id"] / "jobs" / sp["jobs"][0]
     os.stat(jobdir)  # the schema itself is not fetched yet
     mnt.emu.set_faults([{"method": "GET", "path": "/schema$", "status": 403},
                         {"method": "GET", "path": "/schema$", "status": 403, "batch_item": True}])
-    assert mu.os_error(mu.read_file, jobdir / "schema.json") == errno.EACCES
+    assert mu.os_error(mu.read_file, jobdir / "schema.json") == errno.EPERM
     text = mu.read_file(jobdir / "last_error").decode()
     assert "403" in text and "Authorization_RequestDenied" in text
     log = mnt.request_log()

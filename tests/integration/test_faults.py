@@ -6,7 +6,7 @@ fuse-anchors.md 8.5 and 9.5, graph-sync-api.md 8.4), and the security promises o
    lost once the request was sent (EIO, one POST in the log, last_error says the outcome
    is unknown); 429 beyond the retry budget is EAGAIN.
 2. Graph unreachable (stopped, or stalled): cached content is served within stale_timeout,
-   uncached reads fail with EHOSTUNREACH/ETIMEDOUT within timeout * (retries + 1), nothing
+   uncached reads fail with EHOSTUNREACH/ECONNREFUSED/ETIMEDOUT within timeout * (retries + 1), nothing
    hangs, unmount works, and the mount recovers by itself when Graph comes back.
 3. Fault-injection runs (30 % 429/503, 5 % resets): a whole-tenant scan and a full edit and
    control workflow see no error and send no action twice.
@@ -42,7 +42,7 @@ NET = ["timeout=%d" % TIMEOUT, "connect_timeout=%d" % CONNECT_TIMEOUT, "retries=
 SLACK = 4.0
 BOUND = TIMEOUT * (RETRIES + 1) + SLACK
 
-UNREACHABLE = (errno.EHOSTUNREACH, errno.ETIMEDOUT)
+UNREACHABLE = (errno.EHOSTUNREACH, errno.ECONNREFUSED, errno.ETIMEDOUT)
 
 # The daemon reports a request that finally failed with one warning line.
 NET_WARNINGS = (r"warning: .*(ConnectFailed|ConnectionLost|Timeout|HostNotFound)",)
@@ -287,7 +287,7 @@ def test_graph_stopped_then_back_on_the_same_port(mnt, emulator_factory):
         assert err in UNREACHABLE, (what, mu.errno_name(err))
         assert took <= BOUND, (what, took)
     story = mu.read_file(spd / "last_error").decode()
-    assert re.search(r"(?m)^errno: (EHOSTUNREACH|ETIMEDOUT)", story), story
+    assert re.search(r"(?m)^errno: (EHOSTUNREACH|ECONNREFUSED|ETIMEDOUT)", story), story
     assert os.listdir(mnt.path)  # the root never needs Graph
 
     # past status_timeout + stale_timeout the stale copy is no longer served

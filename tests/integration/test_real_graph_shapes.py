@@ -66,7 +66,7 @@ def post_form(emu, path, fields):
 @pytest.mark.allow_stderr(r"HTTP 401", r"UnknownError", r"warning")
 def test_missing_permission_401_names_the_permission(mount_factory, emulator_factory, tmp_path):
     """A token with Synchronization.Read.All only: reading works, pause is refused the way real
-    tenants refuse it (401 UnknownError, empty message); the write fails with EACCES, no token
+    tenants refuse it (401 UnknownError, empty message); the write fails with EPERM, no token
     refresh is attempted, and last_error names the permission the call needs."""
     emu = emulator_factory(tenant="demo", auth="required")
     token = delegated_token(emu, "Synchronization.Read.All", "Application.Read.All")
@@ -78,7 +78,7 @@ def test_missing_permission_401_names_the_permission(mount_factory, emulator_fac
     d = job_dir(m, sp, job)
     assert json.loads(mu.read_file(d / "status.json"))["code"]
     log = m.request_log()
-    assert mu.os_error(mu.write_file, d / "pause", b"\n") == errno.EACCES
+    assert mu.os_error(mu.write_file, d / "pause", b"\n") == errno.EPERM
     pauses = log.entries("POST", r".*/pause$")
     assert [e["status"] for e in pauses] == [401], log.describe()
     text = last_error(d)

@@ -80,6 +80,9 @@ def test_a_walk_reads_every_level_ahead_in_batches(mnt):
     for kind in ("secrets", "templates", "jobs"):
         items = [e for e in everything if e.get("path", "").endswith("/synchronization/" + kind)]
         assert len(items) >= N, kind  # each service principal's, once at least
-    # before: one GET per file a walk stats (secrets, templates, their schemas, ...)
-    singles = log.entries("GET", batch_items=False)
+    # before: one GET per file a walk stats (secrets, templates, their schemas, ...).
+    # The provisioning-log files (issue 15) are left out of this count: each is a query of
+    # its own on Graph's separate, rate-limited log endpoint, which $batch cannot spread.
+    singles = [e for e in log.entries("GET", batch_items=False)
+               if "/auditLogs/" not in e.get("path", "")]
     assert len(singles) <= len(everything) // 10, log.describe()

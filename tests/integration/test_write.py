@@ -371,15 +371,20 @@ def test_tool_reports_a_refused_save(tool, wmnt, tmp_path):
 
     assert not ok, "%s reported success for a refused save: %s" % (tool, report)
     if not tool.startswith("vim"):  # vim -Es says nothing; test_vim_says_why_a_save_failed
-        # Graph's 400 is EINVAL; mv words a rename(2) EINVAL as "cannot move ... subdirectory"
-        assert re.search(r"Invalid argument|cannot move", report), report
+        # Graph's 400 is EINVAL ("Invalid argument"); a rename(2) that saves says EBADMSG
+        # ("Bad message"): mv words a rename's EINVAL as "cannot move ... subdirectory of itself"
+        assert re.search(r"Invalid argument|Bad message", report), report
+        assert "subdirectory" not in report, report
+        if tool == "jq-mv-same-dir":
+            assert "Bad message" in report, report
     assert log.count("PUT", graph_rx(sp, job, "/schema"), batch_items=False) == 1, log.describe()
     wmnt.emu.clear_faults()
     assert server_schema(wmnt.emu, sp, job) == original
     assert mu.read_file(d / "schema.json") == mu.rendered(original)
     err = last_error(d)
     assert "status: 400" in err and "BadRequest" in err and "method: PUT" in err, err
-    assert mu.backup_files(d) == []
+    # nothing was replaced; what was written is kept (test_refused_schema.py)
+    assert [n for n in mu.backup_files(d) if not n.startswith("refused-")] == []
 
 
 @pytest.mark.parametrize("backupcopy", ["auto", "yes", "no"])
@@ -430,7 +435,8 @@ def test_invalid_json_fails_in_the_tools_too(wmnt):
     r = run("/bin/echo '{\"directories\": [' > schema.json", d, shell=True)
     assert r.returncode != 0 and "Invalid argument" in r.stderr, r
     r = run(["sed", "-i", "s/\"directories\"/\"directories/", "schema.json"], d)
-    assert r.returncode != 0 and "Invalid argument" in r.stderr, r
+    # sed saves by rename(2): the refusal is EBADMSG there (man page, ERRORS)
+    assert r.returncode != 0 and "Bad message" in r.stderr, r
     assert requests_not_get(log) == [], log.describe()
     assert scratch_names(d) == []  # sed removed its temporary file
 
@@ -454,7 +460,11 @@ def test_save_over_a_schema_changed_meanwhile_is_stale(wmnt):
     err = last_error(d)
     assert "ESTALE" in err and "VersionConflict" in err, err
     assert mine["version"] in err and portal["version"] in err, err
-    assert mu.backup_files(d) == []
+    # the edit is not lost: it is kept beside the backups
+    refused = mu.backup_files(d)
+    assert len(refused) == 1 and refused[0].startswith("refused-"), refused
+    assert mu.read_file(d / "backups" / refused[0], "r") == edited
+    assert "backups/" + refused[0] in err, err
     # the file now shows the portal's schema, and editing that saves
     assert mu.read_file(d / "schema.json") == mu.rendered(portal)
     mu.write_file(d / "schema.json", mu.read_file(d / "schema.json").replace(b'"portal"', b'"again"'))

@@ -18,7 +18,7 @@ static void test_status_mapping(void)
         int err;
     } table[] = {
         {200, 0},           {201, 0},           {202, 0},           {204, 0},
-        {301, -EIO},        {400, -EINVAL},     {401, -EACCES},     {403, -EACCES},
+        {301, -EIO},        {400, -EINVAL},     {401, -EKEYREJECTED}, {403, -EPERM},
         {404, -ENOENT},     {405, -EOPNOTSUPP}, {409, -EBUSY},      {410, -EIO},
         {412, -ESTALE},     {413, -EFBIG},      {415, -EIO},        {424, -EIO},
         {429, -EAGAIN},     {500, -EIO},        {501, -EOPNOTSUPP}, {502, -EIO},
@@ -211,11 +211,14 @@ static void test_set_and_copy(void)
     gs_error_set_http(&e, "GET", "u", 504, NULL, 0, NULL, NULL);
     CHECK_INT(e.err, -ETIMEDOUT);
     CHECK(e.code == NULL && e.message && strstr(e.message, "the answer had no body"));
-    /* 403: a missing permission; needs says which */
+    /* 403: a missing permission, "Operation not permitted"; needs says which */
     gs_error_set_http(&e, "GET", "https://graph.microsoft.com/v1.0/servicePrincipals?$top=5", 403, NULL, 0,
                       NULL, NULL);
-    CHECK_INT(e.err, -EACCES);
+    CHECK_INT(e.err, -EPERM);
     CHECK_STR(e.needs, "Application.Read.All or Directory.Read.All");
+    /* a 401 that is not about the token is a missing permission too */
+    gs_error_set_http(&e, "GET", "https://graph.microsoft.com/v1.0/servicePrincipals", 401, NULL, 0, NULL, NULL);
+    CHECK_INT(e.err, -EPERM);
 
     gs_error_set_local(&e, "POST", "https://h/v1.0/j/start", -ETIMEDOUT, "Timeout", "too slow");
     CHECK_INT(e.http_status, 0);
@@ -247,7 +250,7 @@ static void test_permission_refusals(void)
                            "\"date\":\"2024-05-01T10:00:00\",\"request-id\":\"r\",\"client-request-id\":\"c\"}}}";
     gs_error_set_http(&e, "GET", "https://graph.microsoft.com/v1.0/servicePrincipals/s/synchronization/jobs",
                       401, empty401, strlen(empty401), NULL, NULL);
-    CHECK_INT(e.err, -EACCES);
+    CHECK_INT(e.err, -EPERM);
     CHECK_STR(e.code, "UnknownError");
     CHECK(e.message && strstr(e.message, "not an expired token"));
     CHECK_STR(e.needs, "Synchronization.Read.All or Synchronization.ReadWrite.All (application or delegated)");

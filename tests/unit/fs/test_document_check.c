@@ -24,12 +24,15 @@ int main(void)
 {
     check(GS_K_JOB_SCHEMA, "{\"directories\":[],\"synchronizationRules\":[],\"version\":\"v1\"}", NULL);
     check(GS_K_JOB_SCHEMA, "{\"directories\":[],\"synchronizationRules\":[]", "not valid JSON");
+    /* where: line and column (characters, from 1) */
+    check(GS_K_JOB_SCHEMA, "{\n  \"directories\": [],\n  \"synchronizationRules\" []\n}", "at line 3, column 26");
+    check(GS_K_JOB_SCHEMA, "{\"a\": \"\xc3\xa9\xc3\xa9\" x}", "at line 1, column 12");
     check(GS_K_JOB_SCHEMA, "[]", "JSON object");
     check(GS_K_JOB_SCHEMA, "{\"directories\":[]}", "synchronizationRules");
     check(GS_K_JOB_SCHEMA, "{\"synchronizationRules\":[]}", "directories");
     check(GS_K_JOB_SCHEMA, "{\"directories\":[],\"synchronizationRules\":[],\"version\":3}", "version");
-    check(GS_K_JOB_SCHEMA, "", "not valid JSON");
-    check(GS_K_JOB_SCHEMA, "{\"directories\":[],\"synchronizationRules\":[]} trailing", "JSON");
+    check(GS_K_JOB_SCHEMA, "", "not valid JSON: the file is empty");
+    check(GS_K_JOB_SCHEMA, "{\"directories\":[],\"synchronizationRules\":[]} trailing", "at line 1, column 46");
     check(GS_K_SECRETS, "{\"value\":[{\"key\":\"BaseAddress\",\"value\":\"https://x\"}]}", NULL);
     check(GS_K_SECRETS, "{\"value\":[{\"key\":\"SecretToken\",\"value\":\"*****\"}]}", "SecretToken");
     check(GS_K_SECRETS, "{\"value\":[{\"value\":\"x\"}]}", "key");
