@@ -42,6 +42,8 @@ void gs_client_free(struct gs_client *c);
 /* Full URL for a path relative to the version root ("/servicePrincipals").
  * An absolute URL (http:// or https://) is returned as is. malloc'd. */
 char *gs_client_url(const struct gs_client *c, const char *path);
+/* The retries a retryable failure gets (the retries= option). */
+int gs_client_retries(const struct gs_client *c);
 
 struct gs_request {
     const char *method;        /* "GET", "POST", "PUT", "DELETE", "PATCH" */

@@ -226,3 +226,8 @@ double gs_client_budget(const struct gs_client *c)
 {
     return (double)c->timeout_ms / 1000.0 * (double)(c->retries + 1);
 }
+
+int gs_client_retries(const struct gs_client *c)
+{
+    return c->retries;
+}

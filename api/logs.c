@@ -156,7 +156,7 @@ static int get_page(struct gs_client *c, struct gs_rate_bucket *b, const char *u
     gs_rate_bucket_done(b, slot, gs_now());
     if (r == -EAGAIN && resp.status == 429)
         gs_rate_bucket_pause(b, gs_now(), resp.retry_after > 0 ? resp.retry_after : b->window);
-    if (r == -EACCES && resp.status == 403)
+    if ((r == -EPERM || r == -EACCES) && resp.status == 403)
         explain_forbidden(err);
     if (r == 0) {
         *page = cJSON_ParseWithLength(resp.body, resp.body_len);

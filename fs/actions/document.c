@@ -461,7 +461,10 @@ static int put_once(struct gs_fs *fs, const struct gs_document *d, const char *b
     struct gs_request req = {.method = "PUT", .path = d->key, .body = body, .body_len = strlen(body),
                              .send_once = current != NULL};
     int r = gs_client_request(fs->client, &req, NULL, err);
-    for (int again = 0; r < 0 && err->outcome_unknown && current && again < 2; again++) {
+    /* a lost answer is looked into, and the PUT sent again only when it was
+     * not applied, as often as a retryable failure is retried (retries=) */
+    int rounds = gs_client_retries(fs->client);
+    for (int again = 0; r < 0 && err->outcome_unknown && current && again < rounds; again++) {
         int seen = after_lost_put(fs, d, doc, current, err);
         if (seen <= 0) {
             if (seen == 0)

@@ -224,10 +224,10 @@ def test_burst_of_50_reads_across_10_jobs_never_sees_429(mnt):
 def test_missing_permission_is_eacces_with_last_error(mnt, access):
     sp, job, jd = job_with(mnt, lambda e: True)
     mnt.emu.config(audit_log_access=access)
-    assert mu.os_error(mu.read_file, jd / "logs" / "recent.jsonl") == errno.EACCES
+    assert mu.os_error(mu.read_file, jd / "logs" / "recent.jsonl") == errno.EPERM
     text = mu.read_file(jd / "last_error").decode()
-    assert "AuditLog.Read.All" in text and "P1 or P2" in text and "403" in text and "EACCES" in text, text
-    assert mu.os_error(mu.read_file, mnt / "logs" / "failures.tsv") == errno.EACCES
+    assert "AuditLog.Read.All" in text and "P1 or P2" in text and "403" in text and "EPERM" in text, text
+    assert mu.os_error(mu.read_file, mnt / "logs" / "failures.tsv") == errno.EPERM
     assert "AuditLog.Read.All" in mu.read_file(mnt / "logs" / "last_error").decode()
     # granted again: the same file reads
     mnt.emu.config(audit_log_access="granted")

@@ -23,7 +23,6 @@ LONG = {
     "api/auth/exec.c:gs_exec_split": "a quoting state machine over one string",
     "api/auth/device.c:gs_auth_device_setup":
         "the device-code login's checks in the order the user meets them",
-    "fs/views/readme.c:gs_readme_text": "one string literal: the in-mount README's text",
     "fs/actions/backup.c:gs_backup_save": "64 lines: directories, a unique name, an atomic write",
     "api/auth/response.c:gs_token_response_parse": "61 lines: one member of the answer each",
 }
