@@ -33,11 +33,12 @@ def unsupported(prop):
                       "'ServicePrincipal'.")
 
 
-def tokenize(text):
+def tokenize(text, token=_TOKEN):
+    """OData $filter tokens; `token` is the pattern of the endpoint's own words."""
     pos, out = 0, []
     text = text.rstrip()
     while pos < len(text):
-        m = _TOKEN.match(text, pos)
+        m = token.match(text, pos)
         if not m or m.end() == pos:
             raise invalid(f"Syntax error at position {pos} in '{text}'.")
         pos = m.end()

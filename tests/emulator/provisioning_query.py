@@ -13,7 +13,9 @@ import threading
 import time
 import urllib.parse
 
+from tests.emulator import odata_filter
 from tests.emulator.envelope import GraphError, Response, context_url, throttle_inner
+from tests.emulator.odata_filter import invalid
 from tests.emulator.provisioning_log import for_version
 
 DEFAULT_PAGE = 50
@@ -21,10 +23,6 @@ MAX_PAGE = 1000
 _TOKEN = re.compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<date>\d{4}-\d\d-\d\dT[0-9:.]+(?:Z|[+-]\d\d:\d\d))"
                     r"|(?P<num>-?\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_/]*)|(?P<punct>[(),]))")
 _DATE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$")
-
-
-def invalid(detail):
-    return GraphError(400, "BadRequest", f"Invalid filter clause: {detail}")
 
 
 def date_key(text):
@@ -40,19 +38,7 @@ def date_key(text):
 
 
 def tokenize(text):
-    pos, out = 0, []
-    text = text.rstrip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m or m.end() == pos:
-            raise invalid(f"Syntax error at position {pos} in '{text}'.")
-        pos = m.end()
-        kind = m.lastgroup
-        val = m.group(kind)
-        if kind == "str":
-            val = val[1:-1].replace("''", "'")
-        out.append((kind, val))
-    return out
+    return odata_filter.tokenize(text, _TOKEN)
 
 
 def lookup(event, path):
