@@ -110,6 +110,7 @@ int gs_cache_get_fresh_since(struct gs_cache *c, const char *key, double since, 
 
 struct gs_cache_stats {
     uint64_t hits, misses, fetches, coalesced, evictions;
+    uint64_t evict_looked; /* entries eviction looked at (held ones it passed over too) */
     size_t bytes, entries;
 };
 void gs_cache_get_stats(struct gs_cache *c, struct gs_cache_stats *out);

@@ -39,6 +39,7 @@ struct gs_cache {
     uint64_t last_generation;   /* generations are unique across keys */
     uint64_t change_seq;        /* counts puts and invalidations, see entry->changed_seq */
     uint64_t hits, misses, fetches, coalesced, evictions;
+    uint64_t evict_looked;      /* entries eviction looked at */
     gs_cache_fetch_fn fetch;
     void *fetch_ctx;
     gs_cache_clock_fn clock;
@@ -87,7 +88,8 @@ int gs_pub_install_locked(struct gs_cache *c, struct gs_pub *p, enum gs_ttl_clas
                           const struct gs_pub_origin *origin);
 
 /* Under the lock: drops least recently used entries until the bound holds,
- * skipping entries in flight or whose doc someone holds. Returns the dropped
+ * skipping entries in flight or whose doc someone holds (at most a few per
+ * call: those become the most recently used). Returns the dropped
  * entries chained by hnext, for gs_cache_free_entries outside the lock. */
 struct gs_entry *gs_cache_evict_locked(struct gs_cache *c);
 void gs_cache_free_entries(struct gs_entry *chain);

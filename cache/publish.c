@@ -75,6 +75,7 @@ int gs_pub_install_locked(struct gs_cache *c, struct gs_pub *p, enum gs_ttl_clas
 /* Drops e when nobody else holds its doc (under the lock). */
 static int evict_one(struct gs_cache *c, struct gs_entry *e, struct gs_entry **dropped)
 {
+    c->evict_looked++;
     /* the cache's own reference is the only one: nobody holds the doc,
      * and nobody can take one without the lock we hold */
     if (e->flight || !e->doc || gs_doc_refs(e->doc) != 1)
@@ -88,6 +89,30 @@ static int evict_one(struct gs_cache *c, struct gs_entry *e, struct gs_entry **d
     return 1;
 }
 
+/* Held entries one eviction passes over, per list: a tenant scan holds
+ * thousands of listings while the cache is over its bound, and looking at
+ * every one at every store made the scan quadratic. */
+#define HELD_LOOKS 32
+
+/* Evicts from the oldest end of one recency list (docs: the documents').
+ * An entry it cannot drop (held, in flight) becomes the most recently used
+ * (it is in use): the next eviction looks past it, so each store looks at
+ * a bounded number of them and the bound comes back as they are released. */
+static void evict_from(struct gs_cache *c, int docs, struct gs_entry **dropped)
+{
+    struct gs_entry *e = docs ? c->table.doldest : c->table.oldest;
+    int passed = 0;
+    while (e && c->bytes > c->max_bytes && passed < HELD_LOOKS) {
+        struct gs_entry *next = docs ? e->dnewer : e->newer;
+        if (!evict_one(c, e, dropped)) {
+            passed++;
+            if (next)
+                gs_table_touch(&c->table, e);
+        }
+        e = next;
+    }
+}
+
 /* Documents (GS_TTL_DOC: schemas, templates, secrets) go first, least
  * recently used first: they are large and read one by one, while the
  * listings and statuses a tenant scan or a walk needs are small and costly
@@ -95,18 +120,8 @@ static int evict_one(struct gs_cache *c, struct gs_entry *e, struct gs_entry **d
 struct gs_entry *gs_cache_evict_locked(struct gs_cache *c)
 {
     struct gs_entry *dropped = NULL;
-    struct gs_entry *e = c->table.doldest;
-    while (e && c->bytes > c->max_bytes) {
-        struct gs_entry *next = e->dnewer;
-        evict_one(c, e, &dropped);
-        e = next;
-    }
-    e = c->table.oldest;
-    while (e && c->bytes > c->max_bytes) {
-        struct gs_entry *next = e->newer;
-        evict_one(c, e, &dropped);
-        e = next;
-    }
+    evict_from(c, 1, &dropped);
+    evict_from(c, 0, &dropped);
     return dropped;
 }
 

@@ -123,6 +123,41 @@ static void test_entry_larger_than_bound(void)
     fake_destroy(&f);
 }
 
+/* A tenant scan holds thousands of listings while the cache is over its
+ * bound: each store looks at a bounded number of held entries, not at every
+ * one (before, a 50,000-listing scan spent its time walking the recency list:
+ * quadratic); once released, they are evicted again. */
+static void test_held_entries_do_not_make_stores_quadratic(void)
+{
+    size_t b = entry_bytes();
+    struct fake f;
+    fake_init(&f);
+    struct gs_cache *c = fake_cache(&f, 60, 5, 300, 10 * b);
+    enum { HELD = 3000, MORE = 1000 };
+    static struct gs_doc *held[HELD];
+    char key[64];
+    for (int i = 0; i < HELD; i++) {
+        snprintf(key, sizeof(key), "/h%d", i);
+        cJSON *j = cJSON_Parse(DOC);
+        CHECK(j);
+        CHECK_INT(gs_cache_put_since_ref(c, key, GS_TTL_DIR, j, NULL, gs_cache_mark(c), &held[i]), ==, 0);
+        cJSON_Delete(j);
+    }
+    for (int i = 0; i < MORE; i++) {
+        snprintf(key, sizeof(key), "/m%d", i);
+        put_text(c, key, DOC);
+    }
+    CHECK(stats(c).evict_looked < (uint64_t)(HELD + MORE) * 300);
+    CHECK_INT(stats(c).entries, <=, HELD + 10);
+    for (int i = 0; i < HELD; i++)
+        gs_doc_unref(held[i]);
+    put_text(c, "/last", DOC);
+    CHECK_INT(stats(c).bytes, <=, 10 * b);
+    CHECK(cached(c, "/last"));
+    gs_cache_free(c);
+    fake_destroy(&f);
+}
+
 /* A tenant-sized table: 30,000 keys, each found again without a fetch. */
 static void test_many_keys(void)
 {
@@ -155,5 +190,6 @@ int main(void)
     test_lru_and_held_docs();
     test_entry_larger_than_bound();
     test_many_keys();
+    test_held_entries_do_not_make_stores_quadratic();
     return 0;
 }
