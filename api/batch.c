@@ -323,12 +323,13 @@ static int run_batch(struct gs_client *c, struct gs_batch_item *items, size_t n,
             last = i;
         }
     }
-    /* a batch of one would only add overhead */
-    if (in_batch == 1)
+    /* a batch of one would only add overhead; but a caller that batches
+     * throttled items again itself gets the 429 back, as in a batch */
+    if (in_batch == 1 && !keep_throttled)
         slots[last].state = S_ALONE;
 
     double deadline = gs_now() + gs_client_budget(c);
-    if (in_batch > 1)
+    if (in_batch > 1 || (in_batch == 1 && keep_throttled))
         send_batch(c, items, slots, n, deadline, keep_throttled);
     run_singles(c, items, slots, n, deadline);
     for (size_t i = 0; i < n; i++) {

@@ -141,7 +141,9 @@ int gs_client_batch(struct gs_client *c, struct gs_batch_item *items, size_t n);
 /* gs_client_batch for a caller that schedules its own retries (the tenant
  * read-ahead): throttled items are not retried alone; they come back with
  * status 429 or 503 and retry_after set, to be batched again after it (-1
- * when it is past the client's time budget: a failure, not to be retried). */
+ * when it is past the client's time budget: a failure, not to be retried).
+ * A single item goes as a $batch of one too (a plain GET would retry a 429
+ * by itself, behind the caller's back). */
 int gs_client_batch_keep_throttled(struct gs_client *c, struct gs_batch_item *items, size_t n);
 void gs_batch_item_clear(struct gs_batch_item *it);
 

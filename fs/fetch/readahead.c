@@ -13,9 +13,10 @@
 #include "fs/model/fs.h"
 #include "fs/fetch/graph_get.h"
 
-/* A throttled item is batched again at most this often; then a reader's own
- * GET (which honours Retry-After too) takes over. */
-#define MAX_THROTTLES 6
+/* A throttled item is batched again at most this often (Graph throttling
+ * 30% of items at random leaves about 0.3^12 of them here); then a reader's
+ * own GET (which honours Retry-After too) takes over. */
+#define MAX_THROTTLES 12
 /* The window starts here and grows while batches come back unthrottled. */
 #define START_WINDOW 4.0
 /* A batch with at least this many items, all throttled, cuts it. */
@@ -48,7 +49,7 @@ struct gs_readahead {
     pthread_cond_t work;    /* items queued, window grown, stopping */
     pthread_cond_t done;    /* a batch finished */
     struct item *head, *tail;
-    struct item *dhead, *dtail; /* throttled items, each batched again at its not_before */
+    struct item *dhead, *dtail; /* throttled items in not_before order, each batched again then */
     struct gs_map queued;   /* key -> its item in the queue (or the throttled list) */
     struct gs_map inflight; /* key -> (void *)1 while a batch is fetching it */
     struct gs_ra_scan *scans; /* tenant scans taking their listings as they arrive */
@@ -243,6 +244,7 @@ struct outcome {
     int throttled;  /* items Graph answered 429/503 */
     double wait;    /* the longest Retry-After among them */
     int retry[GS_BATCH_MAX]; /* 1: batch this item again */
+    double after[GS_BATCH_MAX]; /* its own Retry-After, when retry */
     int failed[GS_BATCH_MAX]; /* 1: fetched without an answer to store */
     struct gs_doc *stored[GS_BATCH_MAX]; /* jobs listings as stored (a reference each) */
 };
@@ -279,6 +281,7 @@ static void fetch_batch(struct gs_fs *fs, struct item **its, size_t n, struct ou
         } else if ((items[i].status == 429 || items[i].status == 503) && items[i].retry_after >= 0) {
             o->throttled++;
             o->retry[i] = its[i]->throttles + 1 < MAX_THROTTLES;
+            o->after[i] = items[i].retry_after;
             if (items[i].retry_after > o->wait)
                 o->wait = items[i].retry_after;
         } else {
@@ -290,8 +293,9 @@ static void fetch_batch(struct gs_fs *fs, struct item **its, size_t n, struct ou
 
 /* After a batch (ra->lock held): the window follows what Graph said. A
  * batch throttled whole halves it (once per burst) and holds every batch
- * for the Retry-After; some items throttled only slow its growth (they
- * wait for their own Retry-After). */
+ * for the Retry-After; a batch Graph mostly answered grows it by one (its
+ * throttled items wait for their own Retry-After: Graph serves this rate);
+ * one mostly throttled only slows its growth. */
 static void adapt_locked(struct gs_readahead *ra, const struct outcome *o, uint64_t seq)
 {
     double max = ra->nworkers;
@@ -304,7 +308,7 @@ static void adapt_locked(struct gs_readahead *ra, const struct outcome *o, uint6
                      o->throttled, o->fetched, ra->window, o->wait);
         }
     } else {
-        ra->window += o->throttled ? 1 / ra->window : 1;
+        ra->window += 2 * o->throttled < o->fetched ? 1 : 1 / ra->window;
         if (ra->window > max)
             ra->window = max;
     }
@@ -317,7 +321,9 @@ static struct item *next_due(struct gs_readahead *ra, double now)
     if (ra->dhead && ra->dhead->not_before <= now) {
         struct item *it = ra->dhead;
         ra->dhead = it->next;
-        if (!ra->dhead)
+        if (ra->dhead)
+            ra->dhead->prev = NULL;
+        else
             ra->dtail = NULL;
         it->next = NULL;
         return it;
@@ -375,6 +381,26 @@ static int wait_turn(struct gs_readahead *ra)
     }
 }
 
+/* Puts a throttled item on the throttled list, in not_before order (ra->lock
+ * held): each goes again as soon as its own Retry-After has passed, with the
+ * others then due. Retry-Afters are few and alike: the place is near the tail. */
+static void defer_locked(struct gs_readahead *ra, struct item *it)
+{
+    struct item *after = ra->dtail;
+    while (after && after->not_before > it->not_before)
+        after = after->prev;
+    it->prev = after;
+    it->next = after ? after->next : ra->dhead;
+    if (it->next)
+        it->next->prev = it;
+    else
+        ra->dtail = it;
+    if (after)
+        after->next = it;
+    else
+        ra->dhead = it;
+}
+
 static void finish_locked(struct gs_readahead *ra, struct item **taken, size_t n, const struct outcome *o)
 {
     for (size_t i = n; i-- > 0;) {
@@ -383,14 +409,8 @@ static void finish_locked(struct gs_readahead *ra, struct item **taken, size_t n
         int again = o->retry[i] && !gs_map_gets(&ra->queued, it->key);
         if (again && gs_map_puts(&ra->queued, it->key, it, NULL) == 0) {
             it->throttles++;
-            it->not_before = mono() + o->wait; /* batched again first, after Retry-After */
-            it->prev = NULL;
-            it->next = NULL;
-            if (ra->dtail)
-                ra->dtail->next = it;
-            else
-                ra->dhead = it;
-            ra->dtail = it;
+            it->not_before = mono() + o->after[i]; /* batched again first, after its Retry-After */
+            defer_locked(ra, it);
             continue;
         }
         if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_JOBS && it->walk)
@@ -428,6 +448,7 @@ static void *worker(void *arg)
             o.wait = fo.wait;
             for (size_t i = 0; i < nf; i++) {
                 o.retry[where[i]] = fo.retry[i];
+                o.after[where[i]] = fo.after[i];
                 o.failed[where[i]] = fo.failed[i];
                 o.stored[where[i]] = fo.stored[i];
             }

@@ -194,6 +194,10 @@ class Emulator:
     def clear_faults(self):
         self._control("DELETE", "/faults")
 
+    def faults(self):
+        """The fault rules with their counts (hits, batched, early)."""
+        return self._control("GET", "/faults")["rules"]
+
     def add_sp(self, **props):
         return self._control("POST", "/servicePrincipals", props)
 

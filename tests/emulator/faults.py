@@ -3,6 +3,7 @@
 import random
 import re
 import threading
+import time
 
 from tests.emulator import transport
 
@@ -15,7 +16,8 @@ class FaultRule:
         if not isinstance(spec, dict):
             raise ValueError("a fault rule is a JSON object")
         unknown = set(spec) - {"method", "path", "status", "retry_after", "rate", "count", "latency_ms",
-                               "action", "batch_item", "code", "message", "stall_s", "body", "encoding", "bomb_mb"}
+                               "action", "batch_item", "code", "message", "stall_s", "body", "encoding", "bomb_mb",
+                                  "once"}
         if unknown:
             raise ValueError(f"unknown fault rule keys: {sorted(unknown)}")
         self.method = (spec.get("method") or "").upper() or None
@@ -45,6 +47,13 @@ class FaultRule:
         self.encoding = transport.parse_words(str(spec.get("encoding", "")), "encoding")
         if self.action == "encode" and not self.encoding:
             raise ValueError("action 'encode' needs 'encoding' (chunked, gzip or both)")
+        # once: Graph's throttling as a client meets it: a request the rule throttled (method and
+        # path) is served when it comes back after its Retry-After; earlier, it is throttled again
+        # and counted in `early` (a client sending faster than Retry-After allows)
+        self.once = bool(spec.get("once", False))
+        if self.once and (self.retry_after is None or self.action != "status"):
+            raise ValueError("'once' needs action 'status' and 'retry_after'")
+        self.early = 0
         self.hits = 0
         self.batched = 0         # $batch items this rule would have hit had it been batch_item (below)
 
@@ -63,27 +72,49 @@ class Faults:
         self.lock = threading.Lock()
         self.rules = []
         self.rng = random.Random(f"faults/{seed}")
+        self.throttled = {}      # (method, path) -> (until, rule) of the `once` rule that throttled it
 
     def replace(self, specs):
         rules = [FaultRule(s) for s in specs]  # raises ValueError before anything changes
         with self.lock:
             self.rules = rules
+            self.throttled = {}
 
     def clear(self):
         with self.lock:
             self.rules = []
+            self.throttled = {}
+
+    def _once_seen(self, key, batch_item):
+        """For a request a `once` rule throttled before: that rule when it came back too early,
+        else False (served: no `once` rule hits it again). None for a request never throttled."""
+        seen = self.throttled.get(key)
+        if seen is None:
+            return None
+        until, rule = seen
+        if time.monotonic() < until and rule in self.rules and rule.batch_item == batch_item:
+            rule.early += 1
+            rule.hits += 1
+            return rule
+        return False
 
     def pick(self, method, path, batch_item=False):
         """The first matching rule that hits this request (counting the hit), or None."""
         with self.lock:
+            key = (method.upper(), path)
+            seen = self._once_seen(key, batch_item) if self.throttled else None
+            if seen:
+                return seen
             for r in self.rules:
-                if not r.matches(method, path, batch_item):
+                if not r.matches(method, path, batch_item) or (r.once and seen is False):
                     continue
                 if r.count is not None and r.hits >= r.count:
                     continue
                 if r.rate < 1.0 and self.rng.random() >= r.rate:
                     continue
                 r.hits += 1
+                if r.once:
+                    self.throttled[key] = (time.monotonic() + float(r.retry_after), r)
                 return r
         return None
 
@@ -106,5 +137,5 @@ class Faults:
         with self.lock:
             return [{"method": r.method, "path": r.path_text, "action": r.action, "status": r.status,
                      "hits": r.hits, "count": r.count, "rate": r.rate, "batch_item": r.batch_item,
-                     "batched": r.batched}
+                     "batched": r.batched, "once": r.once, "early": r.early}
                     for r in self.rules]

@@ -91,3 +91,22 @@ def test_schema_normalisation_fills_defaults_and_refuses_bad_enums():
     with pytest.raises(GraphError):
         normalize_schema({"directories": [{"name": "d", "objects": [{"name": "U", "attributes": [
             {"name": "a", "type": "Text"}]}]}]}, lambda: "x")
+
+
+def test_a_once_rule_serves_a_request_that_waited_its_retry_after(monkeypatch):
+    from tests.emulator import faults as faults_mod
+    clock = [100.0]
+    monkeypatch.setattr(faults_mod.time, "monotonic", lambda: clock[0])
+    f = faults_mod.Faults()
+    f.replace([{"batch_item": True, "status": 429, "retry_after": "1", "once": True, "path": "/jobs$"}])
+    assert f.pick("GET", "/sp/1/jobs", batch_item=True) is not None
+    clock[0] += 0.5
+    early = f.pick("GET", "/sp/1/jobs", batch_item=True)  # before its Retry-After: throttled again
+    assert early is not None and f.describe()[0]["early"] == 1
+    clock[0] += 0.6
+    assert f.pick("GET", "/sp/1/jobs", batch_item=True) is None  # waited: served
+    assert f.pick("GET", "/sp/1/jobs", batch_item=True) is None  # and not throttled again
+    assert f.pick("GET", "/sp/2/jobs", batch_item=True) is not None
+    assert f.describe()[0]["early"] == 1
+    with pytest.raises(ValueError):
+        f.replace([{"status": 429, "once": True}])

@@ -31,11 +31,29 @@ def test_throttled_items_are_batched_again_not_fetched_alone(mnt):
     mu.quiesce(mnt)
     throttled = [r for r in log.gets(JOBS) if r.get("status") == 429]
     assert throttled, log.describe()
-    # the throttled ones came again in later batches (a last one left alone goes as a GET);
-    # before, each was fetched again by itself
+    # the throttled ones came again in later batches, a last one too (a $batch of one); before,
+    # each was fetched again by itself, and later a last one left alone went as a plain GET
     alone = log.count("GET", JOBS, batch_items=False)
-    assert alone * 2 < len(throttled), log.describe()
+    assert alone == 0, log.describe()
     assert log.count("GET", JOBS) == N + len(throttled)
+
+
+# Graph serves an item that waited its Retry-After (the emulator's `once`): each throttled
+# item comes again once, in a later $batch, never before its Retry-After has passed.
+@pytest.mark.mount(tenant=TENANT, time_scale=1e6, options=["status_timeout=60"])
+def test_throttled_items_wait_their_own_retry_after(mnt):
+    mnt.emu.set_faults([{"batch_item": True, "status": 429, "retry_after": "0.3", "rate": 0.15, "once": True,
+                         "path": "/synchronization/jobs$"},
+                        {"batch_item": True, "status": 429, "retry_after": "0.6", "rate": 0.2, "once": True,
+                         "path": "/synchronization/jobs$"}])
+    log = mnt.request_log()
+    assert len(rows(mnt)) == M
+    mu.quiesce(mnt)
+    throttled = [r for r in log.gets(JOBS) if r.get("status") == 429]
+    assert throttled, log.describe()
+    assert sum(f["early"] for f in mnt.emu.faults()) == 0, mnt.emu.faults()
+    assert log.count("GET", JOBS, batch_items=False) == 0, log.describe()
+    assert log.count("GET", JOBS) == N + len(throttled), log.describe()
 
 
 @pytest.mark.mount(tenant=TENANT, time_scale=1e6, options=["status_timeout=1", "dir_timeout=60"])
