@@ -636,13 +636,16 @@ def bench_throttled(args, workdir):
     with Emulator(tenant="large:%d:%d" % (n, m), latency_ms=lat, time_scale=FROZEN_TIME_SCALE,
                   startup_timeout=600) as emu:
         for name, rules in (("unthrottled", []),
+                            # once: an item that waited its Retry-After is served (Graph's model; one
+                            # sent earlier is throttled again and counted: the daemon's `early`)
                             ("throttled", [{"batch_item": True, "status": 429, "retry_after": "1", "rate": 0.15,
-                                            "path": "/synchronization/jobs$"},
+                                            "path": "/synchronization/jobs$", "once": True},
                                            {"batch_item": True, "status": 429, "retry_after": "2", "rate": 0.18,
-                                            "path": "/synchronization/jobs$"}])):
+                                            "path": "/synchronization/jobs$", "once": True}])):
             emu.set_faults(rules)
             r = timed_mount_cmd(emu, args, workdir, "t-" + name, "cat status.tsv | wc -l", args.tenant_timeout)
             r["timeout"] = args.tenant_timeout
+            r["early"] = sum(f.get("early", 0) for f in emu.faults())
             res[name] = r
         emu.clear_faults()
     u, t = res["unthrottled"], res["throttled"]
@@ -652,8 +655,8 @@ def bench_throttled(args, workdir):
         out("tenant.throttled.wall_s", "%s (did NOT finish; %s)" % ("%d+" % args.tenant_timeout, req_text(t)))
         return
     ratio = t["wall"] / u["wall"]
-    out("tenant.throttled.wall_s", "%.2f (30%% of batch items 429, Retry-After 1-2 s; %.2fx unthrottled, "
-        "target <= 3x; now 17x; %s)" % (t["wall"], ratio, req_text(t)))
+    out("tenant.throttled.wall_s", "%.2f (30%% of batch items 429 once, Retry-After 1-2 s; %.2fx unthrottled, "
+        "target <= 3x; now 17x; %s; %d sent before their Retry-After)" % (t["wall"], ratio, req_text(t), t["early"]))
 
 
 def bench_big(args, workdir):
