@@ -38,6 +38,7 @@ static char wanted;
 
 struct gs_ra_scan {
     struct gs_ra_scan *next;
+    int listing;        /* its service principal listing is still coming (counted in ra->listing) */
     struct gs_map docs; /* job listing key -> &wanted, or the delivered doc (a reference) */
 };
 
@@ -49,6 +50,10 @@ struct gs_readahead {
     pthread_cond_t work;    /* items queued, window grown, stopping */
     pthread_cond_t done;    /* a batch finished */
     struct item *head, *tail;
+    size_t nqueued;         /* items from head to tail */
+    int listing;            /* scans whose service principal listing is still coming: the
+                             * queue goes only in full batches meanwhile (more keys follow) */
+    int urgent;             /* readers waiting for a key: the queue goes as it is */
     struct item *dhead, *dtail; /* throttled items in not_before order, each batched again then */
     struct gs_map queued;   /* key -> its item in the queue (or the throttled list) */
     struct gs_map inflight; /* key -> (void *)1 while a batch is fetching it */
@@ -130,11 +135,13 @@ static void unlink_item(struct gs_readahead *ra, struct item *it)
     else
         ra->tail = it->prev;
     it->prev = it->next = NULL;
+    ra->nqueued--;
 }
 
 static void link_item(struct gs_readahead *ra, struct item *it, int front)
 {
     it->prev = it->next = NULL;
+    ra->nqueued++;
     if (front) {
         it->next = ra->head;
         if (ra->head)
@@ -314,9 +321,17 @@ static void adapt_locked(struct gs_readahead *ra, const struct outcome *o, uint6
     }
 }
 
+/* 1 when the queue may go now (ra->lock held): while a scan's listing is
+ * still coming, only in full batches (its next page brings more keys: a
+ * batch of what is there would cost a request more), unless a reader waits. */
+static int queue_ready(const struct gs_readahead *ra)
+{
+    return ra->head && (ra->nqueued >= GS_BATCH_MAX || !ra->listing || ra->urgent);
+}
+
 /* The next item to batch: a throttled one whose Retry-After has passed
- * first, then the queue's head (ra->lock held). */
-static struct item *next_due(struct gs_readahead *ra, double now)
+ * first, then the queue's head when it may go (ra->lock held). */
+static struct item *next_due(struct gs_readahead *ra, double now, int queue_ok)
 {
     if (ra->dhead && ra->dhead->not_before <= now) {
         struct item *it = ra->dhead;
@@ -328,7 +343,7 @@ static struct item *next_due(struct gs_readahead *ra, double now)
         it->next = NULL;
         return it;
     }
-    struct item *it = ra->head;
+    struct item *it = queue_ok ? ra->head : NULL;
     if (it)
         unlink_item(ra, it);
     return it;
@@ -339,8 +354,9 @@ static size_t take_locked(struct gs_readahead *ra, struct item **taken)
 {
     size_t n = 0;
     double now = mono();
+    int queue_ok = queue_ready(ra);
     struct item *it;
-    while (n < GS_BATCH_MAX && (it = next_due(ra, now))) {
+    while (n < GS_BATCH_MAX && (it = next_due(ra, now, queue_ok))) {
         gs_map_dels(&ra->queued, it->key);
         if (gs_map_puts(&ra->inflight, it->key, (void *)1, NULL) != 0) {
             free(it); /* out of memory: a read fetches it itself */
@@ -358,13 +374,14 @@ static int wait_turn(struct gs_readahead *ra)
     for (;;) {
         if (ra->stop)
             return -1;
-        if ((!ra->head && !ra->dhead) || ra->busy >= (int)ra->window) {
+        int queue_ok = queue_ready(ra);
+        if ((!queue_ok && !ra->dhead) || ra->busy >= (int)ra->window) {
             pthread_cond_wait(&ra->work, &ra->lock);
             continue;
         }
         double now = mono();
         double at = ra->not_before;
-        if (!ra->head && ra->dhead->not_before > at)
+        if (!queue_ok && ra->dhead->not_before > at)
             at = ra->dhead->not_before; /* only throttled items left: their time */
         if (now >= at)
             return 0;
@@ -556,22 +573,31 @@ void gs_readahead_queue_sps(struct gs_readahead *ra, const char *const *sp_ids, 
         return;
     struct gs_cache *c = ra->fs->cache;
     double recent = ra->fs->cfg.listing_recent;
+    char **keys = calloc(n ? n : 1, sizeof(*keys));
+    size_t nk = 0;
+    if (!keys)
+        return;
     for (size_t i = 0; i < n; i++) {
         char *key = gs_kind_key(GS_K_JOBS, sp_ids[i], NULL, NULL);
         if (!key)
             continue;
         int skip = refresh || recent <= 0 ? gs_readahead_jobs_usable(ra->fs, key)
                                           : gs_cache_stored_within(c, key, recent);
-        if (!skip) {
-            pthread_mutex_lock(&ra->lock);
-            push(ra, GS_K_JOBS, key, 0);
-            pthread_mutex_unlock(&ra->lock);
-        }
-        free(key);
+        if (!skip)
+            keys[nk++] = key;
+        else
+            free(key);
     }
+    /* all at once: a worker taking the queue between two keys would send a
+     * batch of what is there */
     pthread_mutex_lock(&ra->lock);
+    for (size_t i = 0; i < nk; i++)
+        push(ra, GS_K_JOBS, keys[i], 0);
     pthread_cond_broadcast(&ra->work);
     pthread_mutex_unlock(&ra->lock);
+    for (size_t i = 0; i < nk; i++)
+        free(keys[i]);
+    free(keys);
 }
 
 void gs_readahead_queue(struct gs_readahead *ra, const enum gs_kind *kinds, char *const *keys, size_t n)
@@ -612,12 +638,14 @@ void gs_readahead_await(struct gs_readahead *ra, const char *key)
         return;
     pthread_mutex_lock(&ra->lock);
     struct item *it = gs_map_gets(&ra->queued, key);
+    ra->urgent++;
     if (it) {
         push(ra, it->kind, key, 1); /* a reader waits for it: it goes first */
         pthread_cond_broadcast(&ra->work);
     }
     while (!ra->stop && pending(ra, key) && wait_done(ra) == 0)
         ;
+    ra->urgent--;
     pthread_mutex_unlock(&ra->lock);
 }
 
@@ -668,6 +696,7 @@ void gs_readahead_fetch_now(struct gs_fs *fs, struct gs_readahead *ra, const cha
          * a batch is already fetching is waited for, not fetched again */
         for (size_t i = nk; i-- > 0;)
             push(ra, GS_K_JOBS, keys[i], 1);
+        ra->urgent++;
         pthread_cond_broadcast(&ra->work);
         /* batches finish roughly in queue order: check from the first
          * key still pending onwards */
@@ -681,6 +710,7 @@ void gs_readahead_fetch_now(struct gs_fs *fs, struct gs_readahead *ra, const cha
             gs_interrupt_poll_deadline(&ts);
             pthread_cond_timedwait(&ra->done, &ra->lock, &ts);
         }
+        ra->urgent--;
         pthread_mutex_unlock(&ra->lock);
     }
     for (size_t i = 0; i < nk; i++)
@@ -698,10 +728,12 @@ void gs_readahead_fetch_keys(struct gs_fs *fs, const enum gs_kind *kinds, char *
     pthread_mutex_lock(&ra->lock);
     for (size_t i = n; i-- > 0;)
         push(ra, kinds[i], keys[i], 1);
+    ra->urgent++;
     pthread_cond_broadcast(&ra->work);
     for (size_t i = 0; i < n; i++)
         while (!ra->stop && pending(ra, keys[i]) && wait_done(ra) == 0)
             ;
+    ra->urgent--;
     pthread_mutex_unlock(&ra->lock);
 }
 
@@ -729,6 +761,8 @@ struct gs_ra_scan *gs_readahead_scan_new(struct gs_fs *fs)
     pthread_mutex_lock(&ra->lock);
     s->next = ra->scans;
     ra->scans = s;
+    s->listing = 1;
+    ra->listing++;
     pthread_mutex_unlock(&ra->lock);
     return s;
 }
@@ -740,7 +774,10 @@ void gs_readahead_scan_add(struct gs_fs *fs, struct gs_ra_scan *s, const char *c
         gs_readahead_fetch_now(fs, ra, sp_ids, n);
         return;
     }
-    /* queued at the front in reverse: in listing order, ahead of the plain read-ahead */
+    char **keys = calloc(n ? n : 1, sizeof(*keys));
+    size_t nk = 0;
+    if (!keys)
+        return; /* the scan fetches them itself */
     for (size_t i = n; i-- > 0;) {
         char *key = gs_kind_key(GS_K_JOBS, sp_ids[i], NULL, NULL);
         if (!key)
@@ -748,16 +785,42 @@ void gs_readahead_scan_add(struct gs_fs *fs, struct gs_ra_scan *s, const char *c
         pthread_mutex_lock(&ra->lock);
         int known = gs_map_gets(&s->docs, key) != NULL;
         pthread_mutex_unlock(&ra->lock);
-        if (!known && !gs_readahead_jobs_usable(fs, key)) {
-            pthread_mutex_lock(&ra->lock);
-            if (!gs_map_gets(&s->docs, key) && gs_map_puts(&s->docs, key, &wanted, NULL) == 0)
-                push(ra, GS_K_JOBS, key, 1);
-            pthread_mutex_unlock(&ra->lock);
-        }
-        free(key);
+        if (!known && !gs_readahead_jobs_usable(fs, key))
+            keys[nk++] = key;
+        else
+            free(key);
     }
+    /* queued at the front in reverse: in listing order, ahead of the plain
+     * read-ahead; all at once (a worker taking the queue between two keys
+     * would send a batch of what is there: a request more) */
     pthread_mutex_lock(&ra->lock);
+    for (size_t i = 0; i < nk; i++)
+        if (!gs_map_gets(&s->docs, keys[i]) && gs_map_puts(&s->docs, keys[i], &wanted, NULL) == 0)
+            push(ra, GS_K_JOBS, keys[i], 1);
     pthread_cond_broadcast(&ra->work);
+    pthread_mutex_unlock(&ra->lock);
+    for (size_t i = 0; i < nk; i++)
+        free(keys[i]);
+    free(keys);
+}
+
+/* (ra->lock held) */
+static void listed_locked(struct gs_readahead *ra, struct gs_ra_scan *s)
+{
+    if (!s->listing)
+        return;
+    s->listing = 0;
+    ra->listing--;
+    pthread_cond_broadcast(&ra->work); /* what was held for a full batch goes now */
+}
+
+void gs_readahead_scan_listed(struct gs_fs *fs, struct gs_ra_scan *s)
+{
+    struct gs_readahead *ra = fs->readahead;
+    if (!s || !ra)
+        return;
+    pthread_mutex_lock(&ra->lock);
+    listed_locked(ra, s);
     pthread_mutex_unlock(&ra->lock);
 }
 
@@ -789,6 +852,7 @@ void gs_readahead_scan_end(struct gs_fs *fs, struct gs_ra_scan *s)
     if (!s || !ra)
         return;
     pthread_mutex_lock(&ra->lock);
+    listed_locked(ra, s);
     for (struct gs_ra_scan **p = &ra->scans; *p; p = &(*p)->next) {
         if (*p == s) {
             *p = s->next;

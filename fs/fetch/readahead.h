@@ -65,6 +65,10 @@ struct gs_ra_scan;
 struct gs_doc;
 struct gs_ra_scan *gs_readahead_scan_new(struct gs_fs *fs);
 void gs_readahead_scan_add(struct gs_fs *fs, struct gs_ra_scan *s, const char *const *sp_ids, size_t n);
+/* The scan's service principal listing is complete (scan_end says so too):
+ * until then the queue goes only in full batches, as more keys are coming
+ * (unless a reader waits for one). */
+void gs_readahead_scan_listed(struct gs_fs *fs, struct gs_ra_scan *s);
 int gs_readahead_scan_take(struct gs_fs *fs, struct gs_ra_scan *s, const char *key, struct gs_doc **out);
 void gs_readahead_scan_end(struct gs_fs *fs, struct gs_ra_scan *s);
 

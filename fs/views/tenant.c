@@ -179,21 +179,24 @@ struct page_ctx {
 };
 
 /* A page of the service principal listing arrived: its job listings are
- * batched now, not after the last page. */
+ * batched now, not after the last page, all in one go. */
 static void page_arrived(void *ctx, const cJSON *first)
 {
     struct page_ctx *p = ctx;
-    const char *ids[256];
-    size_t k = 0;
+    size_t n = 0, k = 0;
+    for (const cJSON *sp = first; sp; sp = sp->next)
+        n++;
+    const char **ids = calloc(n ? n : 1, sizeof(*ids));
+    if (!ids)
+        return; /* the scan queues them after the last page */
     for (const cJSON *sp = first; sp; sp = sp->next) {
         const char *id = str(sp, "id");
         if (id && gs_name_is_safe(id))
             ids[k++] = id;
-        if (k == sizeof(ids) / sizeof(ids[0]) || (!sp->next && k)) {
-            gs_readahead_scan_add(p->fs, p->scan, ids, k);
-            k = 0;
-        }
     }
+    if (k)
+        gs_readahead_scan_add(p->fs, p->scan, ids, k);
+    free(ids);
 }
 
 static int each_job(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, struct timespec *latest,
@@ -235,6 +238,7 @@ static int each_job(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, str
             ids[nid++] = id;
     }
     gs_readahead_scan_add(fs, scan, ids, nid);
+    gs_readahead_scan_listed(fs, scan);
     *latest = sps->changed_at;
     *unknowns = 0;
     cJSON_ArrayForEach(sp, items) {

@@ -97,7 +97,8 @@ def list_service_principals(app, req, version):
     tenant = app.tenant
     select = parse_select(req, version)
     top = parse_top(req)
-    size = top or app.settings.page_size
+    # server-driven paging: Graph may answer fewer than $top (sp_page_max)
+    size = min(top or app.settings.page_size, max(1, app.settings.sp_page_max))
     flt = req.option("$filter")
     search = req.option("$search")
     count = (req.option("$count") or "").lower() == "true"

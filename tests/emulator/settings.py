@@ -29,6 +29,7 @@ class Settings:
         "device_code_lifetime": (int, 900),  # expires_in of a device code (seconds)
         "refresh_token_lifetime": (int, 86400),
         "page_size": (int, 100),             # default page of /servicePrincipals
+        "sp_page_max": (int, 999),           # service principals per page whatever $top says
         "pod_answer_shape": (str, "result"),
         "chunked": (flag, False),            # answers with Transfer-Encoding: chunked (transport.py)
         "gzip": (flag, False),               # answers gzip-encoded when Accept-Encoding allows  # provisionOnDemand answer: result | statusInfo (pod_shapes.py)
