@@ -29,6 +29,10 @@ struct item {
     enum gs_kind kind;  /* GS_K_JOBS or GS_K_TEMPLATES (a listing and its items), or a document */
     int throttles;      /* times Graph answered it 429/503 */
     int walk;           /* queued for a walk: a jobs listing brings its jobs' documents */
+    int scan;           /* when taken: a running tenant scan waits for it */
+    uint64_t src_gen;   /* a job listing queued from the service principal listing of this
+                         * generation (0: for a reader, or a running scan): dropped, not
+                         * sent, once a newer listing replaced that one */
     double not_before;  /* monotonic: a throttled item waits for its Retry-After */
     char key[];
 };
@@ -170,6 +174,7 @@ static int push(struct gs_readahead *ra, enum gs_kind kind, const char *key, int
         return 0; /* queued already (a throttled item keeps its place and time) */
     if (it) {
         unlink_item(ra, it);
+        it->src_gen = 0; /* a reader or a scan wants it now, whatever the listing */
     } else {
         size_t len = strlen(key);
         it = calloc(1, sizeof(*it) + len + 1);
@@ -183,6 +188,34 @@ static int push(struct gs_readahead *ra, enum gs_kind kind, const char *key, int
         }
     }
     link_item(ra, it, front);
+    return 0;
+}
+
+/* The generation of the cached service principal listing (0: none); no lock held. */
+static uint64_t sps_generation(struct gs_fs *fs)
+{
+    char *key = gs_kind_key(GS_K_SPS, NULL, NULL, NULL);
+    struct gs_doc *doc = NULL;
+    uint64_t gen = key && gs_cache_peek(fs->cache, key, &doc) == 0 ? doc->generation : 0;
+    gs_doc_unref(doc);
+    free(key);
+    return gen;
+}
+
+/* Marks a queued key as read ahead for the listing of generation gen (ra->lock held). */
+static void stamp(struct gs_readahead *ra, const char *key, uint64_t gen)
+{
+    struct item *it = gs_map_gets(&ra->queued, key);
+    if (it)
+        it->src_gen = gen;
+}
+
+/* 1 when a running scan waits for key (ra->lock held). */
+static int scan_wants(const struct gs_readahead *ra, const char *key)
+{
+    for (const struct gs_ra_scan *s = ra->scans; s; s = s->next)
+        if (gs_map_gets(&s->docs, key) == &wanted)
+            return 1;
     return 0;
 }
 
@@ -362,6 +395,7 @@ static size_t take_locked(struct gs_readahead *ra, struct item **taken)
             free(it); /* out of memory: a read fetches it itself */
             continue;
         }
+        it->scan = it->src_gen && scan_wants(ra, it->key);
         taken[n++] = it;
     }
     return n;
@@ -440,6 +474,33 @@ static void finish_locked(struct gs_readahead *ra, struct item **taken, size_t n
     }
 }
 
+/* Which taken items to fetch (no lock held): not those fresh already, nor
+ * those read ahead for a service principal listing a newer one replaced
+ * (work for a listing that has since changed is dropped: o->failed). */
+static size_t to_fetch(struct gs_readahead *ra, struct item **taken, size_t n, struct item **fetch,
+                       size_t *where, struct outcome *o)
+{
+    size_t nf = 0;
+    uint64_t gen = 0;
+    int looked = 0;
+    for (size_t i = 0; i < n; i++) {
+        int replaced = 0;
+        if (taken[i]->src_gen && !taken[i]->scan) {
+            if (!looked++)
+                gen = sps_generation(ra->fs);
+            replaced = gen && gen != taken[i]->src_gen; /* none cached (evicted): not known */
+        }
+        if (replaced) {
+            o->failed[i] = 1;
+            gs_debug("read-ahead of %s dropped: the listing that queued it was replaced", taken[i]->key);
+        } else if (!gs_cache_is_fresh(ra->fs->cache, taken[i]->key)) {
+            where[nf] = i;
+            fetch[nf++] = taken[i];
+        }
+    }
+    return nf;
+}
+
 static void *worker(void *arg)
 {
     struct gs_readahead *ra = arg;
@@ -453,11 +514,7 @@ static void *worker(void *arg)
         struct outcome o, fo;
         memset(&o, 0, sizeof(o));
         size_t where[GS_BATCH_MAX];
-        for (size_t i = 0; i < n; i++)
-            if (!gs_cache_is_fresh(ra->fs->cache, taken[i]->key)) {
-                where[nf] = i;
-                fetch[nf++] = taken[i];
-            }
+        nf = to_fetch(ra, taken, n, fetch, where, &o);
         if (nf) {
             fetch_batch(ra->fs, fetch, nf, &fo);
             o.fetched = fo.fetched;
@@ -589,10 +646,14 @@ void gs_readahead_queue_sps(struct gs_readahead *ra, const char *const *sp_ids, 
             free(key);
     }
     /* all at once: a worker taking the queue between two keys would send a
-     * batch of what is there */
+     * batch of what is there; each for the listing cached now (the one that
+     * listed them), dropped if another replaces it before it goes */
+    uint64_t gen = sps_generation(ra->fs);
     pthread_mutex_lock(&ra->lock);
-    for (size_t i = 0; i < nk; i++)
+    for (size_t i = 0; i < nk; i++) {
         push(ra, GS_K_JOBS, keys[i], 0);
+        stamp(ra, keys[i], gen);
+    }
     pthread_cond_broadcast(&ra->work);
     pthread_mutex_unlock(&ra->lock);
     for (size_t i = 0; i < nk; i++)
@@ -739,6 +800,20 @@ void gs_readahead_fetch_keys(struct gs_fs *fs, const enum gs_kind *kinds, char *
 
 /* --- tenant scans --- */
 
+struct stamp_ctx {
+    struct gs_readahead *ra;
+    uint64_t gen;
+};
+
+/* A key a scan still waits for, read ahead for the listing it scanned (ra->lock held). */
+static void stamp_wanted(void *ctx, const void *key, size_t klen, void *value)
+{
+    struct stamp_ctx *c = ctx;
+    (void)klen;
+    if (value == &wanted)
+        stamp(c->ra, key, c->gen);
+}
+
 static void drop_doc(void *ctx, const void *key, size_t klen, void *value)
 {
     (void)ctx;
@@ -851,8 +926,13 @@ void gs_readahead_scan_end(struct gs_fs *fs, struct gs_ra_scan *s)
     struct gs_readahead *ra = fs->readahead;
     if (!s || !ra)
         return;
+    /* what it queued and did not take (it was interrupted) goes on, for the
+     * listing it scanned: dropped once a newer listing replaces that one */
+    struct stamp_ctx sc = {ra, sps_generation(fs)};
     pthread_mutex_lock(&ra->lock);
     listed_locked(ra, s);
+    if (sc.gen)
+        gs_map_each(&s->docs, stamp_wanted, &sc);
     for (struct gs_ra_scan **p = &ra->scans; *p; p = &(*p)->next) {
         if (*p == s) {
             *p = s->next;
