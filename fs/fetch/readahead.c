@@ -907,8 +907,12 @@ int gs_readahead_scan_take(struct gs_fs *fs, struct gs_ra_scan *s, const char *k
         return -ENOENT;
     pthread_mutex_lock(&ra->lock);
     void *v = gs_map_gets(&s->docs, key);
+    ra->urgent++; /* another scan's listing holding the queue for full batches does not hold this one */
+    if (v == &wanted && ra->listing && ra->urgent == 1)
+        pthread_cond_broadcast(&ra->work);
     while (v == &wanted && pending(ra, key) && !ra->stop && wait_done(ra) == 0)
         v = gs_map_gets(&s->docs, key);
+    ra->urgent--;
     if (v)
         gs_map_dels(&s->docs, key);
     pthread_mutex_unlock(&ra->lock);
