@@ -5,6 +5,7 @@
  *   gs-api-probe --url URL [options] METHOD PATH [BODY]
  *   gs-api-probe --url URL [options] --collection PATH
  *   gs-api-probe --url URL [options] --batch FILE   (FILE: [{"method","path","body"?}])
+ *   gs-api-probe --url URL [options] --batch-keep-throttled FILE   (the read-ahead's batches)
  *   gs-api-probe --url URL [options] --threads N METHOD PATH   (N at once, one client)
  *
  * Options: --api VERSION, --retries N, --timeout-ms MS, --connect-timeout-ms MS,
@@ -55,7 +56,8 @@ static void usage(void)
     fprintf(stderr, "usage: gs-api-probe --url URL [--api V] [--retries N] [--timeout-ms MS]\n"
                     "         [--connect-timeout-ms MS] [--token T] [--safe] [--content-type CT]\n"
                     "         [--http-debug] [--threads N]\n"
-                    "         (METHOD PATH [BODY] | --collection PATH | --batch FILE)\n");
+                    "         (METHOD PATH [BODY] | --collection PATH | --batch FILE |\n"
+                    "          --batch-keep-throttled FILE)\n");
 }
 
 static void add_str(cJSON *o, const char *key, const char *value)
@@ -222,7 +224,7 @@ static char *read_file(const char *path)
     return buf;
 }
 
-static int run_batch(struct gs_client *c, const char *file, cJSON *out)
+static int run_batch(struct gs_client *c, const char *file, int keep_throttled, cJSON *out)
 {
     char *text = read_file(file);
     cJSON *spec = text ? cJSON_Parse(text) : NULL;
@@ -251,7 +253,7 @@ static int run_batch(struct gs_client *c, const char *file, cJSON *out)
         items[n].body = bodies[n];
         n++;
     }
-    int rc = gs_client_batch(c, items, n);
+    int rc = keep_throttled ? gs_client_batch_keep_throttled(c, items, n) : gs_client_batch(c, items, n);
     cJSON_AddStringToObject(out, "mode", "batch");
     cJSON_AddNumberToObject(out, "rc", rc);
     add_str(out, "errno", gs_errno_name(rc));
@@ -260,6 +262,7 @@ static int run_batch(struct gs_client *c, const char *file, cJSON *out)
         cJSON *j = cJSON_CreateObject();
         cJSON_AddItemToArray(arr, j);
         cJSON_AddNumberToObject(j, "status", (double)items[i].status);
+        cJSON_AddNumberToObject(j, "retry_after", items[i].retry_after);
         cJSON_AddNumberToObject(j, "rc", items[i].err);
         add_str(j, "errno", gs_errno_name(items[i].err));
         add_str(j, "body", items[i].body_out);
@@ -291,6 +294,7 @@ int main(int argc, char **argv)
     struct gs_client_config cfg = {.api_version = "v1.0", .retries = 3, .timeout_ms = 30000};
     struct token_source ts = {0};
     const char *collection = NULL, *batch = NULL, *content_type = NULL;
+    int keep_throttled = 0;
     int safe = 0, i;
     long v, threads = 0;
     for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
@@ -327,6 +331,8 @@ int main(int argc, char **argv)
             collection = arg;
         else if (strcmp(o, "--batch") == 0)
             batch = arg;
+        else if (strcmp(o, "--batch-keep-throttled") == 0)
+            batch = arg, keep_throttled = 1;
         else if (strcmp(o, "--threads") == 0 && number_arg(arg, &v) == 0 && v > 0 && v <= 256)
             threads = v;
         else {
@@ -356,7 +362,7 @@ int main(int argc, char **argv)
     if (collection)
         r = run_collection(c, collection, out);
     else if (batch)
-        r = run_batch(c, batch, out);
+        r = run_batch(c, batch, keep_throttled, out);
     else if (threads)
         r = run_threads(c, threads, argv[i], argv[i + 1], out);
     else

@@ -538,6 +538,17 @@ def test_batch_with_one_throttled_item_retried_alone(server, tmp_path):
     assert [i["request_id"] for i in items] == ["item-1", "rid-2", "item-3"]
 
 
+# The read-ahead batches throttled items again itself: a last one goes as a $batch of one
+# (before: a plain GET, which retried its 429 alone behind the read-ahead's back).
+def test_batch_keep_throttled_sends_a_single_item_as_a_batch(server, tmp_path):
+    server.script(answer(200, {"responses": [
+        {"id": "1", "status": 429, "headers": {"Retry-After": "3"}, "body": THROTTLED}]}))
+    out = probe(server.url, "--batch-keep-throttled", batch_file(tmp_path, JOBS[:1]))
+    assert out["rc"] == 0
+    assert server.seen() == [("POST", "/v1.0/$batch")]
+    assert [(i["status"], i["retry_after"]) for i in out["items"]] == [(429, 3)]
+
+
 def test_batch_refused_as_a_whole_falls_back_to_single_requests(server, tmp_path):
     server.script(answer(400, {"error": {"code": "BadRequest", "message": "batch not supported"}}),
                   answer(200, {"value": ["1"]}), answer(404, {"error": {"code": "Request_ResourceNotFound",
