@@ -131,6 +131,9 @@ static void keep_secrets_out_of_dumps(int dumpable)
 {
     if (!dumpable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
         gs_warn("cannot turn core dumps off: %s", strerror(errno));
+    int r = gs_auth_protect_memory(); /* before libcurl starts OpenSSL */
+    if (r < 0)
+        gs_warn("OpenSSL's memory is not kept out of core dumps: %s", strerror(-r));
     cJSON_Hooks hooks = {.malloc_fn = gs_wipe_malloc, .free_fn = gs_wipe_free};
     cJSON_InitHooks(&hooks);
 }
