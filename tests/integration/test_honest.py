@@ -490,6 +490,26 @@ def test_ctrl_c_stops_every_cat_waiting_on_graph_also_beyond_the_threads(mnt):
             c.kill()
     mnt.emu.clear_faults()
     assert left == 0 and took <= 2.0, "%d of 10 cats still waited %.1f s after Ctrl-C" % (left, took)
+    # Ctrl-C at any moment of a call: before graphsyncfs read it, while it is queued, as its
+    # wait registers, while it waits; each cat ends within a second or two
+    mnt.emu.set_faults([{"method": "GET", "path": r"/secrets$", "action": "stall", "stall_s": 120}])
+    slow = []
+    for i in range(30):
+        c = subprocess.Popen(["cat", str(mnt / "servicePrincipals" / sps[i % len(sps)] / "secrets.json")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.002 * i)
+        t0 = time.monotonic()
+        c.send_signal(signal.SIGINT)
+        try:
+            c.wait(10)
+        except subprocess.TimeoutExpired:
+            c.kill()
+            c.wait(30)
+        took = time.monotonic() - t0
+        if took > 2.0:
+            slow.append((i, round(took, 1)))
+    mnt.emu.clear_faults()
+    assert not slow, "cats that ended late after Ctrl-C (index, seconds): %s" % slow
     mu.read_file(mnt / "servicePrincipals" / sps[0] / "secrets.json")  # the mount still answers
 
 
