@@ -426,6 +426,47 @@ def test_forty_callers_on_four_threads_with_graph_stalled_each_get_an_answer_wit
     assert took[-1] <= bound, "slowest %.1f s for a bound of %.1f s: %s" % (took[-1], bound, took)
 
 
+# --- finding 6, writers too: calls that change Graph and wait on it take no reader's place -----
+
+@pytest.mark.timeout(150)
+@pytest.mark.mount(options=["timeout=20", "connect_timeout=1", "retries=0", "threads=2"])
+@pytest.mark.allow_stderr(*NET_WARNINGS)
+def test_reads_are_answered_while_more_writers_than_threads_wait_on_graph(mnt):
+    """Three `echo Full > restart` on two threads, their POSTs stalled for their whole budget
+    (20 s): a listing and a cached file are answered while every writer still waits. (The
+    writers used to hold libfuse's threads, so nothing read the kernel's next request.)"""
+    jobs = [mnt / "servicePrincipals" / sp["id"] / "jobs" / sp["jobs"][0]
+            for sp in mnt.tenant()["servicePrincipals"] if sp["jobs"]][:3]
+    assert len(jobs) == 3
+    for j in jobs:
+        os.listdir(j)
+    readme = mu.read_file(mnt / "README")
+    mnt.emu.set_faults([{"method": "POST", "path": r"/restart$", "action": "stall", "stall_s": 60}])
+    writers = [subprocess.Popen(["sh", "-c", "echo Full > '%s'" % (j / "restart")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for j in jobs]
+    try:
+        time.sleep(2.0)
+        assert all(w.poll() is None for w in writers), "a writer did not wait on the stalled Graph"
+        box = {}
+
+        def reads():
+            box["listing"] = os.listdir(mnt / "servicePrincipals")
+            box["readme"] = mu.read_file(mnt / "README")
+
+        t = threading.Thread(target=reads, daemon=True)
+        t.start()
+        while t.is_alive() and any(w.poll() is None for w in writers):
+            t.join(0.1)
+        still_waiting = sum(w.poll() is None for w in writers)
+        t.join(60)
+    finally:
+        for w in writers:
+            w.wait(60)
+        mnt.emu.clear_faults()
+    assert box.get("readme") == readme and box.get("listing")
+    assert still_waiting == 3, "the reads were answered only after %d of 3 writers ended" % (3 - still_waiting)
+
+
 # --- finding 4: a waiting reader can be interrupted, and SIGTERM ends the daemon at once --------
 
 import signal  # noqa: E402
