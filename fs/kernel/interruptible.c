@@ -12,7 +12,10 @@ static const struct fuse_lowlevel_ops *inner; /* set once, before the session st
 static struct fuse_lowlevel_ops wrapped;
 
 enum op { OP_LOOKUP, OP_GETATTR, OP_READLINK, OP_OPENDIR, OP_READDIR, OP_READDIRPLUS,
-          OP_OPEN, OP_READ, OP_GETXATTR, OP_LISTXATTR };
+          OP_OPEN, OP_READ, OP_GETXATTR, OP_LISTXATTR,
+          /* calls that may change Graph (plain jobs) */
+          OP_CREATE, OP_WRITE, OP_SETATTR, OP_FLUSH, OP_FSYNC, OP_RELEASE, OP_UNLINK,
+          OP_RENAME, OP_RMDIR, OP_MKDIR, OP_MKNOD };
 
 /* On a pool thread: the handler with the arguments the job keeps. */
 static void run_job(struct gs_rq_job *j)
@@ -30,30 +33,64 @@ static void run_job(struct gs_rq_job *j)
     case OP_READ: inner->read(req, j->ino, j->size, j->off, fi); break;
     case OP_GETXATTR: inner->getxattr(req, j->ino, j->name, j->size); break;
     case OP_LISTXATTR: inner->listxattr(req, j->ino, j->size); break;
+    case OP_CREATE: inner->create(req, j->ino, j->name, j->mode, fi); break;
+    case OP_WRITE: inner->write(req, j->ino, j->buf, j->size, j->off, fi); break;
+    case OP_SETATTR: inner->setattr(req, j->ino, &j->attr, j->to_set, fi); break;
+    case OP_FLUSH: inner->flush(req, j->ino, fi); break;
+    case OP_FSYNC: inner->fsync(req, j->ino, (int)j->size, fi); break;
+    case OP_RELEASE: inner->release(req, j->ino, fi); break;
+    case OP_UNLINK: inner->unlink(req, j->ino, j->name); break;
+    case OP_RENAME: inner->rename(req, j->ino, j->name, j->ino2, j->name2, j->flags); break;
+    case OP_RMDIR: inner->rmdir(req, j->ino, j->name); break;
+    case OP_MKDIR: inner->mkdir(req, j->ino, j->name, j->mode); break;
+    case OP_MKNOD: inner->mknod(req, j->ino, j->name, j->mode, j->rdev); break;
     }
 }
 
-/* On libfuse's thread: the arguments copied (libfuse reuses its buffer once
- * the handler returns), then to the pool. */
-static void submit(fuse_req_t req, enum op op, fuse_ino_t ino, const char *name, size_t size,
-                   off_t off, const struct fuse_file_info *fi)
+/* A copy of s (NULL: none) in *dst; 0 or -1. */
+static int keep(char **dst, const char *s, size_t n)
+{
+    if (!s)
+        return 0;
+    *dst = malloc(n + 1);
+    if (!*dst)
+        return -1;
+    memcpy(*dst, s, n);
+    (*dst)[n] = '\0';
+    return 0;
+}
+
+/* On libfuse's thread: a job with the arguments copied (libfuse reuses its
+ * buffer once the handler returns); NULL, answered ENOMEM, without memory. */
+static struct gs_rq_job *job(fuse_req_t req, enum op op, fuse_ino_t ino, const char *name,
+                             const struct fuse_file_info *fi)
 {
     struct gs_rq_job *j = gs_rq_job_new(req);
-    if (!j || (name && !(j->name = strdup(name)))) {
+    if (!j || keep(&j->name, name, name ? strlen(name) : 0) < 0) {
         if (j)
             gs_rq_job_drop(j);
         fuse_reply_err(req, ENOMEM);
-        return;
+        return NULL;
     }
     j->op = (int)op;
     j->ino = ino;
-    j->size = size;
-    j->off = off;
+    j->plain = op >= OP_CREATE;
     if (fi) {
         j->fi = *fi;
         j->has_fi = 1;
     }
     j->run = run_job;
+    return j;
+}
+
+static void submit(fuse_req_t req, enum op op, fuse_ino_t ino, const char *name, size_t size,
+                   off_t off, const struct fuse_file_info *fi)
+{
+    struct gs_rq_job *j = job(req, op, ino, name, fi);
+    if (!j)
+        return;
+    j->size = size;
+    j->off = off;
     gs_rq_submit(j);
 }
 
@@ -107,6 +144,102 @@ static void w_listxattr(fuse_req_t req, fuse_ino_t i, size_t s)
     submit(req, OP_LISTXATTR, i, NULL, s, 0, NULL);
 }
 
+static void w_flush(fuse_req_t req, fuse_ino_t i, struct fuse_file_info *fi)
+{
+    submit(req, OP_FLUSH, i, NULL, 0, 0, fi);
+}
+
+static void w_fsync(fuse_req_t req, fuse_ino_t i, int datasync, struct fuse_file_info *fi)
+{
+    submit(req, OP_FSYNC, i, NULL, (size_t)datasync, 0, fi);
+}
+
+static void w_release(fuse_req_t req, fuse_ino_t i, struct fuse_file_info *fi)
+{
+    submit(req, OP_RELEASE, i, NULL, 0, 0, fi);
+}
+
+static void w_unlink(fuse_req_t req, fuse_ino_t p, const char *n)
+{
+    submit(req, OP_UNLINK, p, n, 0, 0, NULL);
+}
+
+static void w_rmdir(fuse_req_t req, fuse_ino_t p, const char *n)
+{
+    submit(req, OP_RMDIR, p, n, 0, 0, NULL);
+}
+
+static void w_create(fuse_req_t req, fuse_ino_t p, const char *n, mode_t mode, struct fuse_file_info *fi)
+{
+    struct gs_rq_job *j = job(req, OP_CREATE, p, n, fi);
+    if (j) {
+        j->mode = mode;
+        gs_rq_submit(j);
+    }
+}
+
+static void w_mkdir(fuse_req_t req, fuse_ino_t p, const char *n, mode_t mode)
+{
+    struct gs_rq_job *j = job(req, OP_MKDIR, p, n, NULL);
+    if (j) {
+        j->mode = mode;
+        gs_rq_submit(j);
+    }
+}
+
+static void w_mknod(fuse_req_t req, fuse_ino_t p, const char *n, mode_t mode, dev_t rdev)
+{
+    struct gs_rq_job *j = job(req, OP_MKNOD, p, n, NULL);
+    if (j) {
+        j->mode = mode;
+        j->rdev = rdev;
+        gs_rq_submit(j);
+    }
+}
+
+static void w_write(fuse_req_t req, fuse_ino_t i, const char *buf, size_t size, off_t off,
+                    struct fuse_file_info *fi)
+{
+    struct gs_rq_job *j = job(req, OP_WRITE, i, NULL, fi);
+    if (!j)
+        return;
+    if (keep(&j->buf, buf, size) < 0) {
+        gs_rq_job_drop(j);
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
+    j->size = size;
+    j->off = off;
+    gs_rq_submit(j);
+}
+
+static void w_setattr(fuse_req_t req, fuse_ino_t i, struct stat *attr, int to_set,
+                      struct fuse_file_info *fi)
+{
+    struct gs_rq_job *j = job(req, OP_SETATTR, i, NULL, fi);
+    if (j) {
+        j->attr = *attr;
+        j->to_set = to_set;
+        gs_rq_submit(j);
+    }
+}
+
+static void w_rename(fuse_req_t req, fuse_ino_t p, const char *n, fuse_ino_t np, const char *nn,
+                     unsigned int flags)
+{
+    struct gs_rq_job *j = job(req, OP_RENAME, p, n, NULL);
+    if (!j)
+        return;
+    if (keep(&j->name2, nn, strlen(nn)) < 0) {
+        gs_rq_job_drop(j);
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
+    j->ino2 = np;
+    j->flags = flags;
+    gs_rq_submit(j);
+}
+
 const struct fuse_lowlevel_ops *gs_interruptible_ops(const struct fuse_lowlevel_ops *ops)
 {
     inner = ops;
@@ -124,6 +257,17 @@ const struct fuse_lowlevel_ops *gs_interruptible_ops(const struct fuse_lowlevel_
     USE(read);
     USE(getxattr);
     USE(listxattr);
+    USE(create);
+    USE(write);
+    USE(setattr);
+    USE(flush);
+    USE(fsync);
+    USE(release);
+    USE(unlink);
+    USE(rename);
+    USE(rmdir);
+    USE(mkdir);
+    USE(mknod);
 #undef USE
     return &wrapped;
 }

@@ -12,7 +12,10 @@
 /* ops with every handler that may wait on Graph handed to the request pool:
  * the handler runs on a pool thread, with the request's interruption and
  * deadline armed (gs_rq_start starts the pool; before it, on the calling
- * thread). */
+ * thread). The calls that may change Graph (create, write, setattr, flush,
+ * fsync, release, unlink, rename, rmdir, mkdir, mknod) go to the pool too,
+ * so that they never hold libfuse's threads, but run as before: no
+ * deadline, and an INTERRUPT does not cut a save or an action. */
 const struct fuse_lowlevel_ops *gs_interruptible_ops(const struct fuse_lowlevel_ops *ops);
 
 #endif

@@ -68,7 +68,9 @@ void gs_rq_job_drop(struct gs_rq_job *j)
 {
     pthread_mutex_lock(&pool.lock);
     free(j->name);
-    j->name = NULL;
+    free(j->name2);
+    free(j->buf);
+    j->name = j->name2 = j->buf = NULL;
     j->owner = NULL;
     j->next = pool.free;
     pool.free = j;
@@ -136,8 +138,9 @@ static void run(struct gs_rq_job *j)
 {
     pid_t tid = fuse_req_ctx(j->req)->pid; /* read before the answer frees req */
     double started = gs_now();
-    gs_interrupt_arm(&j->interrupted);
-    gs_interrupt_set_deadline(j->deadline);
+    gs_interrupt_arm(j->plain ? NULL : &j->interrupted);
+    if (!j->plain)
+        gs_interrupt_set_deadline(j->deadline);
     j->run(j);
     gs_interrupt_arm(NULL);
     double now = gs_now();
@@ -229,7 +232,8 @@ void gs_rq_submit(struct gs_rq_job *j)
     pthread_mutex_unlock(&pool.lock);
     /* registered before any thread can take the job: an INTERRUPT that came
      * before calls on_interrupt now, and one that comes later finds it */
-    fuse_req_interrupt_func(j->req, on_interrupt, j);
+    if (!j->plain)
+        fuse_req_interrupt_func(j->req, on_interrupt, j);
     pthread_mutex_lock(&pool.lock);
     int interrupted = __atomic_load_n(&j->interrupted, __ATOMIC_ACQUIRE);
     int inline_run = !interrupted && pool.nthreads == 0;

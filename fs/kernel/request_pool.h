@@ -20,6 +20,7 @@
 #define GS_REQUEST_POOL_H
 
 #include <fuse_lowlevel.h>
+#include <sys/stat.h>
 
 struct gs_rq_job;
 /* Runs job: calls its handler, which answers job->req. */
@@ -36,7 +37,16 @@ struct gs_rq_job {
     off_t off;
     int has_fi;
     struct fuse_file_info fi;
-    char *name;                 /* owned: freed when the job is done */
+    char *name, *name2;         /* owned: freed when the job is done */
+    char *buf;                  /* owned: a write's bytes */
+    fuse_ino_t ino2;
+    mode_t mode;
+    dev_t rdev;
+    int to_set;
+    unsigned flags;
+    struct stat attr;
+    int plain;                  /* a call that may change Graph: run as libfuse would,
+                                 * with no deadline, and an INTERRUPT is not heard */
     gs_rq_run_fn run;
     /* the pool's */
     struct gs_rq_job *next;     /* pool lock: the queue or the free list */
