@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "api/http_internal.h"
+#include "common/interrupt.h"
 #include "common/log.h"
 
 enum slot_state {
@@ -328,7 +329,7 @@ static int run_batch(struct gs_client *c, struct gs_batch_item *items, size_t n,
     if (in_batch == 1 && !keep_throttled)
         slots[last].state = S_ALONE;
 
-    double deadline = gs_now() + gs_client_budget(c);
+    double deadline = gs_interrupt_clip(gs_now() + gs_client_budget(c));
     if (in_batch > 1 || (in_batch == 1 && keep_throttled))
         send_batch(c, items, slots, n, deadline, keep_throttled);
     run_singles(c, items, slots, n, deadline);

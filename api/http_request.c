@@ -333,7 +333,10 @@ int gs_http_call(struct gs_client *c, const struct gs_request *req, const struct
         return -ENOMEM;
     }
     int r = 0;
-    if (o->first_wait > 0 && gs_now() + o->first_wait >= o->deadline)
+    if (gs_now() >= o->deadline)
+        r = fail_early(&k, err, -ETIMEDOUT, "Timeout",
+                       "the time bound of the system call ran out before the request was sent");
+    else if (o->first_wait > 0 && gs_now() + o->first_wait >= o->deadline)
         r = fail_early(&k, err, -ETIMEDOUT, "Timeout",
                        "the time budget ran out before the request could be retried");
     else if (o->first_wait > 0 && gs_sleep_until_or_interrupted(gs_now() + o->first_wait) < 0)
@@ -374,7 +377,8 @@ static int changes_graph(const struct gs_client *c, const struct gs_request *req
 int gs_client_request(struct gs_client *c, const struct gs_request *req,
                       struct gs_response *resp, struct gs_error *err)
 {
-    struct gs_call_opts o = {.deadline = gs_now() + (c ? gs_client_budget(c) : 0)};
+    /* within the time bound of the system call this thread serves */
+    struct gs_call_opts o = {.deadline = gs_interrupt_clip(gs_now() + (c ? gs_client_budget(c) : 0))};
     if (!changes_graph(c, req))
         return gs_http_call(c, req, &o, resp, err);
     struct gs_response own = {0};
@@ -391,7 +395,7 @@ int gs_client_request(struct gs_client *c, const struct gs_request *req,
 int gs_client_request_within(struct gs_client *c, const struct gs_request *req, double seconds,
                              struct gs_response *resp, struct gs_error *err)
 {
-    struct gs_call_opts o = {.deadline = gs_now() + seconds};
+    struct gs_call_opts o = {.deadline = gs_interrupt_clip(gs_now() + seconds)};
     return gs_http_call(c, req, &o, resp, err);
 }
 

@@ -260,14 +260,17 @@ static int wait_flight_locked(struct gs_cache *c, struct gs_flight *f, const cha
 {
     while (!f->done) {
         if (gs_interrupted()) {
-            int last = --f->refs == 0;
+            int last = --f->refs == 0, r = gs_interrupt_errno();
             pthread_mutex_unlock(&c->lock);
             if (last)
                 flight_free(f);
-            if (err)
-                gs_error_set_local(err, "GET", key, -EINTR, "Interrupted",
+            if (err && r == -ETIMEDOUT)
+                gs_error_set_local(err, "GET", key, r, "Timeout",
+                                   "the time bound of the system call ran out waiting for Graph");
+            else if (err)
+                gs_error_set_local(err, "GET", key, r, "Interrupted",
                                    "the system call was interrupted, or graphsyncfs is stopping");
-            return -EINTR;
+            return r;
         }
         struct timespec ts;
         gs_interrupt_poll_deadline(&ts);

@@ -8,6 +8,7 @@
 
 static int stopping;               /* atomic */
 static __thread int *request_flag; /* the calling thread's request, or NULL */
+static __thread double request_deadline; /* gs_now() time; 0: none */
 
 void gs_stop_all(void)
 {
@@ -22,13 +23,39 @@ int gs_stopping(void)
 void gs_interrupt_arm(int *flag)
 {
     request_flag = flag;
+    request_deadline = 0;
 }
 
-int gs_interrupted(void)
+void gs_interrupt_set_deadline(double t)
+{
+    request_deadline = t;
+}
+
+double gs_interrupt_clip(double t)
+{
+    return request_deadline > 0 && request_deadline < t ? request_deadline : t;
+}
+
+int gs_interrupt_past_deadline(void)
+{
+    return request_deadline > 0 && gs_now() >= request_deadline;
+}
+
+static int signalled(void)
 {
     if (gs_stopping())
         return 1;
     return request_flag && __atomic_load_n(request_flag, __ATOMIC_ACQUIRE);
+}
+
+int gs_interrupted(void)
+{
+    return signalled() || (request_deadline > 0 && gs_now() >= request_deadline + GS_DEADLINE_GRACE);
+}
+
+int gs_interrupt_errno(void)
+{
+    return signalled() || !gs_interrupt_past_deadline() ? -EINTR : -ETIMEDOUT;
 }
 
 void gs_interrupt_poll_deadline(struct timespec *ts)

@@ -13,10 +13,26 @@ void gs_stop_all(void);
 int gs_stopping(void);
 
 /* The calling thread now serves a request whose interruption sets *flag
- * (an int another thread may set at any time); NULL: none. */
+ * (an int another thread may set at any time); NULL: none. Clears the
+ * thread's deadline. */
 void gs_interrupt_arm(int *flag);
-/* 1 when the daemon stops or this thread's request was interrupted. */
+/* The request the calling thread serves must be answered by monotonic time
+ * t (common/clock.h gs_now; 0: no deadline): the time bound of a system
+ * call, which starts when graphsyncfs reads the call, not when a thread
+ * gets to it. Requests to Graph end by it (gs_interrupt_clip); a wait still
+ * going GS_DEADLINE_GRACE seconds after it ends as interrupted. */
+#define GS_DEADLINE_GRACE 0.5
+void gs_interrupt_set_deadline(double t);
+/* min(t, the calling thread's deadline). */
+double gs_interrupt_clip(double t);
+/* 1 when the calling thread's deadline has passed. */
+int gs_interrupt_past_deadline(void);
+/* 1 when the daemon stops, this thread's request was interrupted, or its
+ * deadline passed GS_DEADLINE_GRACE seconds ago. */
 int gs_interrupted(void);
+/* Why gs_interrupted() said 1: -ETIMEDOUT when only the deadline passed,
+ * else -EINTR. */
+int gs_interrupt_errno(void);
 
 /* An absolute CLOCK_REALTIME time GS_INTERRUPT_POLL from now, for a
  * pthread timed wait that checks gs_interrupted() between rounds. */

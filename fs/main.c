@@ -21,6 +21,7 @@
 #include "fs/filesystem.h"
 #include "fs/kernel/inval.h"
 #include "fs/kernel/interruptible.h"
+#include "fs/kernel/request_pool.h"
 #include "fs/kernel/shutdown.h"
 #include "common/interrupt.h"
 #include "fs/kernel/ops.h"
@@ -130,6 +131,9 @@ static void keep_secrets_out_of_dumps(int dumpable)
 {
     if (!dumpable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
         gs_warn("cannot turn core dumps off: %s", strerror(errno));
+    int r = gs_auth_protect_memory(); /* before libcurl starts OpenSSL */
+    if (r < 0)
+        gs_warn("OpenSSL's memory is not kept out of core dumps: %s", strerror(-r));
     cJSON_Hooks hooks = {.malloc_fn = gs_wipe_malloc, .free_fn = gs_wipe_free};
     cJSON_InitHooks(&hooks);
 }
@@ -226,8 +230,11 @@ static int serve(struct fuse_session *se, struct gs_fs *fs, const struct gs_opti
     } else {
         if (gs_shutdown_watch_start(se) != 0)
             gs_warn("cannot start the shutdown watcher: a stop may wait for requests in flight");
+        if (gs_rq_start((unsigned)o->threads, o->timeout * (o->retries + 1)) != 0)
+            gs_warn("cannot start the request threads: calls beyond libfuse's threads wait in the kernel");
         ret = request_loop(se, copts, o->threads);
         gs_stop_all(); /* whatever still waits on Graph gives up */
+        gs_rq_stop();  /* the calls still queued end at once */
         gs_shutdown_watch_stop();
         gs_filesystem_stop(fs);
     }

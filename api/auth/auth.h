@@ -71,4 +71,15 @@ int gs_auth_token(void *auth, int force_refresh, char **token_out);
 
 void gs_auth_free(struct gs_auth *a);
 
+/* Keeps private keys out of core dumps (issue 13, outcome 6): OpenSSL's own
+ * allocations are wiped when freed (common/secmem.h), and its secure heap
+ * (mlocked and MADV_DONTDUMP, GS_AUTH_SECURE_HEAP bytes) holds the secret
+ * numbers of the keys it parses (a certificate's RSA key: d, p, q and the CRT
+ * values) and the decoded PEM. Call before anything uses OpenSSL, libcurl's
+ * initialisation included. 0, -EBUSY (OpenSSL allocated before: nothing is
+ * wiped) or -ENOMEM (no secure heap: keys live in the ordinary heap). */
+#define GS_AUTH_SECURE_HEAP (64 * 1024) /* a 16384-bit RSA key takes under 16 KiB */
+#define GS_AUTH_SECURE_MIN 32
+int gs_auth_protect_memory(void);
+
 #endif

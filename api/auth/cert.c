@@ -150,14 +150,22 @@ int gs_cert_load(const char *path, const char *password, struct gs_cert **out, c
     return 0;
 }
 
-static int sign(EVP_PKEY *key, int pss, const char *input, unsigned char **sig, size_t *siglen)
+/* Signs with a copy of the key made for this signature: OpenSSL keeps
+ * Montgomery forms of the primes with a key once it signed, in ordinary
+ * memory; freeing the copy wipes them (gs_auth_protect_memory), while the
+ * key itself stays in the secure heap, never used to sign. */
+static int sign(const EVP_PKEY *kept, int pss, const char *input, unsigned char **sig, size_t *siglen)
 {
+    EVP_PKEY *key = EVP_PKEY_dup((EVP_PKEY *)kept);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     EVP_PKEY_CTX *pctx = NULL;
     int r = -EIO;
     *sig = NULL;
-    if (!ctx)
+    if (!ctx || !key) {
+        EVP_MD_CTX_free(ctx);
+        EVP_PKEY_free(key);
         return -ENOMEM;
+    }
     if (EVP_DigestSignInit(ctx, &pctx, EVP_sha256(), NULL, key) != 1)
         goto out;
     if (pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
@@ -180,6 +188,7 @@ static int sign(EVP_PKEY *key, int pss, const char *input, unsigned char **sig, 
     r = 0;
 out:
     EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(key);
     ERR_clear_error();
     return r;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/auth/internal.h"
+#include "common/secmem.h"
 
 #define DEVICE_GRANT "urn:ietf:params:oauth:grant-type:device_code"
 #define MAX_WAIT_S 3600.0
@@ -18,7 +19,7 @@ struct device {
     char *token_url;
     char *scope;          /* the provider's scope plus offline_access */
     char *cache_path;     /* NULL: the refresh token stays in memory */
-    char *refresh_token;  /* secret */
+    char *refresh_token;  /* secret: a secret page (gs_auth_secret_to_page), or NULL */
 };
 
 struct device_code {
@@ -38,7 +39,7 @@ static void device_free(void *state)
     free(d->token_url);
     free(d->scope);
     free(d->cache_path);
-    gs_auth_free_secret(d->refresh_token);
+    gs_secret_free(d->refresh_token);
     free(d);
 }
 
@@ -62,9 +63,11 @@ static void save_cache(struct gs_auth *a, const struct device *d, int at_mount)
 static void keep(struct device *d, struct gs_token_response *resp, struct gs_token *out)
 {
     if (resp->refresh_token) {
-        gs_auth_free_secret(d->refresh_token);
+        gs_secret_free(d->refresh_token);
         d->refresh_token = resp->refresh_token;
         resp->refresh_token = NULL;
+        if (gs_auth_secret_to_page(&d->refresh_token) < 0)
+            d->refresh_token = NULL; /* no memory: the next refresh says no refresh token */
     }
     gs_token_response_take(resp, gs_auth_now(), out);
 }
@@ -272,6 +275,8 @@ int gs_auth_device_setup(struct gs_auth *a, const struct gs_auth_config *cfg, ch
     if (d->cache_path)
         r = gs_devcache_load(d->cache_path, a->authority, tenant, client_id, &d->refresh_token,
                              why, whylen);
+    if (r == 0 && (r = gs_auth_secret_to_page(&d->refresh_token)) < 0)
+        gs_auth_whyf(why, whylen, "out of memory");
     if (r < 0)
         return r;
     if (d->refresh_token) {
@@ -288,7 +293,7 @@ int gs_auth_device_setup(struct gs_auth *a, const struct gs_auth_config *cfg, ch
         }
         fprintf(stderr, "graphsyncfs: the sign-in kept in %s is no longer valid (%s)\n",
                 d->cache_path, inner);
-        gs_auth_free_secret(d->refresh_token);
+        gs_secret_free(d->refresh_token);
         d->refresh_token = NULL;
     }
     if (!a->interactive) {

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "common/interrupt.h"
+
 #define GRAPH_DOWN_SECONDS 5.0
 
 double gs_fs_mono(void)
@@ -66,19 +68,23 @@ int gs_fs_get(struct gs_fs *fs, const char *key, enum gs_ttl_class cls, unsigned
      * a fetch that had its answer just before the call began.) */
     struct gs_doc *prior = NULL;
     gs_cache_peek(fs->cache, key, &prior);
+    /* a call whose time bound ran out while it waited for a thread fails
+     * without asking Graph: that says nothing about Graph */
+    int late = gs_interrupt_past_deadline();
     int r = gs_cache_get(fs->cache, key, cls, flags, out, err);
     int served_prior = r == 0 && prior && *out == prior;
     if (prior)
         gs_doc_unref(prior);
     if (served_prior) {
-        gs_fs_mark_graph_down(fs); /* served stale: the refresh got no usable answer */
+        if (!late)
+            gs_fs_mark_graph_down(fs); /* served stale: the refresh got no usable answer */
         if (err && !err->err)
             down_reason(fs, key, err);
     } else if (r == 0) {
         if (err && err->err)
             gs_error_clear(err); /* a fresh answer: nothing to tell */
         mark_graph_up(fs);
-    } else if (err && err->http_status == 0 && r != -ENOMEM && r != -EINTR) {
+    } else if (err && err->http_status == 0 && r != -ENOMEM && r != -EINTR && !late) {
         gs_fs_mark_graph_down(fs);
     } else if (err && err->http_status != 0) {
         mark_graph_up(fs); /* an HTTP answer: Graph is there */

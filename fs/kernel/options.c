@@ -468,7 +468,7 @@ void gs_options_usage(const char *progname)
            "    -o http_debug           log every request (never tokens)\n"
            "    -o strict               tenant-wide views with a gap fail with EIO\n"
            "    -o dumpable             allow core dumps (debugging; they may hold secrets)\n"
-           "    -o threads=N            system calls served at once (default 100)\n"
+           "    -o threads=N            threads serving system calls (default 100)\n"
            "    -o entry_timeout=S      kernel name cache (default 1)\n"
            "    -o attr_timeout=S       kernel attribute cache (default 1)\n"
            "    -o uid=N,gid=N,umask=M  owner and mode of every file\n"

@@ -9,8 +9,9 @@
 #include "fs/model/thresholds.h"
 #include "fs/views/logs/logs.h"
 
-/* Worker threads: every system call beyond them waits in the kernel before
- * its time bound starts, so there are enough for a busy shell and cron. */
+/* Threads serving the calls that may wait on Graph (fs/kernel/request_pool.h:
+ * more are started while every one waits on Graph and calls queue), and
+ * libfuse's threads at most, which only hand calls over or do local work. */
 #define GS_DEFAULT_THREADS 100
 
 struct gs_options {
@@ -40,7 +41,7 @@ struct gs_options {
     struct gs_logs_config logs;             /* parsed */
     int batch_workers;      /* parsed: 0 = off */
     int http_debug;
-    int threads;            /* FUSE worker threads at most (replaces libfuse's max_threads) */
+    int threads;            /* request pool threads; libfuse's max_threads too */
     int dumpable;           /* leave core dumps on (debugging) */
     int strict;             /* tenant-wide views that cannot be built whole fail with EIO */
     int read_only;
