@@ -93,7 +93,7 @@ int gs_ops_fill_attr(struct gs_fs *fs, struct gs_node *n, struct stat *st)
         gs_content_dir_mtime(fs, n->parent ? n->parent : n, &mtime);
     } else {
         struct gs_blob *b = NULL;
-        int r = gs_content_get(fs, n, &b, &mtime);
+        int r = gs_content_stat(fs, n, &b, &mtime);
         if (r < 0)
             return r;
         st->st_nlink = 1;

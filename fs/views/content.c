@@ -179,6 +179,13 @@ int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, st
     }
 }
 
+int gs_content_stat(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
+{
+    if (gs_kind_has(gs_node_kind(n), GS_KF_COSTLY_ATTR))
+        return gs_logs_known(fs, n, out, mtime);
+    return gs_content_get(fs, n, out, mtime);
+}
+
 void gs_content_dir_mtime(struct gs_fs *fs, struct gs_node *n, struct timespec *out)
 {
     *out = fs->started;
