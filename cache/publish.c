@@ -69,15 +69,18 @@ int gs_pub_install_locked(struct gs_cache *c, struct gs_pub *p, enum gs_ttl_clas
     if (origin->supersedes)
         e->changed_seq = ++c->change_seq;
     gs_table_touch(&c->table, e);
+    /* read ahead (a batch's answer put since a mark): nobody read it yet */
+    e->unread = !origin->own && origin->since_seq != UINT64_MAX;
     return 0;
 }
 
-/* Drops e when nobody else holds its doc (under the lock). */
-static int evict_one(struct gs_cache *c, struct gs_entry *e, struct gs_entry **dropped)
+/* Drops e when nobody else holds its doc (under the lock), and, unless
+ * unread_too, when it was read since it was stored. */
+static int evict_one(struct gs_cache *c, struct gs_entry *e, int unread_too, struct gs_entry **dropped)
 {
     /* the cache's own reference is the only one: nobody holds the doc,
      * and nobody can take one without the lock we hold */
-    if (e->flight || !e->doc || gs_doc_refs(e->doc) != 1)
+    if (e->flight || !e->doc || gs_doc_refs(e->doc) != 1 || (e->unread && !unread_too))
         return 0;
     gs_table_unlink(&c->table, e);
     c->bytes -= e->doc->bytes;
@@ -91,20 +94,30 @@ static int evict_one(struct gs_cache *c, struct gs_entry *e, struct gs_entry **d
 /* Documents (GS_TTL_DOC: schemas, templates, secrets) go first, least
  * recently used first: they are large and read one by one, while the
  * listings and statuses a tenant scan or a walk needs are small and costly
- * to bring back one GET at a time. */
+ * to bring back one GET at a time. What was read ahead and not read yet
+ * stays: least recently used is exactly what a walk reads next (its batch
+ * came before the later ones), and dropping it turns the walk's batches
+ * into single GETs. Only beyond a quarter over the bound does it go too,
+ * oldest first (what a walk passed by without reading). */
 struct gs_entry *gs_cache_evict_locked(struct gs_cache *c)
 {
     struct gs_entry *dropped = NULL;
     struct gs_entry *e = c->table.doldest;
     while (e && c->bytes > c->max_bytes) {
         struct gs_entry *next = e->dnewer;
-        evict_one(c, e, &dropped);
+        evict_one(c, e, 0, &dropped);
         e = next;
     }
     e = c->table.oldest;
     while (e && c->bytes > c->max_bytes) {
         struct gs_entry *next = e->newer;
-        evict_one(c, e, &dropped);
+        evict_one(c, e, 0, &dropped);
+        e = next;
+    }
+    e = c->table.oldest;
+    while (e && c->bytes > c->max_bytes + c->max_bytes / 4) {
+        struct gs_entry *next = e->newer;
+        evict_one(c, e, 1, &dropped);
         e = next;
     }
     return dropped;
