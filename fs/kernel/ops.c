@@ -289,8 +289,10 @@ static const char *dirent_at(struct gs_fs *fs, struct gs_dh *dh, struct gs_node 
         return i == 0 ? "." : "..";
     }
     const struct gs_dirent *e = &dh->entries[i - 2];
-    /* a log file's attributes cost a rate-limited request: a listing leaves them to a lookup */
-    int costly = gs_kind_has(e->kind, GS_KF_COSTLY_ATTR);
+    /* attributes that cost a request (a document not fetched yet, a log query,
+     * a tenant scan): a listing leaves them to a lookup, which only tools that
+     * stat send (views/content.h gs_content_attr_free) */
+    int costly = !gs_content_attr_free(fs, e);
     if (plus && !costly && gs_ops_make_entry(fs, dir, e, ep) == 0) {
         *counted = 1;
         return e->name;

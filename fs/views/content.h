@@ -18,6 +18,13 @@ int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, st
  * (logs.h gs_logs_known), so that a walk's stats send nothing. */
 int gs_content_stat(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime);
 
+/* 1 when the attributes of entry e cost no request now (its document is
+ * fresh in the cache, or it needs none). A listing with attributes
+ * (readdirplus) gives only those: find, which never stats files, then
+ * sends nothing for the documents of a walk, and tools that stat (ls -l,
+ * du) ask with a lookup, which the walk's read-ahead batches (walk.h). */
+int gs_content_attr_free(struct gs_fs *fs, const struct gs_dirent *e);
+
 /* A directory's mtime: when its listing last changed, without any request. */
 void gs_content_dir_mtime(struct gs_fs *fs, struct gs_node *n, struct timespec *out);
 

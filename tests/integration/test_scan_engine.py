@@ -108,3 +108,29 @@ def test_walks_stat_log_files_without_a_query(mnt):
     assert log.count("GET", r".*/auditLogs/.*") == 1, log.describe()
     assert os.stat(logs / "recent.jsonl").st_size == len(body)  # known now, still no query
     assert log.count("GET", r".*/auditLogs/.*") == 1, log.describe()
+
+
+@pytest.mark.mount(tenant="large:200:40", time_scale=1e6)
+def test_a_glob_of_schemas_batches_them_whatever_the_order(mnt):
+    log = mnt.request_log()
+    out = subprocess.run(["bash", "-c", "cat jobs/*/schema.json | wc -c"], cwd=str(mnt.path),
+                         stdout=subprocess.PIPE, check=True, text=True, timeout=240).stdout
+    assert int(out) > 0
+    mu.quiesce(mnt)
+    # bash tests the glob's names last first, cat reads them first first: before, each
+    # schema came alone (40 single GETs), since only the jobs after a read one were batched
+    assert log.count("GET", r".*/jobs/[^/]+/schema", batch_items=False) <= 1, log.describe()
+    assert log.count("GET", r".*/jobs/[^/]+/schema") <= 40 + 1, log.describe()
+
+
+@pytest.mark.mount(tenant=TENANT, time_scale=1e6)
+def test_find_reads_no_secrets(mnt):
+    log = mnt.request_log()
+    r = subprocess.run(["bash", "-c", "find . | wc -l"], cwd=str(mnt.path), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=240)
+    assert r.returncode == 0 and int(r.stdout) > N, r.stderr
+    mu.quiesce(mnt)
+    # find does not stat files: a listing gives only the attributes it has (readdirplus),
+    # and the walk reads ahead no secrets.json. Before: every service principal's secrets
+    assert log.count("GET", r".*/synchronization/secrets") == 0, log.describe()
+    assert log.count("GET", r".*/auditLogs/.*") == 0, log.describe()
