@@ -119,6 +119,15 @@ static void queue_sps(struct gs_fs *fs, char **ids, size_t n)
 static void plan(struct gs_walk *w, uint64_t gen, size_t rank, size_t *from, size_t *to)
 {
     pthread_mutex_lock(&w->lock);
+    if (w->any && w->gen == gen && rank == w->last) {
+        /* the same visit again (find opens a directory twice): a first
+         * visit's plan would pull the frontier back, and each later visit
+         * would then queue one service principal at a time, which an idle
+         * worker takes alone: single GETs */
+        *from = *to = rank;
+        pthread_mutex_unlock(&w->lock);
+        return;
+    }
     int seq = w->any && w->gen == gen && rank > w->last && rank <= w->frontier + 1;
     *from = seq && w->frontier + 1 > rank ? w->frontier + 1 : rank;
     *to = rank + (seq ? WALK_AHEAD : WALK_FIRST);
