@@ -34,6 +34,7 @@ struct gs_walk {
     size_t last;       /* rank of the last service principal visited */
     size_t frontier;   /* rank of the last one queued */
     double docs_at;    /* monotonic time a walk last needed a document, 0: never */
+    int docs_behind;   /* documents became wanted: the ranks queued before lack them */
     int sib_any;       /* a job's document was read with its siblings */
     enum gs_kind sib_kind; /* of which kind */
     size_t sib_at;     /* its position among the jobs jobs/ lists */
@@ -115,6 +116,19 @@ static void queue_sps(struct gs_fs *fs, char **ids, size_t n)
     free(ids);
 }
 
+/* With the walk lock: documents became wanted since the ranks up to the
+ * frontier were queued without them: queue those again (what is queued or
+ * fresh is skipped), so that the visits ahead do not fetch them alone. */
+static void catch_up_locked(struct gs_walk *w, size_t rank, size_t *from, size_t *to)
+{
+    if (!w->docs_behind || !w->any)
+        return;
+    w->docs_behind = 0;
+    *from = rank;
+    if (*to < w->frontier + 1)
+        *to = w->frontier + 1;
+}
+
 /* The ranks of the listing to queue for a visit of rank (walk lock taken here). */
 static void plan(struct gs_walk *w, uint64_t gen, size_t rank, size_t *from, size_t *to)
 {
@@ -125,6 +139,7 @@ static void plan(struct gs_walk *w, uint64_t gen, size_t rank, size_t *from, siz
          * would then queue one service principal at a time, which an idle
          * worker takes alone: single GETs */
         *from = *to = rank;
+        catch_up_locked(w, rank, from, to);
         pthread_mutex_unlock(&w->lock);
         return;
     }
@@ -133,7 +148,11 @@ static void plan(struct gs_walk *w, uint64_t gen, size_t rank, size_t *from, siz
     *to = rank + (seq ? WALK_AHEAD : WALK_FIRST);
     if (seq && w->frontier >= rank + WALK_AHEAD / 2)
         *to = *from; /* far enough ahead: refilled in chunks, so batches stay full */
-    if (*to > *from)
+    if (seq)
+        catch_up_locked(w, rank, from, to);
+    if (*to > *from && *to - 1 > w->frontier)
+        w->frontier = *to - 1;
+    else if (!seq && *to > *from)
         w->frontier = *to - 1;
     w->last = rank;
     w->gen = gen;
@@ -257,8 +276,11 @@ void gs_walk_need(struct gs_fs *fs, const struct gs_node *n)
 {
     if (!fs->readahead || !gs_node_key(n))
         return;
+    double now = gs_fs_mono();
     pthread_mutex_lock(&fs->walk->lock);
-    fs->walk->docs_at = gs_fs_mono(); /* this walk stats files: documents come with listings */
+    if (!(fs->walk->docs_at > 0 && now - fs->walk->docs_at < DOCS_RECENT))
+        fs->walk->docs_behind = 1; /* the next visit queues secrets.json up to the frontier */
+    fs->walk->docs_at = now; /* this walk stats files: documents come with listings */
     pthread_mutex_unlock(&fs->walk->lock);
     if (gs_kind_has(gs_node_kind(n), GS_KF_SIBLINGS) && n->sp && n->job)
         queue_siblings(fs, n);
