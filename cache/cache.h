@@ -61,6 +61,10 @@ int gs_cache_put(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
  * request, and store its answers with gs_cache_put_since, which stores an
  * answer already expired when its key was put or invalidated after the mark
  * (a write made the answer old while it was in flight). */
+/* Content put this way is read-ahead: until it is first read (a get), the
+ * memory bound drops entries read before it, and drops it only while the
+ * cache holds more than 1.25 times max_bytes (what was read ahead for a
+ * walk is what it reads next). */
 uint64_t gs_cache_mark(struct gs_cache *c);
 int gs_cache_put_since(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
                        const cJSON *json, const char *request_id, uint64_t mark);

@@ -69,16 +69,19 @@ int gs_pub_install_locked(struct gs_cache *c, struct gs_pub *p, enum gs_ttl_clas
     if (origin->supersedes)
         e->changed_seq = ++c->change_seq;
     gs_table_touch(&c->table, e);
+    /* read ahead (a batch's answer put since a mark): nobody read it yet */
+    e->unread = !origin->own && !origin->taken && origin->since_seq != UINT64_MAX;
     return 0;
 }
 
-/* Drops e when nobody else holds its doc (under the lock). */
-static int evict_one(struct gs_cache *c, struct gs_entry *e, struct gs_entry **dropped)
+/* Drops e when nobody else holds its doc (under the lock), and, unless
+ * unread_too, when it was read since it was stored. */
+static int evict_one(struct gs_cache *c, struct gs_entry *e, int unread_too, struct gs_entry **dropped)
 {
     c->evict_looked++;
     /* the cache's own reference is the only one: nobody holds the doc,
      * and nobody can take one without the lock we hold */
-    if (e->flight || !e->doc || gs_doc_refs(e->doc) != 1)
+    if (e->flight || !e->doc || gs_doc_refs(e->doc) != 1 || (e->unread && !unread_too))
         return 0;
     gs_table_unlink(&c->table, e);
     c->bytes -= e->doc->bytes;
@@ -94,20 +97,22 @@ static int evict_one(struct gs_cache *c, struct gs_entry *e, struct gs_entry **d
  * every one at every store made the scan quadratic. */
 #define HELD_LOOKS 32
 
-/* Evicts from the oldest end of one recency list (docs: the documents').
- * An entry it cannot drop (held, in flight) becomes the most recently used
+/* Evicts from the oldest end of one recency list (docs: the documents')
+ * while over limit (unread_too: read-ahead not read yet goes too).
+ * An entry it cannot drop (held, in flight, unread) becomes the most recently used
  * (it is in use): the next eviction looks past it, so each store looks at
  * a bounded number of them and the bound comes back as they are released. */
-static void evict_from(struct gs_cache *c, int docs, struct gs_entry **dropped)
+static void evict_from(struct gs_cache *c, int docs, int unread_too, size_t limit,
+                       struct gs_entry **dropped)
 {
     struct gs_entry *e = docs ? c->table.doldest : c->table.oldest;
     int passed = 0;
-    while (e && c->bytes > c->max_bytes && passed < HELD_LOOKS) {
+    while (e && c->bytes > limit && passed < HELD_LOOKS) {
         struct gs_entry *next = docs ? e->dnewer : e->newer;
-        if (!evict_one(c, e, dropped)) {
+        if (!evict_one(c, e, unread_too, dropped)) {
             passed++;
             if (next)
-                gs_table_touch(&c->table, e);
+                gs_table_requeue(&c->table, e);
         }
         e = next;
     }
@@ -116,12 +121,18 @@ static void evict_from(struct gs_cache *c, int docs, struct gs_entry **dropped)
 /* Documents (GS_TTL_DOC: schemas, templates, secrets) go first, least
  * recently used first: they are large and read one by one, while the
  * listings and statuses a tenant scan or a walk needs are small and costly
- * to bring back one GET at a time. */
+ * to bring back one GET at a time. What was read ahead and not read yet
+ * stays: least recently used is exactly what a walk reads next (its batch
+ * came before the later ones), and dropping it turns the walk's batches
+ * into single GETs. Only beyond a quarter over the bound does it go too,
+ * oldest first (what a walk passed by without reading). */
 struct gs_entry *gs_cache_evict_locked(struct gs_cache *c)
 {
     struct gs_entry *dropped = NULL;
-    evict_from(c, 1, &dropped);
-    evict_from(c, 0, &dropped);
+    size_t hard = c->max_bytes + c->max_bytes / 4;
+    evict_from(c, 1, 0, c->max_bytes, &dropped);
+    evict_from(c, 0, 0, c->max_bytes, &dropped);
+    evict_from(c, 0, 1, hard, &dropped);
     return dropped;
 }
 

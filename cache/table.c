@@ -161,6 +161,7 @@ void gs_table_unlink(struct gs_table *t, struct gs_entry *e)
 
 void gs_table_touch(struct gs_table *t, struct gs_entry *e)
 {
+    e->unread = 0;
     if (e->in_docs && t->dnewest != e) {
         docs_remove(t, e);
         docs_push_newest(t, e);

@@ -26,6 +26,9 @@ struct gs_entry {
     uint64_t changed_seq;           /* cache change_seq of its last put or invalidation:
                                      * a fetch started before it is not trusted */
     int notify_pending;             /* a prefix invalidation still has to report it */
+    int unread;                     /* stored by a put (a batch's answer, a listing's item)
+                                     * and not read since: the bound keeps it while the
+                                     * cache holds less than 1.25 times the bound */
     uint64_t hash;
     char key[];
 };
@@ -48,7 +51,7 @@ struct gs_entry *gs_table_find(const struct gs_table *t, const char *key);
 int gs_table_add(struct gs_table *t, const char *key, struct gs_entry **out);
 /* Takes e out of the table and the recency list; the caller frees it. */
 void gs_table_unlink(struct gs_table *t, struct gs_entry *e);
-/* Makes e the most recently used. */
+/* Makes e the most recently used (a read: no longer unread). */
 void gs_table_touch(struct gs_table *t, struct gs_entry *e);
 /* Sets e's class: documents (GS_TTL_DOC) are also on a list of their own. */
 void gs_table_set_class(struct gs_table *t, struct gs_entry *e, enum gs_ttl_class cls);

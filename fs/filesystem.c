@@ -11,6 +11,7 @@
 #include "fs/views/sp_index.h"
 #include "fs/views/monitor/monitor.h"
 #include "fs/views/tenant.h"
+#include "fs/views/walk.h"
 
 /* Scratch files may hold this much in all (memory only, lost at unmount). */
 #define SCRATCH_MAX_BYTES (64u << 20)
@@ -19,6 +20,8 @@ static void free_parts(struct gs_fs *fs)
 {
     gs_logs_free(fs->logs);
     fs->logs = NULL;
+    gs_walk_free(fs->walk);
+    fs->walk = NULL;
     gs_tenant_views_free(fs->views);
     fs->views = NULL;
     gs_monitor_free(fs->monitor);
@@ -45,7 +48,8 @@ int gs_filesystem_start(struct gs_fs *fs, const struct gs_fs_config *cfg,
     if (gs_errors_new(&fs->errors) != 0 || gs_scratch_new(&fs->scratch, SCRATCH_MAX_BYTES) != 0 ||
         gs_sp_index_new(&fs->sp_index) != 0 || gs_tenant_views_new(&fs->views) != 0 ||
         gs_monitor_new(&fs->monitor) != 0 ||
-        gs_rules_pending_new(&fs->rules) != 0 || gs_logs_new(logs, &fs->logs) != 0) {
+        gs_rules_pending_new(&fs->rules) != 0 || gs_logs_new(logs, &fs->logs) != 0 ||
+        gs_walk_new(&fs->walk) != 0) {
         r = -ENOMEM;
         goto fail;
     }

@@ -30,6 +30,9 @@ struct gs_dh {
     struct gs_open link;    /* first: in fs->open_handles */
     struct gs_dirent *entries;
     size_t n;
+    int listed;             /* entries made (at opendir, or the first readdir:
+                             * gs_tree_list_later; readdirs of one handle come
+                             * one at a time) */
 };
 
 /* Looks up and pins a node by inode number. */
@@ -93,7 +96,7 @@ int gs_ops_fill_attr(struct gs_fs *fs, struct gs_node *n, struct stat *st)
         gs_content_dir_mtime(fs, n->parent ? n->parent : n, &mtime);
     } else {
         struct gs_blob *b = NULL;
-        int r = gs_content_get(fs, n, &b, &mtime);
+        int r = gs_content_stat(fs, n, &b, &mtime);
         if (r < 0)
             return r;
         st->st_nlink = 1;
@@ -241,7 +244,10 @@ static void gs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     if (!n)
         return;
     struct gs_dh *dh = calloc(1, sizeof(*dh));
-    int r = dh ? gs_tree_list(fs, n, &dh->entries, &dh->n) : -ENOMEM;
+    int later = gs_tree_list_later(n);
+    int r = !dh ? -ENOMEM : later ? gs_tree_probe(fs, n) : gs_tree_list(fs, n, &dh->entries, &dh->n);
+    if (dh)
+        dh->listed = !later;
     if (r < 0) {
         free(dh);
         gs_ops_put_node(fs, n);
@@ -289,8 +295,10 @@ static const char *dirent_at(struct gs_fs *fs, struct gs_dh *dh, struct gs_node 
         return i == 0 ? "." : "..";
     }
     const struct gs_dirent *e = &dh->entries[i - 2];
-    /* a log file's attributes cost a rate-limited request: a listing leaves them to a lookup */
-    int costly = gs_kind_has(e->kind, GS_KF_COSTLY_ATTR);
+    /* attributes that cost a request (a document not fetched yet, a log query,
+     * a tenant scan): a listing leaves them to a lookup, which only tools that
+     * stat send (views/content.h gs_content_attr_free) */
+    int costly = !gs_content_attr_free(fs, e);
     if (plus && !costly && gs_ops_make_entry(fs, dir, e, ep) == 0) {
         *counted = 1;
         return e->name;
@@ -311,6 +319,13 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     struct gs_node *dir = gs_ops_node_or_enoent(req, ino);
     if (!dir)
         return;
+    int r = dh->listed ? 0 : gs_tree_list(fs, dir, &dh->entries, &dh->n);
+    if (r < 0) {
+        gs_ops_put_node(fs, dir);
+        fuse_reply_err(req, -r);
+        return;
+    }
+    dh->listed = 1;
     char *buf = malloc(size);
     if (!buf) {
         gs_ops_put_node(fs, dir);

@@ -25,6 +25,7 @@ struct gs_monitor;
 struct gs_fh;
 struct gs_rules_pending;
 struct gs_logs;
+struct gs_walk;
 
 struct gs_fs_config {
     double entry_timeout;   /* kernel dentry cache, seconds */
@@ -107,7 +108,7 @@ struct gs_node {
  *   never across network I/O, and no other lock is taken while one is held.
  * - Set before the session starts and then only read, without a lock: cfg,
  *   client, cache, se, inval, errors, scratch, readahead, sp_index, views, monitor,
- *   rules, logs, started, root (the pointer). The parts lock themselves (their headers). */
+ *   rules, logs, walk, started, root (the pointer). The parts lock themselves (their headers). */
 struct gs_fs {
     struct gs_fs_config cfg;
     struct gs_client *client;
@@ -122,6 +123,7 @@ struct gs_fs {
     struct gs_monitor *monitor;     /* the monitoring files' last scan (views/monitor/) */
     struct gs_rules_pending *rules; /* staged edits of the rules trees (model/rules/pending.h) */
     struct gs_logs *logs;           /* provisioning-log files (fs/logs); NULL: none */
+    struct gs_walk *walk;           /* where the walks of the tree are (views/walk.h) */
     struct timespec started;
     uint64_t content_changes;       /* atomic: cached content changed (views compare it) */
     double graph_down_until;  /* monotonic seconds; atomic: a transport failure of the

@@ -117,8 +117,10 @@ enum {
                                  * (actions/rules/), sent by commit */
     GS_KF_GROWS = 1u << 7,      /* append-only: bytes once shown never change, so every
                                  * read sees the newest ones (views/logs, tail -f) */
-    GS_KF_COSTLY_ATTR = 1u << 8,/* its size costs a rate-limited request: a listing
-                                 * (readdirplus) leaves its attributes to a lookup */
+    GS_KF_COSTLY_ATTR = 1u << 8,/* its content costs a rate-limited request: stat(2)
+                                 * reports what is known without one (views/content.h
+                                 * gs_content_stat), and a listing (readdirplus)
+                                 * leaves its attributes to a lookup */
     GS_KF_LOOKUP_ONLY = 1u << 9,/* a directory that lists nothing; names are looked up */
     GS_KF_LOG_SUMMARY = 1u << 10,/* its result is followed by the log's events since the
                                  * action was accepted (views/logs/summary.c) */

@@ -179,6 +179,41 @@ int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, st
     }
 }
 
+int gs_content_stat(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
+{
+    if (gs_kind_has(gs_node_kind(n), GS_KF_COSTLY_ATTR))
+        return gs_logs_known(fs, n, out, mtime);
+    return gs_content_get(fs, n, out, mtime);
+}
+
+int gs_content_attr_free(struct gs_fs *fs, const struct gs_dirent *e)
+{
+    const struct gs_kind_info *ki = gs_kind_info(e->kind);
+    if (ki->type != S_IFREG)
+        return 1; /* directories and links: from the listing, or the start time */
+    if (gs_kind_has(e->kind, GS_KF_LOG_SUMMARY | GS_KF_COSTLY_ATTR))
+        return 0; /* a log query */
+    switch (ki->source) {
+    case GS_SRC_STATIC:
+    case GS_SRC_LAST_ERROR:
+    case GS_SRC_RESULT:
+    case GS_SRC_SCRATCH:
+    case GS_SRC_BACKUP:
+        return 1;
+    case GS_SRC_GRAPH:
+    case GS_SRC_SETTING:
+    case GS_SRC_RULES: {
+        /* rendered from one document: free while it is fresh */
+        char *key = gs_kind_key(e->kind, e->sp, e->job, e->tpl);
+        int fresh = key && gs_cache_is_fresh(fs->cache, key);
+        free(key);
+        return fresh;
+    }
+    default:
+        return 0; /* a tenant view or a monitoring file: a scan */
+    }
+}
+
 void gs_content_dir_mtime(struct gs_fs *fs, struct gs_node *n, struct timespec *out)
 {
     *out = fs->started;

@@ -12,6 +12,19 @@
  * The node must be pinned; fs->lock is not held. 0 or negative errno. */
 int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime);
 
+/* The bytes stat(2) reports the size and mtime of: gs_content_get's, except
+ * for kinds whose content costs a rate-limited request (GS_KF_COSTLY_ATTR:
+ * the provisioning logs), which report what is known without one
+ * (logs.h gs_logs_known), so that a walk's stats send nothing. */
+int gs_content_stat(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime);
+
+/* 1 when the attributes of entry e cost no request now (its document is
+ * fresh in the cache, or it needs none). A listing with attributes
+ * (readdirplus) gives only those: find, which never stats files, then
+ * sends nothing for the documents of a walk, and tools that stat (ls -l,
+ * du) ask with a lookup, which the walk's read-ahead batches (walk.h). */
+int gs_content_attr_free(struct gs_fs *fs, const struct gs_dirent *e);
+
 /* A directory's mtime: when its listing last changed, without any request. */
 void gs_content_dir_mtime(struct gs_fs *fs, struct gs_node *n, struct timespec *out);
 

@@ -13,6 +13,16 @@
  * (free each with gs_dirent_clear, then the array). 0 or negative errno. */
 int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_dirent **out, size_t *n);
 
+/* 1 when dir's entries are listed at the first readdir, not at opendir: a
+ * directory of the whole service-principal listing (servicePrincipals/,
+ * by-name/, by-appId/: tens of thousands of entries). fts (find, du, rm -r)
+ * opens the parent again after each subdirectory it leaves and reads
+ * nothing from it: listing at each open cost O(N) per visit, O(N^2) a walk. */
+int gs_tree_list_later(const struct gs_node *dir);
+/* What opendir of such a directory checks: that its listing can be read
+ * (fetched when not fresh), with the error a listing would have. */
+int gs_tree_probe(struct gs_fs *fs, struct gs_node *dir);
+
 /* One entry by name. Fixed directories answer unknown names with -ENOENT
  * without any request. */
 int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_dirent *out);

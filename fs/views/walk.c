@@ -1,11 +1,13 @@
 #include "fs/views/walk.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
+#include "fs/fetch/graph_get.h"
 #include "fs/fetch/readahead.h"
 #include "fs/views/sp_index.h"
 #include "fs/views/tenant.h"
@@ -14,15 +16,57 @@
  * at a first (or out of order) visit. */
 #define WALK_AHEAD 96
 #define WALK_FIRST 20
-/* Jobs after one whose document is read, whose same document is read ahead. */
+/* Jobs next to one whose document is read, whose same document is read
+ * ahead, in the direction the reads go (a glob tests names in reverse). */
 #define SIBLINGS_AHEAD 59
+/* A walk that needed a document within this many seconds stats files (du,
+ * ls -lR): secrets.json is read ahead with the listings. One that did not
+ * (find) does not read it. */
+#define DOCS_RECENT 10.0
 
-/* Where the walk is (one filesystem per process); guarded by walk_lock. */
-static pthread_mutex_t walk_lock = PTHREAD_MUTEX_INITIALIZER;
-static int walk_any;          /* a visit happened */
-static uint64_t walk_gen;     /* generation of the listing the ranks refer to */
-static size_t walk_last;      /* rank of the last service principal visited */
-static size_t walk_frontier;  /* rank of the last one queued */
+/* Where the walks of one filesystem are. Locking contract: `lock` is a leaf
+ * lock (HACKING.md "Locks"): it guards every member, is held for these few
+ * fields only, never across a request, a wait or another lock. */
+struct gs_walk {
+    pthread_mutex_t lock;
+    int any;           /* a service principal was visited */
+    uint64_t gen;      /* generation of the listing the ranks refer to */
+    size_t last;       /* rank of the last service principal visited */
+    size_t frontier;   /* rank of the last one queued */
+    double docs_at;    /* monotonic time a walk last needed a document, 0: never */
+    int docs_behind;   /* documents became wanted: the ranks queued before lack them */
+    int sib_any;       /* a job's document was read with its siblings */
+    enum gs_kind sib_kind; /* of which kind */
+    size_t sib_at;     /* its position among the jobs jobs/ lists */
+    int sib_back;      /* the reads go towards the start of that list */
+};
+
+int gs_walk_new(struct gs_walk **out)
+{
+    struct gs_walk *w = calloc(1, sizeof(*w));
+    if (!w)
+        return -ENOMEM;
+    pthread_mutex_init(&w->lock, NULL);
+    *out = w;
+    return 0;
+}
+
+void gs_walk_free(struct gs_walk *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+}
+
+/* 1 when the walk reads documents too (walk lock taken here). */
+static int wants_docs(struct gs_fs *fs)
+{
+    pthread_mutex_lock(&fs->walk->lock);
+    double at = fs->walk->docs_at;
+    pthread_mutex_unlock(&fs->walk->lock);
+    return at > 0 && gs_fs_mono() - at < DOCS_RECENT;
+}
 
 /* Keys collected to be queued at once: queued one by one, an idle worker
  * would take each alone. */
@@ -48,12 +92,17 @@ static void add_key(struct gs_fs *fs, struct keys *k, enum gs_kind kind, const c
     free(key);
 }
 
+/* The listings of these service principals and what each brings
+ * (readahead.h: template schemas, which rules/ lists, and job documents),
+ * and with docs their secrets.json, which only a walk that stats reads. */
 static void queue_sps(struct gs_fs *fs, char **ids, size_t n)
 {
+    int docs = wants_docs(fs);
     struct keys k = {calloc(3 * n + 1, sizeof(enum gs_kind)), calloc(3 * n + 1, sizeof(char *)), 0};
     for (size_t i = 0; i < n; i++) {
         if (k.kinds && k.keys) {
-            add_key(fs, &k, GS_K_SECRETS, ids[i]);
+            if (docs)
+                add_key(fs, &k, GS_K_SECRETS, ids[i]);
             add_key(fs, &k, GS_K_TEMPLATES, ids[i]);
             add_key(fs, &k, GS_K_JOBS, ids[i]);
         }
@@ -67,21 +116,48 @@ static void queue_sps(struct gs_fs *fs, char **ids, size_t n)
     free(ids);
 }
 
-/* The ranks of the listing to queue for a visit of rank (walk_lock taken here). */
-static void plan(uint64_t gen, size_t rank, size_t *from, size_t *to)
+/* With the walk lock: documents became wanted since the ranks up to the
+ * frontier were queued without them: queue those again (what is queued or
+ * fresh is skipped), so that the visits ahead do not fetch them alone. */
+static void catch_up_locked(struct gs_walk *w, size_t rank, size_t *from, size_t *to)
 {
-    pthread_mutex_lock(&walk_lock);
-    int seq = walk_any && walk_gen == gen && rank > walk_last && rank <= walk_frontier + 1;
-    *from = seq && walk_frontier + 1 > rank ? walk_frontier + 1 : rank;
+    if (!w->docs_behind || !w->any)
+        return;
+    w->docs_behind = 0;
+    *from = rank;
+    if (*to < w->frontier + 1)
+        *to = w->frontier + 1;
+}
+
+/* The ranks of the listing to queue for a visit of rank (walk lock taken here). */
+static void plan(struct gs_walk *w, uint64_t gen, size_t rank, size_t *from, size_t *to)
+{
+    pthread_mutex_lock(&w->lock);
+    if (w->any && w->gen == gen && rank == w->last) {
+        /* the same visit again (find opens a directory twice): a first
+         * visit's plan would pull the frontier back, and each later visit
+         * would then queue one service principal at a time, which an idle
+         * worker takes alone: single GETs */
+        *from = *to = rank;
+        catch_up_locked(w, rank, from, to);
+        pthread_mutex_unlock(&w->lock);
+        return;
+    }
+    int seq = w->any && w->gen == gen && rank > w->last && rank <= w->frontier + 1;
+    *from = seq && w->frontier + 1 > rank ? w->frontier + 1 : rank;
     *to = rank + (seq ? WALK_AHEAD : WALK_FIRST);
-    if (seq && walk_frontier >= rank + WALK_AHEAD / 2)
+    if (seq && w->frontier >= rank + WALK_AHEAD / 2)
         *to = *from; /* far enough ahead: refilled in chunks, so batches stay full */
-    if (*to > *from)
-        walk_frontier = *to - 1;
-    walk_last = rank;
-    walk_gen = gen;
-    walk_any = 1;
-    pthread_mutex_unlock(&walk_lock);
+    if (seq)
+        catch_up_locked(w, rank, from, to);
+    if (*to > *from && *to - 1 > w->frontier)
+        w->frontier = *to - 1;
+    else if (!seq && *to > *from)
+        w->frontier = *to - 1;
+    w->last = rank;
+    w->gen = gen;
+    w->any = 1;
+    pthread_mutex_unlock(&w->lock);
 }
 
 void gs_walk_sp(struct gs_fs *fs, const char *sp)
@@ -99,7 +175,7 @@ void gs_walk_sp(struct gs_fs *fs, const char *sp)
     size_t n = 0, rank = 0, from, to;
     if (gs_sp_index_listed_after(fs->sp_index, listing, sp, 0, 0, &ids, &n, &rank) == 0) {
         free(ids);
-        plan(listing->generation, rank, &from, &to);
+        plan(fs->walk, listing->generation, rank, &from, &to);
         gs_debug("walk: %s rank %zu: queue %zu..%zu", sp, rank, from, to);
         if (to > from &&
             gs_sp_index_listed_after(fs->sp_index, listing, sp, from - rank, to - from, &ids, &n, &rank) == 0)
@@ -108,28 +184,54 @@ void gs_walk_sp(struct gs_fs *fs, const char *sp)
     gs_doc_unref(listing);
 }
 
-/* n's document and the same document of the jobs jobs/ lists after n's
- * (name order, a glob's), SIBLINGS_AHEAD of them: more would not stay in
- * the cache until read. */
+/* Whether reads of kind go towards the start of jobs/'s list, from the last
+ * one (walk lock taken here): a glob (bash) tests names last first, then
+ * cat reads them first first. */
+static int backwards(struct gs_walk *w, enum gs_kind kind, size_t at)
+{
+    pthread_mutex_lock(&w->lock);
+    if (w->sib_any && w->sib_kind == kind && at != w->sib_at)
+        w->sib_back = at < w->sib_at;
+    else if (!w->sib_any || w->sib_kind != kind)
+        w->sib_back = 0;
+    w->sib_any = 1;
+    w->sib_kind = kind;
+    w->sib_at = at;
+    int back = w->sib_back;
+    pthread_mutex_unlock(&w->lock);
+    return back;
+}
+
+/* The sibling `step` places from `at` in the walk's direction, or -1. */
+static long sibling(size_t at, size_t nj, int back, size_t step)
+{
+    if (back)
+        return step <= at ? (long)(at - step) : -1;
+    return at + step < nj ? (long)(at + step) : -1;
+}
+
+/* n's document and the same document of the jobs jobs/ lists next to n's
+ * (name order, a glob's), SIBLINGS_AHEAD of them in the direction the reads
+ * go: more would not stay in the cache until read. */
 static void queue_siblings(struct gs_fs *fs, const struct gs_node *n)
 {
     char **sps = NULL, **jobs = NULL;
     size_t nj = 0, at = 0;
+    enum gs_kind kind = gs_node_kind(n);
     if (gs_tenant_known_jobs(fs, &sps, &jobs, &nj) != 0)
         return;
     while (at < nj && !(strcmp(sps[at], n->sp) == 0 && strcmp(jobs[at], n->job) == 0))
         at++;
+    /* at the last one, there is nothing after it: the glob's first test */
+    int back = at < nj && (backwards(fs->walk, kind, at) || at + 1 == nj);
     struct keys k = {calloc(SIBLINGS_AHEAD + 2, sizeof(enum gs_kind)), calloc(SIBLINGS_AHEAD + 2, sizeof(char *)), 0};
-    char *own = gs_kind_key(gs_node_kind(n), n->sp, n->job, NULL);
-    if (own && k.kinds && k.keys) {
-        k.kinds[k.n] = gs_node_kind(n);
-        k.keys[k.n++] = own;
-        own = NULL;
-    }
-    for (size_t i = at + 1; k.kinds && k.keys && i < nj && i <= at + SIBLINGS_AHEAD; i++) {
-        char *key = gs_kind_key(gs_node_kind(n), sps[i], jobs[i], NULL);
+    if (k.kinds && k.keys && (k.keys[0] = gs_kind_key(kind, n->sp, n->job, NULL)))
+        k.kinds[k.n++] = kind;
+    for (size_t step = 1; k.n && at < nj && step <= SIBLINGS_AHEAD; step++) {
+        long i = sibling(at, nj, back, step);
+        char *key = i >= 0 ? gs_kind_key(kind, sps[i], jobs[i], NULL) : NULL;
         if (key && !gs_cache_is_fresh(fs->cache, key)) {
-            k.kinds[k.n] = gs_node_kind(n);
+            k.kinds[k.n] = kind;
             k.keys[k.n++] = key;
         } else {
             free(key);
@@ -144,7 +246,6 @@ static void queue_siblings(struct gs_fs *fs, const struct gs_node *n)
     }
     free(k.kinds);
     free(k.keys);
-    free(own);
     free(sps);
     free(jobs);
 }
@@ -175,6 +276,12 @@ void gs_walk_need(struct gs_fs *fs, const struct gs_node *n)
 {
     if (!fs->readahead || !gs_node_key(n))
         return;
+    double now = gs_fs_mono();
+    pthread_mutex_lock(&fs->walk->lock);
+    if (!(fs->walk->docs_at > 0 && now - fs->walk->docs_at < DOCS_RECENT))
+        fs->walk->docs_behind = 1; /* the next visit queues secrets.json up to the frontier */
+    fs->walk->docs_at = now; /* this walk stats files: documents come with listings */
+    pthread_mutex_unlock(&fs->walk->lock);
     if (gs_kind_has(gs_node_kind(n), GS_KF_SIBLINGS) && n->sp && n->job)
         queue_siblings(fs, n);
     gs_readahead_await(fs->readahead, gs_node_key(n));

@@ -5,13 +5,19 @@
  * then each job's schema, functions and filterOperators), a few at a first
  * visit and further ahead while the visits follow the listing. A job's
  * schema.json read alone brings the schemas of the other jobs of the tenant
- * (jobs/) in the same batches. A document a batch is bringing is waited for,
+ * (jobs/) in the same batches, those the reads go towards. A walk that
+ * stats no file (find) gets no secrets.json. A document a batch is bringing is waited for,
  * never fetched alone beside it: stat(2) of a file in a walk costs no request
  * of its own. */
 #ifndef GS_WALK_H
 #define GS_WALK_H
 
 #include "fs/model/fs.h"
+
+/* Where the walks of a filesystem are (fs->walk; thread-safe, see walk.c). */
+struct gs_walk;
+int gs_walk_new(struct gs_walk **out);
+void gs_walk_free(struct gs_walk *w);
 
 /* A walk visits servicePrincipals/<sp>/ (its listing was read). */
 void gs_walk_sp(struct gs_fs *fs, const char *sp);

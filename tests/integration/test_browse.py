@@ -54,7 +54,13 @@ def test_every_file_is_whole_exact_and_json(mnt):
             if not st.st_mode & stat.S_IRUSR:
                 continue  # write-only control files
             data = mu.read_file(p)
-            assert st.st_size == len(data), p
+            if os.path.basename(root) == "logs":
+                # a provisioning-log file costs a rate-limited query: stat(2) shows nothing
+                # before the first read of its query, as /proc files do (man page,
+                # PROVISIONING LOGS); recent.tsv shares recent.jsonl's
+                assert st.st_size in (0, len(data)), p
+            else:
+                assert st.st_size == len(data), p
             assert os.stat(p).st_size == len(data), p
             if name.endswith(".json"):
                 json.loads(data)

@@ -98,9 +98,76 @@ def test_a_walk_reads_every_level_ahead_in_batches(mnt):
     for kind in ("secrets", "templates", "jobs"):
         items = [e for e in everything if e.get("path", "").endswith("/synchronization/" + kind)]
         assert len(items) >= N, kind  # each service principal's, once at least
-    # before: one GET per file a walk stats (secrets, templates, their schemas, ...).
-    # The provisioning-log files (issue 15) are left out of this count: each is a query of
-    # its own on Graph's separate, rate-limited log endpoint, which $batch cannot spread.
-    singles = [e for e in log.entries("GET", batch_items=False)
-               if "/auditLogs/" not in e.get("path", "")]
+    # before: one GET per file a walk stats (secrets, templates, their schemas, ...), and
+    # one rate-limited /auditLogs query per provisioning-log file (issue 15) du stats:
+    # a log file's size is what is known without a query (nothing before its first read)
+    assert log.count("GET", r".*/auditLogs/.*") == 0, log.describe()
+    singles = log.entries("GET", batch_items=False)
     assert len(singles) <= len(everything) // 10, log.describe()
+
+
+LOG_FILES = ("recent.jsonl", "failures.jsonl", "skipped.jsonl", "staged-deletes.jsonl", "recent.tsv")
+
+
+@pytest.mark.mount(tenant="large:40:4", time_scale=1e6)
+def test_walks_stat_log_files_without_a_query(mnt):
+    log = mnt.request_log()
+    for cmd in (["find", ".", "-ls"], ["du", "-a", "."], ["ls", "-lR", "servicePrincipals"]):
+        r = subprocess.run(cmd, cwd=str(mnt.path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=240)
+        assert r.returncode == 0, r.stderr
+    mu.quiesce(mnt)
+    # before: every log file stat(2)ed was an /auditLogs query (five per job, rate-limited)
+    assert log.count("GET", r".*/auditLogs/.*") == 0, log.describe()
+    sp = mu.sp_with_jobs(mnt)
+    logs = mnt / "servicePrincipals" / sp["id"] / "jobs" / sp["jobs"][0] / "logs"
+    assert all(os.stat(logs / f).st_size == 0 for f in LOG_FILES)  # nothing known yet
+    body = mu.read_file(logs / "recent.jsonl")  # cat reads to the end whatever the size said
+    assert log.count("GET", r".*/auditLogs/.*") == 1, log.describe()
+    assert os.stat(logs / "recent.jsonl").st_size == len(body)  # known now, still no query
+    assert log.count("GET", r".*/auditLogs/.*") == 1, log.describe()
+
+
+@pytest.mark.mount(tenant="large:200:40", time_scale=1e6)
+def test_a_glob_of_schemas_batches_them_whatever_the_order(mnt):
+    log = mnt.request_log()
+    out = subprocess.run(["bash", "-c", "cat jobs/*/schema.json | wc -c"], cwd=str(mnt.path),
+                         stdout=subprocess.PIPE, check=True, text=True, timeout=240).stdout
+    assert int(out) > 0
+    mu.quiesce(mnt)
+    # bash tests the glob's names last first, cat reads them first first: before, each
+    # schema came alone (40 single GETs), since only the jobs after a read one were batched
+    assert log.count("GET", r".*/jobs/[^/]+/schema", batch_items=False) <= 1, log.describe()
+    assert log.count("GET", r".*/jobs/[^/]+/schema") <= 40 + 1, log.describe()
+
+
+@pytest.mark.mount(tenant=TENANT, time_scale=1e6)
+def test_find_reads_no_secrets(mnt):
+    log = mnt.request_log()
+    r = subprocess.run(["bash", "-c", "find . | wc -l"], cwd=str(mnt.path), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=240)
+    assert r.returncode == 0 and int(r.stdout) > N, r.stderr
+    mu.quiesce(mnt)
+    # find does not stat files: a listing gives only the attributes it has (readdirplus),
+    # and the walk reads ahead no secrets.json. Before: every service principal's secrets
+    assert log.count("GET", r".*/synchronization/secrets") == 0, log.describe()
+    assert log.count("GET", r".*/auditLogs/.*") == 0, log.describe()
+    # find opens each directory twice: the second visit of the same service principal
+    # pulled the read-ahead's frontier back, and each visit then queued one service
+    # principal, which an idle worker fetched alone (before: about 40% single GETs)
+    alone = log.count("GET", r".*/synchronization/templates(/.*)?", batch_items=False)
+    assert alone <= N // 10, log.describe()
+
+
+@pytest.mark.mount(tenant=TENANT, time_scale=1e6)
+def test_du_reads_secrets_ahead_from_its_first_stat(mnt):
+    log = mnt.request_log()
+    r = subprocess.run(["du", "-s", "servicePrincipals"], cwd=str(mnt.path), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=240)
+    assert r.returncode == 0, r.stderr
+    mu.quiesce(mnt)
+    assert log.count("GET", r".*/synchronization/secrets") >= N
+    # a walk's first visits do not know yet that it stats files (find does not): when the
+    # first secrets.json is stat(2)ed, the service principals already queued get theirs too.
+    # Before, the first visit's 20 secrets.json came alone, one GET each
+    assert log.count("GET", r".*/synchronization/secrets", batch_items=False) <= 1, log.describe()

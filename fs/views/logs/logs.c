@@ -412,6 +412,27 @@ int gs_logs_content(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, s
     return *out ? 0 : -ENOMEM;
 }
 
+int gs_logs_known(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
+{
+    struct gs_logs *l = fs->logs;
+    char *key = NULL;
+    struct log_state *probe = l ? state_for(n, NULL, &key) : NULL;
+    int read_before = 0;
+    state_free(probe);
+    if (l && key) {
+        pthread_mutex_lock(&l->lock);
+        struct log_state *s = gs_map_gets(&l->states, key);
+        read_before = s && s->loaded;
+        pthread_mutex_unlock(&l->lock);
+    }
+    free(key);
+    if (read_before) /* followed (tail -f polls with stat): polled when due, as a read */
+        return gs_logs_content(fs, n, out, mtime);
+    *mtime = fs->started;
+    *out = gs_blob_new("", 0); /* never read (or forgotten): nothing known, nothing sent */
+    return *out ? 0 : -ENOMEM;
+}
+
 int gs_logs_counts_since(struct gs_fs *fs, struct gs_node *n, const char *since, struct gs_log_counts *out)
 {
     struct log_state *s = NULL;

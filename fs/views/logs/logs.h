@@ -43,6 +43,15 @@ int gs_logs_lookup(struct gs_node *dir, const char *name, struct gs_dirent *out)
  * request slot came free in time). fs->lock not held. */
 int gs_logs_content(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime);
 
+/* What stat(2) of a log file reports. A file never read (or forgotten) is
+ * empty and costs no request: a walk (du, find -ls, ls -l, rsync, tar)
+ * stats every log file, and each query would take a slot of the
+ * rate-limited log endpoint. A file read before is what gs_logs_content
+ * gives (polled when due), so tail -f, which polls with fstat, follows it.
+ * Reads use direct I/O and go to the end whatever the size said, as with
+ * the files of /proc. */
+int gs_logs_known(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime);
+
 /* Events of node n's job after the time `since` (ISO 8601), by outcome:
  * the first call fetches them, later ones poll as log files do. */
 struct gs_log_counts {

@@ -185,8 +185,48 @@ static void test_many_keys(void)
     fake_destroy(&f);
 }
 
+static void put_ahead(struct gs_cache *c, const char *key)
+{
+    cJSON *j = cJSON_Parse(DOC);
+    CHECK(j);
+    CHECK_INT(gs_cache_put_since(c, key, GS_TTL_DOC, j, NULL, gs_cache_mark(c)), ==, 0);
+    cJSON_Delete(j);
+}
+
+/* What a batch read ahead stays until read, before what was read: least
+ * recently used is what a walk reads next. Before, /a0 and /a1 were dropped
+ * as soon as later answers came (test failed), and the walk read them with
+ * single GETs. Beyond 1.25 times the bound, the oldest unread goes too. */
+static void test_read_ahead_kept_until_read(void)
+{
+    size_t b = entry_bytes();
+    struct fake f;
+    fake_init(&f);
+    struct gs_cache *c = fake_cache(&f, 60, 5, 300, 4 * b);
+    put_ahead(c, "/a0");
+    put_ahead(c, "/a1");
+    put_text(c, "/r0", DOC);
+    put_text(c, "/r1", DOC); /* a0 a1 (unread) r0 r1 */
+    put_ahead(c, "/a2");    /* over the bound: r0 goes, not a0 */
+    CHECK(cached(c, "/a0") && cached(c, "/a1") && cached(c, "/a2") && !cached(c, "/r0"));
+    touch(c, "/a0");        /* read: it may go now */
+    put_ahead(c, "/a3");
+    CHECK(!cached(c, "/r1") && cached(c, "/a0") && cached(c, "/a1"));
+    put_ahead(c, "/a4");    /* r1 gone; a0 was read: it goes */
+    CHECK(!cached(c, "/a0") && cached(c, "/a1") && cached(c, "/a4"));
+    /* all unread: up to 1.25 times the bound (5 entries), then the oldest */
+    put_ahead(c, "/a5");
+    CHECK_INT(stats(c).entries, ==, 5);
+    put_ahead(c, "/a6");
+    CHECK(!cached(c, "/a1") && cached(c, "/a2") && cached(c, "/a6"));
+    CHECK_INT(stats(c).entries, ==, 5);
+    gs_cache_free(c);
+    fake_destroy(&f);
+}
+
 int main(void)
 {
+    test_read_ahead_kept_until_read();
     test_lru_and_held_docs();
     test_entry_larger_than_bound();
     test_many_keys();
