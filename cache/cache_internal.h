@@ -74,6 +74,7 @@ struct gs_pub_origin {
     uint64_t since_seq;           /* stored expired if the key was put or invalidated
                                    * after this point (UINT64_MAX: never) */
     int supersedes;               /* counts as a put for fetches in flight on the key */
+    int taken;                    /* the putter takes a reference: it reads it (not unread) */
 };
 
 /* Reads, under the lock, what each doc would replace, then compares without

@@ -47,7 +47,8 @@ int gs_cache_put_since_ref(struct gs_cache *c, const char *key, enum gs_ttl_clas
         return r;
     gs_pub_compare(c, &p, 1);
 
-    const struct gs_pub_origin origin = {.own = NULL, .since_seq = mark, .supersedes = 1};
+    const struct gs_pub_origin origin = {.own = NULL, .since_seq = mark, .supersedes = 1,
+                                         .taken = out != NULL};
     pthread_mutex_lock(&c->lock);
     r = gs_pub_install_locked(c, &p, cls, &origin);
     struct gs_entry *evicted = gs_cache_evict_locked(c);

@@ -162,6 +162,11 @@ void gs_table_unlink(struct gs_table *t, struct gs_entry *e)
 void gs_table_touch(struct gs_table *t, struct gs_entry *e)
 {
     e->unread = 0;
+    gs_table_requeue(t, e);
+}
+
+void gs_table_requeue(struct gs_table *t, struct gs_entry *e)
+{
     if (e->in_docs && t->dnewest != e) {
         docs_remove(t, e);
         docs_push_newest(t, e);

@@ -53,6 +53,9 @@ int gs_table_add(struct gs_table *t, const char *key, struct gs_entry **out);
 void gs_table_unlink(struct gs_table *t, struct gs_entry *e);
 /* Makes e the most recently used (a read: no longer unread). */
 void gs_table_touch(struct gs_table *t, struct gs_entry *e);
+/* Makes e the most recently used without marking it read (eviction passing
+ * over an entry it cannot drop). */
+void gs_table_requeue(struct gs_table *t, struct gs_entry *e);
 /* Sets e's class: documents (GS_TTL_DOC) are also on a list of their own. */
 void gs_table_set_class(struct gs_table *t, struct gs_entry *e, enum gs_ttl_class cls);
 
