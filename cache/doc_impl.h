@@ -14,9 +14,11 @@
 struct gs_doc_impl {
     struct gs_doc pub;      /* first: a struct gs_doc * is a struct gs_doc_impl * */
     int refs;               /* atomic */
-    size_t text_len;        /* length of the compact printed JSON */
-    uint64_t text_hash;     /* FNV-1a of the compact printed JSON */
-    size_t bytes;           /* memory it holds: this struct with its key, the parsed JSON */
+    int shared;             /* pub.json is the one empty listing all share (never freed) */
+    size_t text_len;        /* bytes of the content's fingerprint (doc.c) */
+    uint64_t text_hash;     /* FNV-1a of the content's fingerprint */
+    size_t bytes;           /* memory it holds: this struct with its key, the parsed JSON,
+                             * and once stored its entry in the cache's table (publish.c) */
     char key[];
 };
 
@@ -35,9 +37,8 @@ int gs_doc_create(const char *key, cJSON *json, const char *request_id,
  * that the cache holds the only one: nobody can add a reference without it). */
 int gs_doc_refs(struct gs_doc_impl *d);
 
-/* 1 when a and b print the same compact JSON (same content, same key order),
- * 0 when they differ or that cannot be told (out of memory): a change is
- * reported rather than missed. */
+/* 1 when a and b hold the same content in the same key order (what the
+ * mount prints from them is the same), 0 when they differ. */
 int gs_doc_same_content(const struct gs_doc_impl *a, const struct gs_doc_impl *b);
 
 #endif

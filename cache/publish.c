@@ -59,6 +59,8 @@ int gs_pub_install_locked(struct gs_cache *c, struct gs_pub *p, enum gs_ttl_clas
         p->changed = old != NULL;
     }
     p->replaced = gs_cache_take_doc_locked(c, e);
+    /* a tenant's 50,000 entries are 10 MiB of their own: counted with their doc */
+    d->bytes += gs_table_entry_bytes(e);
     gs_doc_ref(&d->pub);
     e->doc = d;
     c->bytes += d->bytes;

@@ -170,3 +170,9 @@ void gs_table_touch(struct gs_table *t, struct gs_entry *e)
     list_remove(t, e);
     list_push_newest(t, e);
 }
+
+size_t gs_table_entry_bytes(const struct gs_entry *e)
+{
+    size_t n = sizeof(*e) + strlen(e->key) + 1 + 8 + 15; /* malloc's header, rounded to 16 */
+    return n & ~(size_t)15;
+}

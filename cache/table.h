@@ -48,6 +48,8 @@ struct gs_entry *gs_table_find(const struct gs_table *t, const char *key);
 int gs_table_add(struct gs_table *t, const char *key, struct gs_entry **out);
 /* Takes e out of the table and the recency list; the caller frees it. */
 void gs_table_unlink(struct gs_table *t, struct gs_entry *e);
+/* The memory e takes with its key, as malloc rounds it. */
+size_t gs_table_entry_bytes(const struct gs_entry *e);
 /* Makes e the most recently used. */
 void gs_table_touch(struct gs_table *t, struct gs_entry *e);
 /* Sets e's class: documents (GS_TTL_DOC) are also on a list of their own. */
