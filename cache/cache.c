@@ -180,6 +180,7 @@ void gs_cache_get_stats(struct gs_cache *c, struct gs_cache_stats *out)
     out->fetches = c->fetches;
     out->coalesced = c->coalesced;
     out->evictions = c->evictions;
+    out->swept = c->swept;
     out->bytes = c->bytes;
     out->entries = c->ndocs;
     pthread_mutex_unlock(&c->lock);
