@@ -113,8 +113,8 @@ int gs_cache_get_fresh_since(struct gs_cache *c, const char *key, double since, 
  * tenant scan has expired, the daemon goes back to about its idle size. */
 #define GS_CACHE_STALE_SHARE 64
 
-/* Drops what is past its time-to-live and at least min_age seconds old
- * (stored or refreshed that long ago): everything past the stale limit,
+/* Drops what is past its time-to-live, stored at least min_age seconds ago
+ * and not read since for as long: everything past the stale limit,
  * and of the rest all but the most recently used GS_CACHE_STALE_SHARE-th of
  * max_bytes. Entries in flight or whose doc someone holds stay. Returns
  * the estimated bytes dropped. Takes the cache's lock; frees outside it. */

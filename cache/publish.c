@@ -70,7 +70,7 @@ int gs_pub_install_locked(struct gs_cache *c, struct gs_pub *p, enum gs_ttl_clas
     e->invalidated = e->changed_seq > origin->since_seq;
     if (origin->supersedes)
         e->changed_seq = ++c->change_seq;
-    gs_table_touch(&c->table, e);
+    gs_table_touch(&c->table, e, gs_cache_mono(c));
     return 0;
 }
 

@@ -23,8 +23,8 @@ size_t gs_cache_sweep(struct gs_cache *c, double min_age)
         if (!droppable(e))
             continue;
         double age = now - e->stored_at;
-        if ((!e->invalidated && age < c->ttl[e->cls]) || age < min_age)
-            continue;
+        if ((!e->invalidated && age < c->ttl[e->cls]) || age < min_age || now - e->used_at < min_age)
+            continue; /* fresh, or still in use (a walk reads an expired listing for its names) */
         int servable = c->max_stale <= 0 || age < c->ttl[e->cls] + c->max_stale;
         if (servable && kept + e->doc->bytes <= keep) {
             kept += e->doc->bytes;

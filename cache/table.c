@@ -159,8 +159,9 @@ void gs_table_unlink(struct gs_table *t, struct gs_entry *e)
     docs_remove(t, e);
 }
 
-void gs_table_touch(struct gs_table *t, struct gs_entry *e)
+void gs_table_touch(struct gs_table *t, struct gs_entry *e, double now)
 {
+    e->used_at = now;
     if (e->in_docs && t->dnewest != e) {
         docs_remove(t, e);
         docs_push_newest(t, e);

@@ -21,6 +21,7 @@ struct gs_entry {
                                      * first fetch is in flight */
     struct gs_flight *flight;       /* the fetch in progress, or NULL */
     double stored_at;               /* monotonic seconds when doc was stored */
+    double used_at;                 /* monotonic seconds when it was last stored or read */
     enum gs_ttl_class cls;          /* class of the last get or put */
     int invalidated;                /* expired by gs_cache_invalidate* */
     uint64_t changed_seq;           /* cache change_seq of its last put or invalidation:
@@ -50,8 +51,8 @@ int gs_table_add(struct gs_table *t, const char *key, struct gs_entry **out);
 void gs_table_unlink(struct gs_table *t, struct gs_entry *e);
 /* The memory e takes with its key, as malloc rounds it. */
 size_t gs_table_entry_bytes(const struct gs_entry *e);
-/* Makes e the most recently used. */
-void gs_table_touch(struct gs_table *t, struct gs_entry *e);
+/* Makes e the most recently used, used at now (monotonic seconds). */
+void gs_table_touch(struct gs_table *t, struct gs_entry *e, double now);
 /* Sets e's class: documents (GS_TTL_DOC) are also on a list of their own. */
 void gs_table_set_class(struct gs_table *t, struct gs_entry *e, enum gs_ttl_class cls);
 
