@@ -8,8 +8,10 @@ These are memory figures of glibc's allocator: on a sanitizer build (the default
 allocator keeps freed memory in quarantine) the test is skipped; run it on a release build:
     GS_BUILD_DIR=$PWD/build-bench /usr/bin/python3 -m pytest -q tests/integration/test_memory.py"""
 
+import errno
 import json
 import os
+import threading
 import time
 
 import pytest
@@ -66,3 +68,38 @@ def test_scan_peaks_under_cache_size_and_memory_goes_back_after_expiry(mnt):
     print("after expiry %.1f MiB (%.2fx idle)" % (rss / 1024, rss / idle))
     assert rss <= idle * 1.5, "RSS %.1f MiB after expiry, idle %.1f MiB: %.2fx" % (
         rss / 1024, idle / 1024, rss / idle)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.mount(tenant="large:40:2", time_scale=1e6,
+                   options=["cache_size=4M", "retries=0", "timeout=60", "threads=40", "batch=off"])
+@pytest.mark.allow_stderr(r"warning: GET .*(ResponseTooLarge|larger than)")
+def test_many_answers_inflating_at_once_share_one_limit(mnt):
+    # 32 secrets.json read at once, each answered with 200 KB of gzip that inflates to 6 MiB of
+    # {},{},... (two million values): each answer alone was cut at 1,000,000 values, so 32 held
+    # 32 times that; they now share one limit
+    sps = [sp["id"] for sp in mnt.tenant()["servicePrincipals"]][:32]
+    assert len(sps) == 32
+    os.listdir(mnt / "servicePrincipals")
+    pid = mnt.proc.pid
+    before = kib(pid, "VmHWM")
+    mnt.emu.set_faults([{"method": "GET", "path": r"/secrets$", "action": "bomb", "bomb_mb": 6}])
+    errors = []
+
+    def read(sp):
+        try:
+            mu.read_file(mnt / "servicePrincipals" / sp / "secrets.json")
+            errors.append(0)
+        except OSError as e:
+            errors.append(e.errno)
+
+    threads = [threading.Thread(target=read, args=(sp,), daemon=True) for sp in sps]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(200)
+    mnt.emu.clear_faults()
+    assert errors == [errno.EIO] * len(sps), [mu.errno_name(e) if e else "ok" for e in errors]
+    grew = (kib(pid, "VmHWM") - before) / 1024
+    print("peak RSS grew by %.1f MiB" % grew)
+    assert grew < CONSTANT_MIB, "peak RSS grew by %.1f MiB with %d answers at once" % (grew, len(sps))
