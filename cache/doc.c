@@ -140,6 +140,24 @@ int gs_doc_create(const char *key, cJSON *json, const char *request_id,
     return 0;
 }
 
+int gs_doc_copy(const struct gs_doc_impl *d, struct gs_doc_impl **out)
+{
+    *out = NULL;
+    size_t size = sizeof(*d) + strlen(d->key) + 1;
+    struct gs_doc_impl *n = malloc(size);
+    if (!n)
+        return -ENOMEM;
+    memcpy(n, d, size);
+    n->pub.key = n->key;
+    n->refs = 1;
+    if (!d->shared && !(n->pub.json = cJSON_Duplicate(d->pub.json, 1))) {
+        free(n);
+        return -ENOMEM;
+    }
+    *out = n;
+    return 0;
+}
+
 void gs_doc_ref(struct gs_doc *d)
 {
     __atomic_add_fetch(&gs_doc_impl_of(d)->refs, 1, __ATOMIC_RELAXED);

@@ -33,6 +33,11 @@ static inline struct gs_doc_impl *gs_doc_impl_of(struct gs_doc *d)
 int gs_doc_create(const char *key, cJSON *json, const char *request_id,
                   const struct timespec *fetched_at, struct gs_doc_impl **out);
 
+/* A copy of d in new memory, with one reference: the same key, content,
+ * generation and times (the cache moves a doc it alone holds, to pack what
+ * it keeps). Returns 0 or -ENOMEM. */
+int gs_doc_copy(const struct gs_doc_impl *d, struct gs_doc_impl **out);
+
 /* Number of references now (meaningful under the cache lock only for deciding
  * that the cache holds the only one: nobody can add a reference without it). */
 int gs_doc_refs(struct gs_doc_impl *d);

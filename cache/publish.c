@@ -61,6 +61,7 @@ int gs_pub_install_locked(struct gs_cache *c, struct gs_pub *p, enum gs_ttl_clas
     p->replaced = gs_cache_take_doc_locked(c, e);
     /* a tenant's 50,000 entries are 10 MiB of their own: counted with their doc */
     d->bytes += gs_table_entry_bytes(e);
+    e->moved = 0;
     gs_doc_ref(&d->pub);
     e->doc = d;
     c->bytes += d->bytes;

@@ -27,6 +27,7 @@ struct gs_entry {
     uint64_t changed_seq;           /* cache change_seq of its last put or invalidation:
                                      * a fetch started before it is not trusted */
     int notify_pending;             /* a prefix invalidation still has to report it */
+    int moved;                      /* kept as a stale copy and moved since (sweep.c) */
     uint64_t hash;
     char key[];
 };
@@ -49,6 +50,9 @@ struct gs_entry *gs_table_find(const struct gs_table *t, const char *key);
 int gs_table_add(struct gs_table *t, const char *key, struct gs_entry **out);
 /* Takes e out of the table and the recency list; the caller frees it. */
 void gs_table_unlink(struct gs_table *t, struct gs_entry *e);
+/* e moved to new memory, in the same place of the table and its lists;
+ * e is freed (on ENOMEM, e stays where it was and is returned). */
+struct gs_entry *gs_table_move(struct gs_table *t, struct gs_entry *e);
 /* The memory e takes with its key, as malloc rounds it. */
 size_t gs_table_entry_bytes(const struct gs_entry *e);
 /* Makes e the most recently used, used at now (monotonic seconds). */

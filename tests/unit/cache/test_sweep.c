@@ -2,7 +2,9 @@
  * less than min_age ago and held docs stay; of the expired ones, only the most recently
  * used share of max_bytes (GS_CACHE_STALE_SHARE) is kept for stale serving. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "tests/unit/cache/fake.h"
 
@@ -58,8 +60,14 @@ int main(void)
     CHECK_INT(gs_cache_get(c, "/jobs/050", GS_TTL_STATUS, GS_GET_CACHED_ONLY, &used, NULL), ==, 0);
     gs_doc_unref(used);
 
+    struct gs_doc *before = NULL;
+    CHECK_INT(gs_cache_peek(c, "/jobs/099", &before), ==, 0);
+    uint64_t generation = before->generation;
+    char *text = cJSON_PrintUnformatted(before->json);
+    gs_doc_unref(before);
+
     /* past min_age: all but the most recently used 4096 bytes go; the
-     * fresh listing stays */
+     * fresh listing stays; what is kept moved to new memory, unchanged */
     CHECK(gs_cache_sweep(c, 5) > 0);
     struct gs_cache_stats st = stats(c);
     CHECK(gs_cache_is_fresh(c, "/listing"));
@@ -70,6 +78,12 @@ int main(void)
     CHECK_INT(gs_cache_peek(c, "/jobs/000", &d), ==, 0); /* held */
     gs_doc_unref(d);
     CHECK_INT(gs_cache_peek(c, "/jobs/099", &d), ==, 0); /* most recent: kept as stale */
+    CHECK_INT(d->generation, ==, generation);
+    char *after = cJSON_PrintUnformatted(d->json);
+    CHECK(strcmp(after, text) == 0);
+    CHECK(strcmp(d->key, "/jobs/099") == 0);
+    free(after);
+    free(text);
     gs_doc_unref(d);
     CHECK_INT(gs_cache_peek(c, "/jobs/001", &d), ==, -ENOENT); /* oldest: gone */
     CHECK_INT(gs_cache_peek(c, "/jobs/050", &d), ==, 0); /* in use */
