@@ -15,8 +15,11 @@
 
 /* Replaces the member names of j and of everything under it by the kept
  * copy (cJSON_StringIsConst: cJSON never frees them; cJSON_Duplicate keeps
- * pointing at them). Thread-safe, lock-free; call it before j is shared.
- * Names too long, or past the table's room, are left as they were. */
+ * pointing at them), and so the string values of a few members that repeat
+ * across a tenant (servicePrincipalType, appOwnerOrganizationId, tags; in a
+ * table of their own, as large; cJSON_IsReference). Thread-safe, lock-free;
+ * call it before j is shared. Strings too long, or past a table's room, are
+ * left as they were. */
 void gs_json_intern_keys(cJSON *j);
 
 #endif

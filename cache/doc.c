@@ -65,7 +65,7 @@ static size_t json_bytes(const cJSON *j)
         b += alloc_size(sizeof(cJSON));
         if (j->string && !(j->type & cJSON_StringIsConst))
             b += alloc_size(strlen(j->string) + 1);
-        if (j->valuestring)
+        if (j->valuestring && !(j->type & cJSON_IsReference))
             b += alloc_size(strlen(j->valuestring) + 1);
         b += json_bytes(j->child);
     }
