@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/http_internal.h"
+#include "api/json_keys.h"
 
 /* More pages than any tenant has (999 objects a page): a runaway guard. */
 #define MAX_PAGES 100000
@@ -125,6 +126,7 @@ int gs_client_get_collection(struct gs_client *c, const char *path, cJSON **item
             request_id[sizeof(resp.request_id) - 1] = '\0';
         }
         cJSON *page = cJSON_ParseWithLength(resp.body, resp.body_len);
+        gs_json_intern_keys(page); /* one page at a time: the listing never holds its names twice */
         const char *next = NULL;
         cJSON *last = out->child ? out->child->prev : NULL; /* cJSON: the first's prev is the last */
         int tr = page ? take_page(page, out, &count, &next) : -EINVAL;

@@ -17,6 +17,22 @@
 /* The stall guard: a transfer below 1 byte/s for this long is cut. */
 #define STALL_MAX_SECONDS 60L
 
+/* What the answers being received hold together (atomic): the limits of one
+ * answer are shared by all, so that many answers at once (32 batches in
+ * flight, or a hostile proxy inflating each) take no more than one may. */
+static size_t held_bytes, held_values;
+
+/* Counts n more bytes and v more values of a's answer; 0 when that passes
+ * the shared limits. What a holds is given back by gs_attempt_clear. */
+static int hold(struct gs_attempt *a, size_t n, size_t v)
+{
+    size_t b = __atomic_add_fetch(&held_bytes, n, __ATOMIC_RELAXED);
+    size_t w = __atomic_add_fetch(&held_values, v, __ATOMIC_RELAXED);
+    a->held_bytes += n;
+    a->held_values += v;
+    return b <= GS_BODY_MAX && w <= GS_JSON_VALUES_MAX;
+}
+
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
 {
     struct gs_attempt *a = userp;
@@ -28,9 +44,11 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
     /* libcurl hands over the body decompressed: count what parsing would
      * build, so that an answer inflating to millions of tiny values is cut
      * before it is parsed (strings may hold these bytes too: an overcount) */
+    size_t v = 0;
     for (size_t i = 0; i < n; i++)
-        a->json_values += ptr[i] == ',' || ptr[i] == '{' || ptr[i] == '[';
-    if (a->json_values > GS_JSON_VALUES_MAX) {
+        v += ptr[i] == ',' || ptr[i] == '{' || ptr[i] == '[';
+    a->json_values += v;
+    if (!hold(a, n, v) || a->json_values > GS_JSON_VALUES_MAX) {
         a->too_large = 1;
         return 0;
     }
@@ -297,6 +315,9 @@ int gs_attempt_run(struct gs_client *c, struct gs_attempt *a)
 
 void gs_attempt_clear(struct gs_attempt *a)
 {
+    __atomic_sub_fetch(&held_bytes, a->held_bytes, __ATOMIC_RELAXED);
+    __atomic_sub_fetch(&held_values, a->held_values, __ATOMIC_RELAXED);
+    a->held_bytes = a->held_values = 0;
     gs_buf_free(&a->body_out);
     free(a->location);
     a->location = NULL;

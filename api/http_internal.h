@@ -72,6 +72,8 @@ struct gs_attempt {
     int too_large;             /* the body passed GS_BODY_MAX (decompressed) or
                                 * GS_JSON_VALUES_MAX values and was cut */
     size_t json_values;        /* '{', '[' and ',' seen in the body: about its values */
+    size_t held_bytes, held_values; /* counted in the limits all answers share
+                                * (http_attempt.c), until gs_attempt_clear */
     double elapsed;            /* seconds */
     char errbuf[CURL_ERROR_SIZE];
 };

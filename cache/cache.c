@@ -163,7 +163,7 @@ int gs_cache_get_fresh_since(struct gs_cache *c, const char *key, double since, 
     struct gs_entry *e = gs_table_find(&c->table, key);
     int ok = e && e->doc && !e->invalidated && e->stored_at + c->ttl[e->cls] > since;
     if (ok) {
-        gs_table_touch(&c->table, e);
+        gs_table_touch(&c->table, e, gs_cache_mono(c));
         gs_doc_ref(&e->doc->pub);
         *out = &e->doc->pub;
         c->hits++;
@@ -181,6 +181,7 @@ void gs_cache_get_stats(struct gs_cache *c, struct gs_cache_stats *out)
     out->coalesced = c->coalesced;
     out->evictions = c->evictions;
     out->evict_looked = c->evict_looked;
+    out->swept = c->swept;
     out->bytes = c->bytes;
     out->entries = c->ndocs;
     pthread_mutex_unlock(&c->lock);

@@ -112,8 +112,20 @@ double gs_cache_now(struct gs_cache *c);
  * -ENOENT otherwise. */
 int gs_cache_get_fresh_since(struct gs_cache *c, const char *key, double since, struct gs_doc **out);
 
+/* Copies past their time-to-live stay for stale serving (max_stale) only
+ * within this share of max_bytes, the most recently used kept: after a
+ * tenant scan has expired, the daemon goes back to about its idle size. */
+#define GS_CACHE_STALE_SHARE 64
+
+/* Drops what is past its time-to-live, stored at least min_age seconds ago
+ * and not read since for as long: everything past the stale limit,
+ * and of the rest all but the most recently used GS_CACHE_STALE_SHARE-th of
+ * max_bytes. Entries in flight or whose doc someone holds stay. Returns
+ * the estimated bytes dropped. Takes the cache's lock; frees outside it. */
+size_t gs_cache_sweep(struct gs_cache *c, double min_age);
+
 struct gs_cache_stats {
-    uint64_t hits, misses, fetches, coalesced, evictions;
+    uint64_t hits, misses, fetches, coalesced, evictions, swept;
     uint64_t evict_looked; /* entries eviction looked at (held ones it passed over too) */
     size_t bytes, entries;
 };

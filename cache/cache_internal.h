@@ -38,7 +38,7 @@ struct gs_cache {
     size_t ndocs;               /* entries holding a doc */
     uint64_t last_generation;   /* generations are unique across keys */
     uint64_t change_seq;        /* counts puts and invalidations, see entry->changed_seq */
-    uint64_t hits, misses, fetches, coalesced, evictions;
+    uint64_t hits, misses, fetches, coalesced, evictions, swept;
     uint64_t evict_looked;      /* entries eviction looked at */
     gs_cache_fetch_fn fetch;
     void *fetch_ctx;

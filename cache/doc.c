@@ -2,17 +2,48 @@
 #include "cache/doc_impl.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t fnv1a(const char *s, size_t len)
+#include "api/json_keys.h"
+
+/* The content's fingerprint, taken from the tree itself: printing a listing
+ * of 50,000 service principals to hash it took 60 MiB for a moment (the
+ * printer's doubling buffer and its copy), more than the listing itself. */
+struct fingerprint {
+    uint64_t hash; /* FNV-1a of everything fed */
+    size_t len;    /* bytes fed */
+};
+
+static void feed(struct fingerprint *f, const void *p, size_t len)
 {
-    uint64_t h = 14695981039346656037ULL;
+    const unsigned char *s = p;
     for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
+        f->hash ^= s[i];
+        f->hash *= 1099511628211ULL;
     }
-    return h;
+    f->len += len;
+}
+
+/* Every node in order: its type, its member name, its value, and where a
+ * container ends (names and strings with their NUL, so "ab","c" and "a","bc"
+ * differ). */
+static void fingerprint_of(struct fingerprint *f, const cJSON *j)
+{
+    for (; j; j = j->next) {
+        unsigned char type = (unsigned char)(j->type & 0xff);
+        feed(f, &type, 1);
+        if (j->string)
+            feed(f, j->string, strlen(j->string) + 1);
+        if (type == cJSON_String || type == cJSON_Raw)
+            feed(f, j->valuestring ? j->valuestring : "", j->valuestring ? strlen(j->valuestring) + 1 : 1);
+        else if (type == cJSON_Number)
+            feed(f, &j->valuedouble, sizeof(j->valuedouble));
+        if (j->child)
+            fingerprint_of(f, j->child);
+        feed(f, "", 1);
+    }
 }
 
 /* What malloc takes for a request of n bytes, as glibc rounds it: an 8-byte
@@ -25,7 +56,8 @@ static size_t alloc_size(size_t n)
 
 /* The memory a parsed document holds: every cJSON node with its name and its
  * string. Counting the printed text instead undercounts by about four times,
- * and cache_size would bound nothing. */
+ * and cache_size would bound nothing. Member names kept once for the process
+ * (api/json_keys.h) are not the document's. */
 static size_t json_bytes(const cJSON *j)
 {
     size_t b = 0;
@@ -33,34 +65,69 @@ static size_t json_bytes(const cJSON *j)
         b += alloc_size(sizeof(cJSON));
         if (j->string && !(j->type & cJSON_StringIsConst))
             b += alloc_size(strlen(j->string) + 1);
-        if (j->valuestring)
+        if (j->valuestring && !(j->type & cJSON_IsReference))
             b += alloc_size(strlen(j->valuestring) + 1);
         b += json_bytes(j->child);
     }
     return b;
 }
 
+/* One tree {"value":[]} for every empty listing: at tenant scale most
+ * service principals have no job, and each listing of them would hold two
+ * nodes of its own. Made once, never freed, never changed (docs are
+ * read-only for everyone). */
+static cJSON *empty_listing;
+static pthread_once_t empty_once = PTHREAD_ONCE_INIT;
+
+static void make_empty_listing(void)
+{
+    cJSON *j = cJSON_CreateObject();
+    if (j && !cJSON_AddArrayToObject(j, "value")) {
+        cJSON_Delete(j);
+        j = NULL;
+    }
+    empty_listing = j;
+}
+
+static int is_empty_listing(const cJSON *j)
+{
+    return cJSON_IsObject(j) && j->child && !j->child->next && j->child->string &&
+           strcmp(j->child->string, "value") == 0 && cJSON_IsArray(j->child) && !j->child->child;
+}
+
+/* json, or the shared empty listing in its place (json deleted then). */
+static cJSON *shared_if_empty(cJSON *json, int *shared)
+{
+    *shared = 0;
+    if (!is_empty_listing(json))
+        return json;
+    pthread_once(&empty_once, make_empty_listing);
+    if (!empty_listing)
+        return json;
+    cJSON_Delete(json);
+    *shared = 1;
+    return empty_listing;
+}
+
 int gs_doc_create(const char *key, cJSON *json, const char *request_id,
                   const struct timespec *fetched_at, struct gs_doc_impl **out)
 {
     *out = NULL;
-    char *text = cJSON_PrintUnformatted(json);
-    if (!text) {
-        cJSON_Delete(json);
-        return -ENOMEM;
-    }
     size_t key_len = strlen(key);
     struct gs_doc_impl *d = calloc(1, sizeof(*d) + key_len + 1);
     if (!d) {
-        free(text);
         cJSON_Delete(json);
         return -ENOMEM;
     }
-    d->text_len = strlen(text);
-    d->text_hash = fnv1a(text, d->text_len);
-    free(text);
+    gs_json_intern_keys(json);
+    json = shared_if_empty(json, &d->shared);
+    struct fingerprint f = {14695981039346656037ULL, 0};
+    fingerprint_of(&f, json);
+    d->text_len = f.len;
+    d->text_hash = f.hash;
     memcpy(d->key, key, key_len + 1);
-    d->bytes = alloc_size(sizeof(*d) + key_len + 1) + json_bytes(json);
+    /* the doc and its tree (its entry in the cache's table: publish.c) */
+    d->bytes = alloc_size(sizeof(*d) + key_len + 1) + (d->shared ? 0 : json_bytes(json));
     d->refs = 1;
     d->pub.key = d->key;
     d->pub.json = json;
@@ -70,6 +137,24 @@ int gs_doc_create(const char *key, cJSON *json, const char *request_id,
         d->pub.request_id[sizeof(d->pub.request_id) - 1] = '\0';
     }
     *out = d;
+    return 0;
+}
+
+int gs_doc_copy(const struct gs_doc_impl *d, struct gs_doc_impl **out)
+{
+    *out = NULL;
+    size_t size = sizeof(*d) + strlen(d->key) + 1;
+    struct gs_doc_impl *n = malloc(size);
+    if (!n)
+        return -ENOMEM;
+    memcpy(n, d, size);
+    n->pub.key = n->key;
+    n->refs = 1;
+    if (!d->shared && !(n->pub.json = cJSON_Duplicate(d->pub.json, 1))) {
+        free(n);
+        return -ENOMEM;
+    }
+    *out = n;
     return 0;
 }
 
@@ -85,7 +170,8 @@ void gs_doc_unref(struct gs_doc *d)
     struct gs_doc_impl *di = gs_doc_impl_of(d);
     if (__atomic_sub_fetch(&di->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
-    cJSON_Delete(di->pub.json);
+    if (!di->shared)
+        cJSON_Delete(di->pub.json);
     free(di);
 }
 
@@ -94,29 +180,29 @@ int gs_doc_refs(struct gs_doc_impl *d)
     return __atomic_load_n(&d->refs, __ATOMIC_ACQUIRE);
 }
 
-/* Prints into a buffer of the known length (cJSON wants a few spare bytes). */
-static char *print_known(const cJSON *json, size_t len)
+/* 1 when a and b hold the same nodes in the same order: what the mount
+ * renders from them is the same. Compared in place, without printing. */
+static int same_tree(const cJSON *a, const cJSON *b)
 {
-    size_t cap = len + 64;
-    char *buf = malloc(cap);
-    if (buf && !cJSON_PrintPreallocated((cJSON *)json, buf, (int)cap, 0)) {
-        free(buf);
-        buf = NULL;
+    for (; a && b; a = a->next, b = b->next) {
+        int type = a->type & 0xff;
+        if (type != (b->type & 0xff) || !a->string != !b->string ||
+            (a->string && strcmp(a->string, b->string) != 0))
+            return 0;
+        if ((type == cJSON_String || type == cJSON_Raw) &&
+            strcmp(a->valuestring ? a->valuestring : "", b->valuestring ? b->valuestring : "") != 0)
+            return 0;
+        if (type == cJSON_Number && memcmp(&a->valuedouble, &b->valuedouble, sizeof(a->valuedouble)) != 0)
+            return 0;
+        if (!same_tree(a->child, b->child))
+            return 0;
     }
-    return buf;
+    return !a && !b;
 }
 
 int gs_doc_same_content(const struct gs_doc_impl *a, const struct gs_doc_impl *b)
 {
     if (a->text_len != b->text_len || a->text_hash != b->text_hash)
         return 0;
-    if (a->text_len > (size_t)INT32_MAX - 64)
-        return 0;
-    /* equal hashes: confirm byte for byte */
-    char *ta = print_known(a->pub.json, a->text_len);
-    char *tb = ta ? print_known(b->pub.json, b->text_len) : NULL;
-    int same = ta && tb && strcmp(ta, tb) == 0;
-    free(ta);
-    free(tb);
-    return same;
+    return same_tree(a->pub.json, b->pub.json);
 }

@@ -14,9 +14,11 @@
 struct gs_doc_impl {
     struct gs_doc pub;      /* first: a struct gs_doc * is a struct gs_doc_impl * */
     int refs;               /* atomic */
-    size_t text_len;        /* length of the compact printed JSON */
-    uint64_t text_hash;     /* FNV-1a of the compact printed JSON */
-    size_t bytes;           /* memory it holds: this struct with its key, the parsed JSON */
+    int shared;             /* pub.json is the one empty listing all share (never freed) */
+    size_t text_len;        /* bytes of the content's fingerprint (doc.c) */
+    uint64_t text_hash;     /* FNV-1a of the content's fingerprint */
+    size_t bytes;           /* memory it holds: this struct with its key, the parsed JSON,
+                             * and once stored its entry in the cache's table (publish.c) */
     char key[];
 };
 
@@ -31,13 +33,17 @@ static inline struct gs_doc_impl *gs_doc_impl_of(struct gs_doc *d)
 int gs_doc_create(const char *key, cJSON *json, const char *request_id,
                   const struct timespec *fetched_at, struct gs_doc_impl **out);
 
+/* A copy of d in new memory, with one reference: the same key, content,
+ * generation and times (the cache moves a doc it alone holds, to pack what
+ * it keeps). Returns 0 or -ENOMEM. */
+int gs_doc_copy(const struct gs_doc_impl *d, struct gs_doc_impl **out);
+
 /* Number of references now (meaningful under the cache lock only for deciding
  * that the cache holds the only one: nobody can add a reference without it). */
 int gs_doc_refs(struct gs_doc_impl *d);
 
-/* 1 when a and b print the same compact JSON (same content, same key order),
- * 0 when they differ or that cannot be told (out of memory): a change is
- * reported rather than missed. */
+/* 1 when a and b hold the same content in the same key order (what the
+ * mount prints from them is the same), 0 when they differ. */
 int gs_doc_same_content(const struct gs_doc_impl *a, const struct gs_doc_impl *b);
 
 #endif

@@ -230,7 +230,7 @@ static int take_result_locked(struct gs_cache *c, struct gs_flight *f, const cha
         /* stale for at most max_stale past its time-to-live */
         if (e && e->doc &&
             (c->max_stale <= 0 || gs_cache_mono(c) - e->stored_at < c->ttl[e->cls] + c->max_stale)) {
-            gs_table_touch(&c->table, e);
+            gs_table_touch(&c->table, e, gs_cache_mono(c));
             gs_doc_ref(&e->doc->pub);
             *out = &e->doc->pub;
             if (err)
@@ -296,7 +296,7 @@ static int get_once(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
         gs_table_set_class(&c->table, e, cls);
     if (e && e->doc && ((flags & GS_GET_CACHED_ONLY) || gs_entry_fresh_locked(c, e))) {
         c->hits++;
-        gs_table_touch(&c->table, e);
+        gs_table_touch(&c->table, e, gs_cache_mono(c));
         gs_doc_ref(&e->doc->pub);
         *out = &e->doc->pub;
         pthread_mutex_unlock(&c->lock);

@@ -59,6 +59,9 @@ int gs_pub_install_locked(struct gs_cache *c, struct gs_pub *p, enum gs_ttl_clas
         p->changed = old != NULL;
     }
     p->replaced = gs_cache_take_doc_locked(c, e);
+    /* a tenant's 50,000 entries are 10 MiB of their own: counted with their doc */
+    d->bytes += gs_table_entry_bytes(e);
+    e->moved = 0;
     gs_doc_ref(&d->pub);
     e->doc = d;
     c->bytes += d->bytes;
@@ -68,7 +71,7 @@ int gs_pub_install_locked(struct gs_cache *c, struct gs_pub *p, enum gs_ttl_clas
     e->invalidated = e->changed_seq > origin->since_seq;
     if (origin->supersedes)
         e->changed_seq = ++c->change_seq;
-    gs_table_touch(&c->table, e);
+    gs_table_touch(&c->table, e, gs_cache_mono(c));
     /* read ahead (a batch's answer put since a mark): nobody read it yet */
     e->unread = !origin->own && !origin->taken && origin->since_seq != UINT64_MAX;
     return 0;

@@ -159,9 +159,10 @@ void gs_table_unlink(struct gs_table *t, struct gs_entry *e)
     docs_remove(t, e);
 }
 
-void gs_table_touch(struct gs_table *t, struct gs_entry *e)
+void gs_table_touch(struct gs_table *t, struct gs_entry *e, double now)
 {
     e->unread = 0;
+    e->used_at = now;
     gs_table_requeue(t, e);
 }
 
@@ -175,4 +176,37 @@ void gs_table_requeue(struct gs_table *t, struct gs_entry *e)
         return;
     list_remove(t, e);
     list_push_newest(t, e);
+}
+
+size_t gs_table_entry_bytes(const struct gs_entry *e)
+{
+    size_t n = sizeof(*e) + strlen(e->key) + 1 + 8 + 15; /* malloc's header, rounded to 16 */
+    return n & ~(size_t)15;
+}
+
+/* Points whatever pointed at e (its chain, its neighbours, the list ends) at n. */
+static void relink(struct gs_table *t, struct gs_entry *e, struct gs_entry *n)
+{
+    struct gs_entry **p = &t->buckets[e->hash & (t->nbuckets - 1)];
+    while (*p != e)
+        p = &(*p)->hnext;
+    *p = n;
+    *(e->newer ? &e->newer->older : &t->newest) = n;
+    *(e->older ? &e->older->newer : &t->oldest) = n;
+    if (e->in_docs) {
+        *(e->dnewer ? &e->dnewer->dolder : &t->dnewest) = n;
+        *(e->dolder ? &e->dolder->dnewer : &t->doldest) = n;
+    }
+}
+
+struct gs_entry *gs_table_move(struct gs_table *t, struct gs_entry *e)
+{
+    size_t size = sizeof(*e) + strlen(e->key) + 1;
+    struct gs_entry *n = malloc(size);
+    if (!n)
+        return e;
+    memcpy(n, e, size);
+    relink(t, e, n);
+    free(e);
+    return n;
 }

@@ -21,6 +21,7 @@ struct gs_entry {
                                      * first fetch is in flight */
     struct gs_flight *flight;       /* the fetch in progress, or NULL */
     double stored_at;               /* monotonic seconds when doc was stored */
+    double used_at;                 /* monotonic seconds when it was last stored or read */
     enum gs_ttl_class cls;          /* class of the last get or put */
     int invalidated;                /* expired by gs_cache_invalidate* */
     uint64_t changed_seq;           /* cache change_seq of its last put or invalidation:
@@ -29,6 +30,7 @@ struct gs_entry {
     int unread;                     /* stored by a put (a batch's answer, a listing's item)
                                      * and not read since: the bound keeps it while the
                                      * cache holds less than 1.25 times the bound */
+    int moved;                      /* kept as a stale copy and moved since (sweep.c) */
     uint64_t hash;
     char key[];
 };
@@ -51,10 +53,16 @@ struct gs_entry *gs_table_find(const struct gs_table *t, const char *key);
 int gs_table_add(struct gs_table *t, const char *key, struct gs_entry **out);
 /* Takes e out of the table and the recency list; the caller frees it. */
 void gs_table_unlink(struct gs_table *t, struct gs_entry *e);
-/* Makes e the most recently used (a read: no longer unread). */
-void gs_table_touch(struct gs_table *t, struct gs_entry *e);
-/* Makes e the most recently used without marking it read (eviction passing
- * over an entry it cannot drop). */
+/* e moved to new memory, in the same place of the table and its lists;
+ * e is freed (on ENOMEM, e stays where it was and is returned). */
+struct gs_entry *gs_table_move(struct gs_table *t, struct gs_entry *e);
+/* The memory e takes with its key, as malloc rounds it. */
+size_t gs_table_entry_bytes(const struct gs_entry *e);
+/* Makes e the most recently used, used at now (monotonic seconds): a read,
+ * no longer unread. */
+void gs_table_touch(struct gs_table *t, struct gs_entry *e, double now);
+/* Makes e the most recently used without marking it read or used (eviction
+ * passing over an entry it cannot drop). */
 void gs_table_requeue(struct gs_table *t, struct gs_entry *e);
 /* Sets e's class: documents (GS_TTL_DOC) are also on a list of their own. */
 void gs_table_set_class(struct gs_table *t, struct gs_entry *e, enum gs_ttl_class cls);

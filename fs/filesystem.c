@@ -8,6 +8,7 @@
 #include "fs/kernel/inval.h"
 #include "fs/kernel/ops_internal.h"
 #include "fs/model/errors.h"
+#include "fs/views/keeper.h"
 #include "fs/views/sp_index.h"
 #include "fs/views/monitor/monitor.h"
 #include "fs/views/tenant.h"
@@ -57,8 +58,12 @@ int gs_filesystem_start(struct gs_fs *fs, const struct gs_fs_config *cfg,
     if (r != 0)
         goto fail;
     struct gs_inval *iv = NULL;
-    r = gs_inval_start(fs, &iv);
+    r = gs_keeper_start(fs, &fs->keeper);
+    if (r == 0)
+        r = gs_inval_start(fs, &iv);
     if (r != 0) {
+        gs_keeper_stop(fs->keeper);
+        fs->keeper = NULL;
         gs_readahead_stop(fs->readahead);
         fs->readahead = NULL;
         goto fail;
@@ -75,6 +80,8 @@ void gs_filesystem_stop(struct gs_fs *fs)
 {
     struct gs_inval *iv = __atomic_exchange_n(&fs->inval, NULL, __ATOMIC_ACQ_REL);
     gs_inval_stop(iv);
+    gs_keeper_stop(fs->keeper);
+    fs->keeper = NULL;
     gs_readahead_stop(fs->readahead);
     fs->readahead = NULL;
     gs_ops_free_open_handles(fs);

@@ -27,6 +27,7 @@
 #include "fs/kernel/ops.h"
 #include "fs/kernel/ops_internal.h"
 #include "fs/kernel/options.h"
+#include "fs/malloc_tune.h"
 #include "fs/probe.h"
 
 static void on_cache_change(void *ctx, const char *key)
@@ -307,6 +308,7 @@ static int start(struct fuse_args *args, const struct fuse_cmdline_opts *copts, 
 
 int main(int argc, char *argv[])
 {
+    gs_malloc_tune(argv);
     struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
     struct fuse_cmdline_opts copts;
     struct gs_options o;

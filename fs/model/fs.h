@@ -16,6 +16,7 @@
 #include "common/map.h"
 
 struct gs_inval;
+struct gs_keeper;
 struct gs_errors;
 struct gs_scratch_store;
 struct gs_readahead;
@@ -108,7 +109,7 @@ struct gs_node {
  *   never across network I/O, and no other lock is taken while one is held.
  * - Set before the session starts and then only read, without a lock: cfg,
  *   client, cache, se, inval, errors, scratch, readahead, sp_index, views, monitor,
- *   rules, logs, walk, started, root (the pointer). The parts lock themselves (their headers). */
+ *   rules, logs, walk, keeper, started, root (the pointer). The parts lock themselves (their headers). */
 struct gs_fs {
     struct gs_fs_config cfg;
     struct gs_client *client;
@@ -124,6 +125,7 @@ struct gs_fs {
     struct gs_rules_pending *rules; /* staged edits of the rules trees (model/rules/pending.h) */
     struct gs_logs *logs;           /* provisioning-log files (fs/logs); NULL: none */
     struct gs_walk *walk;           /* where the walks of the tree are (views/walk.h) */
+    struct gs_keeper *keeper;       /* gives back what expired (views/keeper.h) */
     struct timespec started;
     uint64_t content_changes;       /* atomic: cached content changed (views compare it) */
     double graph_down_until;  /* monotonic seconds; atomic: a transport failure of the

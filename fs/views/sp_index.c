@@ -81,6 +81,37 @@ void gs_sp_index_free(struct gs_sp_index *x)
     free(x);
 }
 
+/* The listing slot i indexes, with a reference of the caller's, or NULL. */
+static struct gs_doc *slot_doc(struct gs_sp_index *x, size_t i)
+{
+    pthread_mutex_lock(&x->lock);
+    struct gs_doc *d = x->slots[i].built ? x->slots[i].doc : NULL;
+    if (d)
+        gs_doc_ref(d);
+    pthread_mutex_unlock(&x->lock);
+    return d;
+}
+
+int gs_sp_index_trim(struct gs_sp_index *x, struct gs_cache *cache, double min_age)
+{
+    int trimmed = 0;
+    for (size_t i = 0; i < 3; i++) {
+        struct gs_doc *d = slot_doc(x, i);
+        if (!d)
+            continue;
+        /* asked of the cache without the index's lock (both are leaf locks) */
+        int old = !gs_cache_is_fresh(cache, d->key) && !gs_cache_stored_within(cache, d->key, min_age);
+        pthread_mutex_lock(&x->lock);
+        if (old && x->slots[i].built && x->slots[i].doc == d) {
+            slot_clear(&x->slots[i]);
+            trimmed = 1;
+        }
+        pthread_mutex_unlock(&x->lock);
+        gs_doc_unref(d);
+    }
+    return trimmed;
+}
+
 static const char *item_str(const cJSON *item, const char *member)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, member);

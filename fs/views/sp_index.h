@@ -18,6 +18,12 @@ struct gs_sp_index;
 int gs_sp_index_new(struct gs_sp_index **out);
 void gs_sp_index_free(struct gs_sp_index *x);
 
+/* Lets go of every listing indexed that the cache no longer keeps fresh and
+ * that was stored at least min_age seconds ago: the index would keep a
+ * tenant's listing (and its names) in memory after the cache dropped it.
+ * The next use builds it again. Returns 1 when it let go of one. */
+int gs_sp_index_trim(struct gs_sp_index *x, struct gs_cache *cache, double min_age);
+
 /* One name of such a directory and the service principal it stands for. */
 struct gs_sp_name {
     char *name; /* the file name (for GS_K_SPS, the id) */
