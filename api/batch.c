@@ -126,10 +126,14 @@ static void take_item(struct gs_client *c, struct gs_batch_item *it, struct slot
          * unless the caller batches it again itself */
         double wait;
         const char *ra = header_value(headers, "Retry-After");
-        if (!ra || gs_parse_retry_after(ra, gs_wall_now(), &wait) != 0)
+        int told = ra && gs_parse_retry_after(ra, gs_wall_now(), &wait) == 0;
+        if (!told)
             wait = gs_backoff(0);
-        /* a Retry-After past the time budget is a failure now, as alone */
-        it->retry_after = wait < gs_client_budget(c) ? wait : -1;
+        /* a Retry-After past the time budget is a failure now, as alone; so is
+         * a 503 without one for a caller that batches again itself: Graph did
+         * not say when, and that caller's reader retries it alone within
+         * retries= instead of waiting on rounds of batches past its bound */
+        it->retry_after = wait < gs_client_budget(c) && (told || !keep_throttled) ? wait : -1;
         if (!keep_throttled) {
             slot->state = S_RETRY;
             slot->retry_at = now + wait;

@@ -150,7 +150,8 @@ static int read_jobs(struct gs_fs *fs, struct gs_ra_scan *scan, const char *id, 
     } else {
         /* a listing the batch could not bring is fetched alone */
         r = gs_fs_get(fs, key, GS_TTL_STATUS, gs_kind_get_flags(GS_K_JOBS), jobs, why);
-        if (r < 0 && why->http_status == 0 && r != -ENOMEM && r != -EINTR) {
+        /* a call whose time bound ran out asked nothing: that says nothing about Graph */
+        if (r < 0 && why->http_status == 0 && r != -ENOMEM && r != -EINTR && !gs_interrupt_past_deadline()) {
             gs_fs_mark_graph_down(fs);
             r = cached_copy(fs, key, jobs, why);
         }
