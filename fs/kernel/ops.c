@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include "common/clock.h"
+#include "common/interrupt.h"
 #include "common/log.h"
 #include "fs/views/content.h"
 #include "fs/model/fs.h"
@@ -367,6 +369,22 @@ static void gs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
 static void gs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
     do_readdir(req, ino, size, off, fi, 1);
+}
+
+int gs_ops_readdir_now(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi, int plus)
+{
+    const struct gs_dh *dh = (const struct gs_dh *)(uintptr_t)fi->fh;
+    if (!dh->listed)
+        return 0; /* the listing may fetch: the pool's */
+    /* what is left asks Graph for nothing: readdirplus fills the attributes
+     * of the entries whose documents are fresh (gs_content_attr_free) only.
+     * Should one expire in between, its wait ends at once (the deadline is
+     * now) and the entry goes without attributes, as a costly one does. */
+    gs_interrupt_arm(NULL);
+    gs_interrupt_set_deadline(gs_now());
+    do_readdir(req, ino, size, off, fi, plus);
+    gs_interrupt_arm(NULL);
+    return 1;
 }
 
 static void gs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
