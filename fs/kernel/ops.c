@@ -328,7 +328,10 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         return;
     }
     dh->listed = 1;
-    char *buf = malloc(size);
+    /* the kernel asks for a page or a few: no heap block of that size per
+     * call (glibc consolidates its free lists before each such malloc) */
+    char stack_buf[16384];
+    char *buf = size <= sizeof(stack_buf) ? stack_buf : malloc(size);
     if (!buf) {
         gs_ops_put_node(fs, dir);
         fuse_reply_err(req, ENOMEM);
@@ -358,7 +361,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     }
     gs_ops_put_node(fs, dir);
     fuse_reply_buf(req, buf, used);
-    free(buf);
+    if (buf != stack_buf)
+        free(buf);
 }
 
 static void gs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
