@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fs/kernel/ops.h"
 #include "fs/kernel/request_pool.h"
 
 static const struct fuse_lowlevel_ops *inner; /* set once, before the session starts */
@@ -116,12 +117,14 @@ static void w_opendir(fuse_req_t req, fuse_ino_t i, struct fuse_file_info *fi)
 
 static void w_readdir(fuse_req_t req, fuse_ino_t i, size_t s, off_t o, struct fuse_file_info *fi)
 {
-    submit(req, OP_READDIR, i, NULL, s, o, fi);
+    if (!gs_ops_readdir_now(req, i, s, o, fi, 0))
+        submit(req, OP_READDIR, i, NULL, s, o, fi);
 }
 
 static void w_readdirplus(fuse_req_t req, fuse_ino_t i, size_t s, off_t o, struct fuse_file_info *fi)
 {
-    submit(req, OP_READDIRPLUS, i, NULL, s, o, fi);
+    if (!gs_ops_readdir_now(req, i, s, o, fi, 1))
+        submit(req, OP_READDIRPLUS, i, NULL, s, o, fi);
 }
 
 static void w_open(fuse_req_t req, fuse_ino_t i, struct fuse_file_info *fi)

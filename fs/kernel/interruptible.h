@@ -15,7 +15,10 @@
  * thread). The calls that may change Graph (create, write, setattr, flush,
  * fsync, release, unlink, rename, rmdir, mkdir, mknod) go to the pool too,
  * so that they never hold libfuse's threads, but run as before: no
- * deadline, and an INTERRUPT does not cut a save or an action. */
+ * deadline, and an INTERRUPT does not cut a save or an action.
+ * One exception asks Graph for nothing and is answered at once on libfuse's
+ * thread: readdir(plus) of a handle whose entries are made (ops.h
+ * gs_ops_readdir_now). */
 const struct fuse_lowlevel_ops *gs_interruptible_ops(const struct fuse_lowlevel_ops *ops);
 
 #endif

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include "common/clock.h"
+#include "common/interrupt.h"
 #include "common/log.h"
 #include "fs/views/content.h"
 #include "fs/model/fs.h"
@@ -326,7 +328,10 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         return;
     }
     dh->listed = 1;
-    char *buf = malloc(size);
+    /* the kernel asks for a page or a few: no heap block of that size per
+     * call (glibc consolidates its free lists before each such malloc) */
+    char stack_buf[16384];
+    char *buf = size <= sizeof(stack_buf) ? stack_buf : malloc(size);
     if (!buf) {
         gs_ops_put_node(fs, dir);
         fuse_reply_err(req, ENOMEM);
@@ -356,7 +361,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     }
     gs_ops_put_node(fs, dir);
     fuse_reply_buf(req, buf, used);
-    free(buf);
+    if (buf != stack_buf)
+        free(buf);
 }
 
 static void gs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
@@ -367,6 +373,22 @@ static void gs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
 static void gs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
     do_readdir(req, ino, size, off, fi, 1);
+}
+
+int gs_ops_readdir_now(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi, int plus)
+{
+    const struct gs_dh *dh = (const struct gs_dh *)(uintptr_t)fi->fh;
+    if (!dh->listed)
+        return 0; /* the listing may fetch: the pool's */
+    /* what is left asks Graph for nothing: readdirplus fills the attributes
+     * of the entries whose documents are fresh (gs_content_attr_free) only.
+     * Should one expire in between, its wait ends at once (the deadline is
+     * now) and the entry goes without attributes, as a costly one does. */
+    gs_interrupt_arm(NULL);
+    gs_interrupt_set_deadline(gs_now());
+    do_readdir(req, ino, size, off, fi, plus);
+    gs_interrupt_arm(NULL);
+    return 1;
 }
 
 static void gs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
