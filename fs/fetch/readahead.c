@@ -255,12 +255,11 @@ static void queue_items(struct gs_readahead *ra, const char *list_key, enum gs_k
     gs_doc_unref(doc);
 }
 
-/* A jobs listing a walk brought: each job's documents follow (ra->lock held). */
+/* A jobs listing a walk brought: each job's schema follows (ra->lock held);
+ * functions and filterOperators only when read (views/walk.h). */
 static void queue_job_docs_locked(struct gs_readahead *ra, const char *jobs_key)
 {
     queue_items(ra, jobs_key, GS_K_JOB_SCHEMA, "/schema");
-    queue_items(ra, jobs_key, GS_K_JOB_FUNCTIONS, "/schema/functions");
-    queue_items(ra, jobs_key, GS_K_JOB_FILTEROPS, "/schema/filterOperators");
 }
 
 void gs_readahead_queue_job_docs(struct gs_readahead *ra, const char *jobs_key)

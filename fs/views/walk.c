@@ -282,7 +282,12 @@ void gs_walk_need(struct gs_fs *fs, const struct gs_node *n)
         fs->walk->docs_behind = 1; /* the next visit queues secrets.json up to the frontier */
     fs->walk->docs_at = now; /* this walk stats files: documents come with listings */
     pthread_mutex_unlock(&fs->walk->lock);
-    if (gs_kind_has(gs_node_kind(n), GS_KF_SIBLINGS) && n->sp && n->job)
+    enum gs_kind kind = gs_node_kind(n);
+    /* functions.json and filterOperators.json are fetched only when read or
+     * stat'ed (ls -l, du): then with the job's schema, in one batch */
+    if ((kind == GS_K_JOB_FUNCTIONS || kind == GS_K_JOB_FILTEROPS) && n->sp && n->job)
+        gs_walk_job_dir(fs, n->sp, n->job);
+    if (gs_kind_has(kind, GS_KF_SIBLINGS) && n->sp && n->job)
         queue_siblings(fs, n);
     gs_readahead_await(fs->readahead, gs_node_key(n));
 }

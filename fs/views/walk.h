@@ -22,8 +22,9 @@ void gs_walk_free(struct gs_walk *w);
 /* A walk visits servicePrincipals/<sp>/ (its listing was read). */
 void gs_walk_sp(struct gs_fs *fs, const char *sp);
 
-/* A job directory is listed (ls -l, a walk): its schema, functions and
- * filterOperators, which a listing with sizes reads next, in one batch. */
+/* functions.json or filterOperators.json of a job is read or stat'ed (ls -l,
+ * du): the missing ones of its schema, functions and filterOperators, in one
+ * batch. A listing alone (find) fetches none of them. */
 void gs_walk_job_dir(struct gs_fs *fs, const char *sp, const char *job);
 
 /* Node n's document is needed and not fresh: siblings are queued with it

@@ -152,6 +152,8 @@ def test_find_reads_no_secrets(mnt):
     # and the walk reads ahead no secrets.json. Before: every service principal's secrets
     assert log.count("GET", r".*/synchronization/secrets") == 0, log.describe()
     assert log.count("GET", r".*/auditLogs/.*") == 0, log.describe()
+    # functions.json and filterOperators.json are fetched only when read (issue 14)
+    assert log.count("GET", r".*/schema/(functions|filterOperators)") == 0, log.describe()
     # find opens each directory twice: the second visit of the same service principal
     # pulled the read-ahead's frontier back, and each visit then queued one service
     # principal, which an idle worker fetched alone (before: about 40% single GETs)
