@@ -324,15 +324,16 @@ static int fetch(struct gs_fs *fs, struct gs_logs *l, struct log_state *s, struc
 /* A first load of a job's file from the tenant's window when a walk reads
  * the logs of many jobs (window.h): 1 served, 0 not (the file's own query
  * follows), or -errno. Lock not held; s->fetching is this caller's. */
-static int from_window(struct gs_fs *fs, struct gs_logs *l, struct log_state *s)
+static int from_window(struct gs_fs *fs, struct gs_logs *l, struct log_state *s, struct gs_error *err)
 {
     if (!s->job || s->since || s->object || s->name)
         return 0;
     struct gs_log_pick pick = {.job = s->job, .status = s->status, .action = s->action};
     cJSON *events = NULL;
     char *newest = NULL;
-    if (gs_log_window_pick(fs, l->window, &l->bucket, &pick, &events, &newest) != 1)
-        return 0;
+    int served = gs_log_window_pick(fs, l->window, &l->bucket, &pick, &events, &newest, err);
+    if (served != 1)
+        return served;
     pthread_mutex_lock(&l->lock);
     int r = apply_locked(s, events);
     if (r == 0 && newest) { /* polled later from the window's end, not the job's */
@@ -416,7 +417,7 @@ static int current(struct gs_fs *fs, struct gs_node *n, const char *since, struc
     int r = 0;
     if (go) {
         struct gs_error err = {0};
-        r = first ? from_window(fs, l, s) : 0;
+        r = first ? from_window(fs, l, s, &err) : 0;
         r = r == 0 ? fetch(fs, l, s, &err) : r < 0 ? r : 0;
         if (r < 0)
             gs_node_record_error(fs, n, &err);

@@ -80,23 +80,23 @@ static void window_start(double seconds, char *out, size_t len)
 /* One fetch of the whole window (lock held on entry and exit, dropped while
  * Graph answers; w->fetching set by the caller). A failure leaves no window:
  * the files use their own queries until keep seconds have passed. */
-static void fetch_locked(struct gs_fs *fs, struct gs_log_window *w, struct gs_rate_bucket *bucket)
+static int fetch_locked(struct gs_fs *fs, struct gs_log_window *w, struct gs_rate_bucket *bucket,
+                        struct gs_error *err)
 {
     char after[40];
     window_start(w->window, after, sizeof(after));
     double deadline = gs_now() + w->wait;
     pthread_mutex_unlock(&w->lock);
     struct gs_log_query q = {.after = after, .top = WINDOW_TOP};
-    struct gs_error err = {0};
     cJSON *events = NULL;
-    int r = gs_logs_fetch(fs->client, bucket, &q, deadline, &events, &err);
-    gs_error_clear(&err);
+    int r = gs_logs_fetch(fs->client, bucket, &q, deadline, &events, err);
     pthread_mutex_lock(&w->lock);
     cJSON_Delete(w->events);
     w->events = r == 0 ? events : NULL;
     w->fetched_at = gs_now();
     w->fetching = 0;
     pthread_cond_broadcast(&w->done);
+    return r;
 }
 
 static int matches(const cJSON *e, const struct gs_log_pick *p)
@@ -140,7 +140,7 @@ static int pick_locked(const struct gs_log_window *w, const struct gs_log_pick *
 }
 
 int gs_log_window_pick(struct gs_fs *fs, struct gs_log_window *w, struct gs_rate_bucket *bucket,
-                       const struct gs_log_pick *pick, cJSON **events, char **newest)
+                       const struct gs_log_pick *pick, cJSON **events, char **newest, struct gs_error *err)
 {
     if (!w || !pick->job)
         return 0;
@@ -149,10 +149,16 @@ int gs_log_window_pick(struct gs_fs *fs, struct gs_log_window *w, struct gs_rate
     int walk = walk_seen_locked(w, pick->job, now);
     while (w->fetching)
         pthread_cond_wait(&w->done, &w->lock);
+    int failed = 0;
     if (walk && !fresh_locked(w, gs_now())) {
         w->fetching = 1;
-        fetch_locked(fs, w, bucket);
+        failed = fetch_locked(fs, w, bucket, err);
     }
+    if (failed == -EAGAIN) { /* no slot in the read's time: its own query would not find one either */
+        pthread_mutex_unlock(&w->lock);
+        return failed;
+    }
+    gs_error_clear(err);
     int r = w->events && fresh_locked(w, gs_now()) ? pick_locked(w, pick, events, newest) : 0;
     pthread_mutex_unlock(&w->lock);
     return r;

@@ -33,9 +33,11 @@ struct gs_log_pick {
  * deletes) and *newest (malloc'd: the window's newest event time, from
  * which the file is polled later; NULL when the window is empty); 0 when
  * this read uses its own query (no walk, or the window query failed or was
- * cut: then no file is served from it). */
+ * cut: then no file is served from it); -EAGAIN with err when this read's
+ * window query found no request slot in the read's time (Graph throttling
+ * or the shared bucket): the read's own query would wait as long again. */
 int gs_log_window_pick(struct gs_fs *fs, struct gs_log_window *w, struct gs_rate_bucket *bucket,
-                       const struct gs_log_pick *pick, cJSON **events, char **newest);
+                       const struct gs_log_pick *pick, cJSON **events, char **newest, struct gs_error *err);
 
 /* Drops a window older than keep seconds (memory), when nobody waits. */
 void gs_log_window_sweep(struct gs_log_window *w);
