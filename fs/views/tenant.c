@@ -477,6 +477,53 @@ int gs_tenant_job_links(struct gs_fs *fs, int for_lookup, struct gs_dirent **out
     return r;
 }
 
+/* A name the view as built already has, when nothing was created or
+ * deleted through the mount since (links.build held): copied into *out. */
+static int find_link_locked(struct gs_fs *fs, const struct gs_tenant_views *v, const char *name,
+                            struct gs_dirent *out)
+{
+    struct gs_dirent key = {.name = (char *)name};
+    int same = __atomic_load_n(&fs->content_changes, __ATOMIC_RELAXED) == v->links.mark;
+    const struct gs_dirent *e = same && v->links.at > 0 && v->link_n
+                                    ? bsearch(&key, v->link_v, v->link_n, sizeof(key), by_link_name) : NULL;
+    if (!e)
+        return -ENOENT;
+    struct gs_dirent *c = NULL;
+    size_t n = 0;
+    int r = copy_links(e, 1, &c, &n);
+    if (r == 0) {
+        *out = c[0];
+        free(c);
+    }
+    return r;
+}
+
+int gs_tenant_job_lookup(struct gs_fs *fs, const char *name, struct gs_dirent *out)
+{
+    struct gs_tenant_views *v = fs->views;
+    int r = lock_build(&v->links);
+    if (r < 0)
+        return r;
+    r = find_link_locked(fs, v, name, out);
+    pthread_mutex_unlock(&v->links.build);
+    if (r != -ENOENT)
+        return r;
+    struct gs_dirent *all = NULL;
+    size_t n = 0;
+    r = gs_tenant_job_links(fs, 1, &all, &n);
+    if (r < 0)
+        return r;
+    struct gs_dirent key = {.name = (char *)name};
+    struct gs_dirent *e = n ? bsearch(&key, all, n, sizeof(key), by_link_name) : NULL;
+    if (e) {
+        *out = *e;
+        e->name = NULL;
+        e->target = NULL;
+    }
+    clear_links(all, n);
+    return e ? 0 : -ENOENT;
+}
+
 /* --- status.tsv --- */
 
 struct text {

@@ -673,6 +673,8 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
         return -ENOENT;
     if (lists_sps(kind))
         return lookup_in_sp_listing(fs, dir, name, out);
+    if (kind == GS_K_TENANT_JOBS)
+        return gs_tenant_job_lookup(fs, name, out);
     return lookup_listed(fs, dir, name, out);
 }
 
