@@ -66,12 +66,13 @@ void gs_tenant_views_free(struct gs_tenant_views *v)
 }
 
 /* Takes b->build, waiting for another reader's build unless this call is
- * interrupted (-EINTR; common/interrupt.h). */
+ * interrupted (-EINTR) or its time bound passed (-ETIMEDOUT;
+ * common/interrupt.h gs_interrupt_errno). */
 static int lock_build(struct built *b)
 {
     for (;;) {
         if (gs_interrupted())
-            return -EINTR;
+            return gs_interrupt_errno();
         struct timespec ts;
         gs_interrupt_poll_deadline(&ts);
         if (pthread_mutex_timedlock(&b->build, &ts) == 0)
