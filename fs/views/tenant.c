@@ -478,14 +478,14 @@ int gs_tenant_job_links(struct gs_fs *fs, int for_lookup, struct gs_dirent **out
     return r;
 }
 
-/* A name the view as built already has, when nothing was created or
- * deleted through the mount since (links.build held): copied into *out. */
-static int find_link_locked(struct gs_fs *fs, const struct gs_tenant_views *v, const char *name,
-                            struct gs_dirent *out)
+/* A name the view as built already has (links.build held): copied into
+ * *out. Not only while nothing changed (content_changes moves with every
+ * status a walk fetches): a link once listed stays, its target says
+ * whether the job is still there. */
+static int find_link_locked(const struct gs_tenant_views *v, const char *name, struct gs_dirent *out)
 {
     struct gs_dirent key = {.name = (char *)name};
-    int same = __atomic_load_n(&fs->content_changes, __ATOMIC_RELAXED) == v->links.mark;
-    const struct gs_dirent *e = same && v->links.at > 0 && v->link_n
+    const struct gs_dirent *e = v->links.at > 0 && v->link_n
                                     ? bsearch(&key, v->link_v, v->link_n, sizeof(key), by_link_name) : NULL;
     if (!e)
         return -ENOENT;
@@ -505,7 +505,7 @@ int gs_tenant_job_lookup(struct gs_fs *fs, const char *name, struct gs_dirent *o
     int r = lock_build(&v->links);
     if (r < 0)
         return r;
-    r = find_link_locked(fs, v, name, out);
+    r = find_link_locked(v, name, out);
     pthread_mutex_unlock(&v->links.build);
     if (r != -ENOENT)
         return r;

@@ -24,8 +24,7 @@ int gs_tenant_job_links(struct gs_fs *fs, int for_lookup, struct gs_dirent **out
  * is answered from it, however old: a walk through jobs/ (grep -R, cp -rL)
  * that lasts longer than dir_timeout uses the scan that listed it, never a
  * new one, and a link once listed never vanishes (its target says whether
- * the job is still there) until a job is created or deleted through the
- * mount. Another name is looked for as
+ * the job is still there). Another name is looked for as
  * gs_tenant_job_links(for_lookup) does (a view older than dir_timeout is
  * built again). */
 int gs_tenant_job_lookup(struct gs_fs *fs, const char *name, struct gs_dirent *out);

@@ -3,6 +3,7 @@ names it looks up are the ones the scan listed, answered from that view, never b
 the tenant. Counts requests; timings are measured by tests/bench/bench.py."""
 
 import os
+import subprocess
 import time
 
 import pytest
@@ -28,3 +29,14 @@ def test_a_slow_walk_of_jobs_looks_names_up_without_a_rescan(mnt):
     # a listing after dir_timeout is a new scan, as before
     assert sorted(os.listdir(mnt / "jobs")) == sorted(names)
     assert log.count("GET", JOBS) == N or log.count("GET", r".*/servicePrincipals") > 0, log.describe()
+
+
+@pytest.mark.mount(tenant="large:%d:%d" % (10 * N, 2 * M), time_scale=60.0, latency_ms=150,
+                   options=["dir_timeout=2", "status_timeout=1"])
+@pytest.mark.timeout(300)
+def test_grep_r_through_jobs_longer_than_dir_timeout_is_one_scan(mnt):
+    # latency makes the walk last several dir_timeouts; statuses fetched during it change the
+    # cached content, which before sent every lookup in jobs/ to a new scan (four in this walk)
+    log = mnt.request_log()
+    subprocess.run(["grep", "-R", "-l", "x", str(mnt / "jobs")], stdout=subprocess.DEVNULL, timeout=240)
+    assert log.count("GET", JOBS) == 10 * N, log.describe()
