@@ -631,14 +631,17 @@ static int lookup_fixed(struct gs_fs *fs, struct gs_node *dir, const enum gs_kin
  * lasts longer than dir_timeout follows its links with the listings the
  * scan fetched, instead of fetching each again with the next ones in
  * listing order (a second scan of the tenant). The job's own documents
- * keep their times-to-live; a name the copy does not have is looked for
- * in a listing fetched as before. 0 with *out, or -ENOENT. */
+ * keep their times-to-live; a name the copy does not have, or a copy a
+ * write through the mount invalidated, is looked for in a listing fetched
+ * as before. 0 with *out, or -ENOENT. */
 static int lookup_cached_job(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_dirent *out)
 {
     char *key = gs_kind_key(GS_K_JOBS, dir->sp, NULL, NULL);
     struct gs_doc *doc = NULL;
     int r = -ENOENT;
-    if (key && gs_cache_get(fs->cache, key, GS_TTL_STATUS, GS_GET_CACHED_ONLY, &doc, NULL) == 0) {
+    /* not a listing a write through the mount invalidated (rmdir of a job) */
+    if (key && gs_cache_stored_within(fs->cache, key, 1e9) &&
+        gs_cache_get(fs->cache, key, GS_TTL_STATUS, GS_GET_CACHED_ONLY, &doc, NULL) == 0) {
         const cJSON *item;
         cJSON_ArrayForEach(item, listing_items(doc)) {
             const char *id = item_str(item, "id");
