@@ -681,11 +681,12 @@ static int pending(struct gs_readahead *ra, const char *key)
 }
 
 /* Waits for a batch to finish (ra->lock held); -EINTR when the caller was
- * interrupted (it stops waiting; the batches go on). */
+ * interrupted, -ETIMEDOUT when its time bound passed (it stops waiting; the
+ * batches go on). */
 static int wait_done(struct gs_readahead *ra)
 {
     if (gs_interrupted())
-        return -EINTR;
+        return gs_interrupt_errno();
     struct timespec ts;
     gs_interrupt_poll_deadline(&ts);
     pthread_cond_timedwait(&ra->done, &ra->lock, &ts);

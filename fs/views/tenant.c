@@ -66,12 +66,13 @@ void gs_tenant_views_free(struct gs_tenant_views *v)
 }
 
 /* Takes b->build, waiting for another reader's build unless this call is
- * interrupted (-EINTR; common/interrupt.h). */
+ * interrupted (-EINTR) or its time bound passed (-ETIMEDOUT;
+ * common/interrupt.h gs_interrupt_errno). */
 static int lock_build(struct built *b)
 {
     for (;;) {
         if (gs_interrupted())
-            return -EINTR;
+            return gs_interrupt_errno();
         struct timespec ts;
         gs_interrupt_poll_deadline(&ts);
         if (pthread_mutex_timedlock(&b->build, &ts) == 0)
@@ -476,6 +477,53 @@ int gs_tenant_job_links(struct gs_fs *fs, int for_lookup, struct gs_dirent **out
         r = copy_links(v->link_v, v->link_n, out, n);
     pthread_mutex_unlock(&v->links.build);
     return r;
+}
+
+/* A name the view as built already has (links.build held): copied into
+ * *out. Not only while nothing changed (content_changes moves with every
+ * status a walk fetches): a link once listed stays, its target says
+ * whether the job is still there. */
+static int find_link_locked(const struct gs_tenant_views *v, const char *name, struct gs_dirent *out)
+{
+    struct gs_dirent key = {.name = (char *)name};
+    const struct gs_dirent *e = v->links.at > 0 && v->link_n
+                                    ? bsearch(&key, v->link_v, v->link_n, sizeof(key), by_link_name) : NULL;
+    if (!e)
+        return -ENOENT;
+    struct gs_dirent *c = NULL;
+    size_t n = 0;
+    int r = copy_links(e, 1, &c, &n);
+    if (r == 0) {
+        *out = c[0];
+        free(c);
+    }
+    return r;
+}
+
+int gs_tenant_job_lookup(struct gs_fs *fs, const char *name, struct gs_dirent *out)
+{
+    struct gs_tenant_views *v = fs->views;
+    int r = lock_build(&v->links);
+    if (r < 0)
+        return r;
+    r = find_link_locked(v, name, out);
+    pthread_mutex_unlock(&v->links.build);
+    if (r != -ENOENT)
+        return r;
+    struct gs_dirent *all = NULL;
+    size_t n = 0;
+    r = gs_tenant_job_links(fs, 1, &all, &n);
+    if (r < 0)
+        return r;
+    struct gs_dirent key = {.name = (char *)name};
+    struct gs_dirent *e = n ? bsearch(&key, all, n, sizeof(key), by_link_name) : NULL;
+    if (e) {
+        *out = *e;
+        e->name = NULL;
+        e->target = NULL;
+    }
+    clear_links(all, n);
+    return e ? 0 : -ENOENT;
 }
 
 /* --- status.tsv --- */

@@ -20,6 +20,14 @@ void gs_tenant_views_free(struct gs_tenant_views *v);
 /* Entries of the root jobs/ directory: "<displayName>:<jobId>" links, in name
  * order; for_lookup (resolving a name) takes the view built within dir_timeout. */
 int gs_tenant_job_links(struct gs_fs *fs, int for_lookup, struct gs_dirent **out, size_t *n);
+/* A name in jobs/ (*out filled, or -ENOENT). A name the view as built has
+ * is answered from it, however old: a walk through jobs/ (grep -R, cp -rL)
+ * that lasts longer than dir_timeout uses the scan that listed it, never a
+ * new one, and a link once listed never vanishes (its target says whether
+ * the job is still there). Another name is looked for as
+ * gs_tenant_job_links(for_lookup) does (a view older than dir_timeout is
+ * built again). */
+int gs_tenant_job_lookup(struct gs_fs *fs, const char *name, struct gs_dirent *out);
 /* One scan of every job, as status.tsv's: res->fn is called for each job;
  * res counts the service principals whose jobs could not be read. */
 int gs_tenant_scan(struct gs_fs *fs, struct gs_scan_result *res);

@@ -624,6 +624,39 @@ static int lookup_fixed(struct gs_fs *fs, struct gs_node *dir, const enum gs_kin
     return -ENOENT;
 }
 
+/* A job's name in servicePrincipals/<sp>/jobs/ that the cached listing has,
+ * however old (issue 14, one walk, one scan): a walk through jobs/ that
+ * lasts longer than dir_timeout follows its links with the listings the
+ * scan fetched, instead of fetching each again with the next ones in
+ * listing order (a second scan of the tenant). The job's own documents
+ * keep their times-to-live; a name the copy does not have, or a copy a
+ * write through the mount invalidated, is looked for in a listing fetched
+ * as before. 0 with *out, or -ENOENT. */
+static int lookup_cached_job(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_dirent *out)
+{
+    char *key = gs_kind_key(GS_K_JOBS, dir->sp, NULL, NULL);
+    struct gs_doc *doc = NULL;
+    int r = -ENOENT;
+    /* not a listing a write through the mount invalidated (rmdir of a job) */
+    if (key && gs_cache_stored_within(fs->cache, key, 1e9) &&
+        gs_cache_get(fs->cache, key, GS_TTL_STATUS, GS_GET_CACHED_ONLY, &doc, NULL) == 0) {
+        const cJSON *item;
+        cJSON_ArrayForEach(item, listing_items(doc)) {
+            const char *id = item_str(item, "id");
+            if (r == -ENOENT && id && strcmp(id, name) == 0) {
+                out->name = strdup(name);
+                out->kind = GS_K_JOB;
+                out->sp = dir->sp;
+                out->job = out->name;
+                r = out->name ? 0 : -ENOMEM;
+            }
+        }
+        gs_doc_unref(doc);
+    }
+    free(key);
+    return r;
+}
+
 /* A name found in the directory's listing, moved out of it into *out. */
 static int lookup_listed(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_dirent *out)
 {
@@ -671,6 +704,10 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
         return -ENOENT;
     if (lists_sps(kind))
         return lookup_in_sp_listing(fs, dir, name, out);
+    if (kind == GS_K_TENANT_JOBS)
+        return gs_tenant_job_lookup(fs, name, out);
+    if (kind == GS_K_JOBS && lookup_cached_job(fs, dir, name, out) != -ENOENT)
+        return out->name ? 0 : -ENOMEM;
     return lookup_listed(fs, dir, name, out);
 }
 

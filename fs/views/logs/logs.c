@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/map.h"
 #include "fs/views/logs/render.h"
+#include "fs/views/logs/window.h"
 #include "fs/model/node_error.h"
 
 enum form { FORM_JSONL, FORM_TSV, FORM_TXT };
@@ -49,6 +50,7 @@ struct gs_logs {
     pthread_mutex_t lock;          /* states and every state's guarded fields */
     pthread_cond_t fetched;        /* a state's fetch ended */
     struct gs_map states;          /* query key -> struct log_state */
+    struct gs_log_window *window;  /* the tenant's window, for walks (own lock) */
     double swept_at;               /* monotonic time idle states were last looked for */
 };
 
@@ -62,6 +64,9 @@ int gs_logs_new(const struct gs_logs_config *cfg, struct gs_logs **out)
     if (r == 0 && gs_map_init(&l->states) != 0) {
         gs_rate_bucket_destroy(&l->bucket);
         r = -ENOMEM;
+    } else if (r == 0 && (r = gs_log_window_new(cfg->window, cfg->poll, cfg->wait, &l->window)) != 0) {
+        gs_map_destroy(&l->states);
+        gs_rate_bucket_destroy(&l->bucket);
     }
     if (r != 0) {
         free(l);
@@ -100,6 +105,7 @@ void gs_logs_free(struct gs_logs *l)
         return;
     gs_map_each(&l->states, free_state_cb, NULL);
     gs_map_destroy(&l->states);
+    gs_log_window_free(l->window);
     gs_rate_bucket_destroy(&l->bucket);
     pthread_cond_destroy(&l->fetched);
     pthread_mutex_destroy(&l->lock);
@@ -315,6 +321,36 @@ static int fetch(struct gs_fs *fs, struct gs_logs *l, struct log_state *s, struc
     return r;
 }
 
+/* A first load of a job's file from the tenant's window when a walk reads
+ * the logs of many jobs (window.h): 1 served, 0 not (the file's own query
+ * follows), or -errno. Lock not held; s->fetching is this caller's. */
+static int from_window(struct gs_fs *fs, struct gs_logs *l, struct log_state *s, struct gs_error *err)
+{
+    if (!s->job || s->since || s->object || s->name)
+        return 0;
+    struct gs_log_pick pick = {.job = s->job, .status = s->status, .action = s->action};
+    cJSON *events = NULL;
+    char *newest = NULL;
+    int served = gs_log_window_pick(fs, l->window, &l->bucket, &pick, &events, &newest, err);
+    if (served != 1)
+        return served;
+    pthread_mutex_lock(&l->lock);
+    int r = apply_locked(s, events);
+    if (r == 0 && newest) { /* polled later from the window's end, not the job's */
+        free(s->last_seen);
+        s->last_seen = newest;
+        newest = NULL;
+    }
+    if (r == 0) {
+        s->loaded = 1;
+        s->polled_at = gs_now();
+    }
+    pthread_mutex_unlock(&l->lock);
+    free(newest);
+    cJSON_Delete(events);
+    return r == 0 ? 1 : r;
+}
+
 static enum form form_of(const struct gs_node *n)
 {
     if (gs_node_kind(n) == GS_K_LOG_RECENT_TSV || gs_node_kind(n) == GS_K_LOG_FAILURES_TSV)
@@ -366,6 +402,7 @@ static int current(struct gs_fs *fs, struct gs_node *n, const char *since, struc
     struct gs_logs *l = fs->logs;
     if (!l)
         return -ENOENT;
+    gs_log_window_sweep(l->window);
     pthread_mutex_lock(&l->lock);
     sweep_locked(l);
     struct log_state *s = state_get_locked(l, n, since);
@@ -373,14 +410,15 @@ static int current(struct gs_fs *fs, struct gs_node *n, const char *since, struc
         s->users++;
         s->used_at = gs_now();
     }
-    int go = s ? must_fetch_locked(l, s) : 0;
+    int go = s ? must_fetch_locked(l, s) : 0, first = go && !s->loaded;
     pthread_mutex_unlock(&l->lock);
     if (!s)
         return -ENOMEM;
     int r = 0;
     if (go) {
         struct gs_error err = {0};
-        r = fetch(fs, l, s, &err);
+        r = first ? from_window(fs, l, s, &err) : 0;
+        r = r == 0 ? fetch(fs, l, s, &err) : r < 0 ? r : 0;
         if (r < 0)
             gs_node_record_error(fs, n, &err);
         gs_error_clear(&err);

@@ -1,0 +1,42 @@
+"""A walk through jobs/ that lasts longer than dir_timeout (issue 14, one walk, one scan): the
+names it looks up are the ones the scan listed, answered from that view, never by a new scan of
+the tenant. Counts requests; timings are measured by tests/bench/bench.py."""
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from tests.integration import mount_util as mu
+
+N, M = 40, 8
+JOBS = r".*/synchronization/jobs"
+
+
+@pytest.mark.mount(tenant="large:%d:%d" % (N, M), time_scale=60.0, options=["dir_timeout=1", "status_timeout=1"])
+def test_a_slow_walk_of_jobs_looks_names_up_without_a_rescan(mnt):
+    names = os.listdir(mnt / "jobs")
+    assert len(names) == M
+    log = mnt.request_log()
+    for name in names:      # a slow walk: each name looked up after the view and the entries expired
+        time.sleep(1.2)
+        assert os.readlink(mnt / "jobs" / name).startswith("../servicePrincipals/")
+        assert os.path.isdir(mnt / "jobs" / name)      # through the link: servicePrincipals/<sp>/jobs/<job>
+    # the service principals' job listings the scan fetched resolve the walk's names: no job listing
+    # is fetched again (before, each lookup fetched its own and the next 80 in listing order)
+    assert log.count("GET", JOBS) == 0, log.describe()
+    # a listing after dir_timeout is a new scan, as before
+    assert sorted(os.listdir(mnt / "jobs")) == sorted(names)
+    assert log.count("GET", JOBS) == N or log.count("GET", r".*/servicePrincipals") > 0, log.describe()
+
+
+@pytest.mark.mount(tenant="large:%d:%d" % (10 * N, 2 * M), time_scale=60.0, latency_ms=150,
+                   options=["dir_timeout=2", "status_timeout=1"])
+@pytest.mark.timeout(300)
+def test_grep_r_through_jobs_longer_than_dir_timeout_is_one_scan(mnt):
+    # latency makes the walk last several dir_timeouts; statuses fetched during it change the
+    # cached content, which before sent every lookup in jobs/ to a new scan (four in this walk)
+    log = mnt.request_log()
+    subprocess.run(["grep", "-R", "-l", "x", str(mnt / "jobs")], stdout=subprocess.DEVNULL, timeout=240)
+    assert log.count("GET", JOBS) == 10 * N, log.describe()
