@@ -471,6 +471,8 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
             add_scratch_and_hide(fs, dir, &es);
         if (kind == GS_K_SP && for_readdir)
             gs_walk_sp(fs, dir->sp); /* a walk reads these next: batched ahead of it */
+        if (kind == GS_K_JOB && for_readdir)
+            gs_walk_job_listed(fs, dir->sp, dir->job);
     } else if (kind == GS_K_DIRECTORIES) {
         r = list_directories(fs, dir, for_readdir, &es);
     } else if (kind == GS_K_TENANT_JOBS) {

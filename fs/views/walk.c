@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,8 @@ struct gs_walk {
     enum gs_kind sib_kind; /* of which kind */
     size_t sib_at;     /* its position among the jobs jobs/ lists */
     int sib_back;      /* the reads go towards the start of that list */
+    char *listed_job;  /* "<sp>/<job>" of the job directory listed last (ls -l, grep -R) */
+    double listed_at;  /* monotonic time of that listing */
 };
 
 int gs_walk_new(struct gs_walk **out)
@@ -56,6 +59,7 @@ void gs_walk_free(struct gs_walk *w)
     if (!w)
         return;
     pthread_mutex_destroy(&w->lock);
+    free(w->listed_job);
     free(w);
 }
 
@@ -272,21 +276,51 @@ void gs_walk_job_dir(struct gs_fs *fs, const char *sp, const char *job)
         free(keys[i]);
 }
 
+void gs_walk_job_listed(struct gs_fs *fs, const char *sp, const char *job)
+{
+    char *id = NULL;
+    if (!fs->walk || asprintf(&id, "%s/%s", sp, job) < 0)
+        return;
+    pthread_mutex_lock(&fs->walk->lock);
+    free(fs->walk->listed_job);
+    fs->walk->listed_job = id;
+    fs->walk->listed_at = gs_fs_mono();
+    pthread_mutex_unlock(&fs->walk->lock);
+}
+
+/* A document of the job directory listed moments ago is wanted: a listing
+ * with sizes (ls -l) or a recursive read stats or reads them all next. */
+static int job_just_listed(struct gs_fs *fs, const struct gs_node *n, double now)
+{
+    size_t sl = strlen(n->sp);
+    pthread_mutex_lock(&fs->walk->lock);
+    const char *id = fs->walk->listed_job;
+    int yes = id && now - fs->walk->listed_at < DOCS_RECENT && strncmp(id, n->sp, sl) == 0 &&
+              id[sl] == '/' && strcmp(id + sl + 1, n->job) == 0;
+    pthread_mutex_unlock(&fs->walk->lock);
+    return yes;
+}
+
 void gs_walk_need(struct gs_fs *fs, const struct gs_node *n)
 {
-    if (!fs->readahead || !gs_node_key(n))
+    if (!gs_node_key(n))
         return;
     double now = gs_fs_mono();
+    enum gs_kind kind = gs_node_kind(n);
+    /* functions.json and filterOperators.json are fetched only when read or
+     * stat'ed: then with the job's schema, in one batch; and so are all three
+     * when the job's directory was just listed (ls -l, grep -R), but not for a
+     * glob of schemas (cat jobs/x/schema.json) nor for a listing alone (find) */
+    int job_doc = kind == GS_K_JOB_FUNCTIONS || kind == GS_K_JOB_FILTEROPS || kind == GS_K_JOB_SCHEMA;
+    if (job_doc && n->sp && n->job && (kind != GS_K_JOB_SCHEMA || job_just_listed(fs, n, now)))
+        gs_walk_job_dir(fs, n->sp, n->job);
+    if (!fs->readahead)
+        return;
     pthread_mutex_lock(&fs->walk->lock);
     if (!(fs->walk->docs_at > 0 && now - fs->walk->docs_at < DOCS_RECENT))
         fs->walk->docs_behind = 1; /* the next visit queues secrets.json up to the frontier */
     fs->walk->docs_at = now; /* this walk stats files: documents come with listings */
     pthread_mutex_unlock(&fs->walk->lock);
-    enum gs_kind kind = gs_node_kind(n);
-    /* functions.json and filterOperators.json are fetched only when read or
-     * stat'ed (ls -l, du): then with the job's schema, in one batch */
-    if ((kind == GS_K_JOB_FUNCTIONS || kind == GS_K_JOB_FILTEROPS) && n->sp && n->job)
-        gs_walk_job_dir(fs, n->sp, n->job);
     if (gs_kind_has(kind, GS_KF_SIBLINGS) && n->sp && n->job)
         queue_siblings(fs, n);
     gs_readahead_await(fs->readahead, gs_node_key(n));

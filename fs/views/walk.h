@@ -27,6 +27,10 @@ void gs_walk_sp(struct gs_fs *fs, const char *sp);
  * batch. A listing alone (find) fetches none of them. */
 void gs_walk_job_dir(struct gs_fs *fs, const char *sp, const char *job);
 
+/* A job directory was listed: a stat or read of its documents soon after
+ * brings all three of them (gs_walk_job_dir). */
+void gs_walk_job_listed(struct gs_fs *fs, const char *sp, const char *job);
+
 /* Node n's document is needed and not fresh: siblings are queued with it
  * (kinds with GS_KF_SIBLINGS), and a batch bringing it is waited for. */
 void gs_walk_need(struct gs_fs *fs, const struct gs_node *n);
