@@ -64,9 +64,26 @@ void gs_ops_put_node(struct gs_fs *fs, struct gs_node *n)
 }
 
 /* Attributes of a node; for files this renders (and may fetch) the content. */
+static int fill_attr_as(struct gs_fs *fs, struct gs_node *n, const struct gs_node_id *id, struct stat *st);
+
+/* A rename may replace the node's kind and name while its attributes are
+ * read (vim's schema.json -> schema.json~ and back, under an open handle):
+ * they are read from one record, and again when a missing scratch file only
+ * meant that the record was replaced meanwhile. */
 int gs_ops_fill_attr(struct gs_fs *fs, struct gs_node *n, struct stat *st)
 {
-    const struct gs_kind_info *ki = gs_kind_info(gs_node_kind(n));
+    const struct gs_node_id *id = gs_node_id(n);
+    int r = fill_attr_as(fs, n, id, st);
+    for (int i = 0; r == -ENOENT && i < 3 && gs_node_id(n) != id; i++) {
+        id = gs_node_id(n);
+        r = fill_attr_as(fs, n, id, st);
+    }
+    return r;
+}
+
+static int fill_attr_as(struct gs_fs *fs, struct gs_node *n, const struct gs_node_id *id, struct stat *st)
+{
+    const struct gs_kind_info *ki = gs_kind_info(id->kind);
     memset(st, 0, sizeof(*st));
     st->st_ino = n->ino;
     st->st_uid = fs->cfg.uid;
@@ -80,8 +97,8 @@ int gs_ops_fill_attr(struct gs_fs *fs, struct gs_node *n, struct stat *st)
     st->st_mode = ki->type | perm;
 
     struct timespec mtime;
-    if (gs_node_kind(n) == GS_K_SCRATCH) {
-        int r = gs_scratch_stat(fs->scratch, n->owner, gs_node_name(n), st);
+    if (id->kind == GS_K_SCRATCH) {
+        int r = gs_scratch_stat(fs->scratch, n->owner, id->name, st);
         if (r == 0) {
             st->st_ino = n->ino;
             if (fs->cfg.read_only)
