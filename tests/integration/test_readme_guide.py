@@ -12,8 +12,9 @@ MAN = Path(__file__).resolve().parents[2] / "man" / "graphsyncfs.1"
 
 
 def _heading_entries(line):
-    """The entry names of one heading macro line: .B, .BI, .IB or .BR (fonts alternate; italic
-    words are placeholders, <word>; a roman word holding a comma separates entries)."""
+    """The entry names of one heading macro line: .B, .BI, .IB or .BR (fonts alternate; an
+    italic word is a variable part of the name, written <word>; a roman word holding a comma
+    separates entries)."""
     macro, _, args = line.partition(" ")
     words = [w.replace("\\-", "-").replace("\\(aq", "'") for w in shlex.split(args)]
     if macro == ".B":
