@@ -22,6 +22,16 @@ def rows(m):
     return mu.read_file(m / "status.tsv").decode().split("\n")[1:-1]
 
 
+def in_mount(mnt, cmd):
+    """Runs cmd (a shell line when a string) in the mount; fails the test on a non-zero exit.
+    Returns its standard output."""
+    argv = ["bash", "-c", cmd] if isinstance(cmd, str) else cmd
+    r = subprocess.run(argv, cwd=str(mnt.path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=240)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
 @pytest.mark.mount(tenant=TENANT, time_scale=1e6, options=["status_timeout=60"])
 def test_throttled_items_are_batched_again_not_fetched_alone(mnt):
     mnt.emu.set_faults([{"batch_item": True, "status": 429, "retry_after": "0.2", "rate": 0.3,
@@ -81,8 +91,7 @@ def test_schema_comes_alone_and_with_its_siblings(mnt):
     assert log.count("GET", r".*/jobs/[^/]+/schema") == M, log.describe()
     assert log.count("GET", r".*/jobs/[^/]+/schema", batch_items=False) == 0, log.describe()
     log.mark()
-    out = subprocess.run(["bash", "-c", "cat jobs/*/schema.json | wc -c"], cwd=str(mnt.path),
-                         stdout=subprocess.PIPE, check=True, text=True).stdout
+    out = in_mount(mnt, "cat jobs/*/schema.json | wc -c")
     assert int(out) > 0
     assert log.count(batch_items=False) == 0, log.describe()  # all read ahead already
 
@@ -90,9 +99,7 @@ def test_schema_comes_alone_and_with_its_siblings(mnt):
 @pytest.mark.mount(tenant=TENANT, time_scale=1e6)
 def test_a_walk_reads_every_level_ahead_in_batches(mnt):
     log = mnt.request_log()
-    r = subprocess.run(["du", "-s", "servicePrincipals"], cwd=str(mnt.path), stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True, timeout=240)
-    assert r.returncode == 0, r.stderr
+    in_mount(mnt, ["du", "-s", "servicePrincipals"])
     mu.quiesce(mnt)
     everything = log.entries("GET")
     for kind in ("secrets", "templates", "jobs"):
@@ -113,9 +120,7 @@ LOG_FILES = ("recent.jsonl", "failures.jsonl", "skipped.jsonl", "staged-deletes.
 def test_walks_stat_log_files_without_a_query(mnt):
     log = mnt.request_log()
     for cmd in (["find", ".", "-ls"], ["du", "-a", "."], ["ls", "-lR", "servicePrincipals"]):
-        r = subprocess.run(cmd, cwd=str(mnt.path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, timeout=240)
-        assert r.returncode == 0, r.stderr
+        in_mount(mnt, cmd)
     mu.quiesce(mnt)
     # before: every log file stat(2)ed was an /auditLogs query (five per job, rate-limited)
     assert log.count("GET", r".*/auditLogs/.*") == 0, log.describe()
@@ -131,8 +136,7 @@ def test_walks_stat_log_files_without_a_query(mnt):
 @pytest.mark.mount(tenant="large:200:40", time_scale=1e6)
 def test_a_glob_of_schemas_batches_them_whatever_the_order(mnt):
     log = mnt.request_log()
-    out = subprocess.run(["bash", "-c", "cat jobs/*/schema.json | wc -c"], cwd=str(mnt.path),
-                         stdout=subprocess.PIPE, check=True, text=True, timeout=240).stdout
+    out = in_mount(mnt, "cat jobs/*/schema.json | wc -c")
     assert int(out) > 0
     mu.quiesce(mnt)
     # bash tests the glob's names last first, cat reads them first first: before, each
@@ -144,9 +148,7 @@ def test_a_glob_of_schemas_batches_them_whatever_the_order(mnt):
 @pytest.mark.mount(tenant=TENANT, time_scale=1e6)
 def test_find_reads_no_secrets(mnt):
     log = mnt.request_log()
-    r = subprocess.run(["bash", "-c", "find . | wc -l"], cwd=str(mnt.path), stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True, timeout=240)
-    assert r.returncode == 0 and int(r.stdout) > N, r.stderr
+    assert int(in_mount(mnt, "find . | wc -l")) > N
     mu.quiesce(mnt)
     # find does not stat files: a listing gives only the attributes it has (readdirplus),
     # and the walk reads ahead no secrets.json. Before: every service principal's secrets
@@ -164,9 +166,7 @@ def test_find_reads_no_secrets(mnt):
 @pytest.mark.mount(tenant=TENANT, time_scale=1e6)
 def test_du_reads_secrets_ahead_from_its_first_stat(mnt):
     log = mnt.request_log()
-    r = subprocess.run(["du", "-s", "servicePrincipals"], cwd=str(mnt.path), stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True, timeout=240)
-    assert r.returncode == 0, r.stderr
+    in_mount(mnt, ["du", "-s", "servicePrincipals"])
     mu.quiesce(mnt)
     assert log.count("GET", r".*/synchronization/secrets") >= N
     # a walk's first visits do not know yet that it stats files (find does not): when the
