@@ -585,15 +585,16 @@ def bench_tenant(args, workdir):
             r["timeout"] = to
             wall_line("tenant.status_tsv_10k.wall_s", r, status_floor, "status_tsv_10k", "<= 2.5x floor",
                       status_min, extra="; %s lines" % (r["out"].strip() or "-"))
-        # find: every listing (templates/, jobs/ per service principal; directories/ per job);
-        # du: also every file's size (secrets, template schemas, job documents)
-        find_min = pages(n) + math.ceil((2 * n + njobs) / 20)
+        # find: every listing: templates/ and jobs/ per service principal, and the rules/ trees,
+        # built from each template's schema and each job's schema;
+        # du: also every file's size (secrets, and a job's functions and filterOperators)
+        find_min = pages(n) + math.ceil((2 * n + ntpl + njobs) / 20)
         du_min = pages(n) + math.ceil((3 * n + ntpl + 3 * njobs) / 20)
         schema_batches = math.ceil(njobs / 20)
         walk_min = status_min + schema_batches
         for part, name, cmd, key, floor, minimum, target in (
                 ("find", "t-find", "find . | wc -l", "find",
-                 lat * (pages(n) + 1 + math.ceil((2 * n + njobs) / 20 / args.max_conns)), find_min, "< 60 s"),
+                 lat * (pages(n) + 1 + math.ceil(find_min / args.max_conns)), find_min, "< 60 s"),
                 ("du", "t-du", "du -s . | cut -f1", "du", lat * (pages(n) + 1 + math.ceil(du_min / args.max_conns)),
                  du_min, "< 60 s"),
                 ("grep", "t-grep", "grep -R -l Quarantine jobs/ | wc -l", "grep_jobs",
