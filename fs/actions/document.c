@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 
 #include "fs/model/json_render.h"
 #include "common/log.h"
+#include "common/reject.h"
 #include "fs/actions/audit.h"
 #include "fs/actions/backup.h"
 #include "fs/model/errors.h"
@@ -36,45 +36,34 @@ static int is_masked(const char *v)
     return 1;
 }
 
-static int why_fmt(char **why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int why_fmt(char **why, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (vasprintf(why, fmt, ap) < 0)
-        *why = NULL;
-    va_end(ap);
-    return -EINVAL;
-}
-
 static int check_json(enum gs_kind kind, const cJSON *j, char **why)
 {
     const char *file = gs_kind_info(kind)->name;
     if (!cJSON_IsObject(j))
-        return why_fmt(why, "%s: the document must be a JSON object", file);
+        return gs_reject(why, "%s: the document must be a JSON object", file);
     if (kind == GS_K_JOB_SCHEMA) {
         if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "synchronizationRules")))
-            return why_fmt(why, "%s: a schema needs a \"synchronizationRules\" array", file);
+            return gs_reject(why, "%s: a schema needs a \"synchronizationRules\" array", file);
         if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "directories")))
-            return why_fmt(why, "%s: a schema needs a \"directories\" array", file);
+            return gs_reject(why, "%s: a schema needs a \"directories\" array", file);
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "version");
         if (v && !cJSON_IsString(v) && !cJSON_IsNull(v))
-            return why_fmt(why, "%s: \"version\" must be a string", file);
+            return gs_reject(why, "%s: \"version\" must be a string", file);
         return 0;
     }
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(j, "value");
     if (!cJSON_IsArray(list))
-        return why_fmt(why, "%s: secrets need a \"value\" array of {\"key\", \"value\"}", file);
+        return gs_reject(why, "%s: secrets need a \"value\" array of {\"key\", \"value\"}", file);
     const cJSON *it;
     cJSON_ArrayForEach(it, list) {
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(it, "key");
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "value");
         if (!cJSON_IsString(k))
-            return why_fmt(why, "%s: every secret needs a \"key\" string", file);
+            return gs_reject(why, "%s: every secret needs a \"key\" string", file);
         if (v && !cJSON_IsString(v) && !cJSON_IsNull(v))
-            return why_fmt(why, "%s: the value of %s must be a string", file, k->valuestring);
+            return gs_reject(why, "%s: the value of %s must be a string", file, k->valuestring);
         if (cJSON_IsString(v) && is_masked(v->valuestring))
-            return why_fmt(why, "secrets.json: the value of %s is still Graph's mask; write the real "
+            return gs_reject(why, "secrets.json: the value of %s is still Graph's mask; write the real "
                                 "secret (a save replaces the whole set: a key left out is erased)",
                            k->valuestring);
     }
@@ -116,8 +105,8 @@ static int invalid_json(enum gs_kind kind, const char *data, size_t len, size_t 
         }
     }
     if (len == 0)
-        return why_fmt(why, "%s: not valid JSON: the file is empty%s", gs_kind_info(kind)->name, note);
-    return why_fmt(why, "%s: not valid JSON at line %zu, column %zu%s", gs_kind_info(kind)->name, line,
+        return gs_reject(why, "%s: not valid JSON: the file is empty%s", gs_kind_info(kind)->name, note);
+    return gs_reject(why, "%s: not valid JSON at line %zu, column %zu%s", gs_kind_info(kind)->name, line,
                    col, note);
 }
 

@@ -3,26 +3,15 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/reject.h"
 
 const char *const gs_rules_object_fields[] = {"enabled", "flowTypes", NULL};
 const char *const gs_rules_attribute_fields[] = {"expression", "flowType", "matchingPriority",
                                                  "defaultValue", "flowBehavior", NULL};
-
-static int why_fmt(char **why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int why_fmt(char **why, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (vasprintf(why, fmt, ap) < 0)
-        *why = NULL;
-    va_end(ap);
-    return -EINVAL;
-}
 
 static const char *str_of(const cJSON *o, const char *key)
 {
@@ -263,7 +252,7 @@ static char *names_list(const struct gs_rules_names *names)
 static int refuse_names(char **why, const char *what, const struct gs_rules_names *names)
 {
     char *list = names_list(names);
-    int r = why_fmt(why, "%s%s", what, list ? list : "");
+    int r = gs_reject(why, "%s%s", what, list ? list : "");
     free(list);
     return r;
 }
@@ -286,11 +275,11 @@ static int parse_value(const char **pp, cJSON *vals, int line_no, char **why)
         while (*e && *e != '"')
             e += (*e == '\\' && e[1]) ? 2 : 1;
         if (*e != '"')
-            return why_fmt(why, "scope line %d: a quoted value has no closing '\"'", line_no);
+            return gs_reject(why, "scope line %d: a quoted value has no closing '\"'", line_no);
         cJSON *s = cJSON_ParseWithLength(p, (size_t)(e + 1 - p));
         if (!cJSON_IsString(s)) {
             cJSON_Delete(s);
-            return why_fmt(why, "scope line %d: a quoted value is not a valid JSON string", line_no);
+            return gs_reject(why, "scope line %d: a quoted value is not a valid JSON string", line_no);
         }
         v = s;
         p = e + 1;
@@ -300,7 +289,7 @@ static int parse_value(const char **pp, cJSON *vals, int line_no, char **why)
         while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
             n--;
         if (n == 0)
-            return why_fmt(why, "scope line %d: an empty value (write \"\" for the empty string)", line_no);
+            return gs_reject(why, "scope line %d: an empty value (write \"\" for the empty string)", line_no);
         char *t = strndup(p, n);
         v = t ? cJSON_CreateString(t) : NULL;
         free(t);
@@ -329,9 +318,9 @@ static int parse_values(const char *p, cJSON *vals, int line_no, char **why)
             while (*p == ' ' || *p == '\t')
                 p++;
             if (!*p)
-                return why_fmt(why, "scope line %d: a value is missing after the last ','", line_no);
+                return gs_reject(why, "scope line %d: a value is missing after the last ','", line_no);
         } else if (*p) {
-            return why_fmt(why, "scope line %d: ',' expected after a quoted value", line_no);
+            return gs_reject(why, "scope line %d: ',' expected after a quoted value", line_no);
         }
     }
     return 0;
@@ -376,7 +365,7 @@ static int split_clause(const char *line, int line_no, const struct gs_rules_nam
     size_t oplen2 = 0, at2 = first_operator(canon, ops, &oplen2, &op2);
     free(canon);
     if (at2 != alen + 1 || op2 != *op)
-        return why_fmt(why, "scope line %d: \"%.*s\" followed by %s would read back as another clause; "
+        return gs_reject(why, "scope line %d: \"%.*s\" followed by %s would read back as another clause; "
                             "separate the attribute from the operator by one space", line_no, (int)alen, line, *op);
     *attr = strndup(line, alen);
     *rest = line + at + oplen;
@@ -439,7 +428,7 @@ static int open_group(cJSON *scope, const char *hdr, int line_no, cJSON **group,
                 kind = k;
         }
         if (kind < 0)
-            return why_fmt(why, "scope line %d: a header is \"# group: <name>\", \"# input: <name>\" or "
+            return gs_reject(why, "scope line %d: a header is \"# group: <name>\", \"# input: <name>\" or "
                                 "\"# category: <name>\"", line_no);
         p += strlen(group_kinds[kind].header);
         if (*p == ':')
@@ -500,7 +489,7 @@ int gs_rules_scope_parse(const char *text, size_t len, const struct gs_rules_nam
 {
     *why = NULL;
     if (memchr(text, '\0', len))
-        return why_fmt(why, "scope: the text holds a NUL byte");
+        return gs_reject(why, "scope: the text holds a NUL byte");
     char *copy = strndup(text, len);
     cJSON *scope = copy ? empty_filter() : NULL;
     int r = scope ? 0 : -ENOMEM, line_no = 0, any = 0;
@@ -615,7 +604,7 @@ static int flow_types_value(const char *s, char **out, char **why)
             fprintf(f, "%s%s", parts++ ? ", " : "", m);
     }
     if (r == 0 && parts == 0)
-        r = why_fmt(why, "flowTypes: write flags such as \"Add, Update, Delete\" (or \"None\")");
+        r = gs_reject(why, "flowTypes: write flags such as \"Add, Update, Delete\" (or \"None\")");
     if (f && fclose(f) != 0 && r == 0)
         r = -ENOMEM;
     free(copy);
@@ -642,7 +631,7 @@ static int field_assign(cJSON *m, const char *field, const char *s, char **why)
 {
     if (strcmp(field, "enabled") == 0) {
         if (strcmp(s, "true") && strcmp(s, "false"))
-            return why_fmt(why, "enabled: write true or false");
+            return gs_reject(why, "enabled: write true or false");
         return set_member(m, field, cJSON_CreateBool(strcmp(s, "true") == 0));
     }
     if (strcmp(field, "flowTypes") == 0) {
@@ -656,7 +645,7 @@ static int field_assign(cJSON *m, const char *field, const char *s, char **why)
     if (strcmp(field, "matchingPriority") == 0) {
         long v = 0;
         if (int32_value(s, &v) < 0)
-            return why_fmt(why, "matchingPriority: write a whole number from 0 (not used for matching) up");
+            return gs_reject(why, "matchingPriority: write a whole number from 0 (not used for matching) up");
         return set_member(m, field, cJSON_CreateNumber((double)v));
     }
     if (strcmp(field, "defaultValue") == 0)
@@ -671,15 +660,15 @@ int gs_rules_field_set(cJSON *mapping, const char *field, const char *text, size
     *why = NULL;
     if (strcmp(field, "expression") == 0 ||
         (!is_field(gs_rules_object_fields, field) && !is_field(gs_rules_attribute_fields, field)))
-        return why_fmt(why, "%s: not a field this function sets", field);
+        return gs_reject(why, "%s: not a field this function sets", field);
     if (memchr(text, '\0', len))
-        return why_fmt(why, "%s: the text holds a NUL byte", field);
+        return gs_reject(why, "%s: the text holds a NUL byte", field);
     char *s = gs_rules_chomp(text, len);
     size_t cur_len = 0;
     char *cur = s ? gs_rules_field_text(mapping, field, &cur_len) : NULL;
     int r = s && cur ? 0 : -ENOMEM;
     if (r == 0 && strchr(s, '\n'))
-        r = why_fmt(why, "%s: one line only", field);
+        r = gs_reject(why, "%s: one line only", field);
     /* what the file shows, written back, is no change */
     else if (r == 0 && !(cur_len > 0 && strlen(s) == cur_len - 1 && memcmp(s, cur, cur_len - 1) == 0) &&
              !(cur_len == 0 && *s == '\0'))
