@@ -457,6 +457,16 @@ def first_job(m):
     return sp["id"], sp["jobs"][0], m / "servicePrincipals" / sp["id"] / "jobs" / sp["jobs"][0]
 
 
+def timed(func, *args):
+    """Runs func; returns (value or None, errno or 0, seconds)."""
+    t0 = time.monotonic()
+    try:
+        value, err = func(*args), 0
+    except OSError as e:
+        value, err = None, e.errno
+    return value, err, time.monotonic() - t0
+
+
 def run_threads(threads, timeout, what="a thread is still blocked on the mount"):
     """Starts the threads, joins each for at most `timeout` seconds, fails if one still runs."""
     for th in threads:

@@ -65,16 +65,6 @@ def graph_json(emu, path):
     return r.json()
 
 
-def timed(func, *args):
-    """Runs func; returns (value or None, errno or 0, seconds)."""
-    t0 = time.monotonic()
-    try:
-        value, err = func(*args), 0
-    except OSError as e:
-        value, err = None, e.errno
-    return value, err, time.monotonic() - t0
-
-
 def act(path, data=None):
     """A control action the way touch (data None) or `echo ... >` does it, system call by
     system call: open, write or futimens, close. Returns the errno of each step (0 = ok)."""
@@ -254,7 +244,7 @@ def test_retry_after_past_the_budget_fails_at_once(mnt):
     os.stat(spd)
     mnt.emu.set_faults([{"method": "GET", "path": "/secrets$", "status": 429, "retry_after": "120"}])
     log = mnt.request_log()
-    _, err, took = timed(mu.read_file, spd / "secrets.json")
+    _, err, took = mu.timed(mu.read_file, spd / "secrets.json")
     assert err == errno.EAGAIN
     assert took <= BOUND, took
     assert log.count("GET", r".*/synchronization/secrets") == 1, log.describe()
@@ -275,7 +265,7 @@ def test_graph_stopped_then_back_on_the_same_port(mnt, emulator_factory):
 
     # cached content is served past its time-to-live (status_timeout=1), within stale_timeout
     time.sleep(1.5)
-    data, err, took = timed(mu.read_file, jd / "status.json")
+    data, err, took = mu.timed(mu.read_file, jd / "status.json")
     assert (err, data) == (0, cached)
     assert took <= BOUND, took
     assert mu.read_file(spd / "servicePrincipal.json") == sp_json
@@ -283,7 +273,7 @@ def test_graph_stopped_then_back_on_the_same_port(mnt, emulator_factory):
     # what was never fetched fails, within the bound, with the story in last_error
     for what, func in (("secrets.json", lambda: mu.read_file(spd / "secrets.json")),
                        ("templates/", lambda: os.listdir(spd / "templates"))):
-        _, err, took = timed(func)
+        _, err, took = mu.timed(func)
         assert err in UNREACHABLE, (what, mu.errno_name(err))
         assert took <= BOUND, (what, took)
     story = mu.read_file(spd / "last_error").decode()
@@ -292,7 +282,7 @@ def test_graph_stopped_then_back_on_the_same_port(mnt, emulator_factory):
 
     # past status_timeout + stale_timeout the stale copy is no longer served
     time.sleep(max(0.0, stopped + 1 + 4 + 1.5 - time.monotonic()))
-    _, err, took = timed(mu.read_file, jd / "status.json")
+    _, err, took = mu.timed(mu.read_file, jd / "status.json")
     assert err in UNREACHABLE, mu.errno_name(err)
     assert took <= BOUND, took
 
@@ -319,7 +309,7 @@ def test_stalled_graph_times_out_within_the_bound_and_recovers(mnt):
     mnt.emu.set_faults([{"action": "stall", "stall_s": 120}])
     log = mnt.request_log()
 
-    _, err, took = timed(mu.read_file, spd / "secrets.json")
+    _, err, took = mu.timed(mu.read_file, spd / "secrets.json")
     assert err == errno.ETIMEDOUT, mu.errno_name(err)
     assert took <= BOUND, took
     stalled = log.gets(r".*/synchronization/secrets")
@@ -327,12 +317,12 @@ def test_stalled_graph_times_out_within_the_bound_and_recovers(mnt):
     story = mu.read_file(spd / "last_error").decode()
     assert re.search(r"(?m)^errno: ETIMEDOUT", story), story
 
-    _, err, took = timed(os.listdir, spd / "templates")
+    _, err, took = mu.timed(os.listdir, spd / "templates")
     assert err == errno.ETIMEDOUT and took <= BOUND, (mu.errno_name(err), took)
 
     mnt.emu.clear_faults()
     log.mark()
-    _, err, took = timed(mu.read_file, spd / "secrets.json")
+    _, err, took = mu.timed(mu.read_file, spd / "secrets.json")
     assert err == 0 and took <= BOUND, (mu.errno_name(err), took)
     assert statuses(log.gets(r".*/synchronization/secrets")) == [200], log.describe()
 
@@ -345,12 +335,12 @@ def test_expired_cached_file_is_served_within_the_bound_when_graph_stalls(mnt):
     mnt.emu.set_faults([{"action": "stall", "stall_s": 120}])
     time.sleep(1.5)  # past status_timeout
     took = {}
-    _, err, took["stat"] = timed(os.stat, jd / "status.json")
+    _, err, took["stat"] = mu.timed(os.stat, jd / "status.json")
     assert err == 0
-    fd, err, took["open"] = timed(os.open, jd / "status.json", os.O_RDONLY)
+    fd, err, took["open"] = mu.timed(os.open, jd / "status.json", os.O_RDONLY)
     assert err == 0
     try:
-        data, err, took["read"] = timed(os.read, fd, 1 << 20)
+        data, err, took["read"] = mu.timed(os.read, fd, 1 << 20)
     finally:
         os.close(fd)
     assert (err, data) == (0, cached)
@@ -367,7 +357,7 @@ def test_tenant_wide_views_are_bounded_when_graph_stalls(mnt):
     results = {}
 
     def run(name, func):
-        results[name] = timed(func)
+        results[name] = mu.timed(func)
 
     threads = [threading.Thread(target=run, args=("status.tsv", lambda: mu.read_file(mnt / "status.tsv")),
                                 daemon=True),
@@ -395,9 +385,9 @@ def test_unmount_is_prompt_while_graph_stalls(mnt):
     _, spd, _ = dirs(mnt)
     mnt.emu.set_faults([{"action": "stall", "stall_s": 600}])
     time.sleep(1.2)
-    _, err, took = timed(os.listdir, mnt / "servicePrincipals")  # stale listing, read-ahead starts
+    _, err, took = mu.timed(os.listdir, mnt / "servicePrincipals")  # stale listing, read-ahead starts
     assert err in (0,) + UNREACHABLE and took <= BOUND, (mu.errno_name(err), took)
-    _, err, took = timed(mu.read_file, spd / "secrets.json")
+    _, err, took = mu.timed(mu.read_file, spd / "secrets.json")
     assert err == errno.ETIMEDOUT and took <= BOUND, (mu.errno_name(err), took)
     t0 = time.monotonic()
     assert mnt.unmount(timeout=BOUND + 30) == 0
@@ -410,7 +400,7 @@ def test_unmount_is_prompt_while_graph_stalls(mnt):
 def test_unmount_works_with_graph_gone(mnt):
     _, spd, _ = dirs(mnt)
     mnt.emu.stop()
-    _, err, took = timed(mu.read_file, spd / "secrets.json")
+    _, err, took = mu.timed(mu.read_file, spd / "secrets.json")
     assert err in UNREACHABLE and took <= BOUND, (mu.errno_name(err), took)
     assert mnt.unmount(timeout=BOUND + 30) == 0
 

@@ -16,6 +16,7 @@ import errno
 import json
 import os
 import subprocess
+import threading
 import time
 
 import pytest
@@ -48,13 +49,9 @@ def tsv(m):
     return header, rows
 
 
-def timed(func, *args):
-    t0 = time.monotonic()
-    try:
-        value, err = func(*args), 0
-    except OSError as e:
-        value, err = None, e.errno
-    return value, err, time.monotonic() - t0
+def in_parallel(call, args, timeout):
+    """call(a) for each a, each on its own thread; fails if one is still blocked after timeout."""
+    mu.run_threads([threading.Thread(target=call, args=(a,), daemon=True) for a in args], timeout)
 
 
 # --- finding 1: a failed job listing is an Unknown row, never no row ----------------------
@@ -111,10 +108,10 @@ def test_job_links_stay_while_refreshes_are_throttled(mnt):
     mnt.emu.set_faults([{"path": path, "status": 429, "retry_after": "999999"},
                         {"path": path, "status": 429, "retry_after": "999999", "batch_item": True}])
     time.sleep(1.5)  # past status_timeout
-    _, err, took = timed(os.listdir, mnt / "jobs")
+    _, err, took = mu.timed(os.listdir, mnt / "jobs")
     assert err == 0 and took <= BOUND, (mu.errno_name(err), took)
     assert sorted(os.listdir(mnt / "jobs")) == links
-    data, err, took = timed(mu.read_file, mnt / "jobs" / mine[0] / "status.json")
+    data, err, took = mu.timed(mu.read_file, mnt / "jobs" / mine[0] / "status.json")
     assert err == 0 and took <= BOUND, (mu.errno_name(err), took)
     assert data == cached
 
@@ -142,7 +139,7 @@ def test_stale_copy_while_graph_stalls_says_which_since_when_and_why(mnt):
     assert mu.read_file(jd / "last_error") == b""
     mnt.emu.set_faults([{"action": "stall", "stall_s": 120}])
     time.sleep(1.5)  # past status_timeout
-    data, err, took = timed(mu.read_file, jd / "status.json")
+    data, err, took = mu.timed(mu.read_file, jd / "status.json")
     assert (err, data) == (0, cached) and took <= BOUND, (mu.errno_name(err), took)
     last = mu.read_file(jd / "last_error").decode()
     assert "StaleCopyServed" in last and "fetched " + fetched in last, last
@@ -176,7 +173,7 @@ def test_refused_refresh_serves_the_cached_listing(mnt, fault):
     time.sleep(1.5)  # past status_timeout
     mnt.emu.set_faults(jobs_rules(sp["id"], **fault))
     log = mnt.request_log()
-    got, err, took = timed(os.listdir, spd / "jobs")
+    got, err, took = mu.timed(os.listdir, spd / "jobs")
     assert err == 0 and took <= BOUND, (mu.errno_name(err), took, log.describe())
     assert sorted(got) == listing
     assert log.count("GET", r".*/synchronization/jobs$") >= 1, log.describe()  # Graph was asked
@@ -352,8 +349,6 @@ def test_schema_put_lost_before_graph_applied_it_is_sent_again_after_looking(bmn
 
 # --- finding 6: more callers than libfuse's default ten workers all get their answer in time --
 
-import threading  # noqa: E402
-
 T6, R6 = 3, 1
 NET6 = ["timeout=%d" % T6, "connect_timeout=1", "retries=%d" % R6]
 
@@ -368,13 +363,9 @@ def test_thirty_callers_with_graph_stalled_each_get_an_answer_within_the_bound(m
     results = []
 
     def call(i):
-        results.append(timed(os.listdir, mnt / "servicePrincipals" / sps[i % len(sps)] / "templates"))
+        results.append(mu.timed(os.listdir, mnt / "servicePrincipals" / sps[i % len(sps)] / "templates"))
 
-    threads = [threading.Thread(target=call, args=(i,), daemon=True) for i in range(30)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(90)
+    in_parallel(call, range(30), 90)
     mnt.emu.clear_faults()
     bound = T6 * (R6 + 1) + 3.0
     took = sorted(round(r[2], 1) for r in results)
@@ -405,15 +396,11 @@ def test_forty_callers_on_four_threads_with_graph_stalled_each_get_an_answer_wit
 
     def call(i):
         if i % 2:
-            results.append(("cat",) + timed(mu.read_file, spd / "secrets.json"))
+            results.append(("cat",) + mu.timed(mu.read_file, spd / "secrets.json"))
         else:
-            results.append(("ls",) + timed(os.listdir, mnt / "servicePrincipals" / sps[i % len(sps)] / "templates"))
+            results.append(("ls",) + mu.timed(os.listdir, mnt / "servicePrincipals" / sps[i % len(sps)] / "templates"))
 
-    threads = [threading.Thread(target=call, args=(i,), daemon=True) for i in range(40)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    in_parallel(call, range(40), 120)
     mnt.emu.clear_faults()
     bound = T6 * (R6 + 1) + 3.0
     took = sorted(round(r[3], 1) for r in results)
@@ -603,13 +590,9 @@ def test_compressed_answers_that_inflate_to_millions_of_values_are_refused(mnt):
     results = []
 
     def call(sp):
-        results.append(timed(mu.read_file, mnt / "servicePrincipals" / sp / "secrets.json"))
+        results.append(mu.timed(mu.read_file, mnt / "servicePrincipals" / sp / "secrets.json"))
 
-    threads = [threading.Thread(target=call, args=(sp,), daemon=True) for sp in sps]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    in_parallel(call, sps, 120)
     mnt.emu.clear_faults()
     assert [r[1] for r in results] == [errno.EIO] * len(sps), [mu.errno_name(r[1]) for r in results]
     grew = vm(mnt.proc.pid, "VmHWM") - before
