@@ -11,6 +11,7 @@ the stalls.
    every lookup and stat on the mount waits for Graph too.
 """
 
+import contextlib
 import errno
 import json
 import os
@@ -30,6 +31,37 @@ def wmnt(tmp_path, mount_factory):
     return mount_factory(options=mount_opts(tmp_path))
 
 
+@contextlib.contextmanager
+def readers_of(fd, size, expect, tolerate=()):
+    """Two threads pread (whole, from 0) and fstat fd until the block ends; yields the list of
+    what they saw go wrong: an errno outside `tolerate`, or bytes other than `expect`."""
+    stop = threading.Event()
+    seen = []
+
+    def reader():
+        while not stop.is_set():
+            try:
+                data = os.pread(fd, size, 0)
+                os.fstat(fd)
+            except OSError as e:
+                if e.errno not in tolerate:
+                    seen.append(e.errno)
+                continue
+            if data != expect:
+                seen.append(data[:80])
+
+    readers = [threading.Thread(target=reader, daemon=True) for _ in range(2)]
+    for t in readers:
+        t.start()
+    try:
+        yield seen
+    finally:
+        stop.set()
+        for t in readers:
+            t.join(30)
+    assert not any(t.is_alive() for t in readers)
+
+
 def test_renaming_a_scratch_file_while_its_handle_reads_and_stats(wmnt):
     """Two names swap under one open handle (scratch file -> scratch file, as editors do with
     their swap and backup files); the handle keeps reading and stat-ing the whole file."""
@@ -38,36 +70,15 @@ def test_renaming_a_scratch_file_while_its_handle_reads_and_stats(wmnt):
     body = b"scratch bytes that stay whole\n" * 10
     mu.write_file(d / "a.tmp", body)
     fd = os.open(d / "a.tmp", os.O_RDONLY)
-    stop = threading.Event()
-    seen = []
-
-    def reader():
-        while not stop.is_set():
-            try:
-                data = os.pread(fd, 1 << 16, 0)
-                os.fstat(fd)
-            except OSError as e:
-                # Known limit: a handle finds its scratch file by the node's name, and the
-                # store renames before the node does, so in that instant it may not be found.
-                if e.errno != errno.ENOENT:
-                    seen.append(e.errno)
-                continue
-            if data != body:
-                seen.append(data)
-
-    readers = [threading.Thread(target=reader, daemon=True) for _ in range(2)]
-    for t in readers:
-        t.start()
     try:
-        names = ("a.tmp", "b.tmp")
-        for i in range(ROUNDS):
-            os.rename(d / names[i % 2], d / names[(i + 1) % 2])
+        # Known limit: a handle finds its scratch file by the node's name, and the store
+        # renames before the node does, so in that instant it may not be found (ENOENT).
+        with readers_of(fd, 1 << 16, body, tolerate=(errno.ENOENT,)) as seen:
+            names = ("a.tmp", "b.tmp")
+            for i in range(ROUNDS):
+                os.rename(d / names[i % 2], d / names[(i + 1) % 2])
     finally:
-        stop.set()
-        for t in readers:
-            t.join(30)
         os.close(fd)
-    assert not any(t.is_alive() for t in readers)
     assert not seen, seen[:5]
     os.unlink(d / ("a.tmp" if ROUNDS % 2 == 0 else "b.tmp"))
 
@@ -81,34 +92,14 @@ def test_renaming_a_document_away_and_back_while_a_handle_reads_it(wmnt):
     fd = os.open(d / "schema.json", os.O_RDONLY)
     first = os.pread(fd, 1 << 22, 0)
     json.loads(first)
-    stop = threading.Event()
-    seen = []
-
-    def reader():
-        while not stop.is_set():
-            try:
-                data = os.pread(fd, 1 << 22, 0)
-                os.fstat(fd)
-            except OSError as e:
-                seen.append(e.errno)
-                continue
-            if data != first:
-                seen.append(data[:80])
-
-    readers = [threading.Thread(target=reader, daemon=True) for _ in range(2)]
-    for t in readers:
-        t.start()
     log = wmnt.request_log()
     try:
-        for _ in range(max(ROUNDS // 10, 5)):
-            os.rename(d / "schema.json", d / "schema.json~")
-            os.rename(d / "schema.json~", d / "schema.json")
+        with readers_of(fd, 1 << 22, first) as seen:
+            for _ in range(max(ROUNDS // 10, 5)):
+                os.rename(d / "schema.json", d / "schema.json~")
+                os.rename(d / "schema.json~", d / "schema.json")
     finally:
-        stop.set()
-        for t in readers:
-            t.join(30)
         os.close(fd)
-    assert not any(t.is_alive() for t in readers)
     assert not seen, seen[:5]
     # reads only: GETs, and a $batch of GETs when the job's documents are read again
     changes = [r for r in log.entries(batch_items=False)
