@@ -116,9 +116,6 @@ int gs_cache_get_fresh_since(struct gs_cache *c, const char *key, double since, 
  * within this share of max_bytes, the most recently used kept: after a
  * tenant scan has expired, the daemon goes back to about its idle size. */
 #define GS_CACHE_STALE_SHARE 64
-/* What a kept copy counts against that share at least: a small copy left
- * among what was dropped holds a page of memory of its own. */
-#define GS_CACHE_STALE_PAGE 4096
 
 /* Drops what is past its time-to-live, stored at least min_age seconds ago
  * and not read since for as long: everything past the stale limit,

@@ -67,9 +67,8 @@ size_t gs_cache_sweep(struct gs_cache *c, double min_age)
         if ((!e->invalidated && age < c->ttl[e->cls]) || age < min_age || now - e->used_at < min_age)
             continue; /* fresh, or still in use (a walk reads an expired listing for its names) */
         int servable = c->max_stale <= 0 || age < c->ttl[e->cls] + c->max_stale;
-        size_t cost = e->doc->bytes < GS_CACHE_STALE_PAGE ? GS_CACHE_STALE_PAGE : e->doc->bytes;
-        if (servable && kept + cost <= keep) {
-            kept += cost;
+        if (servable && kept + e->doc->bytes <= keep) {
+            kept += e->doc->bytes;
             if (!e->moved)
                 remember(&k, e);
             continue;

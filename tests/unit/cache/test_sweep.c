@@ -24,32 +24,6 @@ static struct gs_cache_stats stats(struct gs_cache *c)
     return st;
 }
 
-/* Each kept copy counts at least GS_CACHE_STALE_PAGE against the share: a
- * copy of a few hundred bytes left among what was dropped holds a page of its
- * own. Before: 1 MiB of empty job listings (2,300 of them) stayed after a
- * scan of 50,000 service principals had expired, spread over 5 MiB of pages. */
-static void test_small_copies_count_a_page_each(struct fake *f)
-{
-    struct gs_cache_config cfg = {.ttl = {60, 5, 300}, .max_bytes = 64 * 4 * GS_CACHE_STALE_PAGE,
-                                  .max_stale = 3600};
-    struct gs_cache *c = NULL;
-    CHECK(gs_cache_new_with_fetcher(&cfg, fake_fetch, f, fake_on_change, f, &c) == 0);
-    gs_cache_set_clock(c, fake_clock, f);
-    char key[32];
-    for (int i = 0; i < 200; i++) {
-        snprintf(key, sizeof(key), "/jobs/%03d", i);
-        put(c, key, GS_TTL_STATUS);
-    }
-    CHECK(stats(c).bytes / 200 < GS_CACHE_STALE_PAGE / 4); /* small copies */
-    fake_advance(f, 10);
-    CHECK(gs_cache_sweep(c, 5) > 0);
-    CHECK_INT(stats(c).entries, ==, 4); /* the share: 4 pages */
-    struct gs_doc *d = NULL;
-    CHECK_INT(gs_cache_peek(c, "/jobs/199", &d), ==, 0); /* the most recent */
-    gs_doc_unref(d);
-    gs_cache_free(c);
-}
-
 /* The table's buckets follow its entries down: a scan of 50,000 keys grew
  * them to 1 MiB, which stayed once everything it fetched had been swept. */
 static void test_buckets_shrink_after_a_sweep(struct fake *f)
@@ -152,7 +126,6 @@ int main(void)
     CHECK(stats(c).swept >= 101);
 
     gs_cache_free(c);
-    test_small_copies_count_a_page_each(&f);
     test_buckets_shrink_after_a_sweep(&f);
     fake_destroy(&f);
     printf("test_sweep: ok\n");
