@@ -82,6 +82,7 @@ size_t gs_cache_sweep(struct gs_cache *c, double min_age)
         dropped = e;
     }
     compact_locked(c, &k, &old);
+    gs_table_shrink(&c->table);
     pthread_mutex_unlock(&c->lock);
     gs_cache_free_entries(dropped);
     for (size_t i = 0; old && i < k.n; i++)

@@ -43,13 +43,10 @@ struct gs_entry *gs_table_find(const struct gs_table *t, const char *key)
     return NULL;
 }
 
-/* Doubles the bucket array when the table is 3/4 full. If that memory is not
- * available the chains just get longer: lookups stay correct. */
-static void maybe_grow(struct gs_table *t)
+/* Moves every entry into n buckets; if that memory is not available the
+ * table stays as it was: lookups stay correct. */
+static void rehash(struct gs_table *t, size_t n)
 {
-    if (t->count < t->nbuckets / 4 * 3)
-        return;
-    size_t n = t->nbuckets * 2;
     struct gs_entry **b = calloc(n, sizeof(*b));
     if (!b)
         return;
@@ -66,6 +63,23 @@ static void maybe_grow(struct gs_table *t)
     free(t->buckets);
     t->buckets = b;
     t->nbuckets = n;
+}
+
+/* Doubles the bucket array when the table is 3/4 full (else the chains
+ * just get longer). */
+static void maybe_grow(struct gs_table *t)
+{
+    if (t->count >= t->nbuckets / 4 * 3)
+        rehash(t, t->nbuckets * 2);
+}
+
+void gs_table_shrink(struct gs_table *t)
+{
+    size_t n = t->nbuckets;
+    while (n > GS_TABLE_MIN_BUCKETS && t->count < n / 8)
+        n /= 2;
+    if (n != t->nbuckets)
+        rehash(t, n);
 }
 
 static void list_push_newest(struct gs_table *t, struct gs_entry *e)

@@ -51,6 +51,9 @@ struct gs_entry *gs_table_find(const struct gs_table *t, const char *key);
 /* Adds a zeroed entry for key (not present) as the most recently used.
  * Returns 0 or -ENOMEM. */
 int gs_table_add(struct gs_table *t, const char *key, struct gs_entry **out);
+/* Halves the bucket array while it is under 1/8 full (down to its first
+ * size): what a tenant scan grew goes once its entries have gone. */
+void gs_table_shrink(struct gs_table *t);
 /* Takes e out of the table and the recency list; the caller frees it. */
 void gs_table_unlink(struct gs_table *t, struct gs_entry *e);
 /* e moved to new memory, in the same place of the table and its lists;

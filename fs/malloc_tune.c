@@ -15,6 +15,9 @@ void gs_malloc_tune(char *argv[])
     (void)argv;
 #else
     mallopt(M_ARENA_MAX, GS_MALLOC_ARENAS);
+    /* set, they no longer follow the largest block freed (see malloc_tune.h) */
+    mallopt(M_MMAP_THRESHOLD, GS_MALLOC_MMAP_THRESHOLD);
+    mallopt(M_TRIM_THRESHOLD, GS_MALLOC_TRIM_THRESHOLD);
     const char *was = getenv("GLIBC_TUNABLES");
     if ((was && strstr(was, "glibc.malloc.tcache_count")) || getenv("LD_PRELOAD"))
         return;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cache/cache_internal.h"
 #include "tests/unit/cache/fake.h"
 
 static void put(struct gs_cache *c, const char *key, enum gs_ttl_class cls)
@@ -21,6 +22,33 @@ static struct gs_cache_stats stats(struct gs_cache *c)
     struct gs_cache_stats st;
     gs_cache_get_stats(c, &st);
     return st;
+}
+
+/* The table's buckets follow its entries down: a scan of 50,000 keys grew
+ * them to 1 MiB, which stayed once everything it fetched had been swept. */
+static void test_buckets_shrink_after_a_sweep(struct fake *f)
+{
+    struct gs_cache_config cfg = {.ttl = {60, 5, 300}, .max_bytes = 64 << 20, .max_stale = 60};
+    struct gs_cache *c = NULL;
+    CHECK(gs_cache_new_with_fetcher(&cfg, fake_fetch, f, fake_on_change, f, &c) == 0);
+    gs_cache_set_clock(c, fake_clock, f);
+    size_t initial = c->table.nbuckets;
+    char key[32];
+    for (int i = 0; i < 20000; i++) {
+        snprintf(key, sizeof(key), "/jobs/%05d", i);
+        put(c, key, GS_TTL_STATUS);
+    }
+    CHECK(c->table.nbuckets >= 20000);
+    fake_advance(f, 3600 * 24 * 10); /* past every time-to-live and max_stale */
+    CHECK(gs_cache_sweep(c, 5) > 0);
+    CHECK_INT(stats(c).entries, ==, 0);
+    CHECK_INT(c->table.nbuckets, ==, initial);
+    /* it still finds and grows */
+    put(c, "/jobs/again", GS_TTL_STATUS);
+    struct gs_doc *d = NULL;
+    CHECK_INT(gs_cache_peek(c, "/jobs/again", &d), ==, 0);
+    gs_doc_unref(d);
+    gs_cache_free(c);
 }
 
 int main(void)
@@ -98,6 +126,7 @@ int main(void)
     CHECK(stats(c).swept >= 101);
 
     gs_cache_free(c);
+    test_buckets_shrink_after_a_sweep(&f);
     fake_destroy(&f);
     printf("test_sweep: ok\n");
     return 0;
