@@ -15,6 +15,7 @@
 #include "common/interrupt.h"
 #include "fs/model/errors.h"
 #include "fs/fetch/stale.h"
+#include "fs/actions/walk_scan.h"
 
 /* --- the views as last built --- */
 
@@ -34,6 +35,7 @@ struct gs_tenant_views {
     struct timespec tsv_mtime;
     struct gs_dirent *link_v;
     size_t link_n;
+    double links_since;     /* cache time the scan behind link_v began (links.build held) */
 };
 
 static void clear_links(struct gs_dirent *v, size_t n)
@@ -87,10 +89,13 @@ static int still_good(struct gs_fs *fs, const struct built *b)
            __atomic_load_n(&fs->content_changes, __ATOMIC_RELAXED) == b->mark;
 }
 
-static void built_now(struct gs_fs *fs, struct built *b)
+/* The view as built from listings fetched since (cache time): as old as
+ * they are, for readers outside the walk that built it (walk_scan.h). */
+static void built_now(struct gs_fs *fs, struct built *b, double since)
 {
+    double age = gs_cache_now(fs->cache) - since;
     b->valid = 1;
-    b->at = gs_fs_mono();
+    b->at = gs_fs_mono() - (age > 0 ? age : 0);
     b->mark = __atomic_load_n(&fs->content_changes, __ATOMIC_RELAXED);
 }
 
@@ -201,24 +206,62 @@ static void page_arrived(void *ctx, const cJSON *first)
     free(ids);
 }
 
+/* When a scan's snapshot begins (cache time): now, or when the calling
+ * process's walk began (walk_scan.h: one walk, one scan). */
+static double scan_since(struct gs_fs *fs)
+{
+    double since = gs_cache_now(fs->cache);
+    gs_walk_scan_since(fs, &since);
+    return since;
+}
+
+/* The service principal listing of a scan: the walk's copy, or fetched. */
+static int get_sps(struct gs_fs *fs, const char *key, struct gs_doc **sps)
+{
+    if (gs_walk_scan_get(fs, key, sps) == 0)
+        return 0;
+    struct gs_error err = {0};
+    int r = gs_fs_get(fs, key, GS_TTL_DIR, gs_kind_get_flags(GS_K_SPS), sps, &err);
+    gs_error_clear(&err);
+    return r;
+}
+
+/* A job listing that lists jobs, and its jobs, are held for the calling
+ * process's walk: what it reads next (walk_scan.h). */
+static void hold_for_walk(struct gs_fs *fs, struct gs_doc *jobs)
+{
+    const cJSON *job, *items = cJSON_GetObjectItemCaseSensitive(jobs->json, "value");
+    if (!cJSON_GetArraySize(items))
+        return;
+    gs_walk_scan_hold(fs, jobs);
+    cJSON_ArrayForEach(job, items) {
+        const char *id = str(job, "id");
+        char *esc = id ? gs_path("%s", id) : NULL, *key = NULL;
+        struct gs_doc *doc = NULL;
+        if (esc && asprintf(&key, "%s/%s", jobs->key, esc) >= 0 && gs_cache_peek(fs->cache, key, &doc) == 0)
+            gs_walk_scan_hold(fs, doc);
+        gs_doc_unref(doc);
+        free(esc);
+        free(key);
+    }
+}
+
 static int each_job(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, struct timespec *latest,
                     int *unknowns, struct gs_scan_result *res)
 {
     char *key = gs_kind_key(GS_K_SPS, NULL, NULL, NULL);
     struct gs_doc *sps = NULL;
-    struct gs_error err = {0};
     /* one snapshot: what the batches bring stays usable until the scan ends,
      * however long it takes (a 10,000-principal scan outlives status_timeout);
      * job listings are batched as each page of the listing arrives, and each
      * is taken as its batch brings it */
-    double since = gs_cache_now(fs->cache);
-    struct page_ctx pc = {fs, gs_readahead_scan_new(fs)};
+    double since = scan_since(fs);
+    struct page_ctx pc = {fs, gs_readahead_scan_new(fs, since)};
     if (pc.scan)
         gs_client_set_page_hook(page_arrived, &pc);
-    int r = key ? gs_fs_get(fs, key, GS_TTL_DIR, gs_kind_get_flags(GS_K_SPS), &sps, &err) : -ENOMEM;
+    int r = key ? get_sps(fs, key, &sps) : -ENOMEM;
     gs_client_set_page_hook(NULL, NULL);
     free(key);
-    gs_error_clear(&err);
     struct gs_ra_scan *scan = pc.scan;
     if (r < 0) {
         gs_readahead_scan_end(fs, scan);
@@ -260,6 +303,7 @@ static int each_job(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, str
         } else if (jr == 0) {
             if (jobs->changed_at.tv_sec > latest->tv_sec)
                 *latest = jobs->changed_at;
+            hold_for_walk(fs, jobs);
             const cJSON *job;
             cJSON_ArrayForEach(job, cJSON_GetObjectItemCaseSensitive(jobs->json, "value")) {
                 if (r == 0)
@@ -453,11 +497,15 @@ int gs_tenant_job_links(struct gs_fs *fs, int for_lookup, struct gs_dirent **out
     /* a name is resolved from a view up to dir_timeout old: a walk through
      * jobs/ uses the scan that listed it, however long the walk */
     int recent = for_lookup && v->links.valid && gs_fs_mono() - v->links.at < fs->cfg.listing_recent;
-    if (!recent && !still_good(fs, &v->links)) {
+    int again = !recent && !still_good(fs, &v->links);
+    if (!for_lookup) /* a listing of jobs/: the process walks what this scan brings */
+        gs_walk_scan_begin(fs, GS_WALK_LISTS_JOBS, again ? gs_cache_now(fs->cache) : v->links_since);
+    if (again) {
         static const struct scan_fns fns = {add_link, keep_links};
         struct links l = {.prev = v->link_v, .prev_n = v->link_n};
         struct timespec latest;
         int unknowns;
+        double since = scan_since(fs);
         r = each_job(fs, &fns, &l, &latest, &unknowns, NULL);
         /* in name order, the order a glob visits them: what reads one job's
          * document reads ahead of is then what it visits next */
@@ -469,12 +517,15 @@ int gs_tenant_job_links(struct gs_fs *fs, int for_lookup, struct gs_dirent **out
             clear_links(v->link_v, v->link_n);
             v->link_v = l.v;
             v->link_n = l.n;
-            built_now(fs, &v->links);
+            v->links_since = since;
+            built_now(fs, &v->links, since);
             v->links.valid = !unknowns; /* with gaps: built again at the next look */
         }
     }
     if (r == 0)
         r = copy_links(v->link_v, v->link_n, out, n);
+    if (!for_lookup)
+        gs_walk_scan_listed(fs, GS_WALK_LISTS_JOBS);
     pthread_mutex_unlock(&v->links.build);
     return r;
 }
@@ -686,12 +737,13 @@ int gs_tenant_status_tsv(struct gs_fs *fs, struct gs_blob **out, struct timespec
         struct gs_blob *b = NULL;
         struct timespec m;
         int unknowns = 0;
+        double since = scan_since(fs);
         r = build_status_tsv(fs, &b, &m, &unknowns);
         if (r == 0) {
             gs_blob_unref(v->tsv_blob);
             v->tsv_blob = b;
             v->tsv_mtime = m;
-            built_now(fs, &v->tsv);
+            built_now(fs, &v->tsv, since);
             v->tsv.valid = !unknowns; /* a view with gaps is built again at the next read */
         }
     }

@@ -4,6 +4,7 @@ the tenant. Counts requests; timings are measured by tests/bench/bench.py."""
 
 import os
 import subprocess
+import sys
 import time
 
 import pytest
@@ -40,3 +41,31 @@ def test_grep_r_through_jobs_longer_than_dir_timeout_is_one_scan(mnt):
     log = mnt.request_log()
     subprocess.run(["grep", "-R", "-l", "x", str(mnt / "jobs")], stdout=subprocess.DEVNULL, timeout=240)
     assert log.count("GET", JOBS) == 10 * N, log.describe()
+
+
+WALKER = r"""
+import os, sys, time
+jobs = os.path.join(sys.argv[1], "jobs")
+for name in sorted(os.listdir(jobs)):   # one scan; then a walk slower than status_timeout
+    time.sleep(1.2)
+    for f in ("status.json", "job.json", "health", "allow_deletes"):
+        with open(os.path.join(jobs, name, f)) as fh:
+            fh.read()
+"""
+
+
+@pytest.mark.mount(tenant="large:%d:%d" % (N, M), time_scale=60.0, options=["dir_timeout=30", "status_timeout=1"])
+def test_a_walk_reads_what_its_scan_brought_and_another_process_reads_fresh(mnt):
+    # one walk, one scan (issue 14): the process that listed jobs/ reads every job as the scan
+    # brought it, however long its walk; before, each job past status_timeout was fetched again
+    log = mnt.request_log()
+    subprocess.run([sys.executable, "-c", WALKER, str(mnt.path)], check=True, timeout=120)
+    assert log.count("GET", JOBS) == N, log.describe()
+    assert log.count("GET", JOBS + r"/[^/]+") == 0, log.describe()
+    # this process is not part of that walk: a job past status_timeout is fetched again
+    sp = next(sp for sp in mnt.emu.tenant()["servicePrincipals"] if sp.get("jobs"))
+    job = sp["jobs"][0]
+    log.mark()
+    with open(mnt / "servicePrincipals" / sp["id"] / "jobs" / job / "status.json", "rb") as fh:
+        fh.read()
+    assert log.count("GET", JOBS + r"/[^/]+") >= 1, log.describe()
