@@ -69,3 +69,16 @@ def test_a_walk_reads_what_its_scan_brought_and_another_process_reads_fresh(mnt)
     with open(mnt / "servicePrincipals" / sp["id"] / "jobs" / job / "status.json", "rb") as fh:
         fh.read()
     assert log.count("GET", JOBS + r"/[^/]+") >= 1, log.describe()
+
+
+@pytest.mark.mount(tenant="large:%d:%d" % (5 * N, M), time_scale=60.0, latency_ms=150,
+                   options=["dir_timeout=30", "status_timeout=1"])
+@pytest.mark.timeout(300)
+def test_find_fetches_each_job_listing_once_however_long_the_walk(mnt):
+    # find walks servicePrincipals/ (the read-ahead brings every job listing), then lists jobs/ (a
+    # tenant scan): one walk, each job listing fetched once; before, what expired after
+    # status_timeout was fetched again by the scan of jobs/ (214 of 200 here)
+    log = mnt.request_log()
+    subprocess.run(["find", str(mnt.path)], stdout=subprocess.DEVNULL, check=True, timeout=240)
+    assert log.count("GET", JOBS) == 5 * N, log.describe()
+    assert log.count("GET", JOBS + r"/[^/]+") == 0, log.describe()
