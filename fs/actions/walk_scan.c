@@ -130,6 +130,18 @@ void gs_walk_scan_begin(struct gs_fs *fs, unsigned what, double since)
     drop_all(drop);
 }
 
+void gs_walk_scan_end_idle(struct gs_fs *fs)
+{
+    struct gs_walk_scan *s = fs->walk_scan;
+    if (!s)
+        return;
+    struct walk drop[WALKS] = {{0}};
+    pthread_mutex_lock(&s->lock);
+    end_idle_locked(s, gs_fs_mono(), fs->cfg.listing_recent, drop);
+    pthread_mutex_unlock(&s->lock);
+    drop_all(drop);
+}
+
 void gs_walk_scan_listed(struct gs_fs *fs, unsigned what)
 {
     struct gs_walk_scan *s = fs->walk_scan;

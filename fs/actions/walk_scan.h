@@ -33,6 +33,10 @@ void gs_walk_scan_begin(struct gs_fs *fs, unsigned what, double since);
 /* The calling process's listing of `what` is done. */
 void gs_walk_scan_listed(struct gs_fs *fs, unsigned what);
 
+/* Ends the walks whose process read nothing through them for dir_timeout
+ * seconds, and lets what they held go (the memory keeper's round). */
+void gs_walk_scan_end_idle(struct gs_fs *fs);
+
 /* 1 and *since (cache time) when the calling process is walking. */
 int gs_walk_scan_since(struct gs_fs *fs, double *since);
 

@@ -82,3 +82,15 @@ def test_find_fetches_each_job_listing_once_however_long_the_walk(mnt):
     subprocess.run(["find", str(mnt.path)], stdout=subprocess.DEVNULL, check=True, timeout=240)
     assert log.count("GET", JOBS) == 5 * N, log.describe()
     assert log.count("GET", JOBS + r"/[^/]+") == 0, log.describe()
+
+
+@pytest.mark.mount(tenant="large:%d:%d" % (5 * N, M), time_scale=60.0, latency_ms=150,
+                   options=["dir_timeout=30", "status_timeout=1"])
+@pytest.mark.timeout(300)
+def test_du_fetches_each_job_listing_once_however_long_the_walk(mnt):
+    # du stats every file (a walk of servicePrincipals/), then status.tsv, the monitoring files
+    # and jobs/ (tenant scans): one walk, each job listing fetched once
+    log = mnt.request_log()
+    subprocess.run(["du", "-s", str(mnt.path)], stdout=subprocess.DEVNULL, check=True, timeout=240)
+    assert log.count("GET", JOBS) == 5 * N, log.describe()
+    assert log.count("GET", JOBS + r"/[^/]+") == 0, log.describe()
