@@ -226,26 +226,6 @@ static int get_sps(struct gs_fs *fs, const char *key, struct gs_doc **sps)
     return r;
 }
 
-/* A job listing that lists jobs, and its jobs, are held for the calling
- * process's walk: what it reads next (walk_scan.h). */
-static void hold_for_walk(struct gs_fs *fs, struct gs_doc *jobs)
-{
-    const cJSON *job, *items = cJSON_GetObjectItemCaseSensitive(jobs->json, "value");
-    if (!cJSON_GetArraySize(items))
-        return;
-    gs_walk_scan_hold(fs, jobs);
-    cJSON_ArrayForEach(job, items) {
-        const char *id = str(job, "id");
-        char *esc = id ? gs_path("%s", id) : NULL, *key = NULL;
-        struct gs_doc *doc = NULL;
-        if (esc && asprintf(&key, "%s/%s", jobs->key, esc) >= 0 && gs_cache_peek(fs->cache, key, &doc) == 0)
-            gs_walk_scan_hold(fs, doc);
-        gs_doc_unref(doc);
-        free(esc);
-        free(key);
-    }
-}
-
 static int each_job(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, struct timespec *latest,
                     int *unknowns, struct gs_scan_result *res)
 {
@@ -303,7 +283,6 @@ static int each_job(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, str
         } else if (jr == 0) {
             if (jobs->changed_at.tv_sec > latest->tv_sec)
                 *latest = jobs->changed_at;
-            hold_for_walk(fs, jobs);
             const cJSON *job;
             cJSON_ArrayForEach(job, cJSON_GetObjectItemCaseSensitive(jobs->json, "value")) {
                 if (r == 0)
@@ -351,11 +330,29 @@ int gs_tenant_scan(struct gs_fs *fs, struct gs_scan_result *res)
 /* --- jobs/ --- */
 
 struct links {
+    struct gs_fs *fs;
     struct gs_dirent *v;
     size_t n, cap;
     const struct gs_dirent *prev; /* the links last built (links.build held) */
     size_t prev_n;
+    const struct gs_doc *held;    /* the job listing last held for the walk */
 };
+
+/* The job listing of a link, and its job, are held for the calling
+ * process's walk: what it reads next (actions/walk_scan.h). */
+static void hold_for_walk(struct links *l, const struct gs_doc *listing, const char *jid)
+{
+    if (listing != l->held)
+        gs_walk_scan_hold(l->fs, (struct gs_doc *)listing);
+    l->held = listing;
+    char *esc = gs_path("%s", jid), *key = NULL;
+    struct gs_doc *doc = NULL;
+    if (esc && asprintf(&key, "%s/%s", listing->key, esc) >= 0 && gs_cache_peek(l->fs->cache, key, &doc) == 0)
+        gs_walk_scan_hold(l->fs, doc);
+    gs_doc_unref(doc);
+    free(esc);
+    free(key);
+}
 
 /* Appends a link; takes name and target (freed on failure). */
 static int push_link(struct links *l, char *name, char *target)
@@ -387,12 +384,12 @@ static int push_link(struct links *l, char *name, char *target)
 static int add_link(void *ctx, const cJSON *sp, const cJSON *job, const struct gs_doc *listing,
                     const struct gs_error *stale)
 {
-    (void)listing;
     (void)stale;
     struct links *l = ctx;
     const char *spid = str(sp, "id"), *jid = str(job, "id");
     if (!spid || !jid || !gs_name_is_safe(jid))
         return 0;
+    hold_for_walk(l, listing, jid);
     size_t room = strlen(jid) + 1 < GS_NAME_MAX ? GS_NAME_MAX - strlen(jid) - 1 : 1;
     char *dn = gs_name_safe(str(sp, "displayName"), room);
     char *name = NULL, *target = NULL;
@@ -502,7 +499,7 @@ int gs_tenant_job_links(struct gs_fs *fs, int for_lookup, struct gs_dirent **out
         gs_walk_scan_begin(fs, GS_WALK_LISTS_JOBS, again ? gs_cache_now(fs->cache) : v->links_since);
     if (again) {
         static const struct scan_fns fns = {add_link, keep_links};
-        struct links l = {.prev = v->link_v, .prev_n = v->link_n};
+        struct links l = {.fs = fs, .prev = v->link_v, .prev_n = v->link_n};
         struct timespec latest;
         int unknowns;
         double since = scan_since(fs);
