@@ -9,10 +9,10 @@
  * times-to-live: a copy past its time-to-live is never shown to it as
  * fresh. A walk ends when its process has asked nothing through it for
  * dir_timeout seconds, or another process's walk takes its place (a few
- * walks at a time). The scan's job listings that list jobs, and the jobs,
- * are held for the walk: the cache's memory bound cannot drop what the walk
- * reads next. The caller is the process of the FUSE request this thread
- * serves (fs/actions/audit.h). */
+ * walks at a time). The job listings behind the links of jobs/, and the
+ * jobs, are held for the walk that listed it: the cache's memory bound
+ * cannot drop what the walk reads next. The caller is the process (the
+ * thread id FUSE gives) of the request this thread serves (audit.h). */
 #ifndef GS_WALK_SCAN_H
 #define GS_WALK_SCAN_H
 
