@@ -94,3 +94,24 @@ def test_du_fetches_each_job_listing_once_however_long_the_walk(mnt):
     subprocess.run(["du", "-s", str(mnt.path)], stdout=subprocess.DEVNULL, check=True, timeout=240)
     assert log.count("GET", JOBS) == 5 * N, log.describe()
     assert log.count("GET", JOBS + r"/[^/]+") == 0, log.describe()
+
+
+TSV_WALKER = r"""
+import os, sys, time
+os.listdir(os.path.join(sys.argv[1], "servicePrincipals"))   # a walk begins; its read-ahead
+time.sleep(1.5)                                              # brings every job listing
+with open(os.path.join(sys.argv[1], "status.tsv")) as fh:   # past status_timeout: the walk's
+    fh.read()
+"""
+
+
+@pytest.mark.mount(tenant="large:%d:%d" % (N, M), time_scale=60.0, options=["dir_timeout=30", "status_timeout=1"])
+def test_a_view_a_walk_built_from_its_listings_is_not_fresh_for_another_process(mnt):
+    log = mnt.request_log()
+    subprocess.run([sys.executable, "-c", TSV_WALKER, str(mnt.path)], check=True, timeout=120)
+    assert log.count("GET", JOBS) == N, log.describe()      # once, by the walk's read-ahead
+    # another process: status.tsv as old as the walk's listings is built again, with fresh ones
+    log.mark()
+    with open(mnt / "status.tsv") as fh:
+        fh.read()
+    assert log.count("GET", JOBS) >= M, log.describe()
