@@ -443,6 +443,8 @@ static int list_templates_or_jobs(struct gs_fs *fs, struct gs_node *dir, int for
         return r;
     if (jobs)
         add(es, gs_kind_info(GS_K_JOBS_NEW)->name, GS_K_JOBS_NEW, dir->sp, NULL, NULL, NULL);
+    if (jobs && for_readdir) /* a walk's (find): its scan of jobs/ at the end reads it again */
+        gs_walk_scan_hold(fs, doc);
     const cJSON *item;
     cJSON_ArrayForEach(item, listing_items(doc)) {
         const char *id = item_str(item, "id");
