@@ -18,7 +18,6 @@ struct walk {
     double since;       /* cache time the walk began */
     double seen;        /* monotonic time it last asked through the walk */
     unsigned listed;    /* GS_WALK_LISTS_* it listed */
-    double done[2];     /* monotonic time it last finished listing jobs/, servicePrincipals/ */
     struct gs_doc **held; /* references kept for the walk */
     size_t nheld, cap;
 };
@@ -106,10 +105,9 @@ void gs_walk_scan_begin(struct gs_fs *fs, unsigned what, double since)
     pthread_mutex_lock(&s->lock);
     end_idle_locked(s, now, fs->cfg.listing_recent, drop);
     struct walk *w = find_locked(s, pid);
-    int li = what == GS_WALK_LISTS_JOBS ? 0 : 1;
-    if (w && (w->listed & what) && now - w->done[li] >= fs->cfg.view_ttl) {
-        /* listed again, status_timeout after it listed it last: a new pass, a new walk
-         * (grep -R opens jobs/ twice in a row: one walk) */
+    if (w && (w->listed & what) && since > w->since) {
+        /* listed again from a newer snapshot (a script that lists and reads in a loop):
+         * the walk goes on from it; the same snapshot (grep -R opens jobs/ twice) keeps it */
         drop[w - s->w] = *w;
         *w = (struct walk){.pid = pid, .since = since};
         gs_debug("walk of process %d begins again", (int)pid);
@@ -140,19 +138,6 @@ void gs_walk_scan_end_idle(struct gs_fs *fs)
     end_idle_locked(s, gs_fs_mono(), fs->cfg.listing_recent, drop);
     pthread_mutex_unlock(&s->lock);
     drop_all(drop);
-}
-
-void gs_walk_scan_listed(struct gs_fs *fs, unsigned what)
-{
-    struct gs_walk_scan *s = fs->walk_scan;
-    pid_t pid = caller();
-    if (!s || !pid)
-        return;
-    pthread_mutex_lock(&s->lock);
-    struct walk *w = find_locked(s, pid);
-    if (w)
-        w->done[what == GS_WALK_LISTS_JOBS ? 0 : 1] = gs_fs_mono();
-    pthread_mutex_unlock(&s->lock);
 }
 
 int gs_walk_scan_since(struct gs_fs *fs, double *since)

@@ -22,16 +22,16 @@ struct gs_walk_scan;
 int gs_walk_scan_new(struct gs_walk_scan **out);
 void gs_walk_scan_free(struct gs_walk_scan *s);
 
-/* The calling process lists `what` (GS_WALK_LISTS_*) and walks from cache
- * time since (gs_cache_now) on, unless its walk is already going (find
- * lists servicePrincipals/, then jobs/: one walk); a walk that lists the
- * same again status_timeout after its last listing of it (gs_walk_scan_listed)
- * begins anew (a script that lists jobs/ every minute sees each listing
- * fresh). */
+/* The calling process lists `what` (GS_WALK_LISTS_*) from a snapshot that
+ * begins at cache time since (gs_cache_now, or when the view it lists was
+ * scanned): it walks from since on, unless its walk is already going and
+ * has not listed `what` yet (find lists servicePrincipals/, then jobs/: one
+ * walk). Listing the same again from a newer snapshot moves the walk on to
+ * it (a script that lists and reads in a loop reads copies at most its
+ * loop's period past their time-to-live); from the same snapshot (grep -R
+ * opens jobs/ twice) it changes nothing. */
 enum { GS_WALK_LISTS_JOBS = 1, GS_WALK_LISTS_SPS = 2 };
 void gs_walk_scan_begin(struct gs_fs *fs, unsigned what, double since);
-/* The calling process's listing of `what` is done. */
-void gs_walk_scan_listed(struct gs_fs *fs, unsigned what);
 
 /* Ends the walks whose process read nothing through them for dir_timeout
  * seconds, and lets what they held go (the memory keeper's round). */

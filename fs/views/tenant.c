@@ -89,11 +89,11 @@ static int still_good(struct gs_fs *fs, const struct built *b)
            __atomic_load_n(&fs->content_changes, __ATOMIC_RELAXED) == b->mark;
 }
 
-/* The view as built from listings fetched since (cache time): as old as
- * they are, for readers outside the walk that built it (walk_scan.h). */
-static void built_now(struct gs_fs *fs, struct built *b, double since)
+/* The view as built now; by a walk from listings fetched age seconds
+ * before its scan began, as old as they are for readers outside that walk
+ * (actions/walk_scan.h). */
+static void built_now(struct gs_fs *fs, struct built *b, double age)
 {
-    double age = gs_cache_now(fs->cache) - since;
     b->valid = 1;
     b->at = gs_fs_mono() - (age > 0 ? age : 0);
     b->mark = __atomic_load_n(&fs->content_changes, __ATOMIC_RELAXED);
@@ -502,7 +502,7 @@ int gs_tenant_job_links(struct gs_fs *fs, int for_lookup, struct gs_dirent **out
         struct links l = {.fs = fs, .prev = v->link_v, .prev_n = v->link_n};
         struct timespec latest;
         int unknowns;
-        double since = scan_since(fs);
+        double start = gs_cache_now(fs->cache), since = scan_since(fs);
         r = each_job(fs, &fns, &l, &latest, &unknowns, NULL);
         /* in name order, the order a glob visits them: what reads one job's
          * document reads ahead of is then what it visits next */
@@ -515,14 +515,12 @@ int gs_tenant_job_links(struct gs_fs *fs, int for_lookup, struct gs_dirent **out
             v->link_v = l.v;
             v->link_n = l.n;
             v->links_since = since;
-            built_now(fs, &v->links, since);
+            built_now(fs, &v->links, start - since);
             v->links.valid = !unknowns; /* with gaps: built again at the next look */
         }
     }
     if (r == 0)
         r = copy_links(v->link_v, v->link_n, out, n);
-    if (!for_lookup)
-        gs_walk_scan_listed(fs, GS_WALK_LISTS_JOBS);
     pthread_mutex_unlock(&v->links.build);
     return r;
 }
@@ -734,13 +732,13 @@ int gs_tenant_status_tsv(struct gs_fs *fs, struct gs_blob **out, struct timespec
         struct gs_blob *b = NULL;
         struct timespec m;
         int unknowns = 0;
-        double since = scan_since(fs);
+        double start = gs_cache_now(fs->cache), since = scan_since(fs);
         r = build_status_tsv(fs, &b, &m, &unknowns);
         if (r == 0) {
             gs_blob_unref(v->tsv_blob);
             v->tsv_blob = b;
             v->tsv_mtime = m;
-            built_now(fs, &v->tsv, since);
+            built_now(fs, &v->tsv, start - since);
             v->tsv.valid = !unknowns; /* a view with gaps is built again at the next read */
         }
     }

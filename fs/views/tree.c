@@ -128,10 +128,8 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
         /* a copy past its time-to-live: last_error says which and why */
         gs_stale_record(fs, dir->owner, *doc, ki->ttl, &err);
     }
-    if (r == 0 && gs_node_kind(dir) == GS_K_SPS && for_readdir) {
+    if (r == 0 && gs_node_kind(dir) == GS_K_SPS && for_readdir)
         queue_readahead(fs, *doc);
-        gs_walk_scan_listed(fs, GS_WALK_LISTS_SPS);
-    }
     gs_error_clear(&err);
     free(key);
     return r;
