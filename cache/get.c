@@ -71,6 +71,8 @@ static int prepare_pubs(const char *key, unsigned flags, cJSON *json, const char
     size_t k = 1;
     if (r != 0)
         items = NULL; /* it was inside json, which is gone */
+    else if (items) /* an empty listing's json was replaced by the shared one (doc.c) */
+        items = cJSON_GetObjectItemCaseSensitive(pubs[0].doc->pub.json, "value");
     cJSON_ArrayForEach(it, items) {
         if (r != 0)
             break;

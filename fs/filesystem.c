@@ -13,6 +13,7 @@
 #include "fs/views/monitor/monitor.h"
 #include "fs/views/tenant.h"
 #include "fs/views/walk.h"
+#include "fs/actions/walk_scan.h"
 
 /* Scratch files may hold this much in all (memory only, lost at unmount). */
 #define SCRATCH_MAX_BYTES (64u << 20)
@@ -23,6 +24,8 @@ static void free_parts(struct gs_fs *fs)
     fs->logs = NULL;
     gs_walk_free(fs->walk);
     fs->walk = NULL;
+    gs_walk_scan_free(fs->walk_scan);
+    fs->walk_scan = NULL;
     gs_tenant_views_free(fs->views);
     fs->views = NULL;
     gs_monitor_free(fs->monitor);
@@ -50,7 +53,7 @@ int gs_filesystem_start(struct gs_fs *fs, const struct gs_fs_config *cfg,
         gs_sp_index_new(&fs->sp_index) != 0 || gs_tenant_views_new(&fs->views) != 0 ||
         gs_monitor_new(&fs->monitor) != 0 ||
         gs_rules_pending_new(&fs->rules) != 0 || gs_logs_new(logs, &fs->logs) != 0 ||
-        gs_walk_new(&fs->walk) != 0) {
+        gs_walk_new(&fs->walk) != 0 || gs_walk_scan_new(&fs->walk_scan) != 0) {
         r = -ENOMEM;
         goto fail;
     }

@@ -10,6 +10,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "fs/actions/control.h"
+#include "fs/actions/walk_scan.h"
 #include "fs/fetch/graph_get.h"
 #include "fs/model/node_error.h"
 
@@ -57,7 +58,11 @@ static int get_job(struct gs_fs *fs, const struct gs_node *n, int fresh, struct 
         gs_cache_invalidate(fs->cache, key);
     struct gs_doc *doc = NULL;
     struct gs_error err = {0};
-    int r = key ? gs_fs_get(fs, key, GS_TTL_STATUS, gs_kind_get_flags(GS_K_JOB_JSON), &doc, &err) : -ENOMEM;
+    int r = -ENOMEM;
+    if (key && !fresh && gs_walk_scan_get(fs, key, &doc) == 0) /* a walk's: as its scan brought it */
+        r = 0;
+    else if (key)
+        r = gs_fs_get(fs, key, GS_TTL_STATUS, gs_kind_get_flags(GS_K_JOB_JSON), &doc, &err);
     free(key);
     if (r < 0) {
         gs_node_record_error(fs, n, &err);

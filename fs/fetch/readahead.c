@@ -43,6 +43,7 @@ static char wanted;
 struct gs_ra_scan {
     struct gs_ra_scan *next;
     int listing;        /* its service principal listing is still coming (counted in ra->listing) */
+    double since;       /* cache time its snapshot began: what was stored since is not fetched again */
     struct gs_map docs; /* job listing key -> &wanted, or the delivered doc (a reference) */
 };
 
@@ -823,7 +824,7 @@ static void drop_doc(void *ctx, const void *key, size_t klen, void *value)
         gs_doc_unref(value);
 }
 
-struct gs_ra_scan *gs_readahead_scan_new(struct gs_fs *fs)
+struct gs_ra_scan *gs_readahead_scan_new(struct gs_fs *fs, double since)
 {
     struct gs_readahead *ra = fs->readahead;
     if (!ra)
@@ -833,6 +834,7 @@ struct gs_ra_scan *gs_readahead_scan_new(struct gs_fs *fs)
         free(s);
         return NULL;
     }
+    s->since = since;
     pthread_mutex_lock(&ra->lock);
     s->next = ra->scans;
     ra->scans = s;
@@ -840,6 +842,15 @@ struct gs_ra_scan *gs_readahead_scan_new(struct gs_fs *fs)
     ra->listing++;
     pthread_mutex_unlock(&ra->lock);
     return s;
+}
+
+/* 1 when the scan's snapshot has the listing at key already (stored since it began). */
+static int in_snapshot(struct gs_fs *fs, const struct gs_ra_scan *s, const char *key)
+{
+    struct gs_doc *doc = NULL;
+    int yes = gs_cache_get_fresh_since(fs->cache, key, s->since, &doc) == 0;
+    gs_doc_unref(doc);
+    return yes;
 }
 
 void gs_readahead_scan_add(struct gs_fs *fs, struct gs_ra_scan *s, const char *const *sp_ids, size_t n)
@@ -860,7 +871,7 @@ void gs_readahead_scan_add(struct gs_fs *fs, struct gs_ra_scan *s, const char *c
         pthread_mutex_lock(&ra->lock);
         int known = gs_map_gets(&s->docs, key) != NULL;
         pthread_mutex_unlock(&ra->lock);
-        if (!known && !gs_readahead_jobs_usable(fs, key))
+        if (!known && !gs_readahead_jobs_usable(fs, key) && !in_snapshot(fs, s, key))
             keys[nk++] = key;
         else
             free(key);

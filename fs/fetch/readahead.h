@@ -63,7 +63,9 @@ void gs_readahead_await(struct gs_readahead *ra, const char *key);
  * threads scan_new returns NULL and scan_add fetches the listings itself. */
 struct gs_ra_scan;
 struct gs_doc;
-struct gs_ra_scan *gs_readahead_scan_new(struct gs_fs *fs);
+/* since: cache time the scan's snapshot began (gs_cache_now, or earlier for
+ * a walk's: actions/walk_scan.h); a listing stored since is not fetched again. */
+struct gs_ra_scan *gs_readahead_scan_new(struct gs_fs *fs, double since);
 void gs_readahead_scan_add(struct gs_fs *fs, struct gs_ra_scan *s, const char *const *sp_ids, size_t n);
 /* The scan's service principal listing is complete (scan_end says so too):
  * until then the queue goes only in full batches, as more keys are coming

@@ -27,6 +27,7 @@ struct gs_fh;
 struct gs_rules_pending;
 struct gs_logs;
 struct gs_walk;
+struct gs_walk_scan;
 
 struct gs_fs_config {
     double entry_timeout;   /* kernel dentry cache, seconds */
@@ -125,6 +126,7 @@ struct gs_fs {
     struct gs_rules_pending *rules; /* staged edits of the rules trees (model/rules/pending.h) */
     struct gs_logs *logs;           /* provisioning-log files (fs/logs); NULL: none */
     struct gs_walk *walk;           /* where the walks of the tree are (views/walk.h) */
+    struct gs_walk_scan *walk_scan; /* what each walk's scan fetched (actions/walk_scan.h) */
     struct gs_keeper *keeper;       /* gives back what expired (views/keeper.h) */
     struct timespec started;
     uint64_t content_changes;       /* atomic: cached content changed (views compare it) */

@@ -15,6 +15,7 @@
 #include "fs/views/monitor/monitor.h"
 #include "fs/model/errors.h"
 #include "fs/views/walk.h"
+#include "fs/actions/walk_scan.h"
 #include "fs/views/tenant.h"
 #include "fs/actions/scratch.h"
 #include "fs/views/tree.h"
@@ -90,11 +91,13 @@ static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **ou
         return -ENOMEM; /* the node table could not index it (node.c key_link) */
     struct gs_doc *doc = NULL;
     struct gs_error err = {0};
-    if (!gs_cache_is_fresh(fs->cache, id->key))
-        gs_walk_need(fs, n); /* batched with its siblings, or waited for while a batch brings it */
-    if (id->kind == GS_K_SP_JSON)
+    /* a walk reads what its scan brought, however old (walk_scan.h); others
+     * what is fresh: batched with its siblings, or waited for while a batch brings it */
+    if (!gs_cache_is_fresh(fs->cache, id->key) && gs_walk_scan_get(fs, id->key, &doc) != 0)
+        gs_walk_need(fs, n);
+    if (id->kind == GS_K_SP_JSON && !doc)
         gs_tree_fill_sp(fs, n->sp);
-    int r = gs_fs_get(fs, id->key, ki->ttl, gs_kind_get_flags(id->kind), &doc, &err);
+    int r = doc ? 0 : gs_fs_get(fs, id->key, ki->ttl, gs_kind_get_flags(id->kind), &doc, &err);
     if (r < 0) {
         gs_node_record_error(fs, n, &err);
         gs_error_clear(&err);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "fs/actions/walk_scan.h"
 #include "fs/model/fs.h"
 #include "fs/views/sp_index.h"
 
@@ -29,6 +30,7 @@ struct gs_keeper {
 int gs_keeper_round(struct gs_fs *fs)
 {
     double min_age = fs->cfg.listing_recent > 0 ? fs->cfg.listing_recent : 0;
+    gs_walk_scan_end_idle(fs); /* what ended walks held is swept below */
     int trimmed = gs_sp_index_trim(fs->sp_index, fs->cache, min_age);
     size_t freed = gs_cache_sweep(fs->cache, min_age);
     if (!trimmed && !freed)

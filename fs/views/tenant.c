@@ -15,6 +15,7 @@
 #include "common/interrupt.h"
 #include "fs/model/errors.h"
 #include "fs/fetch/stale.h"
+#include "fs/actions/walk_scan.h"
 
 /* --- the views as last built --- */
 
@@ -34,6 +35,7 @@ struct gs_tenant_views {
     struct timespec tsv_mtime;
     struct gs_dirent *link_v;
     size_t link_n;
+    double links_since;     /* cache time the scan behind link_v began (links.build held) */
 };
 
 static void clear_links(struct gs_dirent *v, size_t n)
@@ -87,10 +89,13 @@ static int still_good(struct gs_fs *fs, const struct built *b)
            __atomic_load_n(&fs->content_changes, __ATOMIC_RELAXED) == b->mark;
 }
 
-static void built_now(struct gs_fs *fs, struct built *b)
+/* The view as built now; by a walk from listings fetched age seconds
+ * before its scan began, as old as they are for readers outside that walk
+ * (actions/walk_scan.h). */
+static void built_now(struct gs_fs *fs, struct built *b, double age)
 {
     b->valid = 1;
-    b->at = gs_fs_mono();
+    b->at = gs_fs_mono() - (age > 0 ? age : 0);
     b->mark = __atomic_load_n(&fs->content_changes, __ATOMIC_RELAXED);
 }
 
@@ -201,24 +206,42 @@ static void page_arrived(void *ctx, const cJSON *first)
     free(ids);
 }
 
+/* When a scan's snapshot begins (cache time): now, or when the calling
+ * process's walk began (walk_scan.h: one walk, one scan). */
+static double scan_since(struct gs_fs *fs)
+{
+    double since = gs_cache_now(fs->cache);
+    gs_walk_scan_since(fs, &since);
+    return since;
+}
+
+/* The service principal listing of a scan: the walk's copy, or fetched. */
+static int get_sps(struct gs_fs *fs, const char *key, struct gs_doc **sps)
+{
+    if (gs_walk_scan_get(fs, key, sps) == 0)
+        return 0;
+    struct gs_error err = {0};
+    int r = gs_fs_get(fs, key, GS_TTL_DIR, gs_kind_get_flags(GS_K_SPS), sps, &err);
+    gs_error_clear(&err);
+    return r;
+}
+
 static int each_job(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, struct timespec *latest,
                     int *unknowns, struct gs_scan_result *res)
 {
     char *key = gs_kind_key(GS_K_SPS, NULL, NULL, NULL);
     struct gs_doc *sps = NULL;
-    struct gs_error err = {0};
     /* one snapshot: what the batches bring stays usable until the scan ends,
      * however long it takes (a 10,000-principal scan outlives status_timeout);
      * job listings are batched as each page of the listing arrives, and each
      * is taken as its batch brings it */
-    double since = gs_cache_now(fs->cache);
-    struct page_ctx pc = {fs, gs_readahead_scan_new(fs)};
+    double since = scan_since(fs);
+    struct page_ctx pc = {fs, gs_readahead_scan_new(fs, since)};
     if (pc.scan)
         gs_client_set_page_hook(page_arrived, &pc);
-    int r = key ? gs_fs_get(fs, key, GS_TTL_DIR, gs_kind_get_flags(GS_K_SPS), &sps, &err) : -ENOMEM;
+    int r = key ? get_sps(fs, key, &sps) : -ENOMEM;
     gs_client_set_page_hook(NULL, NULL);
     free(key);
-    gs_error_clear(&err);
     struct gs_ra_scan *scan = pc.scan;
     if (r < 0) {
         gs_readahead_scan_end(fs, scan);
@@ -307,11 +330,29 @@ int gs_tenant_scan(struct gs_fs *fs, struct gs_scan_result *res)
 /* --- jobs/ --- */
 
 struct links {
+    struct gs_fs *fs;
     struct gs_dirent *v;
     size_t n, cap;
     const struct gs_dirent *prev; /* the links last built (links.build held) */
     size_t prev_n;
+    const struct gs_doc *held;    /* the job listing last held for the walk */
 };
+
+/* The job listing of a link, and its job, are held for the calling
+ * process's walk: what it reads next (actions/walk_scan.h). */
+static void hold_for_walk(struct links *l, const struct gs_doc *listing, const char *jid)
+{
+    if (listing != l->held)
+        gs_walk_scan_hold(l->fs, (struct gs_doc *)listing);
+    l->held = listing;
+    char *esc = gs_path("%s", jid), *key = NULL;
+    struct gs_doc *doc = NULL;
+    if (esc && asprintf(&key, "%s/%s", listing->key, esc) >= 0 && gs_cache_peek(l->fs->cache, key, &doc) == 0)
+        gs_walk_scan_hold(l->fs, doc);
+    gs_doc_unref(doc);
+    free(esc);
+    free(key);
+}
 
 /* Appends a link; takes name and target (freed on failure). */
 static int push_link(struct links *l, char *name, char *target)
@@ -343,12 +384,12 @@ static int push_link(struct links *l, char *name, char *target)
 static int add_link(void *ctx, const cJSON *sp, const cJSON *job, const struct gs_doc *listing,
                     const struct gs_error *stale)
 {
-    (void)listing;
     (void)stale;
     struct links *l = ctx;
     const char *spid = str(sp, "id"), *jid = str(job, "id");
     if (!spid || !jid || !gs_name_is_safe(jid))
         return 0;
+    hold_for_walk(l, listing, jid);
     size_t room = strlen(jid) + 1 < GS_NAME_MAX ? GS_NAME_MAX - strlen(jid) - 1 : 1;
     char *dn = gs_name_safe(str(sp, "displayName"), room);
     char *name = NULL, *target = NULL;
@@ -453,11 +494,15 @@ int gs_tenant_job_links(struct gs_fs *fs, int for_lookup, struct gs_dirent **out
     /* a name is resolved from a view up to dir_timeout old: a walk through
      * jobs/ uses the scan that listed it, however long the walk */
     int recent = for_lookup && v->links.valid && gs_fs_mono() - v->links.at < fs->cfg.listing_recent;
-    if (!recent && !still_good(fs, &v->links)) {
+    int again = !recent && !still_good(fs, &v->links);
+    if (!for_lookup) /* a listing of jobs/: the process walks what this scan brings */
+        gs_walk_scan_begin(fs, GS_WALK_LISTS_JOBS, again ? gs_cache_now(fs->cache) : v->links_since);
+    if (again) {
         static const struct scan_fns fns = {add_link, keep_links};
-        struct links l = {.prev = v->link_v, .prev_n = v->link_n};
+        struct links l = {.fs = fs, .prev = v->link_v, .prev_n = v->link_n};
         struct timespec latest;
         int unknowns;
+        double start = gs_cache_now(fs->cache), since = scan_since(fs);
         r = each_job(fs, &fns, &l, &latest, &unknowns, NULL);
         /* in name order, the order a glob visits them: what reads one job's
          * document reads ahead of is then what it visits next */
@@ -469,7 +514,8 @@ int gs_tenant_job_links(struct gs_fs *fs, int for_lookup, struct gs_dirent **out
             clear_links(v->link_v, v->link_n);
             v->link_v = l.v;
             v->link_n = l.n;
-            built_now(fs, &v->links);
+            v->links_since = since;
+            built_now(fs, &v->links, start - since);
             v->links.valid = !unknowns; /* with gaps: built again at the next look */
         }
     }
@@ -686,12 +732,13 @@ int gs_tenant_status_tsv(struct gs_fs *fs, struct gs_blob **out, struct timespec
         struct gs_blob *b = NULL;
         struct timespec m;
         int unknowns = 0;
+        double start = gs_cache_now(fs->cache), since = scan_since(fs);
         r = build_status_tsv(fs, &b, &m, &unknowns);
         if (r == 0) {
             gs_blob_unref(v->tsv_blob);
             v->tsv_blob = b;
             v->tsv_mtime = m;
-            built_now(fs, &v->tsv);
+            built_now(fs, &v->tsv, start - since);
             v->tsv.valid = !unknowns; /* a view with gaps is built again at the next read */
         }
     }

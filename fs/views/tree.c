@@ -19,6 +19,7 @@
 #include "fs/views/sp_index.h"
 #include "fs/views/tenant.h"
 #include "fs/views/walk.h"
+#include "fs/actions/walk_scan.h"
 #include "fs/fetch/graph_get.h"
 #include "fs/fetch/stale.h"
 #include "fs/model/node_error.h"
@@ -107,11 +108,13 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
      * jobs/ resolves its names from the scan that listed them) */
     int usable = for_readdir ? gs_readahead_jobs_usable(fs, key)
                              : gs_cache_stored_within(fs->cache, key, fs->cfg.listing_recent);
-    if (kind == GS_K_JOBS && usable &&
-        gs_cache_get(fs->cache, key, GS_TTL_STATUS, GS_GET_CACHED_ONLY, doc, NULL) == 0) {
-        free(key);
+    if (kind == GS_K_JOBS && ((usable && gs_cache_get(fs->cache, key, GS_TTL_STATUS, GS_GET_CACHED_ONLY, doc, NULL) == 0) ||
+                              gs_walk_scan_get(fs, key, doc) == 0)) {
+        free(key); /* (or as the calling process's walk has it: walk_scan.h) */
         return 0;
     }
+    if (kind == GS_K_SPS && for_readdir) /* a walk of servicePrincipals/ begins */
+        gs_walk_scan_begin(fs, GS_WALK_LISTS_SPS, gs_cache_now(fs->cache));
     if (kind == GS_K_JOBS && fs->readahead && !gs_fs_graph_down(fs) &&
         !gs_cache_is_fresh(fs->cache, key))
         fetch_jobs_ahead(fs, dir->sp);
@@ -438,6 +441,8 @@ static int list_templates_or_jobs(struct gs_fs *fs, struct gs_node *dir, int for
         return r;
     if (jobs)
         add(es, gs_kind_info(GS_K_JOBS_NEW)->name, GS_K_JOBS_NEW, dir->sp, NULL, NULL, NULL);
+    if (jobs && for_readdir) /* a walk's (find): its scan of jobs/ at the end reads it again */
+        gs_walk_scan_hold(fs, doc);
     const cJSON *item;
     cJSON_ArrayForEach(item, listing_items(doc)) {
         const char *id = item_str(item, "id");

@@ -12,6 +12,7 @@
 #include "fs/fetch/readahead.h"
 #include "fs/views/sp_index.h"
 #include "fs/views/tenant.h"
+#include "fs/actions/walk_scan.h"
 
 /* Service principals queued ahead of a walk that follows the listing, and
  * at a first (or out of order) visit. */
@@ -80,12 +81,22 @@ struct keys {
     size_t n;
 };
 
+/* 1 when the calling process's walk has the copy at key (walk_scan.h). */
+static int walk_has(struct gs_fs *fs, const char *key)
+{
+    struct gs_doc *doc = NULL;
+    int yes = gs_walk_scan_get(fs, key, &doc) == 0;
+    gs_doc_unref(doc);
+    return yes;
+}
+
 static void add_key(struct gs_fs *fs, struct keys *k, enum gs_kind kind, const char *sp)
 {
     char *key = gs_kind_key(kind, sp, NULL, NULL);
     if (!key)
         return;
-    int skip = kind == GS_K_JOBS ? gs_readahead_jobs_usable(fs, key) : gs_cache_is_fresh(fs->cache, key);
+    int skip = kind == GS_K_JOBS ? gs_readahead_jobs_usable(fs, key) || walk_has(fs, key)
+                                 : gs_cache_is_fresh(fs->cache, key);
     if (!skip) {
         k->kinds[k->n] = kind;
         k->keys[k->n++] = key;
@@ -234,7 +245,7 @@ static void queue_siblings(struct gs_fs *fs, const struct gs_node *n)
     for (size_t step = 1; k.n && at < nj && step <= SIBLINGS_AHEAD; step++) {
         long i = sibling(at, nj, back, step);
         char *key = i >= 0 ? gs_kind_key(kind, sps[i], jobs[i], NULL) : NULL;
-        if (key && !gs_cache_is_fresh(fs->cache, key)) {
+        if (key && !gs_cache_is_fresh(fs->cache, key) && !walk_has(fs, key)) {
             k.kinds[k.n] = kind;
             k.keys[k.n++] = key;
         } else {

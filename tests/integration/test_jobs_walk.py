@@ -4,6 +4,7 @@ the tenant. Counts requests; timings are measured by tests/bench/bench.py."""
 
 import os
 import subprocess
+import sys
 import time
 
 import pytest
@@ -40,3 +41,77 @@ def test_grep_r_through_jobs_longer_than_dir_timeout_is_one_scan(mnt):
     log = mnt.request_log()
     subprocess.run(["grep", "-R", "-l", "x", str(mnt / "jobs")], stdout=subprocess.DEVNULL, timeout=240)
     assert log.count("GET", JOBS) == 10 * N, log.describe()
+
+
+WALKER = r"""
+import os, sys, time
+jobs = os.path.join(sys.argv[1], "jobs")
+for name in sorted(os.listdir(jobs)):   # one scan; then a walk slower than status_timeout
+    time.sleep(1.2)
+    for f in ("status.json", "job.json", "health", "allow_deletes"):
+        with open(os.path.join(jobs, name, f)) as fh:
+            fh.read()
+"""
+
+
+@pytest.mark.mount(tenant="large:%d:%d" % (N, M), time_scale=60.0, options=["dir_timeout=30", "status_timeout=1"])
+def test_a_walk_reads_what_its_scan_brought_and_another_process_reads_fresh(mnt):
+    # one walk, one scan (issue 14): the process that listed jobs/ reads every job as the scan
+    # brought it, however long its walk; before, each job past status_timeout was fetched again
+    log = mnt.request_log()
+    subprocess.run([sys.executable, "-c", WALKER, str(mnt.path)], check=True, timeout=120)
+    assert log.count("GET", JOBS) == N, log.describe()
+    assert log.count("GET", JOBS + r"/[^/]+") == 0, log.describe()
+    # this process is not part of that walk: a job past status_timeout is fetched again
+    sp = next(sp for sp in mnt.emu.tenant()["servicePrincipals"] if sp.get("jobs"))
+    job = sp["jobs"][0]
+    log.mark()
+    with open(mnt / "servicePrincipals" / sp["id"] / "jobs" / job / "status.json", "rb") as fh:
+        fh.read()
+    assert log.count("GET", JOBS + r"/[^/]+") >= 1, log.describe()
+
+
+@pytest.mark.mount(tenant="large:%d:%d" % (5 * N, M), time_scale=60.0, latency_ms=150,
+                   options=["dir_timeout=30", "status_timeout=1"])
+@pytest.mark.timeout(300)
+def test_find_fetches_each_job_listing_once_however_long_the_walk(mnt):
+    # find walks servicePrincipals/ (the read-ahead brings every job listing), then lists jobs/ (a
+    # tenant scan): one walk, each job listing fetched once; before, what expired after
+    # status_timeout was fetched again by the scan of jobs/ (214 of 200 here)
+    log = mnt.request_log()
+    subprocess.run(["find", str(mnt.path)], stdout=subprocess.DEVNULL, check=True, timeout=240)
+    assert log.count("GET", JOBS) == 5 * N, log.describe()
+    assert log.count("GET", JOBS + r"/[^/]+") == 0, log.describe()
+
+
+@pytest.mark.mount(tenant="large:%d:%d" % (5 * N, M), time_scale=60.0, latency_ms=150,
+                   options=["dir_timeout=30", "status_timeout=1"])
+@pytest.mark.timeout(300)
+def test_du_fetches_each_job_listing_once_however_long_the_walk(mnt):
+    # du stats every file (a walk of servicePrincipals/), then status.tsv, the monitoring files
+    # and jobs/ (tenant scans): one walk, each job listing fetched once
+    log = mnt.request_log()
+    subprocess.run(["du", "-s", str(mnt.path)], stdout=subprocess.DEVNULL, check=True, timeout=240)
+    assert log.count("GET", JOBS) == 5 * N, log.describe()
+    assert log.count("GET", JOBS + r"/[^/]+") == 0, log.describe()
+
+
+TSV_WALKER = r"""
+import os, sys, time
+os.listdir(os.path.join(sys.argv[1], "servicePrincipals"))   # a walk begins; its read-ahead
+time.sleep(1.5)                                              # brings every job listing
+with open(os.path.join(sys.argv[1], "status.tsv")) as fh:   # past status_timeout: the walk's
+    fh.read()
+"""
+
+
+@pytest.mark.mount(tenant="large:%d:%d" % (N, M), time_scale=60.0, options=["dir_timeout=30", "status_timeout=1"])
+def test_a_view_a_walk_built_from_its_listings_is_not_fresh_for_another_process(mnt):
+    log = mnt.request_log()
+    subprocess.run([sys.executable, "-c", TSV_WALKER, str(mnt.path)], check=True, timeout=120)
+    assert log.count("GET", JOBS) == N, log.describe()      # once, by the walk's read-ahead
+    # another process: status.tsv as old as the walk's listings is built again, with fresh ones
+    log.mark()
+    with open(mnt / "status.tsv") as fh:
+        fh.read()
+    assert log.count("GET", JOBS) >= M, log.describe()

@@ -9,6 +9,7 @@
 #include "fs/fetch/graph_get.h"
 #include "fs/model/node_error.h"
 #include "fs/views/tenant.h"
+#include "fs/actions/walk_scan.h"
 
 struct gs_monitor {
     pthread_mutex_t build;  /* one scan at a time; guards every field below. Held across the
@@ -155,7 +156,11 @@ int gs_monitor_health(struct gs_fs *fs, const struct gs_node *n, struct gs_blob 
     char *key = gs_kind_key(GS_K_JOB_JSON, n->sp, n->job, NULL);
     struct gs_doc *doc = NULL;
     struct gs_error err = {0};
-    int r = key ? gs_fs_get(fs, key, GS_TTL_STATUS, gs_kind_get_flags(GS_K_JOB_JSON), &doc, &err) : -ENOMEM;
+    int r = -ENOMEM;
+    if (key && gs_walk_scan_get(fs, key, &doc) == 0) /* a walk's: as its scan brought it */
+        r = 0;
+    else if (key)
+        r = gs_fs_get(fs, key, GS_TTL_STATUS, gs_kind_get_flags(GS_K_JOB_JSON), &doc, &err);
     free(key);
     if (r < 0) {
         gs_node_record_error(fs, n, &err);
