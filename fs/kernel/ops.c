@@ -330,6 +330,42 @@ static const char *dirent_at(struct gs_fs *fs, struct gs_dh *dh, struct gs_node 
     return e->name;
 }
 
+/* The buffer a readdir reply is built in: one per thread, kept for the
+ * thread's next reply. The kernel asks for up to 128 KiB at a time; a heap
+ * block of that size per call cost a find more than the entries did (glibc
+ * consolidates its free lists before each such malloc). */
+static pthread_key_t reply_key;
+static pthread_once_t reply_once = PTHREAD_ONCE_INIT;
+static int reply_key_made;
+
+struct reply_buf {
+    size_t cap;
+    char data[];
+};
+
+static void make_reply_key(void)
+{
+    reply_key_made = pthread_key_create(&reply_key, free) == 0;
+}
+
+static char *reply_buffer(size_t size)
+{
+    pthread_once(&reply_once, make_reply_key);
+    if (!reply_key_made)
+        return NULL;
+    struct reply_buf *b = pthread_getspecific(reply_key);
+    if (b && b->cap >= size)
+        return b->data;
+    struct reply_buf *nb = malloc(sizeof(*nb) + size);
+    if (!nb || pthread_setspecific(reply_key, nb) != 0) {
+        free(nb);
+        return NULL;
+    }
+    free(b);
+    nb->cap = size;
+    return nb->data;
+}
+
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                        struct fuse_file_info *fi, int plus)
 {
@@ -345,10 +381,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         return;
     }
     dh->listed = 1;
-    /* the kernel asks for a page or a few: no heap block of that size per
-     * call (glibc consolidates its free lists before each such malloc) */
-    char stack_buf[16384];
-    char *buf = size <= sizeof(stack_buf) ? stack_buf : malloc(size);
+    char *buf = reply_buffer(size);
     if (!buf) {
         gs_ops_put_node(fs, dir);
         fuse_reply_err(req, ENOMEM);
@@ -378,8 +411,6 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     }
     gs_ops_put_node(fs, dir);
     fuse_reply_buf(req, buf, used);
-    if (buf != stack_buf)
-        free(buf);
 }
 
 static void gs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
