@@ -704,7 +704,7 @@ static int wait_done(struct gs_readahead *ra)
 
 void gs_readahead_await(struct gs_readahead *ra, const char *key)
 {
-    if (!ra || !key)
+    if (!ra || !key || gs_interrupt_nowait())
         return;
     pthread_mutex_lock(&ra->lock);
     struct item *it = gs_map_gets(&ra->queued, key);
@@ -747,6 +747,8 @@ static void fetch_directly(struct gs_fs *fs, enum gs_kind kind, const enum gs_ki
 
 void gs_readahead_fetch_now(struct gs_fs *fs, struct gs_readahead *ra, const char *const *sp_ids, size_t n)
 {
+    if (gs_interrupt_nowait())
+        return; /* libfuse's thread: the request pool fetches */
     char **keys = calloc(n ? n : 1, sizeof(*keys));
     size_t nk = 0;
     if (!keys)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/interrupt.h"
 #include "fs/views/logs/logs.h"
 #include "fs/model/json_render.h"
 #include "fs/actions/backup.h"
@@ -90,7 +91,7 @@ static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **ou
         return -ENOMEM; /* the node table could not index it (node.c key_link) */
     struct gs_doc *doc = NULL;
     struct gs_error err = {0};
-    if (!gs_cache_is_fresh(fs->cache, id->key))
+    if (!gs_cache_is_fresh(fs->cache, id->key) && !gs_interrupt_nowait())
         gs_walk_need(fs, n); /* batched with its siblings, or waited for while a batch brings it */
     if (id->kind == GS_K_SP_JSON)
         gs_tree_fill_sp(fs, n->sp);
