@@ -177,24 +177,6 @@ def test_template_rules_are_read_only(rmnt):
     assert not (t / "pending.diff").exists() and not (t / "commit").exists()
 
 
-# A walk through a template's rules (find, du; issue 14): Graph's listing of templates carries
-# each template's schema, so the tree is read from it and no GET of templates/<t>/schema waits
-# for each template; once its own schema is cached, the tree is read from that, and is the same.
-def test_template_rules_come_from_the_listing_without_a_schema_get(tmp_path, mount_factory):
-    m = mount_factory(options=["batch=off", "backup_dir=%s" % (tmp_path / "backups")])
-    sp = next(s for s in m.tenant()["servicePrincipals"] if "scim" in s["templates"])
-    t = m / "servicePrincipals" / sp["id"] / "templates" / "scim"
-    assert "scim" in os.listdir(t.parent)
-    log = m.request_log()
-    tree = run("find", ".", cwd=t / "rules").stdout
-    assert read(object_mapping(t, USERS_OM) / "attributes" / "userName" / "expression") == "[userPrincipalName]\n"
-    assert log.count("GET", r".*/templates/scim/schema") == 0
-    assert len(tree.splitlines()) > 20
-    read(t / "schema.json")
-    assert log.count("GET", r".*/templates/scim/schema") == 1
-    assert run("find", ".", cwd=t / "rules").stdout == tree
-
-
 # --- grep, diff, cp ------------------------------------------------------------------------------------
 
 def test_grep_diff_and_cp_across_two_apps(rmnt):

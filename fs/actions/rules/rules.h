@@ -21,11 +21,7 @@ typedef int (*gs_rules_schema_fn)(const cJSON *schema, const cJSON *fresh, const
                                   void *ctx);
 
 /* Runs fn on the schema node n shows: the job's pending copy when there is
- * one and pending is set, else Graph's schema (through the cache). A
- * template's schema while it is not cached fresh comes from the template as
- * its listing brought it, when that is fresh and has one (Graph's listing of
- * templates carries each one's schema): a walk through a template's rules
- * (find, du) then waits for no GET of its schema. */
+ * one and pending is set, else Graph's schema (through the cache). */
 int gs_rules_with_schema(struct gs_fs *fs, const struct gs_node *n, int pending, gs_rules_schema_fn fn, void *ctx);
 /* Graph's schema behind n (a new reference). */
 int gs_rules_graph_schema(struct gs_fs *fs, const struct gs_node *n, struct gs_doc **out);

@@ -38,32 +38,6 @@ static int pending_cb(const struct gs_rules_copy *c, void *ctx)
     return pc->fn(c->doc, c->fresh, &c->changed, pc->ctx);
 }
 
-/* fn on a template's schema as its listing brought it (rules.h); *used 0
- * when there is none to use: n is no template's, its own schema is cached
- * fresh, or the listing is not. */
-static int with_listed_schema(struct gs_fs *fs, const struct gs_node *n, gs_rules_schema_fn fn, void *ctx,
-                              int *used)
-{
-    *used = 0;
-    if (n->job || !n->tpl || !gs_node_key(n) || gs_cache_is_fresh(fs->cache, gs_node_key(n)))
-        return 0;
-    char *key = gs_kind_key(GS_K_TEMPLATE_JSON, n->sp, NULL, n->tpl);
-    struct gs_doc *doc = NULL;
-    int got = key && gs_cache_is_fresh(fs->cache, key) &&
-              gs_fs_get(fs, key, GS_TTL_DIR, GS_GET_CACHED_ONLY, &doc, NULL) == 0;
-    free(key);
-    if (!got)
-        return 0;
-    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(doc->json, "schema");
-    int r = 0;
-    if (cJSON_IsObject(schema) && cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(schema, "synchronizationRules"))) {
-        *used = 1;
-        r = fn(schema, NULL, &doc->changed_at, ctx);
-    }
-    gs_doc_unref(doc);
-    return r;
-}
-
 int gs_rules_with_schema(struct gs_fs *fs, const struct gs_node *n, int pending, gs_rules_schema_fn fn, void *ctx)
 {
     if (pending && n->job && gs_node_key(n)) {
@@ -73,12 +47,8 @@ int gs_rules_with_schema(struct gs_fs *fs, const struct gs_node *n, int pending,
         if (found)
             return r;
     }
-    int used = 0;
-    int r = with_listed_schema(fs, n, fn, ctx, &used);
-    if (used)
-        return r;
     struct gs_doc *doc = NULL;
-    r = gs_rules_graph_schema(fs, n, &doc);
+    int r = gs_rules_graph_schema(fs, n, &doc);
     if (r < 0)
         return r;
     r = fn(doc->json, NULL, &doc->changed_at, ctx);
