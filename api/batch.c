@@ -98,13 +98,23 @@ static const char *header_value(const cJSON *headers, const char *name)
 
 /* Records one item's answer from inside the batch. */
 static void take_item(struct gs_client *c, struct gs_batch_item *it, struct slot *slot,
-                      const cJSON *res, const struct gs_response *env, double now, int keep_throttled)
+                      cJSON *res, const struct gs_response *env, double now, int keep_throttled)
 {
     const cJSON *headers = cJSON_GetObjectItem(res, "headers");
-    const cJSON *body = cJSON_GetObjectItem(res, "body");
+    cJSON *body = cJSON_GetObjectItem(res, "body");
     it->status = (long)cJSON_GetNumberValue(cJSON_GetObjectItem(res, "status"));
     free(it->body_out);
-    it->body_out = body ? cJSON_PrintUnformatted(body) : strdup("");
+    cJSON_Delete(it->json_out);
+    it->json_out = NULL;
+    if (body && it->want_json && it->status >= 200 && it->status < 300) {
+        /* the envelope's parse, kept: a root, as a parse of the body alone gives */
+        it->json_out = cJSON_DetachItemViaPointer(res, body);
+        if (!(it->json_out->type & cJSON_StringIsConst))
+            cJSON_free(it->json_out->string);
+        it->json_out->string = NULL;
+        it->json_out->type &= ~cJSON_StringIsConst;
+    }
+    it->body_out = body && !it->json_out ? cJSON_PrintUnformatted(body) : strdup("");
     it->body_len = it->body_out ? strlen(it->body_out) : 0;
     const char *rid = header_value(headers, "request-id");
     snprintf(it->request_id, sizeof(it->request_id), "%s", rid ? rid : env->request_id);
@@ -150,7 +160,7 @@ static void take_answer(struct gs_client *c, struct gs_batch_item *items, struct
     cJSON *root = cJSON_ParseWithLength(env->body, env->body_len);
     const cJSON *responses = cJSON_GetObjectItem(root, "responses");
     const cJSON *list = cJSON_IsArray(responses) ? responses : NULL;
-    const cJSON *res;
+    cJSON *res;
     cJSON_ArrayForEach(res, list) {
         const cJSON *id = cJSON_GetObjectItem(res, "id");
         char *end = NULL;
@@ -363,5 +373,7 @@ void gs_batch_item_clear(struct gs_batch_item *it)
     free(it->body_out);
     it->body_out = NULL;
     it->body_len = 0;
+    cJSON_Delete(it->json_out);
+    it->json_out = NULL;
     gs_error_clear(&it->error);
 }

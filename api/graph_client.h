@@ -128,8 +128,15 @@ struct gs_batch_item {
     const char *path;          /* input, relative to the version root */
     const char *body;          /* input JSON text or NULL */
     long status;               /* output: item status */
-    char *body_out;            /* output: item body as JSON text (malloc'd, "" if none) */
+    int want_json;             /* input: a 2xx answer's body comes as json_out, not as text */
+    char *body_out;            /* output: item body as JSON text (malloc'd, "" if none, and
+                                * "" for an answer that came as json_out) */
     size_t body_len;
+    cJSON *json_out;           /* output with want_json: the body of a 2xx answer from inside
+                                * the $batch, parsed once (not printed and parsed again);
+                                * owned by the item (gs_batch_item_clear) until the caller
+                                * takes it (sets it to NULL). NULL for an item sent alone:
+                                * its body is in body_out. */
     char request_id[64];       /* output */
     int err;                   /* output: 0 or negative errno */
     struct gs_error error;     /* output when err != 0 */

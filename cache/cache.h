@@ -74,6 +74,13 @@ int gs_cache_put_since(struct gs_cache *c, const char *key, enum gs_ttl_class cl
 int gs_cache_put_since_ref(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
                            const cJSON *json, const char *request_id, uint64_t mark, struct gs_doc **out);
 
+/* gs_cache_put_since_ref storing json itself instead of a copy: the cache
+ * owns json from the call on, also when it fails (a tree parsed for the
+ * cache alone is not copied and deleted). json must be a root (no ->next,
+ * ->prev, or member name). */
+int gs_cache_put_take(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
+                      cJSON *json, const char *request_id, uint64_t mark, struct gs_doc **out);
+
 /* Marks an entry expired (next get refetches; CACHED_ONLY still sees it).
  * Calls on_change. */
 void gs_cache_invalidate(struct gs_cache *c, const char *key);

@@ -39,10 +39,22 @@ int gs_cache_put_since_ref(struct gs_cache *c, const char *key, enum gs_ttl_clas
     cJSON *copy = cJSON_Duplicate(json, 1);
     if (!copy)
         return -ENOMEM;
+    return gs_cache_put_take(c, key, cls, copy, request_id, mark, out);
+}
+
+int gs_cache_put_take(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
+                      cJSON *json, const char *request_id, uint64_t mark, struct gs_doc **out)
+{
+    if (out)
+        *out = NULL;
+    if (!c || !key || !json || (unsigned)cls >= GS_TTL_NCLASS) {
+        cJSON_Delete(json);
+        return -EINVAL;
+    }
     struct timespec now;
     gs_cache_realtime(c, &now);
     struct gs_pub p = {0};
-    int r = gs_doc_create(key, copy, request_id, &now, &p.doc);
+    int r = gs_doc_create(key, json, request_id, &now, &p.doc);
     if (r != 0)
         return r;
     gs_pub_compare(c, &p, 1);

@@ -9,6 +9,17 @@
 static int stopping;               /* atomic */
 static __thread int *request_flag; /* the calling thread's request, or NULL */
 static __thread double request_deadline; /* gs_now() time; 0: none */
+static __thread int no_wait;             /* gs_interrupt_set_nowait */
+
+void gs_interrupt_set_nowait(int on)
+{
+    no_wait = on;
+}
+
+int gs_interrupt_nowait(void)
+{
+    return no_wait;
+}
 
 void gs_stop_all(void)
 {

@@ -34,6 +34,15 @@ int gs_interrupted(void);
  * else -EINTR. */
 int gs_interrupt_errno(void);
 
+/* The calling thread answers a call from what is cached, on libfuse's own
+ * thread, and must not wait on Graph at all (fs/kernel/interruptible.c):
+ * while on, a read of Graph (fs/fetch/graph_get.h gs_fs_get) serves a fresh
+ * cached copy or fails at once with -EWOULDBLOCK, a read-ahead wait returns
+ * at once, and no failure is recorded (the call goes to the request pool,
+ * which does it all again). */
+void gs_interrupt_set_nowait(int on);
+int gs_interrupt_nowait(void);
+
 /* An absolute CLOCK_REALTIME time GS_INTERRUPT_POLL from now, for a
  * pthread timed wait that checks gs_interrupted() between rounds. */
 struct timespec;

@@ -80,16 +80,19 @@ static double mono(void)
     return gs_fs_mono();
 }
 
-/* Stores a listing answer: the listing and each item in it under
- * key/<id> (expired when changed after mark, from gs_cache_mark). */
-static void store_listing(struct gs_fs *fs, enum gs_kind kind, const char *list_key, const cJSON *j,
+/* Stores a listing answer j (the cache takes it): each item under
+ * key/<id> (a copy each), and the listing its own array, not a copy
+ * (expired when changed after mark, from gs_cache_mark). */
+static void store_listing(struct gs_fs *fs, enum gs_kind kind, const char *list_key, cJSON *j,
                           const char *request_id, uint64_t mark, struct gs_doc **stored)
 {
     enum gs_ttl_class ttl = gs_kind_info(kind)->ttl;
-    const cJSON *value = cJSON_GetObjectItemCaseSensitive(j, "value");
+    cJSON *value = cJSON_GetObjectItemCaseSensitive(j, "value");
     /* a listing with more pages is left to a plain GET, which follows them */
-    if (!cJSON_IsArray(value) || cJSON_GetObjectItemCaseSensitive(j, "@odata.nextLink"))
+    if (!cJSON_IsArray(value) || cJSON_GetObjectItemCaseSensitive(j, "@odata.nextLink")) {
+        cJSON_Delete(j);
         return;
+    }
     const cJSON *it;
     cJSON_ArrayForEach(it, value) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "id");
@@ -101,9 +104,14 @@ static void store_listing(struct gs_fs *fs, enum gs_kind kind, const char *list_
         free(key);
     }
     cJSON *listing = cJSON_CreateObject();
-    if (listing && cJSON_AddItemToObject(listing, "value", cJSON_Duplicate(value, 1)))
-        gs_cache_put_since_ref(fs->cache, list_key, ttl, listing, request_id, mark, stored);
-    cJSON_Delete(listing);
+    value = cJSON_DetachItemViaPointer(j, value);
+    cJSON_Delete(j);
+    if (!listing || !cJSON_AddItemToObject(listing, "value", value)) {
+        cJSON_Delete(listing);
+        cJSON_Delete(value);
+        return;
+    }
+    gs_cache_put_take(fs->cache, list_key, ttl, listing, request_id, mark, stored);
 }
 
 void gs_readahead_store_jobs(struct gs_fs *fs, const char *jobs_key, const char *body, size_t len,
@@ -112,21 +120,21 @@ void gs_readahead_store_jobs(struct gs_fs *fs, const char *jobs_key, const char 
     cJSON *j = cJSON_ParseWithLength(body, len);
     if (j)
         store_listing(fs, GS_K_JOBS, jobs_key, j, request_id, mark, NULL);
-    cJSON_Delete(j);
 }
 
-/* Stores an answer; a jobs listing's doc comes back in *stored (for the scans). */
-static void store_answer(struct gs_fs *fs, const struct item *it, const struct gs_batch_item *bi, uint64_t mark,
+/* Stores an answer: the tree the batch parsed (taken from the item), or its
+ * text parsed; a jobs listing's doc comes back in *stored (for the scans). */
+static void store_answer(struct gs_fs *fs, const struct item *it, struct gs_batch_item *bi, uint64_t mark,
                          struct gs_doc **stored)
 {
-    cJSON *j = cJSON_ParseWithLength(bi->body_out, bi->body_len);
+    cJSON *j = bi->json_out ? bi->json_out : cJSON_ParseWithLength(bi->body_out, bi->body_len);
+    bi->json_out = NULL;
     if (!j)
         return;
     if (gs_kind_info(it->kind)->get_flags & GS_GET_FILL_ITEMS)
         store_listing(fs, it->kind, it->key, j, bi->request_id, mark, it->kind == GS_K_JOBS ? stored : NULL);
     else
-        gs_cache_put_since(fs->cache, it->key, gs_kind_info(it->kind)->ttl, j, bi->request_id, mark);
-    cJSON_Delete(j);
+        gs_cache_put_take(fs->cache, it->key, gs_kind_info(it->kind)->ttl, j, bi->request_id, mark, NULL);
 }
 
 static void unlink_item(struct gs_readahead *ra, struct item *it)
@@ -298,6 +306,7 @@ static void fetch_batch(struct gs_fs *fs, struct item **its, size_t n, struct ou
     for (size_t i = 0; i < n; i++) {
         items[i].method = "GET";
         items[i].path = its[i]->key;
+        items[i].want_json = 1;
     }
     o->fetched = (int)n;
     for (size_t i = 0; i < n; i++)
@@ -696,7 +705,7 @@ static int wait_done(struct gs_readahead *ra)
 
 void gs_readahead_await(struct gs_readahead *ra, const char *key)
 {
-    if (!ra || !key)
+    if (!ra || !key || gs_interrupt_nowait())
         return;
     pthread_mutex_lock(&ra->lock);
     struct item *it = gs_map_gets(&ra->queued, key);
@@ -739,6 +748,8 @@ static void fetch_directly(struct gs_fs *fs, enum gs_kind kind, const enum gs_ki
 
 void gs_readahead_fetch_now(struct gs_fs *fs, struct gs_readahead *ra, const char *const *sp_ids, size_t n)
 {
+    if (gs_interrupt_nowait())
+        return; /* libfuse's thread: the request pool fetches */
     char **keys = calloc(n ? n : 1, sizeof(*keys));
     size_t nk = 0;
     if (!keys)

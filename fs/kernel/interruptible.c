@@ -97,12 +97,14 @@ static void submit(fuse_req_t req, enum op op, fuse_ino_t ino, const char *name,
 
 static void w_lookup(fuse_req_t req, fuse_ino_t p, const char *n)
 {
-    submit(req, OP_LOOKUP, p, n, 0, 0, NULL);
+    if (!gs_ops_lookup_now(req, p, n))
+        submit(req, OP_LOOKUP, p, n, 0, 0, NULL);
 }
 
 static void w_getattr(fuse_req_t req, fuse_ino_t i, struct fuse_file_info *fi)
 {
-    submit(req, OP_GETATTR, i, NULL, 0, 0, fi);
+    if (!gs_ops_getattr_now(req, i))
+        submit(req, OP_GETATTR, i, NULL, 0, 0, fi);
 }
 
 static void w_readlink(fuse_req_t req, fuse_ino_t i)
@@ -112,7 +114,8 @@ static void w_readlink(fuse_req_t req, fuse_ino_t i)
 
 static void w_opendir(fuse_req_t req, fuse_ino_t i, struct fuse_file_info *fi)
 {
-    submit(req, OP_OPENDIR, i, NULL, 0, 0, fi);
+    if (!gs_ops_opendir_now(req, i, fi))
+        submit(req, OP_OPENDIR, i, NULL, 0, 0, fi);
 }
 
 static void w_readdir(fuse_req_t req, fuse_ino_t i, size_t s, off_t o, struct fuse_file_info *fi)

@@ -16,9 +16,12 @@
  * fsync, release, unlink, rename, rmdir, mkdir, mknod) go to the pool too,
  * so that they never hold libfuse's threads, but run as before: no
  * deadline, and an INTERRUPT does not cut a save or an action.
- * One exception asks Graph for nothing and is answered at once on libfuse's
- * thread: readdir(plus) of a handle whose entries are made (ops.h
- * gs_ops_readdir_now). */
+ * Calls answered from what is cached are answered at once on libfuse's
+ * thread, with every wait on Graph refused (common/interrupt.h
+ * gs_interrupt_set_nowait): readdir(plus) of a handle whose entries are
+ * made, and lookup, getattr and opendir when what they need is cached fresh
+ * (ops.h gs_ops_readdir_now, gs_ops_lookup_now ...); the others, and these
+ * when they would fetch, go to the pool. */
 const struct fuse_lowlevel_ops *gs_interruptible_ops(const struct fuse_lowlevel_ops *ops);
 
 #endif

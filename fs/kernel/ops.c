@@ -256,6 +256,22 @@ static void free_dh(struct gs_fs *fs, struct gs_dh *dh)
     free(dh);
 }
 
+/* The handle dh of the pinned directory n, answered; the node stays pinned
+ * until releasedir. */
+static void reply_opendir(struct gs_fs *fs, fuse_req_t req, struct gs_node *n, struct gs_dh *dh,
+                          struct fuse_file_info *fi)
+{
+    fi->fh = (uintptr_t)dh;
+    fi->cache_readdir = 0;
+    pthread_mutex_lock(&fs->lock);
+    gs_open_link(fs, &dh->link, 1);
+    pthread_mutex_unlock(&fs->lock);
+    if (fuse_reply_open(req, fi) != 0) {
+        free_dh(fs, dh);
+        gs_ops_put_node(fs, n);
+    }
+}
+
 static void gs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     struct gs_fs *fs = FS(req);
@@ -273,16 +289,7 @@ static void gs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
         fuse_reply_err(req, -r);
         return;
     }
-    fi->fh = (uintptr_t)dh;
-    fi->cache_readdir = 0;
-    pthread_mutex_lock(&fs->lock);
-    gs_open_link(fs, &dh->link, 1);
-    pthread_mutex_unlock(&fs->lock);
-    if (fuse_reply_open(req, fi) != 0) {
-        free_dh(fs, dh);
-        gs_ops_put_node(fs, n);
-    }
-    /* the directory node stays pinned until releasedir */
+    reply_opendir(fs, req, n, dh, fi);
 }
 
 /* readdir(3) skips entries whose d_ino is 0: give the inode number the
@@ -330,6 +337,42 @@ static const char *dirent_at(struct gs_fs *fs, struct gs_dh *dh, struct gs_node 
     return e->name;
 }
 
+/* The buffer a readdir reply is built in: one per thread, kept for the
+ * thread's next reply. The kernel asks for up to 128 KiB at a time; a heap
+ * block of that size per call cost a find more than the entries did (glibc
+ * consolidates its free lists before each such malloc). */
+static pthread_key_t reply_key;
+static pthread_once_t reply_once = PTHREAD_ONCE_INIT;
+static int reply_key_made;
+
+struct reply_buf {
+    size_t cap;
+    char data[];
+};
+
+static void make_reply_key(void)
+{
+    reply_key_made = pthread_key_create(&reply_key, free) == 0;
+}
+
+static char *reply_buffer(size_t size)
+{
+    pthread_once(&reply_once, make_reply_key);
+    if (!reply_key_made)
+        return NULL;
+    struct reply_buf *b = pthread_getspecific(reply_key);
+    if (b && b->cap >= size)
+        return b->data;
+    struct reply_buf *nb = malloc(sizeof(*nb) + size);
+    if (!nb || pthread_setspecific(reply_key, nb) != 0) {
+        free(nb);
+        return NULL;
+    }
+    free(b);
+    nb->cap = size;
+    return nb->data;
+}
+
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                        struct fuse_file_info *fi, int plus)
 {
@@ -345,10 +388,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         return;
     }
     dh->listed = 1;
-    /* the kernel asks for a page or a few: no heap block of that size per
-     * call (glibc consolidates its free lists before each such malloc) */
-    char stack_buf[16384];
-    char *buf = size <= sizeof(stack_buf) ? stack_buf : malloc(size);
+    char *buf = reply_buffer(size);
     if (!buf) {
         gs_ops_put_node(fs, dir);
         fuse_reply_err(req, ENOMEM);
@@ -378,8 +418,6 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     }
     gs_ops_put_node(fs, dir);
     fuse_reply_buf(req, buf, used);
-    if (buf != stack_buf)
-        free(buf);
 }
 
 static void gs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
@@ -392,6 +430,22 @@ static void gs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
     do_readdir(req, ino, size, off, fi, 1);
 }
 
+/* On libfuse's thread: no wait on Graph at all (common/interrupt.h
+ * gs_interrupt_set_nowait), and should anything wait still, its deadline is
+ * now. */
+static void now_begin(void)
+{
+    gs_interrupt_arm(NULL);
+    gs_interrupt_set_deadline(gs_now());
+    gs_interrupt_set_nowait(1);
+}
+
+static void now_end(void)
+{
+    gs_interrupt_set_nowait(0);
+    gs_interrupt_arm(NULL);
+}
+
 int gs_ops_readdir_now(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi, int plus)
 {
     const struct gs_dh *dh = (const struct gs_dh *)(uintptr_t)fi->fh;
@@ -401,10 +455,99 @@ int gs_ops_readdir_now(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
      * of the entries whose documents are fresh (gs_content_attr_free) only.
      * Should one expire in between, its wait ends at once (the deadline is
      * now) and the entry goes without attributes, as a costly one does. */
-    gs_interrupt_arm(NULL);
-    gs_interrupt_set_deadline(gs_now());
+    now_begin();
     do_readdir(req, ino, size, off, fi, plus);
-    gs_interrupt_arm(NULL);
+    now_end();
+    return 1;
+}
+
+/* Whether a node of this kind has attributes made from cached documents
+ * alone (a fetch then fails with -EWOULDBLOCK): not a tenant view, a
+ * monitoring file, a log, a setting, an action's result, an expression test. */
+static int attr_from_cache(enum gs_kind kind)
+{
+    const struct gs_kind_info *ki = gs_kind_info(kind);
+    if (ki->type != S_IFREG)
+        return 1; /* directories (their mtime: cached only) and links */
+    if (kind == GS_K_ATTR_TEST_RESULT || gs_kind_has(kind, GS_KF_LOG_SUMMARY | GS_KF_COSTLY_ATTR))
+        return 0;
+    return ki->source == GS_SRC_GRAPH || ki->source == GS_SRC_RULES || ki->source == GS_SRC_STATIC ||
+           ki->source == GS_SRC_SCRATCH;
+}
+
+/* A directory whose listing and lookups read one cached schema: the rules
+ * tree's, but its expression test directory (an object lookup). */
+static int lists_from_cache(enum gs_kind kind)
+{
+    return gs_kind_has(kind, GS_KF_RULES_DIR) && kind != GS_K_ATTR_TEST;
+}
+
+int gs_ops_lookup_now(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_node *parent = gs_ops_get_node(fs, parent_ino);
+    if (!parent)
+        return 0;
+    int r = -EWOULDBLOCK;
+    struct fuse_entry_param ep;
+    if (lists_from_cache(gs_node_kind(parent))) {
+        now_begin();
+        struct gs_dirent e;
+        r = gs_tree_lookup(fs, parent, name, &e);
+        if (r == 0) {
+            r = attr_from_cache(e.kind) ? gs_ops_make_entry(fs, parent, &e, &ep) : -EWOULDBLOCK;
+            r = r == -ENOENT ? -EWOULDBLOCK : r; /* ENOENT from make_entry: a race, the pool's */
+            gs_dirent_clear(&e);
+        }
+        now_end();
+    }
+    gs_ops_put_node(fs, parent);
+    if (r == -ENOENT) /* the fresh schema has no such name */
+        fuse_reply_err(req, ENOENT);
+    else if (r == 0)
+        fuse_reply_entry(req, &ep);
+    return r == 0 || r == -ENOENT;
+}
+
+int gs_ops_getattr_now(fuse_req_t req, fuse_ino_t ino)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_node *n = gs_ops_get_node(fs, ino);
+    if (!n)
+        return 0;
+    struct stat st;
+    int r = -EWOULDBLOCK;
+    if (attr_from_cache(gs_node_kind(n))) {
+        now_begin();
+        r = gs_ops_fill_attr(fs, n, &st);
+        now_end();
+    }
+    gs_ops_put_node(fs, n);
+    if (r == 0)
+        fuse_reply_attr(req, &st, fs->cfg.attr_timeout);
+    return r == 0;
+}
+
+int gs_ops_opendir_now(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct gs_fs *fs = FS(req);
+    struct gs_node *n = gs_ops_get_node(fs, ino);
+    if (!n)
+        return 0;
+    struct gs_dh *dh = lists_from_cache(gs_node_kind(n)) ? calloc(1, sizeof(*dh)) : NULL;
+    int r = -EWOULDBLOCK;
+    if (dh) {
+        now_begin();
+        r = gs_tree_list(fs, n, &dh->entries, &dh->n);
+        now_end();
+    }
+    if (r < 0) {
+        free(dh);
+        gs_ops_put_node(fs, n);
+        return 0;
+    }
+    dh->listed = 1;
+    reply_opendir(fs, req, n, dh, fi);
     return 1;
 }
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "common/interrupt.h"
 #include "common/log.h"
 #include "fs/model/errors.h"
 #include "fs/model/kinds.h"
@@ -32,6 +33,8 @@ static void forget_gone(struct gs_fs *fs, const struct gs_node *n)
 
 void gs_node_record_error(struct gs_fs *fs, const struct gs_node *n, const struct gs_error *err)
 {
+    if (gs_interrupt_nowait())
+        return; /* a try from the cache alone: the request pool does the call again */
     if (err->err == -ENOENT)
         forget_gone(fs, n);
     gs_errors_record(fs->errors, n->owner, err);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/interrupt.h"
 #include "fs/views/logs/logs.h"
 #include "fs/model/json_render.h"
 #include "fs/actions/backup.h"
@@ -92,8 +93,10 @@ static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **ou
     struct gs_doc *doc = NULL;
     struct gs_error err = {0};
     /* a walk reads what its scan brought, however old (walk_scan.h); others
-     * what is fresh: batched with its siblings, or waited for while a batch brings it */
-    if (!gs_cache_is_fresh(fs->cache, id->key) && gs_walk_scan_get(fs, id->key, &doc) != 0)
+     * what is fresh: batched with its siblings, or waited for while a batch
+     * brings it; on libfuse's thread (gs_interrupt_nowait) nothing is waited for */
+    if (!gs_cache_is_fresh(fs->cache, id->key) && gs_walk_scan_get(fs, id->key, &doc) != 0 &&
+        !gs_interrupt_nowait())
         gs_walk_need(fs, n);
     if (id->kind == GS_K_SP_JSON && !doc)
         gs_tree_fill_sp(fs, n->sp);

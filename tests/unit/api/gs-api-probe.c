@@ -251,6 +251,7 @@ static int run_batch(struct gs_client *c, const char *file, int keep_throttled, 
         else if (b)
             bodies[n] = cJSON_PrintUnformatted(b);
         items[n].body = bodies[n];
+        items[n].want_json = cJSON_IsTrue(cJSON_GetObjectItem(e, "want_json"));
         n++;
     }
     int rc = keep_throttled ? gs_client_batch_keep_throttled(c, items, n) : gs_client_batch(c, items, n);
@@ -267,6 +268,11 @@ static int run_batch(struct gs_client *c, const char *file, int keep_throttled, 
         add_str(j, "errno", gs_errno_name(items[i].err));
         add_str(j, "body", items[i].body_out);
         cJSON_AddNumberToObject(j, "body_len", (double)items[i].body_len);
+        if (items[i].json_out) {
+            const cJSON *t = items[i].json_out;
+            cJSON_AddBoolToObject(j, "json_is_root", !t->string && !t->next && !t->prev);
+            cJSON_AddItemToObject(j, "json", cJSON_Duplicate(t, 1));
+        }
         add_str(j, "request_id", items[i].request_id);
         cJSON_AddNumberToObject(j, "outcome_unknown", items[i].err ? items[i].error.outcome_unknown : 0);
         add_error(j, items[i].err, &items[i].error);

@@ -587,6 +587,30 @@ def test_batch_item_errors_and_bodies(server, tmp_path):
     assert items[1]["request_id"] == "rid-1"
 
 
+# The read-ahead stores a 2xx answer as the tree the $batch envelope was parsed into
+# (want_json): not printed to text and parsed again. Errors, and an item that went alone,
+# still come as text.
+def test_batch_answers_wanted_as_json_come_parsed(server, tmp_path):
+    reqs = [dict(r, want_json=True) for r in JOBS] + [
+        {"method": "GET", "path": "/servicePrincipals/sp4/synchronization/jobs"}]
+    server.script(answer(200, {"responses": [
+        {"id": "1", "status": 200, "headers": {}, "body": {"value": [{"id": "j1", "n": 1.5}]}},
+        {"id": "2", "status": 404, "headers": {}, "body": {"error": {"code": "Request_ResourceNotFound",
+                                                                     "message": "no sp2"}}},
+        {"id": "3", "status": 429, "headers": {"Retry-After": "0"}, "body": THROTTLED},
+        {"id": "4", "status": 200, "headers": {}, "body": {"value": []}}]}),
+        answer(200, {"value": [{"id": "j3"}]}))
+    out = probe(server.url, "--batch", batch_file(tmp_path, reqs))
+    assert out["rc"] == 0
+    items = out["items"]
+    assert [(i["status"], i["errno"]) for i in items] == [(200, "OK"), (404, "ENOENT"), (200, "OK"), (200, "OK")]
+    assert items[0]["json"] == {"value": [{"id": "j1", "n": 1.5}]} and items[0]["json_is_root"] is True
+    assert (items[0]["body"], items[0]["body_len"]) == ("", 0)
+    assert "json" not in items[1] and items[1]["error"]["code"] == "Request_ResourceNotFound"
+    assert "json" not in items[2] and json.loads(items[2]["body"]) == {"value": [{"id": "j3"}]}
+    assert "json" not in items[3] and json.loads(items[3]["body"]) == {"value": []}
+
+
 def test_batch_unanswered_post_item_is_not_resent(server, tmp_path):
     reqs = [JOBS[0], {"method": "POST", "path": "/j/start"}, JOBS[2]]
     server.script(answer(200, {"responses": [
