@@ -132,12 +132,14 @@ static void w_readdirplus(fuse_req_t req, fuse_ino_t i, size_t s, off_t o, struc
 
 static void w_open(fuse_req_t req, fuse_ino_t i, struct fuse_file_info *fi)
 {
-    submit(req, OP_OPEN, i, NULL, 0, 0, fi);
+    if (!gs_ops_open_now(req, i, fi))
+        submit(req, OP_OPEN, i, NULL, 0, 0, fi);
 }
 
 static void w_read(fuse_req_t req, fuse_ino_t i, size_t s, off_t o, struct fuse_file_info *fi)
 {
-    submit(req, OP_READ, i, NULL, s, o, fi);
+    if (!gs_ops_read_now(req, i, s, o, fi))
+        submit(req, OP_READ, i, NULL, s, o, fi);
 }
 
 static void w_getxattr(fuse_req_t req, fuse_ino_t i, const char *n, size_t s)
@@ -162,7 +164,8 @@ static void w_fsync(fuse_req_t req, fuse_ino_t i, int datasync, struct fuse_file
 
 static void w_release(fuse_req_t req, fuse_ino_t i, struct fuse_file_info *fi)
 {
-    submit(req, OP_RELEASE, i, NULL, 0, 0, fi);
+    if (!gs_ops_release_now(req, i, fi))
+        submit(req, OP_RELEASE, i, NULL, 0, 0, fi);
 }
 
 static void w_unlink(fuse_req_t req, fuse_ino_t p, const char *n)

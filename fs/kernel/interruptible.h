@@ -19,9 +19,11 @@
  * Calls answered from what is cached are answered at once on libfuse's
  * thread, with every wait on Graph refused (common/interrupt.h
  * gs_interrupt_set_nowait): readdir(plus) of a handle whose entries are
- * made, and lookup, getattr and opendir when what they need is cached fresh
- * (ops.h gs_ops_readdir_now, gs_ops_lookup_now ...); the others, and these
- * when they would fetch, go to the pool. */
+ * made, lookup, getattr and opendir when what they need is cached fresh, a
+ * read-only open of a document cached fresh, the reads and the release of a
+ * read-only handle (ops.h gs_ops_readdir_now, gs_ops_lookup_now,
+ * gs_ops_open_now ...); the others, and these when they would fetch, go to
+ * the pool. */
 const struct fuse_lowlevel_ops *gs_interruptible_ops(const struct fuse_lowlevel_ops *ops);
 
 #endif

@@ -26,4 +26,13 @@ int gs_ops_lookup_now(fuse_req_t req, fuse_ino_t parent, const char *name);
 int gs_ops_getattr_now(fuse_req_t req, fuse_ino_t ino);
 int gs_ops_opendir_now(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 
+/* open, read and release answered on the calling (libfuse's) thread: a
+ * read-only open of a document cached fresh (its page cache kept when the
+ * bytes are the same), reads of a handle whose bytes are in memory, the
+ * release of a read-only handle. 1 when answered; 0 when the call belongs
+ * to the request pool (nothing was answered). */
+int gs_ops_open_now(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+int gs_ops_read_now(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
+int gs_ops_release_now(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+
 #endif
