@@ -173,3 +173,15 @@ def test_du_reads_secrets_ahead_from_its_first_stat(mnt):
     # first secrets.json is stat(2)ed, the service principals already queued get theirs too.
     # Before, the first visit's 20 secrets.json came alone, one GET each
     assert log.count("GET", r".*/synchronization/secrets", batch_items=False) <= 1, log.describe()
+
+
+@pytest.mark.mount(tenant=TENANT, time_scale=1e6, latency_ms=100)
+def test_find_waits_for_the_template_schemas_a_batch_is_bringing(mnt):
+    log = mnt.request_log()
+    assert int(in_mount(mnt, "find servicePrincipals | wc -l")) > N
+    mu.quiesce(mnt)
+    # a template's rules/ tree is built from its schema, which the walk reads ahead with the
+    # templates it listed; find reaching rules/ before that batch left fetched the schema
+    # alone (before: 43 single GETs in a find at N=2,000, 150 ms; 3 to 5 here)
+    alone = log.count("GET", r".*/templates/[^/]+/schema$", batch_items=False)
+    assert alone == 0, log.describe()

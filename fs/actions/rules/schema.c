@@ -7,6 +7,7 @@
 
 #include "api/graph_error.h"
 #include "fs/fetch/graph_get.h"
+#include "fs/fetch/readahead.h"
 #include "fs/model/node_error.h"
 #include "fs/model/rules/diff.h"
 #include "fs/model/rules/nav.h"
@@ -20,6 +21,11 @@ int gs_rules_graph_schema(struct gs_fs *fs, const struct gs_node *n, struct gs_d
 {
     struct gs_error err = {0};
     enum gs_kind sk = n->job ? GS_K_JOB_SCHEMA : GS_K_TEMPLATE_SCHEMA;
+    /* a schema a batch is bringing (a walk's read-ahead of the templates it
+     * listed) is waited for, not fetched alone: find's rules/ trees cost a
+     * single GET each when the walk outran the queue */
+    if (gs_node_key(n) && fs->readahead && !gs_cache_is_fresh(fs->cache, gs_node_key(n)))
+        gs_readahead_await(fs->readahead, gs_node_key(n));
     int r = gs_node_key(n) ? gs_fs_get(fs, gs_node_key(n), GS_TTL_DOC, gs_kind_get_flags(sk), out, &err) : -ENOMEM;
     if (r < 0 && gs_node_key(n))
         gs_node_record_error(fs, n, &err);
