@@ -70,10 +70,18 @@ def test_scan_peaks_under_cache_size_and_memory_goes_back_after_expiry(mnt):
         rss / 1024, idle / 1024, rss / idle)
 
 
-@pytest.mark.timeout(300)
-@pytest.mark.mount(tenant="large:40:2", time_scale=1e6,
-                   options=["cache_size=4M", "retries=0", "timeout=60", "threads=40", "batch=off"])
-@pytest.mark.allow_stderr(r"warning: GET .*(ResponseTooLarge|larger than)")
+def answers_too_large_on_many_threads(test):
+    """The mount of the tests that read 32 secrets.json at once, each answer too large."""
+    for mark in (pytest.mark.allow_stderr(r"warning: GET .*(ResponseTooLarge|larger than)"),
+                 pytest.mark.mount(tenant="large:40:2", time_scale=1e6,
+                                   options=["cache_size=4M", "retries=0", "timeout=60", "threads=40",
+                                            "batch=off"]),
+                 pytest.mark.timeout(300)):
+        test = mark(test)
+    return test
+
+
+@answers_too_large_on_many_threads
 def test_many_answers_inflating_at_once_share_one_limit(mnt):
     # 32 secrets.json read at once, each answered with 200 KB of gzip that inflates to 6 MiB of
     # {},{},... (two million values): each answer alone was cut at 1,000,000 values, so 32 held
@@ -93,11 +101,7 @@ def test_many_answers_inflating_at_once_share_one_limit(mnt):
         except OSError as e:
             errors.append(e.errno)
 
-    threads = [threading.Thread(target=read, args=(sp,), daemon=True) for sp in sps]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(200)
+    mu.run_threads([threading.Thread(target=read, args=(sp,), daemon=True) for sp in sps], 200)
     mnt.emu.clear_faults()
     assert errors == [errno.EIO] * len(sps), [mu.errno_name(e) if e else "ok" for e in errors]
     grew = (kib(pid, "VmHWM") - before) / 1024
@@ -110,10 +114,7 @@ def test_many_answers_inflating_at_once_share_one_limit(mnt):
 # block freed (3 MiB here), after which each arena kept up to twice that on top of its heap,
 # beyond the reach of malloc_trim: 21.2 MiB stayed here, idle 11.1 MiB (1.91x). The daemon
 # now fixes both thresholds (malloc_tune.c): 13.7 MiB (1.24x).
-@pytest.mark.timeout(300)
-@pytest.mark.mount(tenant="large:40:2", time_scale=1e6,
-                   options=["cache_size=4M", "retries=0", "timeout=60", "threads=40", "batch=off"])
-@pytest.mark.allow_stderr(r"warning: GET .*(ResponseTooLarge|larger than)")
+@answers_too_large_on_many_threads
 def test_memory_of_large_answers_on_many_threads_goes_back(mnt):
     sps = [sp["id"] for sp in mnt.tenant()["servicePrincipals"]][:32]
     os.listdir(mnt / "servicePrincipals")
@@ -129,11 +130,7 @@ def test_memory_of_large_answers_on_many_threads_goes_back(mnt):
             pass  # each answer is too large: EIO, after it was received and parsed
 
     for _ in range(3):
-        threads = [threading.Thread(target=read, args=(sp,), daemon=True) for sp in sps]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(200)
+        mu.run_threads([threading.Thread(target=read, args=(sp,), daemon=True) for sp in sps], 200)
     mnt.emu.clear_faults()
     deadline = time.monotonic() + 30
     rss = kib(pid, "VmRSS")
