@@ -45,15 +45,7 @@ def secret_mount(mount_factory, emulator_factory, tmp_path, *extra):
                            clients=["%s:%s" % (CLIENT, sfile)])
     opts = [o for o in auth_options(emu, tmp_path, status_timeout=0.5) if o not in ("http_debug", "log_level=debug")]
     m = mount_factory(emu, opts + list(extra))
-    sp = next(s for s in m.tenant()["servicePrincipals"] if s["jobs"])
-    status = m.path / "servicePrincipals" / sp["id"] / "jobs" / sp["jobs"][0] / "status.json"
-    deadline = time.time() + 10  # a few token lifetimes: several tokens fetched and dropped
-    while time.time() < deadline:
-        mu.read_file(status)
-        os.listdir(m.path / "servicePrincipals")
-        time.sleep(0.2)
-    tokens = [r for r in emu.requests() if r.get("kind") == "oauth" and r["path"].endswith("/token")]
-    assert len(tokens) >= 2
+    exercise(m, emu)
     return m
 
 

@@ -32,15 +32,22 @@ def in_mount(mnt, cmd):
     return r.stdout
 
 
-@pytest.mark.mount(tenant=TENANT, time_scale=1e6, options=["status_timeout=60"])
-def test_throttled_items_are_batched_again_not_fetched_alone(mnt):
-    mnt.emu.set_faults([{"batch_item": True, "status": 429, "retry_after": "0.2", "rate": 0.3,
-                         "path": "/synchronization/jobs$"}])
+def throttled_scan(mnt, faults):
+    """status.tsv read with these faults on Graph: the request log, and the job listings
+    Graph answered 429 (at least one)."""
+    mnt.emu.set_faults(faults)
     log = mnt.request_log()
     assert len(rows(mnt)) == M
     mu.quiesce(mnt)
     throttled = [r for r in log.gets(JOBS) if r.get("status") == 429]
     assert throttled, log.describe()
+    return log, throttled
+
+
+@pytest.mark.mount(tenant=TENANT, time_scale=1e6, options=["status_timeout=60"])
+def test_throttled_items_are_batched_again_not_fetched_alone(mnt):
+    log, throttled = throttled_scan(mnt, [{"batch_item": True, "status": 429, "retry_after": "0.2", "rate": 0.3,
+                                           "path": "/synchronization/jobs$"}])
     # the throttled ones came again in later batches, a last one too (a $batch of one); before,
     # each was fetched again by itself, and later a last one left alone went as a plain GET
     alone = log.count("GET", JOBS, batch_items=False)
@@ -52,15 +59,11 @@ def test_throttled_items_are_batched_again_not_fetched_alone(mnt):
 # item comes again once, in a later $batch, never before its Retry-After has passed.
 @pytest.mark.mount(tenant=TENANT, time_scale=1e6, options=["status_timeout=60"])
 def test_throttled_items_wait_their_own_retry_after(mnt):
-    mnt.emu.set_faults([{"batch_item": True, "status": 429, "retry_after": "0.3", "rate": 0.15, "once": True,
-                         "path": "/synchronization/jobs$"},
-                        {"batch_item": True, "status": 429, "retry_after": "0.6", "rate": 0.2, "once": True,
-                         "path": "/synchronization/jobs$"}])
-    log = mnt.request_log()
-    assert len(rows(mnt)) == M
-    mu.quiesce(mnt)
-    throttled = [r for r in log.gets(JOBS) if r.get("status") == 429]
-    assert throttled, log.describe()
+    log, throttled = throttled_scan(mnt, [
+        {"batch_item": True, "status": 429, "retry_after": "0.3", "rate": 0.15, "once": True,
+         "path": "/synchronization/jobs$"},
+        {"batch_item": True, "status": 429, "retry_after": "0.6", "rate": 0.2, "once": True,
+         "path": "/synchronization/jobs$"}])
     assert sum(f["early"] for f in mnt.emu.faults()) == 0, mnt.emu.faults()
     assert log.count("GET", JOBS, batch_items=False) == 0, log.describe()
     assert log.count("GET", JOBS) == N + len(throttled), log.describe()
