@@ -61,18 +61,29 @@ static int keep(char **dst, const char *s, size_t n)
     return 0;
 }
 
+/* A copy of s into the job j (keep); without memory, j is dropped, the call
+ * answered ENOMEM, and -1 returned. */
+static int keep_in_job(struct gs_rq_job *j, fuse_req_t req, char **dst, const char *s, size_t n)
+{
+    if (keep(dst, s, n) == 0)
+        return 0;
+    gs_rq_job_drop(j);
+    fuse_reply_err(req, ENOMEM);
+    return -1;
+}
+
 /* On libfuse's thread: a job with the arguments copied (libfuse reuses its
  * buffer once the handler returns); NULL, answered ENOMEM, without memory. */
 static struct gs_rq_job *job(fuse_req_t req, enum op op, fuse_ino_t ino, const char *name,
                              const struct fuse_file_info *fi)
 {
     struct gs_rq_job *j = gs_rq_job_new(req);
-    if (!j || keep(&j->name, name, name ? strlen(name) : 0) < 0) {
-        if (j)
-            gs_rq_job_drop(j);
+    if (!j) {
         fuse_reply_err(req, ENOMEM);
         return NULL;
     }
+    if (keep_in_job(j, req, &j->name, name, name ? strlen(name) : 0) < 0)
+        return NULL;
     j->op = (int)op;
     j->ino = ino;
     j->plain = op >= OP_CREATE;
@@ -212,11 +223,8 @@ static void w_write(fuse_req_t req, fuse_ino_t i, const char *buf, size_t size, 
     struct gs_rq_job *j = job(req, OP_WRITE, i, NULL, fi);
     if (!j)
         return;
-    if (keep(&j->buf, buf, size) < 0) {
-        gs_rq_job_drop(j);
-        fuse_reply_err(req, ENOMEM);
+    if (keep_in_job(j, req, &j->buf, buf, size) < 0)
         return;
-    }
     j->size = size;
     j->off = off;
     gs_rq_submit(j);
@@ -239,11 +247,8 @@ static void w_rename(fuse_req_t req, fuse_ino_t p, const char *n, fuse_ino_t np,
     struct gs_rq_job *j = job(req, OP_RENAME, p, n, NULL);
     if (!j)
         return;
-    if (keep(&j->name2, nn, strlen(nn)) < 0) {
-        gs_rq_job_drop(j);
-        fuse_reply_err(req, ENOMEM);
+    if (keep_in_job(j, req, &j->name2, nn, strlen(nn)) < 0)
         return;
-    }
     j->ino2 = np;
     j->flags = flags;
     gs_rq_submit(j);
