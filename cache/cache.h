@@ -40,6 +40,8 @@ enum {
                                  * 429, 5xx, 3xx, a body that is not JSON), return the
                                  * expired entry instead of the error; err (if given) then
                                  * says why the refresh failed although 0 is returned */
+    GS_GET_FRESH_ONLY = 1 << 4, /* never fetch nor wait: return the cached doc while its TTL
+                                 * holds, else -EWOULDBLOCK (no miss counted) */
 };
 
 /* Returns a referenced doc: the cached one while its TTL holds, otherwise

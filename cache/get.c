@@ -10,7 +10,7 @@
 #include "common/interrupt.h"
 
 #define GS_GET_KNOWN_FLAGS \
-    (GS_GET_COLLECTION | GS_GET_FILL_ITEMS | GS_GET_CACHED_ONLY | GS_GET_STALE_OK)
+    (GS_GET_COLLECTION | GS_GET_FILL_ITEMS | GS_GET_CACHED_ONLY | GS_GET_STALE_OK | GS_GET_FRESH_ONLY)
 
 /* A refresh that brought no usable answer: the network failed, or Graph
  * throttled (429), failed (5xx), redirected (3xx) or sent a 2xx body that is
@@ -303,6 +303,10 @@ static int get_once(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
         *out = &e->doc->pub;
         pthread_mutex_unlock(&c->lock);
         return 0;
+    }
+    if (flags & GS_GET_FRESH_ONLY) {
+        pthread_mutex_unlock(&c->lock);
+        return -EWOULDBLOCK;
     }
     c->misses++;
     if (flags & GS_GET_CACHED_ONLY) {

@@ -54,10 +54,7 @@ int gs_fs_get(struct gs_fs *fs, const char *key, enum gs_ttl_class cls, unsigned
     if (flags & GS_GET_CACHED_ONLY)
         return gs_cache_get(fs->cache, key, cls, flags, out, err);
     if (gs_interrupt_nowait()) /* libfuse's thread: a fresh copy or nothing */
-        return gs_cache_is_fresh(fs->cache, key) &&
-                       gs_cache_get(fs->cache, key, cls, flags | GS_GET_CACHED_ONLY, out, NULL) == 0
-                   ? 0
-                   : -EWOULDBLOCK;
+        return gs_cache_get(fs->cache, key, cls, flags | GS_GET_FRESH_ONLY, out, NULL) == 0 ? 0 : -EWOULDBLOCK;
     int stale_ok = (flags & GS_GET_STALE_OK) != 0;
     int was_fresh = gs_cache_is_fresh(fs->cache, key);
     if (was_fresh)

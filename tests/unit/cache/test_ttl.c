@@ -1,4 +1,4 @@
-/* Time-to-live per class, TTL 0, CACHED_ONLY, argument checks. */
+/* Time-to-live per class, TTL 0, CACHED_ONLY, FRESH_ONLY, argument checks. */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -218,8 +218,46 @@ static void test_peek(void)
     fake_destroy(&f);
 }
 
+/* FRESH_ONLY (libfuse's thread): the doc while its TTL holds, in one call;
+ * else -EWOULDBLOCK without fetching, without waiting, without a miss. */
+static void test_fresh_only(void)
+{
+    struct fake f;
+    fake_init(&f);
+    struct gs_cache *c = fake_cache(&f, 60, 5, 300, 0);
+    fake_answer(&f, "/k", "{\"a\":1}");
+    struct gs_doc *d = NULL;
+    CHECK_INT(gs_cache_get(c, "/k", GS_TTL_STATUS, GS_GET_FRESH_ONLY, &d, NULL), ==, -EWOULDBLOCK);
+    CHECK(d == NULL);
+    CHECK_INT(fake_total_fetches(&f), ==, 0);
+
+    struct gs_doc *fetched = must_get(c, "/k", GS_TTL_STATUS, 0);
+    struct gs_cache_stats before, after;
+    gs_cache_get_stats(c, &before);
+    CHECK_INT(gs_cache_get(c, "/k", GS_TTL_STATUS, GS_GET_FRESH_ONLY, &d, NULL), ==, 0);
+    CHECK(d == fetched);
+    gs_doc_unref(d);
+    gs_cache_get_stats(c, &after);
+    CHECK_INT(after.hits, ==, before.hits + 1);
+
+    fake_advance(&f, 6); /* expired: still cached, not served */
+    d = NULL;
+    CHECK_INT(gs_cache_get(c, "/k", GS_TTL_STATUS, GS_GET_FRESH_ONLY, &d, NULL), ==, -EWOULDBLOCK);
+    CHECK(d == NULL);
+    gs_cache_get_stats(c, &before);
+    CHECK_INT(before.misses, ==, after.misses);
+    gs_doc_unref(must_get(c, "/k", GS_TTL_STATUS, 0)); /* refreshed */
+    gs_cache_invalidate(c, "/k");
+    CHECK_INT(gs_cache_get(c, "/k", GS_TTL_STATUS, GS_GET_FRESH_ONLY, &d, NULL), ==, -EWOULDBLOCK);
+    CHECK_INT(fake_total_fetches(&f), ==, 2);
+    gs_doc_unref(fetched);
+    gs_cache_free(c);
+    fake_destroy(&f);
+}
+
 int main(void)
 {
+    test_fresh_only();
     test_peek();
     test_fresh_since();
     test_ttl_per_class();
