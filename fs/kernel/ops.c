@@ -564,6 +564,16 @@ static void gs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
     fuse_reply_err(req, 0);
 }
 
+/* What handle fh holds, and fh, freed once it left fs->open_handles and
+ * the page-cache count. */
+static void fh_destroy(struct gs_fh *fh)
+{
+    gs_blob_unref(fh->blob);
+    free(fh->buf);
+    pthread_mutex_destroy(&fh->lock);
+    free(fh);
+}
+
 void gs_ops_free_fh(struct gs_fs *fs, struct gs_fh *fh)
 {
     pthread_mutex_lock(&fs->lock);
@@ -571,10 +581,7 @@ void gs_ops_free_fh(struct gs_fs *fs, struct gs_fh *fh)
     pthread_mutex_unlock(&fs->lock);
     if (fh->pc_mode >= 0 && gs_pagecache_release(fs, fh->node, (enum gs_pc_open)fh->pc_mode))
         gs_inval_push_ino(fs->inval, fh->node->ino);
-    gs_blob_unref(fh->blob);
-    free(fh->buf);
-    pthread_mutex_destroy(&fh->lock);
-    free(fh);
+    fh_destroy(fh);
 }
 
 /* After an open adopted new bytes into the page cache (pagecache.h): drops
@@ -997,10 +1004,34 @@ int gs_ops_read_now(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
     return 1;
 }
 
+/* gs_release of a handle that only reads: it never became its node's ctl_fh
+ * (only a writer does), so nothing borrows it, and what gs_release does
+ * under fs->lock four times (a warm cat's close) is done in one go. */
+static void release_reader(struct gs_fs *fs, struct gs_fh *fh)
+{
+    struct gs_node *n = fh->node;
+    pthread_mutex_lock(&fh->lock); /* a read still replying: see gs_release */
+    pthread_mutex_unlock(&fh->lock);
+    pthread_mutex_lock(&fs->lock);
+    gs_open_unlink(fs, &fh->link);
+    int refresh = fh->pc_mode >= 0 && gs_pagecache_release_locked(n, (enum gs_pc_open)fh->pc_mode);
+    if (!refresh)
+        gs_node_unpin(fs, n);
+    pthread_mutex_unlock(&fs->lock);
+    fh_destroy(fh);
+    if (refresh) { /* the node stays pinned while its inode is queued */
+        gs_inval_push_ino(fs->inval, n->ino);
+        gs_ops_put_node(fs, n);
+    }
+}
+
 int gs_ops_release_now(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-    if (((const struct gs_fh *)(uintptr_t)fi->fh)->writing)
+    (void)ino;
+    struct gs_fh *fh = (struct gs_fh *)(uintptr_t)fi->fh;
+    if (fh->writing)
         return 0;
-    gs_release(req, ino, fi);
+    release_reader(FS(req), fh);
+    fuse_reply_err(req, 0);
     return 1;
 }

@@ -57,8 +57,15 @@ void gs_pagecache_adopted(struct gs_fs *fs, struct gs_node *n, int ok)
 
 int gs_pagecache_release(struct gs_fs *fs, struct gs_node *n, enum gs_pc_open mode)
 {
-    int refresh = 0;
     pthread_mutex_lock(&fs->lock);
+    int refresh = gs_pagecache_release_locked(n, mode);
+    pthread_mutex_unlock(&fs->lock);
+    return refresh;
+}
+
+int gs_pagecache_release_locked(struct gs_node *n, enum gs_pc_open mode)
+{
+    int refresh = 0;
     if (mode == GS_PC_DIRECT) {
         /* a private mmap of a direct handle fills the page cache with its own
          * snapshot: whatever the cache holds is no longer known */
@@ -73,7 +80,6 @@ int gs_pagecache_release(struct gs_fs *fs, struct gs_node *n, enum gs_pc_open mo
         if (n->pc_tainted)
             gs_node_forget_pagecache_locked(n);
     }
-    pthread_mutex_unlock(&fs->lock);
     return refresh;
 }
 

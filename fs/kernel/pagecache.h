@@ -38,6 +38,8 @@ void gs_pagecache_adopted(struct gs_fs *fs, struct gs_node *n, int ok);
 /* Undoes gs_pagecache_open at release. Returns 1 when the kernel's attributes
  * should be refreshed (the last cached reader closed on older bytes). */
 int gs_pagecache_release(struct gs_fs *fs, struct gs_node *n, enum gs_pc_open mode);
+/* The same with fs->lock held by the caller. */
+int gs_pagecache_release_locked(struct gs_node *n, enum gs_pc_open mode);
 /* The size to tell the kernel for node n whose current content has length
  * len. Caller holds fs->lock. */
 size_t gs_pagecache_size_locked(struct gs_node *n, size_t len);
