@@ -39,12 +39,15 @@ static struct gs_blob *render(const struct gs_doc *doc, const char *member)
 /* n's rendering of doc: the one it keeps when it is of this generation, else
  * a new one it keeps from now on (the time changes only with the bytes). What
  * is returned is decided under the same lock as what is kept: a rename
- * (gs_node_move) may drop the kept one at any time. */
+ * (gs_node_move) may drop the kept one at any time. n's staleness line
+ * becomes `stale` (taken; NULL: the copy is fresh) under that lock too. */
 static int keep_rendered(struct gs_fs *fs, struct gs_node *n, const struct gs_doc *doc,
-                         const char *member, struct gs_blob **out, struct timespec *mtime)
+                         const char *member, char *stale, struct gs_blob **out, struct timespec *mtime)
 {
     struct gs_blob *b = NULL;
     pthread_mutex_lock(&fs->lock);
+    char *was = n->stale;
+    n->stale = stale;
     while (!(n->content && n->content_gen == doc->generation)) {
         if (b) {
             if (!gs_blob_equal(n->content, b) || n->mtime.tv_sec == 0) {
@@ -57,31 +60,31 @@ static int keep_rendered(struct gs_fs *fs, struct gs_node *n, const struct gs_do
         }
         pthread_mutex_unlock(&fs->lock);
         b = render(doc, member);
-        if (!b)
+        if (!b) {
+            free(was);
             return -ENOMEM;
+        }
         pthread_mutex_lock(&fs->lock);
     }
     *out = gs_blob_ref(n->content);
     *mtime = n->mtime;
     pthread_mutex_unlock(&fs->lock);
     gs_blob_unref(b);
+    free(was);
     return 0;
 }
 
 /* A copy past its time-to-live (err->err set by gs_fs_get) is said so in
- * last_error and the node's user.graphsyncfs.stale; a fresh one clears it. */
-static void note_staleness(struct gs_fs *fs, struct gs_node *n, const struct gs_doc *doc,
-                           enum gs_ttl_class ttl, const struct gs_error *err)
+ * last_error, and by the line returned for the node's
+ * user.graphsyncfs.stale (keep_rendered); a fresh one: NULL, which clears it. */
+static char *note_staleness(struct gs_fs *fs, struct gs_node *n, const struct gs_doc *doc,
+                            enum gs_ttl_class ttl, const struct gs_error *err)
 {
-    char *line = NULL;
-    if (err->err) {
-        line = gs_stale_describe(fs, doc, ttl, err);
-        gs_stale_record(fs, n->owner, doc, ttl, err);
-    }
-    pthread_mutex_lock(&fs->lock);
-    free(n->stale);
-    n->stale = line;
-    pthread_mutex_unlock(&fs->lock);
+    if (!err->err)
+        return NULL;
+    char *line = gs_stale_describe(fs, doc, ttl, err);
+    gs_stale_record(fs, n->owner, doc, ttl, err);
+    return line;
 }
 
 /* The doc of node n without asking Graph (0), or -EWOULDBLOCK for gs_fs_get
@@ -124,10 +127,10 @@ static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **ou
         gs_error_clear(&err);
         return r;
     }
-    note_staleness(fs, n, doc, ki->ttl, &err);
+    char *stale = note_staleness(fs, n, doc, ki->ttl, &err);
     gs_error_clear(&err);
 
-    r = keep_rendered(fs, n, doc, ki->member, out, mtime);
+    r = keep_rendered(fs, n, doc, ki->member, stale, out, mtime);
     gs_doc_unref(doc);
     return r;
 }
