@@ -92,7 +92,12 @@ void gs_cache_realtime(struct gs_cache *c, struct timespec *ts)
 
 int gs_entry_fresh_locked(struct gs_cache *c, const struct gs_entry *e)
 {
-    return e->doc && !e->invalidated && gs_cache_mono(c) - e->stored_at < c->ttl[e->cls];
+    return gs_entry_fresh_at(c, e, gs_cache_mono(c));
+}
+
+int gs_entry_fresh_at(const struct gs_cache *c, const struct gs_entry *e, double now)
+{
+    return e->doc && !e->invalidated && now - e->stored_at < c->ttl[e->cls];
 }
 
 int gs_cache_servable(struct gs_cache *c, const char *key)

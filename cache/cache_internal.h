@@ -52,8 +52,10 @@ struct gs_cache {
 double gs_cache_mono(struct gs_cache *c);
 void gs_cache_realtime(struct gs_cache *c, struct timespec *ts);
 
-/* 1 when e has a doc whose time-to-live (of e's class) still holds. */
+/* 1 when e has a doc whose time-to-live (of e's class) still holds (at
+ * `now`, from gs_cache_mono). */
 int gs_entry_fresh_locked(struct gs_cache *c, const struct gs_entry *e);
+int gs_entry_fresh_at(const struct gs_cache *c, const struct gs_entry *e, double now);
 
 /* Takes e's doc out of the accounting; returns it (its reference passes to
  * the caller, who drops it outside the lock). */

@@ -281,24 +281,33 @@ static int wait_flight_locked(struct gs_cache *c, struct gs_flight *f, const cha
     return 0;
 }
 
+/* -EINVAL, said in err (may be NULL), when a get's arguments are not valid. */
+static int check_args(const struct gs_cache *c, const char *key, enum gs_ttl_class cls, unsigned flags,
+                      struct gs_doc **out, struct gs_error *err)
+{
+    if (c && key && out && (unsigned)cls < GS_TTL_NCLASS && !(flags & ~GS_GET_KNOWN_FLAGS))
+        return 0;
+    if (err)
+        gs_error_set_local(err, "GET", key ? key : "", -EINVAL, "InvalidArgument",
+                           "invalid arguments to the cache");
+    return -EINVAL;
+}
+
 static int get_once(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
                     unsigned flags, struct gs_doc **out, struct gs_error *err)
 {
     if (out)
         *out = NULL;
-    if (!c || !key || !out || (unsigned)cls >= GS_TTL_NCLASS || (flags & ~GS_GET_KNOWN_FLAGS)) {
-        if (err)
-            gs_error_set_local(err, "GET", key ? key : "", -EINVAL, "InvalidArgument",
-                               "invalid arguments to the cache");
+    if (check_args(c, key, cls, flags, out, err) < 0)
         return -EINVAL;
-    }
     pthread_mutex_lock(&c->lock);
     struct gs_entry *e = gs_table_find(&c->table, key);
     if (e)
         gs_table_set_class(&c->table, e, cls);
-    if (e && e->doc && ((flags & GS_GET_CACHED_ONLY) || gs_entry_fresh_locked(c, e))) {
+    double now = gs_cache_mono(c); /* one clock read for a hit's two uses */
+    if (e && e->doc && ((flags & GS_GET_CACHED_ONLY) || gs_entry_fresh_at(c, e, now))) {
         c->hits++;
-        gs_table_touch(&c->table, e, gs_cache_mono(c));
+        gs_table_touch(&c->table, e, now);
         gs_doc_ref(&e->doc->pub);
         *out = &e->doc->pub;
         pthread_mutex_unlock(&c->lock);
