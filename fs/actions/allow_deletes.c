@@ -10,7 +10,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "fs/actions/control.h"
-#include "fs/actions/walk_scan.h"
+#include "fs/actions/job_doc.h"
 #include "fs/fetch/graph_get.h"
 #include "fs/model/node_error.h"
 
@@ -53,27 +53,15 @@ static void read_hold(const cJSON *job, struct hold *h)
 /* The job document: fresh for an action, the cache's for a read. */
 static int get_job(struct gs_fs *fs, const struct gs_node *n, int fresh, struct hold *h, struct timespec *mtime)
 {
-    char *key = gs_kind_key(GS_K_JOB_JSON, n->sp, n->job, NULL);
-    if (key && fresh)
-        gs_cache_invalidate(fs->cache, key);
     struct gs_doc *doc = NULL;
-    struct gs_error err = {0};
-    int r = -ENOMEM;
-    if (key && !fresh && gs_walk_scan_get(fs, key, &doc) == 0) /* a walk's: as its scan brought it */
-        r = 0;
-    else if (key)
-        r = gs_fs_get(fs, key, GS_TTL_STATUS, gs_kind_get_flags(GS_K_JOB_JSON), &doc, &err);
-    free(key);
-    if (r < 0) {
-        gs_node_record_error(fs, n, &err);
-    } else {
-        read_hold(doc->json, h);
-        if (mtime)
-            *mtime = doc->changed_at;
-        gs_doc_unref(doc);
-    }
-    gs_error_clear(&err);
-    return r;
+    int r = gs_job_doc_get(fs, n, fresh, &doc);
+    if (r < 0)
+        return r;
+    read_hold(doc->json, h);
+    if (mtime)
+        *mtime = doc->changed_at;
+    gs_doc_unref(doc);
+    return 0;
 }
 
 int gs_allow_deletes_read(struct gs_fs *fs, const struct gs_node *n, struct gs_blob **out,

@@ -6,10 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fs/actions/job_doc.h"
 #include "fs/fetch/graph_get.h"
-#include "fs/model/node_error.h"
 #include "fs/views/tenant.h"
-#include "fs/actions/walk_scan.h"
 
 struct gs_monitor {
     pthread_mutex_t build;  /* one scan at a time; guards every field below. Held across the
@@ -153,21 +152,10 @@ int gs_monitor_file(struct gs_fs *fs, enum gs_kind kind, struct gs_blob **out, s
 int gs_monitor_health(struct gs_fs *fs, const struct gs_node *n, struct gs_blob **out,
                       struct timespec *mtime)
 {
-    char *key = gs_kind_key(GS_K_JOB_JSON, n->sp, n->job, NULL);
     struct gs_doc *doc = NULL;
-    struct gs_error err = {0};
-    int r = -ENOMEM;
-    if (key && gs_walk_scan_get(fs, key, &doc) == 0) /* a walk's: as its scan brought it */
-        r = 0;
-    else if (key)
-        r = gs_fs_get(fs, key, GS_TTL_STATUS, gs_kind_get_flags(GS_K_JOB_JSON), &doc, &err);
-    free(key);
-    if (r < 0) {
-        gs_node_record_error(fs, n, &err);
-        gs_error_clear(&err);
+    int r = gs_job_doc_get(fs, n, 0, &doc);
+    if (r < 0)
         return r;
-    }
-    gs_error_clear(&err);
     struct gs_job_facts f;
     struct gs_verdict v;
     gs_job_facts(doc->json, &f);
