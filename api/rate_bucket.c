@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "common/clock.h"
+#include "common/thread.h"
 
 struct gs_rate_waiter {
     struct gs_rate_waiter *prev, *next;
@@ -24,11 +25,7 @@ int gs_rate_bucket_init(struct gs_rate_bucket *b, int limit, double window)
     b->head = b->tail = NULL;
     b->waiting = 0;
     pthread_mutex_init(&b->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&b->changed, &ca);
-    pthread_condattr_destroy(&ca);
+    gs_cond_init_monotonic(&b->changed);
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/thread.h"
 #include "fs/model/fs.h"
 #include "fs/fetch/graph_get.h"
 
@@ -568,11 +569,7 @@ int gs_readahead_start(struct gs_fs *fs, int workers, struct gs_readahead **out)
     ra->fs = fs;
     ra->window = START_WINDOW < workers ? START_WINDOW : workers;
     pthread_mutex_init(&ra->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&ra->work, &ca);
-    pthread_condattr_destroy(&ca);
+    gs_cond_init_monotonic(&ra->work);
     pthread_cond_init(&ra->done, NULL);
     for (int i = 0; i < workers; i++) {
         if (pthread_create(&ra->threads[i], NULL, worker, ra) != 0)

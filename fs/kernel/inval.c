@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/thread.h"
 #include "fs/model/fs.h"
 
 struct item {
@@ -140,14 +141,10 @@ int gs_inval_start(struct gs_fs *fs, struct gs_inval **out)
     if (!iv)
         return -ENOMEM;
     iv->fs = fs;
-    pthread_mutex_init(&iv->lock, NULL);
-    pthread_cond_init(&iv->cond, NULL);
-    int r = pthread_create(&iv->thread, NULL, run, iv);
+    int r = gs_thread_start(&iv->thread, &iv->lock, &iv->cond, 0, run, iv);
     if (r != 0) {
-        pthread_mutex_destroy(&iv->lock);
-        pthread_cond_destroy(&iv->cond);
         free(iv);
-        return -r;
+        return r;
     }
     *out = iv;
     return 0;
@@ -157,17 +154,11 @@ void gs_inval_stop(struct gs_inval *iv)
 {
     if (!iv)
         return;
-    pthread_mutex_lock(&iv->lock);
-    iv->stop = 1;
-    pthread_cond_signal(&iv->cond);
-    pthread_mutex_unlock(&iv->lock);
-    pthread_join(iv->thread, NULL);
-    while (iv->head) {
+    gs_thread_stop(iv->thread, &iv->lock, &iv->cond, &iv->stop);
+    while (iv->head) { /* what the thread left undone */
         struct item *it = iv->head;
         iv->head = it->next;
         free(it);
     }
-    pthread_mutex_destroy(&iv->lock);
-    pthread_cond_destroy(&iv->cond);
     free(iv);
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/thread.h"
 #include "fs/actions/walk_scan.h"
 #include "fs/model/fs.h"
 #include "fs/views/sp_index.h"
@@ -74,16 +75,8 @@ int gs_keeper_start(struct gs_fs *fs, struct gs_keeper **out)
     k->fs = fs;
     double p = gs_cache_ttl(fs->cache, GS_TTL_STATUS) / 2;
     k->period = p < PERIOD_MIN ? PERIOD_MIN : p > PERIOD_MAX ? PERIOD_MAX : p;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&k->wake, &ca);
-    pthread_condattr_destroy(&ca);
-    pthread_mutex_init(&k->lock, NULL);
-    int r = -pthread_create(&k->thread, NULL, run, k);
+    int r = gs_thread_start(&k->thread, &k->lock, &k->wake, 1, run, k);
     if (r != 0) {
-        pthread_cond_destroy(&k->wake);
-        pthread_mutex_destroy(&k->lock);
         free(k);
         return r;
     }
@@ -95,12 +88,6 @@ void gs_keeper_stop(struct gs_keeper *k)
 {
     if (!k)
         return;
-    pthread_mutex_lock(&k->lock);
-    k->stop = 1;
-    pthread_cond_signal(&k->wake);
-    pthread_mutex_unlock(&k->lock);
-    pthread_join(k->thread, NULL);
-    pthread_cond_destroy(&k->wake);
-    pthread_mutex_destroy(&k->lock);
+    gs_thread_stop(k->thread, &k->lock, &k->wake, &k->stop);
     free(k);
 }
