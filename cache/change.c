@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/json_pack.h"
 #include "cache/cache_internal.h"
 
 /* Prefix invalidation reports its keys in batches of this many, so that it
@@ -36,7 +37,7 @@ int gs_cache_put_since_ref(struct gs_cache *c, const char *key, enum gs_ttl_clas
         *out = NULL;
     if (!c || !key || !json || (unsigned)cls >= GS_TTL_NCLASS)
         return -EINVAL;
-    cJSON *copy = cJSON_Duplicate(json, 1);
+    cJSON *copy = gs_json_copy(json);
     if (!copy)
         return -ENOMEM;
     return gs_cache_put_take(c, key, cls, copy, request_id, mark, out);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/json_keys.h"
+#include "api/json_pack.h"
 
 /* The content's fingerprint, taken from the tree itself: printing a listing
  * of 50,000 service principals to hash it took 60 MiB for a moment (the
@@ -55,13 +56,18 @@ static size_t alloc_size(size_t n)
 }
 
 /* The memory a parsed document holds: every cJSON node with its name and its
- * string. Counting the printed text instead undercounts by about four times,
- * and cache_size would bound nothing. Member names kept once for the process
- * (api/json_keys.h) are not the document's. */
+ * string, or the block of a packed tree (api/json_pack.h). Counting the
+ * printed text instead undercounts by about four times, and cache_size would
+ * bound nothing. Member names kept once for the process (api/json_keys.h)
+ * are not the document's. */
 static size_t json_bytes(const cJSON *j)
 {
     size_t b = 0;
     for (; j; j = j->next) {
+        if (gs_json_is_packed(j)) {
+            b += alloc_size(gs_json_packed_size(j));
+            continue;
+        }
         b += alloc_size(sizeof(cJSON));
         if (j->string && !(j->type & cJSON_StringIsConst))
             b += alloc_size(strlen(j->string) + 1);
@@ -121,6 +127,8 @@ int gs_doc_create(const char *key, cJSON *json, const char *request_id,
     }
     gs_json_intern_keys(json);
     json = shared_if_empty(json, &d->shared);
+    if (!d->shared)
+        json = gs_json_pack_doc(json); /* read-only from now on: one block (a listing: one per item) */
     struct fingerprint f = {14695981039346656037ULL, 0};
     fingerprint_of(&f, json);
     d->text_len = f.len;
@@ -150,7 +158,8 @@ int gs_doc_copy(const struct gs_doc_impl *d, struct gs_doc_impl **out)
     memcpy(n, d, size);
     n->pub.key = n->key;
     n->refs = 1;
-    if (!d->shared && !(n->pub.json = cJSON_Duplicate(d->pub.json, 1))) {
+    /* packed whole: the copies the sweep keeps sit in as few pages as can be */
+    if (!d->shared && !(n->pub.json = gs_json_pack(d->pub.json)) && !(n->pub.json = cJSON_Duplicate(d->pub.json, 1))) {
         free(n);
         return -ENOMEM;
     }

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "api/graph_client.h"
+#include "api/json_pack.h"
 #include "cache/cache_internal.h"
 #include "common/interrupt.h"
 
@@ -80,7 +81,7 @@ static int prepare_pubs(const char *key, unsigned flags, cJSON *json, const char
         if (!id)
             continue;
         char *ik = item_key(key, id);
-        cJSON *dup = ik ? cJSON_Duplicate(it, 1) : NULL;
+        cJSON *dup = ik ? gs_json_copy(it) : NULL;
         r = dup ? gs_doc_create(ik, dup, request_id, now, &pubs[k].doc) : -ENOMEM;
         k += r == 0;
         free(ik);
