@@ -39,13 +39,27 @@ struct item {
 
 /* Marks a key a scan waits for and has not received yet. */
 static char wanted;
+/* Marks a job listing delivered empty: the scan holds nothing for it. At
+ * tenant scale most service principals have no job, and holding each of
+ * their listings until the scan reached it kept them all past the cache's
+ * bound (20 MiB of 50,000 while the service principal listing came). */
+static char no_jobs;
 
 struct gs_ra_scan {
     struct gs_ra_scan *next;
     int listing;        /* its service principal listing is still coming (counted in ra->listing) */
     double since;       /* cache time its snapshot began: what was stored since is not fetched again */
-    struct gs_map docs; /* job listing key -> &wanted, or the delivered doc (a reference) */
+    struct gs_map docs; /* job listing key -> &wanted, &no_jobs, or the delivered doc (a reference) */
+    struct timespec empty_changed; /* the latest changed_at of those delivered as &no_jobs */
+    size_t held, held_max;         /* delivered docs held now, and at most */
 };
+
+/* 1 when doc is a job listing without jobs. */
+static int listing_empty(const struct gs_doc *doc)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc->json, "value");
+    return cJSON_IsArray(v) && !v->child;
+}
 
 struct gs_readahead {
     struct gs_fs *fs;
@@ -238,8 +252,17 @@ static void deliver_locked(struct gs_readahead *ra, const char *key, struct gs_d
             continue;
         if (!doc && !own && gs_cache_peek(ra->fs->cache, key, &own) != 0)
             return;
-        gs_doc_ref(doc ? doc : own);
-        gs_map_puts(&s->docs, key, doc ? doc : own, NULL); /* replaces an existing key: cannot fail */
+        struct gs_doc *d = doc ? doc : own;
+        if (listing_empty(d)) {
+            if (d->changed_at.tv_sec > s->empty_changed.tv_sec)
+                s->empty_changed = d->changed_at;
+            gs_map_puts(&s->docs, key, &no_jobs, NULL); /* replaces an existing key: cannot fail */
+            continue;
+        }
+        gs_doc_ref(d);
+        gs_map_puts(&s->docs, key, d, NULL);
+        if (++s->held > s->held_max)
+            s->held_max = s->held;
     }
     gs_doc_unref(own);
 }
@@ -831,7 +854,7 @@ static void drop_doc(void *ctx, const void *key, size_t klen, void *value)
     (void)ctx;
     (void)key;
     (void)klen;
-    if (value != &wanted)
+    if (value != &wanted && value != &no_jobs)
         gs_doc_unref(value);
 }
 
@@ -937,7 +960,11 @@ int gs_readahead_scan_take(struct gs_fs *fs, struct gs_ra_scan *s, const char *k
     ra->urgent--;
     if (v)
         gs_map_dels(&s->docs, key);
+    if (v && v != &wanted && v != &no_jobs)
+        s->held--;
     pthread_mutex_unlock(&ra->lock);
+    if (v == &no_jobs)
+        return GS_RA_NO_JOBS;
     if (v && v != &wanted) {
         *out = v; /* the scan's reference passes to the caller */
         return 0;
@@ -945,6 +972,17 @@ int gs_readahead_scan_take(struct gs_fs *fs, struct gs_ra_scan *s, const char *k
     if (!v) /* usable when the scan began: the same snapshot, however long the scan */
         return gs_cache_get(fs->cache, key, GS_TTL_STATUS, GS_GET_CACHED_ONLY, out, NULL);
     return -ENOENT;
+}
+
+void gs_readahead_scan_empty_changed(struct gs_fs *fs, struct gs_ra_scan *s, struct timespec *latest)
+{
+    struct gs_readahead *ra = fs->readahead;
+    if (!s || !ra)
+        return;
+    pthread_mutex_lock(&ra->lock);
+    if (s->empty_changed.tv_sec > latest->tv_sec)
+        *latest = s->empty_changed;
+    pthread_mutex_unlock(&ra->lock);
 }
 
 void gs_readahead_scan_end(struct gs_fs *fs, struct gs_ra_scan *s)
@@ -966,6 +1004,7 @@ void gs_readahead_scan_end(struct gs_fs *fs, struct gs_ra_scan *s)
         }
     }
     pthread_mutex_unlock(&ra->lock);
+    gs_debug("tenant scan: %zu job listings held at most until read (those without jobs not held)", s->held_max);
     gs_map_each(&s->docs, drop_doc, NULL);
     gs_map_destroy(&s->docs);
     free(s);

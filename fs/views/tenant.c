@@ -135,7 +135,8 @@ static int cached_copy(struct gs_fs *fs, const char *key, struct gs_doc **jobs, 
 }
 
 /* One service principal's job listing for a scan that began at since:
- * 0 (why->err set when it is a stale copy, and why), -ENOENT when the
+ * 0 (why->err set when it is a stale copy, and why; *jobs NULL when the
+ * read-ahead brought it empty and holds nothing for it), -ENOENT when the
  * service principal is gone (404), another negative errno when its jobs
  * are unknown (why says why). */
 static int read_jobs(struct gs_fs *fs, struct gs_ra_scan *scan, const char *id, double since,
@@ -146,8 +147,8 @@ static int read_jobs(struct gs_fs *fs, struct gs_ra_scan *scan, const char *id, 
     if (!key) {
         gs_error_set_local(why, "GET", id, -ENOMEM, "OutOfMemory", "no memory for the scan");
         r = -ENOMEM;
-    } else if (gs_readahead_scan_take(fs, scan, key, jobs) == 0) {
-        r = 0; /* as its batch brought it */
+    } else if (gs_readahead_scan_take(fs, scan, key, jobs) >= 0) {
+        r = 0; /* as its batch brought it (GS_RA_NO_JOBS: empty, *jobs NULL) */
     } else if (gs_cache_get_fresh_since(fs->cache, key, since, jobs) == 0) {
         r = 0;
     } else if (gs_fs_graph_down(fs)) {
@@ -280,7 +281,7 @@ static int each_job(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, str
         } else if (jr < 0 && jr != -ENOENT) {
             ++*unknowns;
             r = sp_unknown(fs, fns, ctx, sp, &why);
-        } else if (jr == 0) {
+        } else if (jr == 0 && jobs) {
             if (jobs->changed_at.tv_sec > latest->tv_sec)
                 *latest = jobs->changed_at;
             const cJSON *job;
@@ -292,6 +293,7 @@ static int each_job(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, str
         } /* -ENOENT: the service principal is gone */
         gs_error_clear(&why);
     }
+    gs_readahead_scan_empty_changed(fs, scan, latest);
     gs_readahead_scan_end(fs, scan);
     free(ids);
     gs_doc_unref(sps);

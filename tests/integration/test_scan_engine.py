@@ -6,6 +6,7 @@ filterOperators.json, and with the schemas of the other jobs. Timings are measur
 tests/bench/bench.py, not here: these count requests."""
 
 import os
+import re
 import subprocess
 import time
 
@@ -188,3 +189,15 @@ def test_find_waits_for_the_template_schemas_a_batch_is_bringing(mnt):
     # alone (before: 43 single GETs in a find at N=2,000, 150 ms; 3 to 5 here)
     alone = log.count("GET", r".*/templates/[^/]+/schema$", batch_items=False)
     assert alone == 0, log.describe()
+
+
+# Issue 14, item 5: a scan held every job listing its batches brought until it reached that
+# service principal, and most service principals have none: at 50,000 the empty listings held
+# while the service principal listing came stayed past the cache's bound (20 MiB). The scan now
+# holds only the listings that have jobs (the daemon's debug log says how many it held at most).
+@pytest.mark.mount(tenant="large:2000:20", time_scale=1e6, latency_ms=50, options=["log_level=debug"])
+def test_a_scan_holds_no_empty_job_listing(mnt):
+    assert len(rows(mnt)) == 20
+    held = [int(x) for x in re.findall(r"tenant scan: (\d+) job listings held at most", mnt.output())]
+    assert held, "no scan summary in the daemon's log"
+    assert max(held) <= 20, "the scan held %d job listings at once, 20 have jobs" % max(held)
