@@ -81,6 +81,14 @@ int gs_cache_put_since_ref(struct gs_cache *c, const char *key, enum gs_ttl_clas
 int gs_cache_put_take(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
                       cJSON *json, const char *request_id, uint64_t mark, struct gs_doc **out);
 
+/* gs_cache_put_take of a listing ({"value": [...]}) that also stores each
+ * item that has an "id" under key + "/" + the escaped id, as
+ * GS_GET_FILL_ITEMS does: each item's doc is the listing's item, not a copy
+ * of it (it keeps a reference to the listing: a job listing's jobs are not
+ * held twice). */
+int gs_cache_put_listing_since(struct gs_cache *c, const char *key, enum gs_ttl_class cls, cJSON *json,
+                               const char *request_id, uint64_t mark, struct gs_doc **out);
+
 /* Marks an entry expired (next get refetches; CACHED_ONLY still sees it).
  * Calls on_change. */
 void gs_cache_invalidate(struct gs_cache *c, const char *key);

@@ -48,6 +48,11 @@ struct gs_cache {
     void *change_ctx;
 };
 
+/* An item's "id" (non-empty), or NULL; and key + "/" + id escaped as one
+ * path segment (malloc'd, NULL on ENOMEM): the key of a listing's item. */
+const char *gs_cache_item_id(const cJSON *item);
+char *gs_cache_item_key(const char *key, const char *id);
+
 /* Monotonic seconds, and wall-clock time, from the cache's clock. */
 double gs_cache_mono(struct gs_cache *c);
 void gs_cache_realtime(struct gs_cache *c, struct timespec *ts);

@@ -94,9 +94,10 @@ static double mono(void)
     return gs_fs_mono();
 }
 
-/* Stores a listing answer j (the cache takes it): each item under
- * key/<id> (a copy each), and the listing its own array, not a copy
- * (expired when changed after mark, from gs_cache_mark). */
+/* Stores a listing answer j (the cache takes it): the listing its own
+ * array, not a copy, and each item under key/<id> (the listing's item, not
+ * a copy: cache.h gs_cache_put_listing_since), expired when changed after
+ * mark (from gs_cache_mark). */
 static void store_listing(struct gs_fs *fs, enum gs_kind kind, const char *list_key, cJSON *j,
                           const char *request_id, uint64_t mark, struct gs_doc **stored)
 {
@@ -107,16 +108,6 @@ static void store_listing(struct gs_fs *fs, enum gs_kind kind, const char *list_
         cJSON_Delete(j);
         return;
     }
-    const cJSON *it;
-    cJSON_ArrayForEach(it, value) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "id");
-        char *esc = cJSON_IsString(id) ? gs_path("%s", id->valuestring) : NULL;
-        char *key = NULL;
-        if (esc && asprintf(&key, "%s/%s", list_key, esc) >= 0)
-            gs_cache_put_since(fs->cache, key, ttl, it, request_id, mark);
-        free(esc);
-        free(key);
-    }
     cJSON *listing = cJSON_CreateObject();
     value = cJSON_DetachItemViaPointer(j, value);
     cJSON_Delete(j);
@@ -125,7 +116,7 @@ static void store_listing(struct gs_fs *fs, enum gs_kind kind, const char *list_
         cJSON_Delete(value);
         return;
     }
-    gs_cache_put_take(fs->cache, list_key, ttl, listing, request_id, mark, stored);
+    gs_cache_put_listing_since(fs->cache, list_key, ttl, listing, request_id, mark, stored);
 }
 
 void gs_readahead_store_jobs(struct gs_fs *fs, const char *jobs_key, const char *body, size_t len,
