@@ -139,6 +139,14 @@ int gs_cache_get_fresh_since(struct gs_cache *c, const char *key, double since, 
  * the estimated bytes dropped. Takes the cache's lock; frees outside it. */
 size_t gs_cache_sweep(struct gs_cache *c, double min_age);
 
+/* Content still coming (a tenant's listing, page by page, before it is
+ * stored whole): counted against max_bytes meanwhile, entries dropped for
+ * it as for a store, so that what the cache holds and what is coming stay
+ * within the bound. gs_cache_unreserve gives it back once the content is
+ * stored (it then counts as itself) or failed. */
+void gs_cache_reserve(struct gs_cache *c, size_t bytes);
+void gs_cache_unreserve(struct gs_cache *c, size_t bytes);
+
 struct gs_cache_stats {
     uint64_t hits, misses, fetches, coalesced, evictions, swept;
     uint64_t evict_looked; /* entries eviction looked at (held ones it passed over too) */

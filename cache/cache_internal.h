@@ -35,6 +35,7 @@ struct gs_cache {
     double max_stale;           /* <= 0: no limit */
     size_t max_bytes;
     size_t bytes;               /* sum of the estimates of the stored docs */
+    size_t reserved;            /* for content still coming (gs_cache_reserve) */
     size_t ndocs;               /* entries holding a doc */
     uint64_t last_generation;   /* generations are unique across keys */
     uint64_t change_seq;        /* counts puts and invalidations, see entry->changed_seq */
