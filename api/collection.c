@@ -6,6 +6,7 @@
 
 #include "api/http_internal.h"
 #include "api/json_keys.h"
+#include "api/json_pack.h"
 
 /* More pages than any tenant has (999 objects a page): a runaway guard. */
 #define MAX_PAGES 100000
@@ -82,6 +83,12 @@ static int take_page(cJSON *page, cJSON *out, size_t *count, const char **next)
         if (++*count > MAX_ITEMS)
             return -EFBIG;
         cJSON *item = cJSON_DetachItemViaPointer(value, value->child);
+        /* packed as it arrives: the listing being built is never held unpacked */
+        cJSON *packed = gs_json_pack(item);
+        if (packed) {
+            cJSON_Delete(item);
+            item = packed;
+        }
         if (!cJSON_AddItemToArray(out, item)) {
             cJSON_Delete(item);
             return -ENOMEM;

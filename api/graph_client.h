@@ -115,6 +115,14 @@ int gs_client_get_collection(struct gs_client *c, const char *path, cJSON **item
  * thread reads from now on (the items follow by ->next), as each page
  * arrives; fn NULL ends it. For work that can start before the last page. */
 typedef void (*gs_page_fn)(void *ctx, const cJSON *first_item);
+/* Closes the pooled handles (their connections and buffers) not used for
+ * `seconds`, at most 64 a call: after a burst of concurrent requests (a
+ * tenant scan) the pool kept one per request that was in flight at once,
+ * each holding memory where its thread allocated it (3 MiB of pages after a
+ * scan of 50,000 service principals, long after its answers had gone).
+ * Returns how many it closed. */
+size_t gs_client_close_idle(struct gs_client *c, double seconds);
+
 void gs_client_set_page_hook(gs_page_fn fn, void *ctx);
 
 /* JSON batching: at most 20 items per call (GS_BATCH_MAX), sent as one

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "api/http_internal.h"
+#include "common/clock.h"
 #include "common/log.h"
 
 #define DEFAULT_TIMEOUT_MS 30000L
@@ -155,9 +156,10 @@ int gs_client_new(const struct gs_client_config *cfg, struct gs_client **out)
         ulen--;
     c->graph_url = strndup(cfg->graph_url, ulen);
     c->idle = calloc((size_t)c->max_conns, sizeof(*c->idle));
-    if (c->graph_url && c->idle && asprintf(&c->root, "%s/%s", c->graph_url, version) < 0)
+    c->idle_at = calloc((size_t)c->max_conns, sizeof(*c->idle_at));
+    if (c->graph_url && c->idle && c->idle_at && asprintf(&c->root, "%s/%s", c->graph_url, version) < 0)
         c->root = NULL;
-    if (c->graph_url && c->idle && c->root) {
+    if (c->graph_url && c->idle && c->idle_at && c->root) {
         r = check_url(c);
         if (r == 0)
             r = make_share(c);
@@ -182,6 +184,7 @@ void gs_client_free(struct gs_client *c)
         pthread_mutex_destroy(&c->share_locks[i]);
     pthread_mutex_destroy(&c->pool_lock);
     free(c->idle);
+    free(c->idle_at);
     free(c->graph_url);
     free(c->root);
     free(c->scheme);
@@ -214,12 +217,33 @@ void gs_handle_put(struct gs_client *c, CURL *h)
     curl_easy_reset(h);
     pthread_mutex_lock(&c->pool_lock);
     if (c->nidle < (size_t)c->max_conns) {
+        c->idle_at[c->nidle] = gs_now();
         c->idle[c->nidle++] = h;
         h = NULL;
     }
     pthread_mutex_unlock(&c->pool_lock);
     if (h)
         curl_easy_cleanup(h);
+}
+
+size_t gs_client_close_idle(struct gs_client *c, double seconds)
+{
+    if (!c)
+        return 0;
+    double before = gs_now() - seconds;
+    CURL *old[64];
+    size_t n = 0;
+    pthread_mutex_lock(&c->pool_lock);
+    while (n < c->nidle && n < sizeof(old) / sizeof(old[0]) && c->idle_at[n] <= before)
+        n++;
+    memcpy(old, c->idle, n * sizeof(*old));
+    c->nidle -= n;
+    memmove(c->idle, c->idle + n, c->nidle * sizeof(*c->idle));
+    memmove(c->idle_at, c->idle_at + n, c->nidle * sizeof(*c->idle_at));
+    pthread_mutex_unlock(&c->pool_lock);
+    for (size_t i = 0; i < n; i++)
+        curl_easy_cleanup(old[i]);
+    return n;
 }
 
 double gs_client_budget(const struct gs_client *c)

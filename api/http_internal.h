@@ -35,7 +35,9 @@ struct gs_client {
     pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
 
     pthread_mutex_t pool_lock;
-    CURL **idle;               /* up to max_conns handles ready for reuse */
+    CURL **idle;               /* up to max_conns handles ready for reuse, the one used
+                                * last on top (idle[nidle - 1]) */
+    double *idle_at;           /* gs_now() when each was put back: rising from idle[0] */
     size_t nidle;
 };
 

@@ -2,6 +2,8 @@
  * freed, filled with compare-and-swap, read without a lock. */
 #include "api/json_keys.h"
 
+#include "api/json_pack.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +86,8 @@ static void intern_value(cJSON *j)
 static void intern_under(cJSON *j, int repeated)
 {
     for (; j; j = j->next) {
+        if (gs_json_is_packed(j))
+            continue; /* its strings are not allocations of their own */
         if (j->string && !(j->type & cJSON_StringIsConst)) {
             const char *k = intern(&names, j->string);
             if (k) {

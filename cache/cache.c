@@ -177,6 +177,26 @@ int gs_cache_get_fresh_since(struct gs_cache *c, const char *key, double since, 
     return ok ? 0 : -ENOENT;
 }
 
+void gs_cache_reserve(struct gs_cache *c, size_t bytes)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->reserved += bytes;
+    struct gs_entry *evicted = gs_cache_evict_locked(c);
+    pthread_mutex_unlock(&c->lock);
+    gs_cache_free_entries(evicted);
+}
+
+void gs_cache_unreserve(struct gs_cache *c, size_t bytes)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->reserved -= bytes < c->reserved ? bytes : c->reserved;
+    pthread_mutex_unlock(&c->lock);
+}
+
 void gs_cache_get_stats(struct gs_cache *c, struct gs_cache_stats *out)
 {
     pthread_mutex_lock(&c->lock);

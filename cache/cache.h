@@ -83,6 +83,14 @@ int gs_cache_put_since_ref(struct gs_cache *c, const char *key, enum gs_ttl_clas
 int gs_cache_put_take(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
                       cJSON *json, const char *request_id, uint64_t mark, struct gs_doc **out);
 
+/* gs_cache_put_take of a listing ({"value": [...]}) that also stores each
+ * item that has an "id" under key + "/" + the escaped id, as
+ * GS_GET_FILL_ITEMS does: each item's doc is the listing's item, not a copy
+ * of it (it keeps a reference to the listing: a job listing's jobs are not
+ * held twice). */
+int gs_cache_put_listing_since(struct gs_cache *c, const char *key, enum gs_ttl_class cls, cJSON *json,
+                               const char *request_id, uint64_t mark, struct gs_doc **out);
+
 /* Marks an entry expired (next get refetches; CACHED_ONLY still sees it).
  * Calls on_change. */
 void gs_cache_invalidate(struct gs_cache *c, const char *key);
@@ -132,6 +140,14 @@ int gs_cache_get_fresh_since(struct gs_cache *c, const char *key, double since, 
  * max_bytes. Entries in flight or whose doc someone holds stay. Returns
  * the estimated bytes dropped. Takes the cache's lock; frees outside it. */
 size_t gs_cache_sweep(struct gs_cache *c, double min_age);
+
+/* Content still coming (a tenant's listing, page by page, before it is
+ * stored whole): counted against max_bytes meanwhile, entries dropped for
+ * it as for a store, so that what the cache holds and what is coming stay
+ * within the bound. gs_cache_unreserve gives it back once the content is
+ * stored (it then counts as itself) or failed. */
+void gs_cache_reserve(struct gs_cache *c, size_t bytes);
+void gs_cache_unreserve(struct gs_cache *c, size_t bytes);
 
 struct gs_cache_stats {
     uint64_t hits, misses, fetches, coalesced, evictions, swept;

@@ -35,6 +35,7 @@ struct gs_cache {
     double max_stale;           /* <= 0: no limit */
     size_t max_bytes;
     size_t bytes;               /* sum of the estimates of the stored docs */
+    size_t reserved;            /* for content still coming (gs_cache_reserve) */
     size_t ndocs;               /* entries holding a doc */
     uint64_t last_generation;   /* generations are unique across keys */
     uint64_t change_seq;        /* counts puts and invalidations, see entry->changed_seq */
@@ -47,6 +48,11 @@ struct gs_cache {
     gs_cache_change_fn on_change;
     void *change_ctx;
 };
+
+/* An item's "id" (non-empty), or NULL; and key + "/" + id escaped as one
+ * path segment (malloc'd, NULL on ENOMEM): the key of a listing's item. */
+const char *gs_cache_item_id(const cJSON *item);
+char *gs_cache_item_key(const char *key, const char *id);
 
 /* Monotonic seconds, and wall-clock time, from the cache's clock. */
 double gs_cache_mono(struct gs_cache *c);

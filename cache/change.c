@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/json_pack.h"
 #include "cache/cache_internal.h"
 
 /* Prefix invalidation reports its keys in batches of this many, so that it
@@ -36,10 +37,32 @@ int gs_cache_put_since_ref(struct gs_cache *c, const char *key, enum gs_ttl_clas
         *out = NULL;
     if (!c || !key || !json || (unsigned)cls >= GS_TTL_NCLASS)
         return -EINVAL;
-    cJSON *copy = cJSON_Duplicate(json, 1);
+    cJSON *copy = gs_json_copy(json);
     if (!copy)
         return -ENOMEM;
     return gs_cache_put_take(c, key, cls, copy, request_id, mark, out);
+}
+
+/* Stores doc (the caller's reference passes to the cache), as a put since mark. */
+static int put_doc(struct gs_cache *c, enum gs_ttl_class cls, struct gs_doc_impl *doc, uint64_t mark,
+                   struct gs_doc **out)
+{
+    struct gs_pub p = {.doc = doc};
+    gs_pub_compare(c, &p, 1);
+    const struct gs_pub_origin origin = {.own = NULL, .since_seq = mark, .supersedes = 1,
+                                         .taken = out != NULL};
+    pthread_mutex_lock(&c->lock);
+    int r = gs_pub_install_locked(c, &p, cls, &origin);
+    struct gs_entry *evicted = gs_cache_evict_locked(c);
+    pthread_mutex_unlock(&c->lock);
+    if (out && r == 0) {
+        /* taken before the publisher's reference goes: never evicted in between */
+        gs_doc_ref(&p.doc->pub);
+        *out = &p.doc->pub;
+    }
+    gs_pub_finish(c, &p, 1);
+    gs_cache_free_entries(evicted);
+    return r;
 }
 
 int gs_cache_put_take(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
@@ -53,25 +76,39 @@ int gs_cache_put_take(struct gs_cache *c, const char *key, enum gs_ttl_class cls
     }
     struct timespec now;
     gs_cache_realtime(c, &now);
-    struct gs_pub p = {0};
-    int r = gs_doc_create(key, json, request_id, &now, &p.doc);
+    struct gs_doc_impl *d = NULL;
+    int r = gs_doc_create(key, json, request_id, &now, &d);
+    return r != 0 ? r : put_doc(c, cls, d, mark, out);
+}
+
+int gs_cache_put_listing_since(struct gs_cache *c, const char *key, enum gs_ttl_class cls, cJSON *json,
+                               const char *request_id, uint64_t mark, struct gs_doc **out)
+{
+    if (out)
+        *out = NULL;
+    if (!c || !key || !json || (unsigned)cls >= GS_TTL_NCLASS) {
+        cJSON_Delete(json);
+        return -EINVAL;
+    }
+    struct timespec now;
+    gs_cache_realtime(c, &now);
+    struct gs_doc_impl *d = NULL;
+    int r = gs_doc_create(key, json, request_id, &now, &d);
     if (r != 0)
         return r;
-    gs_pub_compare(c, &p, 1);
-
-    const struct gs_pub_origin origin = {.own = NULL, .since_seq = mark, .supersedes = 1,
-                                         .taken = out != NULL};
-    pthread_mutex_lock(&c->lock);
-    r = gs_pub_install_locked(c, &p, cls, &origin);
-    struct gs_entry *evicted = gs_cache_evict_locked(c);
-    pthread_mutex_unlock(&c->lock);
-    if (out && r == 0) {
-        /* taken before the publisher's reference goes: never evicted in between */
-        gs_doc_ref(&p.doc->pub);
-        *out = &p.doc->pub;
+    gs_doc_ref(&d->pub); /* for its items, whatever the bound does meanwhile */
+    r = put_doc(c, cls, d, mark, out);
+    const cJSON *items = r == 0 ? cJSON_GetObjectItemCaseSensitive(d->pub.json, "value") : NULL;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, items) {
+        const char *id = gs_cache_item_id(it);
+        char *ik = id ? gs_cache_item_key(key, id) : NULL;
+        struct gs_doc_impl *item = NULL;
+        if (ik && gs_doc_create_item(ik, d, it, request_id, &now, &item) == 0)
+            put_doc(c, cls, item, mark, NULL);
+        free(ik);
     }
-    gs_pub_finish(c, &p, 1);
-    gs_cache_free_entries(evicted);
+    gs_doc_unref(&d->pub);
     return r;
 }
 

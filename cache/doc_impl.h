@@ -15,6 +15,8 @@ struct gs_doc_impl {
     struct gs_doc pub;      /* first: a struct gs_doc * is a struct gs_doc_impl * */
     int refs;               /* atomic */
     int shared;             /* pub.json is the one empty listing all share (never freed) */
+    struct gs_doc_impl *owner; /* pub.json is an item of this listing's tree (a reference;
+                                * its siblings are not this doc's): not freed with it */
     size_t text_len;        /* bytes of the content's fingerprint (doc.c) */
     uint64_t text_hash;     /* FNV-1a of the content's fingerprint */
     size_t bytes;           /* memory it holds: this struct with its key, the parsed JSON,
@@ -32,6 +34,11 @@ static inline struct gs_doc_impl *gs_doc_impl_of(struct gs_doc *d)
  * publisher to set. Returns 0 or -ENOMEM. */
 int gs_doc_create(const char *key, cJSON *json, const char *request_id,
                   const struct timespec *fetched_at, struct gs_doc_impl **out);
+
+/* New doc with one reference for item, a node of listing's tree (not a
+ * copy: the doc keeps a reference to listing). Returns 0 or -ENOMEM. */
+int gs_doc_create_item(const char *key, struct gs_doc_impl *listing, const cJSON *item,
+                       const char *request_id, const struct timespec *fetched_at, struct gs_doc_impl **out);
 
 /* A copy of d in new memory, with one reference: the same key, content,
  * generation and times (the cache moves a doc it alone holds, to pack what

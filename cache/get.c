@@ -24,14 +24,13 @@ static int refresh_unanswered(int r, const struct gs_error *err)
     return s == 429 || s >= 500 || (s >= 200 && s < 400);
 }
 
-static const char *item_id(const cJSON *item)
+const char *gs_cache_item_id(const cJSON *item)
 {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
     return cJSON_IsString(id) && id->valuestring[0] ? id->valuestring : NULL;
 }
 
-/* key + "/" + the id escaped as one path segment. */
-static char *item_key(const char *key, const char *id)
+char *gs_cache_item_key(const char *key, const char *id)
 {
     char *seg = gs_path("%s", id);
     if (!seg)
@@ -59,7 +58,7 @@ static int prepare_pubs(const char *key, unsigned flags, cJSON *json, const char
         if (!cJSON_IsArray(items))
             items = NULL;
         cJSON_ArrayForEach(it, items)
-            n += item_id(it) != NULL;
+            n += gs_cache_item_id(it) != NULL;
     }
     struct gs_pub *pubs = calloc(n, sizeof(*pubs));
     if (!pubs) {
@@ -76,12 +75,12 @@ static int prepare_pubs(const char *key, unsigned flags, cJSON *json, const char
     cJSON_ArrayForEach(it, items) {
         if (r != 0)
             break;
-        const char *id = item_id(it);
+        const char *id = gs_cache_item_id(it);
         if (!id)
             continue;
-        char *ik = item_key(key, id);
-        cJSON *dup = ik ? cJSON_Duplicate(it, 1) : NULL;
-        r = dup ? gs_doc_create(ik, dup, request_id, now, &pubs[k].doc) : -ENOMEM;
+        char *ik = gs_cache_item_key(key, id);
+        /* the item's doc is the listing's item, not a copy of it */
+        r = ik ? gs_doc_create_item(ik, pubs[0].doc, it, request_id, now, &pubs[k].doc) : -ENOMEM;
         k += r == 0;
         free(ik);
     }

@@ -110,7 +110,7 @@ static void evict_from(struct gs_cache *c, int docs, int unread_too, size_t limi
 {
     struct gs_entry *e = docs ? c->table.doldest : c->table.oldest;
     int passed = 0;
-    while (e && c->bytes > limit && passed < HELD_LOOKS) {
+    while (e && c->bytes + c->reserved > limit && passed < HELD_LOOKS) {
         struct gs_entry *next = docs ? e->dnewer : e->newer;
         if (!evict_one(c, e, unread_too, dropped)) {
             passed++;

@@ -40,13 +40,27 @@ struct item {
 
 /* Marks a key a scan waits for and has not received yet. */
 static char wanted;
+/* Marks a job listing delivered empty: the scan holds nothing for it. At
+ * tenant scale most service principals have no job, and holding each of
+ * their listings until the scan reached it kept them all past the cache's
+ * bound (20 MiB of 50,000 while the service principal listing came). */
+static char no_jobs;
 
 struct gs_ra_scan {
     struct gs_ra_scan *next;
     int listing;        /* its service principal listing is still coming (counted in ra->listing) */
     double since;       /* cache time its snapshot began: what was stored since is not fetched again */
-    struct gs_map docs; /* job listing key -> &wanted, or the delivered doc (a reference) */
+    struct gs_map docs; /* job listing key -> &wanted, &no_jobs, or the delivered doc (a reference) */
+    struct timespec empty_changed; /* the latest changed_at of those delivered as &no_jobs */
+    size_t held, held_max;         /* delivered docs held now, and at most */
 };
+
+/* 1 when doc is a job listing without jobs. */
+static int listing_empty(const struct gs_doc *doc)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc->json, "value");
+    return cJSON_IsArray(v) && !v->child;
+}
 
 struct gs_readahead {
     struct gs_fs *fs;
@@ -81,9 +95,10 @@ static double mono(void)
     return gs_fs_mono();
 }
 
-/* Stores a listing answer j (the cache takes it): each item under
- * key/<id> (a copy each), and the listing its own array, not a copy
- * (expired when changed after mark, from gs_cache_mark). */
+/* Stores a listing answer j (the cache takes it): the listing its own
+ * array, not a copy, and each item under key/<id> (the listing's item, not
+ * a copy: cache.h gs_cache_put_listing_since), expired when changed after
+ * mark (from gs_cache_mark). */
 static void store_listing(struct gs_fs *fs, enum gs_kind kind, const char *list_key, cJSON *j,
                           const char *request_id, uint64_t mark, struct gs_doc **stored)
 {
@@ -94,16 +109,6 @@ static void store_listing(struct gs_fs *fs, enum gs_kind kind, const char *list_
         cJSON_Delete(j);
         return;
     }
-    const cJSON *it;
-    cJSON_ArrayForEach(it, value) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "id");
-        char *esc = cJSON_IsString(id) ? gs_path("%s", id->valuestring) : NULL;
-        char *key = NULL;
-        if (esc && asprintf(&key, "%s/%s", list_key, esc) >= 0)
-            gs_cache_put_since(fs->cache, key, ttl, it, request_id, mark);
-        free(esc);
-        free(key);
-    }
     cJSON *listing = cJSON_CreateObject();
     value = cJSON_DetachItemViaPointer(j, value);
     cJSON_Delete(j);
@@ -112,7 +117,7 @@ static void store_listing(struct gs_fs *fs, enum gs_kind kind, const char *list_
         cJSON_Delete(value);
         return;
     }
-    gs_cache_put_take(fs->cache, list_key, ttl, listing, request_id, mark, stored);
+    gs_cache_put_listing_since(fs->cache, list_key, ttl, listing, request_id, mark, stored);
 }
 
 void gs_readahead_store_jobs(struct gs_fs *fs, const char *jobs_key, const char *body, size_t len,
@@ -239,8 +244,17 @@ static void deliver_locked(struct gs_readahead *ra, const char *key, struct gs_d
             continue;
         if (!doc && !own && gs_cache_peek(ra->fs->cache, key, &own) != 0)
             return;
-        gs_doc_ref(doc ? doc : own);
-        gs_map_puts(&s->docs, key, doc ? doc : own, NULL); /* replaces an existing key: cannot fail */
+        struct gs_doc *d = doc ? doc : own;
+        if (listing_empty(d)) {
+            if (d->changed_at.tv_sec > s->empty_changed.tv_sec)
+                s->empty_changed = d->changed_at;
+            gs_map_puts(&s->docs, key, &no_jobs, NULL); /* replaces an existing key: cannot fail */
+            continue;
+        }
+        gs_doc_ref(d);
+        gs_map_puts(&s->docs, key, d, NULL);
+        if (++s->held > s->held_max)
+            s->held_max = s->held;
     }
     gs_doc_unref(own);
 }
@@ -828,7 +842,7 @@ static void drop_doc(void *ctx, const void *key, size_t klen, void *value)
     (void)ctx;
     (void)key;
     (void)klen;
-    if (value != &wanted)
+    if (value != &wanted && value != &no_jobs)
         gs_doc_unref(value);
 }
 
@@ -934,7 +948,11 @@ int gs_readahead_scan_take(struct gs_fs *fs, struct gs_ra_scan *s, const char *k
     ra->urgent--;
     if (v)
         gs_map_dels(&s->docs, key);
+    if (v && v != &wanted && v != &no_jobs)
+        s->held--;
     pthread_mutex_unlock(&ra->lock);
+    if (v == &no_jobs)
+        return GS_RA_NO_JOBS;
     if (v && v != &wanted) {
         *out = v; /* the scan's reference passes to the caller */
         return 0;
@@ -942,6 +960,17 @@ int gs_readahead_scan_take(struct gs_fs *fs, struct gs_ra_scan *s, const char *k
     if (!v) /* usable when the scan began: the same snapshot, however long the scan */
         return gs_cache_get(fs->cache, key, GS_TTL_STATUS, GS_GET_CACHED_ONLY, out, NULL);
     return -ENOENT;
+}
+
+void gs_readahead_scan_empty_changed(struct gs_fs *fs, struct gs_ra_scan *s, struct timespec *latest)
+{
+    struct gs_readahead *ra = fs->readahead;
+    if (!s || !ra)
+        return;
+    pthread_mutex_lock(&ra->lock);
+    if (s->empty_changed.tv_sec > latest->tv_sec)
+        *latest = s->empty_changed;
+    pthread_mutex_unlock(&ra->lock);
 }
 
 void gs_readahead_scan_end(struct gs_fs *fs, struct gs_ra_scan *s)
@@ -963,6 +992,7 @@ void gs_readahead_scan_end(struct gs_fs *fs, struct gs_ra_scan *s)
         }
     }
     pthread_mutex_unlock(&ra->lock);
+    gs_debug("tenant scan: %zu job listings held at most until read (those without jobs not held)", s->held_max);
     gs_map_each(&s->docs, drop_doc, NULL);
     gs_map_destroy(&s->docs);
     free(s);

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "fs/model/kinds.h"
 
@@ -58,8 +59,10 @@ void gs_readahead_await(struct gs_readahead *ra, const char *key);
  * given service principal's job listing that is not usable (as each page of
  * the service principal listing arrives, and for the whole listing); scan_take
  * returns each as its batch arrives (the scan holds it, so the cache bound
- * cannot evict it before it is read), or -ENOENT when the read-ahead could
- * not bring it (the caller then fetches it itself). Without read-ahead
+ * cannot evict it before it is read), GS_RA_NO_JOBS (*out NULL) for one that
+ * arrived empty (nothing is held for it: scan_empty_changed gives the latest
+ * changed_at among those), or -ENOENT when the read-ahead could not bring it
+ * (the caller then fetches it itself). Without read-ahead
  * threads scan_new returns NULL and scan_add fetches the listings itself. */
 struct gs_ra_scan;
 struct gs_doc;
@@ -71,7 +74,10 @@ void gs_readahead_scan_add(struct gs_fs *fs, struct gs_ra_scan *s, const char *c
  * until then the queue goes only in full batches, as more keys are coming
  * (unless a reader waits for one). */
 void gs_readahead_scan_listed(struct gs_fs *fs, struct gs_ra_scan *s);
+#define GS_RA_NO_JOBS 1
 int gs_readahead_scan_take(struct gs_fs *fs, struct gs_ra_scan *s, const char *key, struct gs_doc **out);
+/* Raises *latest to the latest changed_at of the listings taken as GS_RA_NO_JOBS. */
+void gs_readahead_scan_empty_changed(struct gs_fs *fs, struct gs_ra_scan *s, struct timespec *latest);
 void gs_readahead_scan_end(struct gs_fs *fs, struct gs_ra_scan *s);
 
 /* Stores one job listing answer: the listing and each job in it (expired

@@ -18,6 +18,9 @@
  * cache's entries once: a millisecond at 50,000). */
 #define PERIOD_MIN 1.0
 #define PERIOD_MAX 5.0
+/* Connections (HTTP handles) unused this long are closed: a walk or a scan
+ * keeps using what it opened, an idle mount holds none. */
+#define HANDLE_IDLE 20.0
 
 struct gs_keeper {
     struct gs_fs *fs;
@@ -34,14 +37,16 @@ int gs_keeper_round(struct gs_fs *fs)
     gs_walk_scan_end_idle(fs); /* what ended walks held is swept below */
     int trimmed = gs_sp_index_trim(fs->sp_index, fs->cache, min_age);
     size_t freed = gs_cache_sweep(fs->cache, min_age);
-    if (!trimmed && !freed)
+    size_t closed = gs_client_close_idle(fs->client, HANDLE_IDLE);
+    if (!trimmed && !freed && !closed)
         return 0;
     malloc_trim(0);
     struct gs_cache_stats st;
     gs_cache_get_stats(fs->cache, &st);
     struct mallinfo2 mi = mallinfo2();
-    gs_debug("memory: swept %zu bytes%s; cache %zu bytes in %zu entries; heap %zu in use, %zu free",
-             freed, trimmed ? ", listing index let go" : "", st.bytes, st.entries, mi.uordblks, mi.fordblks);
+    gs_debug("memory: swept %zu bytes%s, %zu idle connections closed; cache %zu bytes in %zu entries; "
+             "heap %zu in use, %zu free", freed, trimmed ? ", listing index let go" : "", closed, st.bytes,
+             st.entries, mi.uordblks, mi.fordblks);
     return 1;
 }
 

@@ -7,11 +7,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/json_pack.h"
 #include "fs/model/names.h"
 #include "fs/fetch/readahead.h"
 #include "fs/fetch/graph_get.h"
 #include "fs/model/fs.h"
 #include "common/errno_name.h"
+#include "common/log.h"
 #include "common/interrupt.h"
 #include "fs/model/errors.h"
 #include "fs/fetch/stale.h"
@@ -135,7 +137,8 @@ static int cached_copy(struct gs_fs *fs, const char *key, struct gs_doc **jobs, 
 }
 
 /* One service principal's job listing for a scan that began at since:
- * 0 (why->err set when it is a stale copy, and why), -ENOENT when the
+ * 0 (why->err set when it is a stale copy, and why; *jobs NULL when the
+ * read-ahead brought it empty and holds nothing for it), -ENOENT when the
  * service principal is gone (404), another negative errno when its jobs
  * are unknown (why says why). */
 static int read_jobs(struct gs_fs *fs, struct gs_ra_scan *scan, const char *id, double since,
@@ -146,8 +149,8 @@ static int read_jobs(struct gs_fs *fs, struct gs_ra_scan *scan, const char *id, 
     if (!key) {
         gs_error_set_local(why, "GET", id, -ENOMEM, "OutOfMemory", "no memory for the scan");
         r = -ENOMEM;
-    } else if (gs_readahead_scan_take(fs, scan, key, jobs) == 0) {
-        r = 0; /* as its batch brought it */
+    } else if (gs_readahead_scan_take(fs, scan, key, jobs) >= 0) {
+        r = 0; /* as its batch brought it (GS_RA_NO_JOBS: empty, *jobs NULL) */
     } else if (gs_cache_get_fresh_since(fs->cache, key, since, jobs) == 0) {
         r = 0;
     } else if (gs_fs_graph_down(fs)) {
@@ -183,6 +186,8 @@ static int sp_unknown(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, c
 struct page_ctx {
     struct gs_fs *fs;
     struct gs_ra_scan *scan;
+    size_t reserved;    /* what the pages arrived so far hold, reserved in the cache */
+    size_t most;        /* the most the cache held with them, after each page */
 };
 
 /* A page of the service principal listing arrived: its job listings are
@@ -196,11 +201,22 @@ static void page_arrived(void *ctx, const cJSON *first)
     const char **ids = calloc(n ? n : 1, sizeof(*ids));
     if (!ids)
         return; /* the scan queues them after the last page */
+    size_t bytes = 0;
     for (const cJSON *sp = first; sp; sp = sp->next) {
         const char *id = str(sp, "id");
         if (id && gs_name_is_safe(id))
             ids[k++] = id;
+        bytes += gs_json_is_packed(sp) ? gs_json_packed_size(sp) + 16 : 0;
     }
+    /* the listing in the making counts against the cache's bound: what the
+     * cache holds (job listings the scan took) goes for it now, not once
+     * the whole listing is stored */
+    gs_cache_reserve(p->fs->cache, bytes);
+    p->reserved += bytes;
+    struct gs_cache_stats st;
+    gs_cache_get_stats(p->fs->cache, &st);
+    if (st.bytes + p->reserved > p->most)
+        p->most = st.bytes + p->reserved;
     if (k)
         gs_readahead_scan_add(p->fs, p->scan, ids, k);
     free(ids);
@@ -236,11 +252,15 @@ static int each_job(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, str
      * job listings are batched as each page of the listing arrives, and each
      * is taken as its batch brings it */
     double since = scan_since(fs);
-    struct page_ctx pc = {fs, gs_readahead_scan_new(fs, since)};
+    struct page_ctx pc = {fs, gs_readahead_scan_new(fs, since), 0, 0};
     if (pc.scan)
         gs_client_set_page_hook(page_arrived, &pc);
     int r = key ? get_sps(fs, key, &sps) : -ENOMEM;
     gs_client_set_page_hook(NULL, NULL);
+    gs_cache_unreserve(fs->cache, pc.reserved);
+    if (pc.reserved)
+        gs_debug("tenant scan: the service principal listing coming (%zu bytes) and the cache held %zu bytes "
+                 "at most", pc.reserved, pc.most);
     free(key);
     struct gs_ra_scan *scan = pc.scan;
     if (r < 0) {
@@ -280,7 +300,7 @@ static int each_job(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, str
         } else if (jr < 0 && jr != -ENOENT) {
             ++*unknowns;
             r = sp_unknown(fs, fns, ctx, sp, &why);
-        } else if (jr == 0) {
+        } else if (jr == 0 && jobs) {
             if (jobs->changed_at.tv_sec > latest->tv_sec)
                 *latest = jobs->changed_at;
             const cJSON *job;
@@ -292,6 +312,7 @@ static int each_job(struct gs_fs *fs, const struct scan_fns *fns, void *ctx, str
         } /* -ENOENT: the service principal is gone */
         gs_error_clear(&why);
     }
+    gs_readahead_scan_empty_changed(fs, scan, latest);
     gs_readahead_scan_end(fs, scan);
     free(ids);
     gs_doc_unref(sps);
