@@ -177,6 +177,12 @@ static void plan(struct gs_walk *w, uint64_t gen, size_t rank, size_t *from, siz
 
 void gs_walk_sp(struct gs_fs *fs, const char *sp)
 {
+    /* a visit is the walking process asking through its walk, even when
+     * everything it reads is fresh: its walk must not end idle under it
+     * (walk_scan.h), or what it read ahead is fetched again once past its
+     * time-to-live */
+    double since;
+    gs_walk_scan_since(fs, &since);
     if (!fs->readahead)
         return;
     char *lkey = gs_kind_key(GS_K_SPS, NULL, NULL, NULL);
