@@ -113,6 +113,21 @@ def test_a_walk_that_finds_everything_fresh_goes_on_past_dir_timeout(mnt):
     assert log.count("GET", JOBS) == 20 * N, log.describe()
 
 
+@pytest.mark.mount(tenant="large:%d:%d" % (10 * N, 25 * M), time_scale=60.0, latency_ms=150,
+                   options=["dir_timeout=1", "status_timeout=1"])
+@pytest.mark.timeout(300)
+def test_the_memory_keeper_keeps_what_a_walk_reads_next(mnt):
+    # the job listings read ahead at the listing of servicePrincipals/ expire while the find
+    # goes on; the memory keeper drops expired copies beyond a 64th of the cache's bound, but
+    # not those a live walk reads: before, past that share the ones the find had not reached
+    # yet were dropped and fetched again (1,821 GETs for these 400; 3,026 of 10,000 in a find
+    # at N=10,000, 150 ms)
+    log = mnt.request_log()
+    subprocess.run(["find", str(mnt.path / "servicePrincipals")], stdout=subprocess.DEVNULL, check=True,
+                   timeout=150)
+    assert log.count("GET", JOBS) == 10 * N, log.describe()
+
+
 TSV_WALKER = r"""
 import os, sys, time
 os.listdir(os.path.join(sys.argv[1], "servicePrincipals"))   # a walk begins; its read-ahead
