@@ -115,10 +115,6 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
     }
     if (kind == GS_K_SPS && for_readdir) /* a walk of servicePrincipals/ begins */
         gs_walk_scan_begin(fs, GS_WALK_LISTS_SPS, gs_cache_now(fs->cache));
-    else if (lists_sps(kind) && !for_readdir && gs_walk_scan_get(fs, key, doc) == 0) {
-        free(key); /* a walk looks names up in the listing it walks, however old */
-        return 0;
-    }
     if (kind == GS_K_JOBS && fs->readahead && !gs_fs_graph_down(fs) &&
         !gs_cache_is_fresh(fs->cache, key))
         fetch_jobs_ahead(fs, dir->sp);

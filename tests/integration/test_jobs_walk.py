@@ -128,21 +128,6 @@ def test_the_memory_keeper_keeps_what_a_walk_reads_next(mnt):
     assert log.count("GET", JOBS) == 10 * N, log.describe()
 
 
-@pytest.mark.mount(tenant="large:%d:%d" % (20 * N, M), time_scale=60.0, latency_ms=150,
-                   options=["dir_timeout=1", "status_timeout=1"])
-@pytest.mark.timeout(300)
-def test_a_walk_looks_service_principals_up_in_the_listing_it_walks(mnt):
-    # find lists servicePrincipals/ once, then looks each one up as it descends into it
-    # (the kernel's entry timeout passed long since): the names come from the listing its
-    # walk lists, however old. Before, each lookup past dir_timeout fetched the listing
-    # again (11 pages in sequence at N=10,000, once a minute, and a new listing's generation
-    # drops the read-ahead queued for the old one)
-    log = mnt.request_log()
-    subprocess.run(["find", str(mnt.path / "servicePrincipals")], stdout=subprocess.DEVNULL, check=True,
-                   timeout=240)
-    assert log.count("GET", r".*/servicePrincipals", batch_items=False) == 1, log.describe()
-
-
 TSV_WALKER = r"""
 import os, sys, time
 os.listdir(os.path.join(sys.argv[1], "servicePrincipals"))   # a walk begins; its read-ahead
