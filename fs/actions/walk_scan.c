@@ -140,6 +140,22 @@ void gs_walk_scan_end_idle(struct gs_fs *fs)
     drop_all(drop);
 }
 
+int gs_walk_scan_oldest(struct gs_fs *fs, double *since)
+{
+    struct gs_walk_scan *s = fs->walk_scan;
+    int any = 0;
+    if (!s)
+        return 0;
+    pthread_mutex_lock(&s->lock);
+    for (int i = 0; i < WALKS; i++) {
+        if (s->w[i].pid && (!any || s->w[i].since < *since))
+            *since = s->w[i].since;
+        any |= s->w[i].pid != 0;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return any;
+}
+
 int gs_walk_scan_since(struct gs_fs *fs, double *since)
 {
     struct gs_walk_scan *s = fs->walk_scan;

@@ -37,6 +37,11 @@ void gs_walk_scan_begin(struct gs_fs *fs, unsigned what, double since);
  * seconds, and lets what they held go (the memory keeper's round). */
 void gs_walk_scan_end_idle(struct gs_fs *fs);
 
+/* 1 and the earliest *since (cache time) of the walks going on, 0 when
+ * none is: what was stored since then may still serve one of them, and the
+ * memory keeper keeps it (keeper.c). */
+int gs_walk_scan_oldest(struct gs_fs *fs, double *since);
+
 /* 1 and *since (cache time) when the calling process is walking. */
 int gs_walk_scan_since(struct gs_fs *fs, double *since);
 

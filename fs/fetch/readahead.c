@@ -30,6 +30,8 @@ struct item {
     enum gs_kind kind;  /* GS_K_JOBS or GS_K_TEMPLATES (a listing and its items), or a document */
     int throttles;      /* times Graph answered it 429/503 */
     int walk;           /* queued for a walk: a jobs listing brings its jobs' documents */
+    int stats;          /* for a walk that stats files (du): functions.json and
+                         * filterOperators.json too */
     int scan;           /* when taken: a running tenant scan waits for it */
     uint64_t src_gen;   /* a job listing queued from the service principal listing of this
                          * generation (0: for a reader, or a running scan): dropped, not
@@ -280,18 +282,23 @@ static void queue_items(struct gs_readahead *ra, const char *list_key, enum gs_k
 }
 
 /* A jobs listing a walk brought: each job's schema follows (ra->lock held);
- * functions and filterOperators only when read (views/walk.h). */
-static void queue_job_docs_locked(struct gs_readahead *ra, const char *jobs_key)
+ * functions and filterOperators for a walk that stats them (du), else only
+ * when read (views/walk.h). */
+static void queue_job_docs_locked(struct gs_readahead *ra, const char *jobs_key, int stats)
 {
     queue_items(ra, jobs_key, GS_K_JOB_SCHEMA, "/schema");
+    if (!stats)
+        return;
+    queue_items(ra, jobs_key, GS_K_JOB_FUNCTIONS, "/schema/functions");
+    queue_items(ra, jobs_key, GS_K_JOB_FILTEROPS, "/schema/filterOperators");
 }
 
-void gs_readahead_queue_job_docs(struct gs_readahead *ra, const char *jobs_key)
+void gs_readahead_queue_job_docs(struct gs_readahead *ra, const char *jobs_key, int stats)
 {
     if (!ra)
         return;
     pthread_mutex_lock(&ra->lock);
-    queue_job_docs_locked(ra, jobs_key);
+    queue_job_docs_locked(ra, jobs_key, stats);
     pthread_cond_broadcast(&ra->work);
     pthread_mutex_unlock(&ra->lock);
 }
@@ -489,7 +496,7 @@ static void finish_locked(struct gs_readahead *ra, struct item **taken, size_t n
             continue;
         }
         if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_JOBS && it->walk)
-            queue_job_docs_locked(ra, it->key);
+            queue_job_docs_locked(ra, it->key, it->stats);
         if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_JOBS)
             deliver_locked(ra, it->key, o->stored[i]);
         else if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_TEMPLATES)
@@ -681,7 +688,8 @@ void gs_readahead_queue_sps(struct gs_readahead *ra, const char *const *sp_ids, 
     free(keys);
 }
 
-void gs_readahead_queue(struct gs_readahead *ra, const enum gs_kind *kinds, char *const *keys, size_t n)
+void gs_readahead_queue(struct gs_readahead *ra, const enum gs_kind *kinds, char *const *keys, size_t n,
+                        int stats)
 {
     if (!ra || !n)
         return;
@@ -689,8 +697,10 @@ void gs_readahead_queue(struct gs_readahead *ra, const enum gs_kind *kinds, char
     for (size_t i = 0; i < n; i++) {
         push(ra, kinds[i], keys[i], 0);
         struct item *it = gs_map_gets(&ra->queued, keys[i]);
-        if (it)
+        if (it) {
             it->walk = 1;
+            it->stats |= stats;
+        }
     }
     pthread_cond_broadcast(&ra->work);
     pthread_mutex_unlock(&ra->lock);

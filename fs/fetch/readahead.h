@@ -40,12 +40,14 @@ int gs_readahead_jobs_usable(struct gs_fs *fs, const char *key);
 
 /* Queues documents or listings (keys[i] of kinds[i]) behind the queue, all
  * at once (workers take them 20 per batch): a walk will visit them next. A templates listing brings its templates' schemas
- * after it, a jobs listing its jobs' documents. */
-void gs_readahead_queue(struct gs_readahead *ra, const enum gs_kind *kinds, char *const *keys, size_t n);
+ * after it, a jobs listing its jobs' schemas, and with stats (a walk that
+ * stats files: du) their functions and filterOperators too. */
+void gs_readahead_queue(struct gs_readahead *ra, const enum gs_kind *kinds, char *const *keys, size_t n,
+                        int stats);
 
-/* Queues the schema, functions and filterOperators of every job in the
- * cached jobs listing at jobs_key that are not fresh. */
-void gs_readahead_queue_job_docs(struct gs_readahead *ra, const char *jobs_key);
+/* Queues the schema of every job in the cached jobs listing at jobs_key that
+ * is not fresh, and with stats its functions and filterOperators. */
+void gs_readahead_queue_job_docs(struct gs_readahead *ra, const char *jobs_key, int stats);
 
 /* Fetches these keys (of kinds[i]) now, in batches ahead of the queue (by
  * itself without read-ahead threads), and returns when each was tried. */

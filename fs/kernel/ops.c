@@ -114,16 +114,15 @@ static int fill_attr_as(struct gs_fs *fs, struct gs_node *n, const struct gs_nod
         st->st_size = (off_t)strlen(n->target);
         gs_content_dir_mtime(fs, n->parent ? n->parent : n, &mtime);
     } else {
-        struct gs_blob *b = NULL;
-        int r = gs_content_stat(fs, n, &b, &mtime);
+        size_t size = 0;
+        int r = gs_content_stat(fs, n, &size, &mtime);
         if (r < 0)
             return r;
         st->st_nlink = 1;
         pthread_mutex_lock(&fs->lock);
-        st->st_size = (off_t)gs_pagecache_size_locked(n, b->len);
+        st->st_size = (off_t)gs_pagecache_size_locked(n, size);
         n->reported_size = (int64_t)st->st_size;
         pthread_mutex_unlock(&fs->lock);
-        gs_blob_unref(b);
     }
     st->st_blocks = (st->st_size + 511) / 512;
     st->st_mtim = mtime;

@@ -94,6 +94,8 @@ struct gs_node {
     /* fs->lock: rendered content (files) */
     struct gs_blob *content;
     uint64_t content_gen;
+    size_t size_len;        /* without content: the length its rendering of the */
+    uint64_t size_gen;      /* document of this generation would have (0: none) */
     struct timespec mtime;
     int64_t reported_size;  /* last size told to the kernel, -1 if none */
     struct gs_blob *pc_blob; /* bytes the kernel's page cache may hold (pagecache.h) */

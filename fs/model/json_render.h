@@ -12,6 +12,9 @@
  * integer of up to 2^53; other numbers with %.17g trimmed. NULL on ENOMEM. */
 char *gs_json_render(const cJSON *item, size_t *len_out);
 
+/* The length gs_json_render's text of item would have, without making it. */
+size_t gs_json_rendered_len(const cJSON *item);
+
 /* True for keys that rendering drops ("@odata.context", "x@odata.type"). */
 int gs_json_is_annotation(const char *key);
 

@@ -111,12 +111,14 @@ static int fresh_or_scanned(struct gs_fs *fs, struct gs_node *n, const struct gs
     return -EWOULDBLOCK;
 }
 
-static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
+/* The document n shows, with a new reference (walk_scan.h: a walk reads
+ * what its scan brought, however old; others what is fresh), and its
+ * staleness line (note_staleness; the caller sets it); a failure recorded in
+ * last_error. */
+static int graph_doc(struct gs_fs *fs, struct gs_node *n, const struct gs_node_id *id, struct gs_doc **out,
+                     char **stale)
 {
-    const struct gs_node_id *id = gs_node_id(n); /* one record, whatever a rename does meanwhile */
     const struct gs_kind_info *ki = gs_kind_info(id->kind);
-    if (!id->key)
-        return -ENOMEM; /* the node table could not index it (node.c key_link) */
     struct gs_doc *doc = NULL;
     struct gs_error err = {0};
     int r = fresh_or_scanned(fs, n, id, &doc);
@@ -127,10 +129,91 @@ static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **ou
         gs_error_clear(&err);
         return r;
     }
-    char *stale = note_staleness(fs, n, doc, ki->ttl, &err);
+    *stale = note_staleness(fs, n, doc, ki->ttl, &err);
     gs_error_clear(&err);
+    *out = doc;
+    return 0;
+}
 
-    r = keep_rendered(fs, n, doc, ki->member, stale, out, mtime);
+static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
+{
+    const struct gs_node_id *id = gs_node_id(n); /* one record, whatever a rename does meanwhile */
+    if (!id->key)
+        return -ENOMEM; /* the node table could not index it (node.c key_link) */
+    struct gs_doc *doc = NULL;
+    char *stale = NULL;
+    int r = graph_doc(fs, n, id, &doc, &stale);
+    if (r < 0)
+        return r;
+    r = keep_rendered(fs, n, doc, gs_kind_info(id->kind)->member, stale, out, mtime);
+    gs_doc_unref(doc);
+    return r;
+}
+
+/* n's staleness line becomes `stale` (taken; NULL: fresh), as keep_rendered
+ * sets it for a node it renders. */
+static void set_stale_line(struct gs_fs *fs, struct gs_node *n, char *stale)
+{
+    pthread_mutex_lock(&fs->lock);
+    char *was = n->stale;
+    n->stale = stale;
+    pthread_mutex_unlock(&fs->lock);
+    free(was);
+}
+
+/* With fs->lock: n's size from what it keeps for doc, 1 when it has it. */
+static int kept_size_locked(const struct gs_node *n, const struct gs_doc *doc, size_t *size)
+{
+    if (n->content && n->content_gen == doc->generation)
+        *size = n->content->len;
+    else if (!n->content && n->size_gen == doc->generation)
+        *size = n->size_len;
+    else
+        return 0;
+    return 1;
+}
+
+/* The size of n's rendering of doc, measured, not rendered: a walk (find,
+ * du) stats every template.json and schema.json (59 KB each) and reads
+ * none. A node that keeps a rendering of an older document renders the new
+ * one (its mtime moves only when the bytes change: keep_rendered); one that
+ * keeps none takes the document's time, as keep_rendered would. */
+static int measure_graph(struct gs_fs *fs, struct gs_node *n, size_t *size, struct timespec *mtime)
+{
+    const struct gs_node_id *id = gs_node_id(n);
+    if (!id->key)
+        return -ENOMEM;
+    struct gs_doc *doc = NULL;
+    char *stale = NULL;
+    int r = graph_doc(fs, n, id, &doc, &stale);
+    if (r < 0)
+        return r;
+    const char *member = gs_kind_info(id->kind)->member;
+    pthread_mutex_lock(&fs->lock);
+    int known = kept_size_locked(n, doc, size), rendered = n->content != NULL;
+    *mtime = n->mtime;
+    pthread_mutex_unlock(&fs->lock);
+    if (!known && !rendered) {
+        const cJSON *part = member ? cJSON_GetObjectItemCaseSensitive(doc->json, member) : doc->json;
+        size_t len = part ? gs_json_rendered_len(part) : 5; /* "null\n": Graph omitted the member */
+        pthread_mutex_lock(&fs->lock);
+        if (!n->content) {
+            n->mtime = doc->changed_at;
+            n->size_gen = doc->generation;
+            n->size_len = len;
+        }
+        known = kept_size_locked(n, doc, size);
+        *mtime = n->mtime;
+        pthread_mutex_unlock(&fs->lock);
+    }
+    if (!known) {
+        struct gs_blob *b = NULL;
+        r = keep_rendered(fs, n, doc, member, stale, &b, mtime);
+        *size = b ? b->len : 0;
+        gs_blob_unref(b);
+    } else {
+        set_stale_line(fs, n, stale);
+    }
     gs_doc_unref(doc);
     return r;
 }
@@ -206,11 +289,17 @@ int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, st
     }
 }
 
-int gs_content_stat(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
+int gs_content_stat(struct gs_fs *fs, struct gs_node *n, size_t *size, struct timespec *mtime)
 {
-    if (gs_kind_has(gs_node_kind(n), GS_KF_COSTLY_ATTR))
-        return gs_logs_known(fs, n, out, mtime);
-    return gs_content_get(fs, n, out, mtime);
+    enum gs_kind kind = gs_node_kind(n);
+    if (gs_kind_info(kind)->source == GS_SRC_GRAPH && !gs_kind_has(kind, GS_KF_COSTLY_ATTR))
+        return measure_graph(fs, n, size, mtime);
+    struct gs_blob *b = NULL;
+    int r = gs_kind_has(kind, GS_KF_COSTLY_ATTR) ? gs_logs_known(fs, n, &b, mtime) : gs_content_get(fs, n, &b, mtime);
+    if (r == 0)
+        *size = b->len;
+    gs_blob_unref(b);
+    return r;
 }
 
 int gs_content_attr_free(struct gs_fs *fs, const struct gs_dirent *e)

@@ -12,11 +12,12 @@
  * The node must be pinned; fs->lock is not held. 0 or negative errno. */
 int gs_content_get(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime);
 
-/* The bytes stat(2) reports the size and mtime of: gs_content_get's, except
+/* The size and mtime stat(2) reports: gs_content_get's bytes' (a Graph
+ * document a node has not rendered yet is measured, not rendered), except
  * for kinds whose content costs a rate-limited request (GS_KF_COSTLY_ATTR:
  * the provisioning logs), which report what is known without one
  * (logs.h gs_logs_known), so that a walk's stats send nothing. */
-int gs_content_stat(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime);
+int gs_content_stat(struct gs_fs *fs, struct gs_node *n, size_t *size, struct timespec *mtime);
 
 /* 1 when the attributes of entry e cost no request now (its document is
  * fresh in the cache, or it needs none). A listing with attributes

@@ -35,6 +35,12 @@ int gs_keeper_round(struct gs_fs *fs)
 {
     double min_age = fs->cfg.listing_recent > 0 ? fs->cfg.listing_recent : 0;
     gs_walk_scan_end_idle(fs); /* what ended walks held is swept below */
+    /* what a walk going on may still read (stored since it began: walk_scan.h)
+     * stays, expired or not: a find reaches the job listings read ahead at
+     * its listing of servicePrincipals/ minutes later */
+    double since;
+    if (gs_walk_scan_oldest(fs, &since) && gs_cache_now(fs->cache) - since > min_age)
+        min_age = gs_cache_now(fs->cache) - since;
     int trimmed = gs_sp_index_trim(fs->sp_index, fs->cache, min_age);
     size_t freed = gs_cache_sweep(fs->cache, min_age);
     size_t closed = gs_client_close_idle(fs->client, HANDLE_IDLE);

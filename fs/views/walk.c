@@ -90,7 +90,7 @@ static int walk_has(struct gs_fs *fs, const char *key)
     return yes;
 }
 
-static void add_key(struct gs_fs *fs, struct keys *k, enum gs_kind kind, const char *sp)
+static void add_key(struct gs_fs *fs, struct keys *k, enum gs_kind kind, const char *sp, int docs)
 {
     char *key = gs_kind_key(kind, sp, NULL, NULL);
     if (!key)
@@ -103,7 +103,7 @@ static void add_key(struct gs_fs *fs, struct keys *k, enum gs_kind kind, const c
         return;
     }
     if (kind == GS_K_JOBS)
-        gs_readahead_queue_job_docs(fs->readahead, key); /* the listing is here: its jobs' documents */
+        gs_readahead_queue_job_docs(fs->readahead, key, docs); /* the listing is here: its jobs' documents */
     free(key);
 }
 
@@ -117,13 +117,13 @@ static void queue_sps(struct gs_fs *fs, char **ids, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (k.kinds && k.keys) {
             if (docs)
-                add_key(fs, &k, GS_K_SECRETS, ids[i]);
-            add_key(fs, &k, GS_K_TEMPLATES, ids[i]);
-            add_key(fs, &k, GS_K_JOBS, ids[i]);
+                add_key(fs, &k, GS_K_SECRETS, ids[i], docs);
+            add_key(fs, &k, GS_K_TEMPLATES, ids[i], docs);
+            add_key(fs, &k, GS_K_JOBS, ids[i], docs);
         }
         free(ids[i]);
     }
-    gs_readahead_queue(fs->readahead, k.kinds, k.keys, k.n);
+    gs_readahead_queue(fs->readahead, k.kinds, k.keys, k.n, docs);
     for (size_t i = 0; i < k.n; i++)
         free(k.keys[i]);
     free(k.kinds);
@@ -177,6 +177,12 @@ static void plan(struct gs_walk *w, uint64_t gen, size_t rank, size_t *from, siz
 
 void gs_walk_sp(struct gs_fs *fs, const char *sp)
 {
+    /* a visit is the walking process asking through its walk, even when
+     * everything it reads is fresh: its walk must not end idle under it
+     * (walk_scan.h), or what it read ahead is fetched again once past its
+     * time-to-live */
+    double since;
+    gs_walk_scan_since(fs, &since);
     if (!fs->readahead)
         return;
     char *lkey = gs_kind_key(GS_K_SPS, NULL, NULL, NULL);
@@ -252,7 +258,7 @@ static void queue_siblings(struct gs_fs *fs, const struct gs_node *n)
             free(key);
         }
     }
-    gs_readahead_queue(fs->readahead, k.kinds, k.keys, k.n);
+    gs_readahead_queue(fs->readahead, k.kinds, k.keys, k.n, 0);
     for (size_t i = 0; i < k.n; i++)
         free(k.keys[i]);
     for (size_t i = 0; i < nj; i++) {

@@ -19,6 +19,8 @@ static void expect_render(const char *in, const char *want)
     CHECK_STR(out, want);
     if (out)
         CHECK_INT(len, strlen(out));
+    /* a file's size without rendering it (getattr, readdirplus) */
+    CHECK_INT(gs_json_rendered_len(j), strlen(want));
     free(out);
     cJSON_Delete(j);
 }
@@ -107,6 +109,31 @@ static void test_tops(void)
     cJSON_Delete(j);
 }
 
+/* Deeper than one run of indentation spaces: the size still matches the bytes. */
+static void test_deep(void)
+{
+    char in[256] = "", want[4096] = "";
+    for (int i = 0; i < 24; i++)
+        strcat(in, "[");
+    for (int i = 0; i < 24; i++)
+        strcat(in, "]");
+    for (int i = 0; i < 23; i++) {
+        strcat(want, "[\n");
+        for (int k = 0; k <= i; k++)
+            strcat(want, "  ");
+    }
+    strcat(want, "[]");
+    for (int i = 22; i >= 0; i--) {
+        strcat(want, "\n");
+        for (int k = 0; k < i; k++)
+            strcat(want, "  ");
+        strcat(want, "]");
+    }
+    strcat(want, "\n");
+    expect_render(in, want);
+    CHECK_INT(gs_json_rendered_len(NULL), 5); /* "null\n" */
+}
+
 static void test_annotation_names(void)
 {
     CHECK(gs_json_is_annotation("@odata.context"));
@@ -127,6 +154,7 @@ int main(void)
     test_numbers();
     test_strings();
     test_tops();
+    test_deep();
     test_annotation_names();
     return check_report("test_json_render");
 }
