@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "fs/actions/audit.h"
 #include "fs/fetch/graph_get.h"
+#include "fs/fetch/readahead.h"
 
 /* Walks going at once: each process that lists jobs/ has its own. */
 #define WALKS 4
@@ -88,10 +89,15 @@ static struct walk *find_locked(struct gs_walk_scan *s, pid_t pid)
     return NULL;
 }
 
-static void drop_all(struct walk *drop)
+/* Releases what the ended walks held (no lock held), and the job
+ * listings the read-ahead held for them. */
+static void drop_all(struct gs_fs *fs, struct walk *drop)
 {
-    for (int i = 0; i < WALKS; i++)
+    for (int i = 0; i < WALKS; i++) {
         release(drop[i].held, drop[i].nheld);
+        if (drop[i].pid && (drop[i].listed & GS_WALK_LISTS_SPS))
+            gs_readahead_hold_end(fs->readahead, drop[i].pid);
+    }
 }
 
 void gs_walk_scan_begin(struct gs_fs *fs, unsigned what, double since)
@@ -125,7 +131,9 @@ void gs_walk_scan_begin(struct gs_fs *fs, unsigned what, double since)
     w->seen = now;
     w->listed |= what;
     pthread_mutex_unlock(&s->lock);
-    drop_all(drop);
+    drop_all(fs, drop);
+    if (what & GS_WALK_LISTS_SPS) /* its read-ahead's job listings, held until it reads them */
+        gs_readahead_hold_begin(fs->readahead, pid);
 }
 
 void gs_walk_scan_end_idle(struct gs_fs *fs)
@@ -137,7 +145,7 @@ void gs_walk_scan_end_idle(struct gs_fs *fs)
     pthread_mutex_lock(&s->lock);
     end_idle_locked(s, gs_fs_mono(), fs->cfg.listing_recent, drop);
     pthread_mutex_unlock(&s->lock);
-    drop_all(drop);
+    drop_all(fs, drop);
 }
 
 int gs_walk_scan_oldest(struct gs_fs *fs, double *since)
@@ -172,7 +180,7 @@ int gs_walk_scan_since(struct gs_fs *fs, double *since)
         *since = w->since;
     }
     pthread_mutex_unlock(&s->lock);
-    drop_all(drop);
+    drop_all(fs, drop);
     return w != NULL;
 }
 
@@ -206,4 +214,9 @@ int gs_walk_scan_get(struct gs_fs *fs, const char *key, struct gs_doc **out)
     if (!key || !gs_walk_scan_since(fs, &since))
         return -ENOENT;
     return gs_cache_get_fresh_since(fs->cache, key, since, out);
+}
+
+void gs_walk_scan_read(struct gs_fs *fs, const char *key)
+{
+    gs_readahead_hold_drop(fs->readahead, caller(), key);
 }

@@ -11,7 +11,9 @@
  * dir_timeout seconds, or another process's walk takes its place (a few
  * walks at a time). The job listings behind the links of jobs/, and the
  * jobs, are held for the walk that listed it: the cache's memory bound
- * cannot drop what the walk reads next. The caller is the process (the
+ * cannot drop what the walk reads next; so are the job listings the
+ * read-ahead brings for a walk that listed servicePrincipals/, each until
+ * the walk reads it (gs_walk_scan_read). The caller is the process (the
  * thread id FUSE gives) of the request this thread serves (audit.h). */
 #ifndef GS_WALK_SCAN_H
 #define GS_WALK_SCAN_H
@@ -52,5 +54,10 @@ void gs_walk_scan_hold(struct gs_fs *fs, struct gs_doc *doc);
  * the walk began and not invalidated, however old. 0 with *out (a
  * reference), or -ENOENT (no walk, or no such copy: fetch as usual). */
 int gs_walk_scan_get(struct gs_fs *fs, const char *key, struct gs_doc **out);
+
+/* The calling process's walk read the job listing at key: the read-ahead's
+ * hold on it for the walk (readahead.h gs_readahead_hold_begin, taken when
+ * the walk lists servicePrincipals/) is let go. */
+void gs_walk_scan_read(struct gs_fs *fs, const char *key);
 
 #endif

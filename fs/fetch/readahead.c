@@ -57,6 +57,14 @@ struct gs_ra_scan {
     size_t held, held_max;         /* delivered docs held now, and at most */
 };
 
+/* A walk's hold (readahead.h gs_readahead_hold_begin). */
+struct ra_hold {
+    struct ra_hold *next;
+    long owner;
+    struct gs_map docs; /* job listing key -> the doc (a reference) */
+    size_t held, held_max;
+};
+
 /* 1 when doc is a job listing without jobs. */
 static int listing_empty(const struct gs_doc *doc)
 {
@@ -80,6 +88,7 @@ struct gs_readahead {
     struct gs_map queued;   /* key -> its item in the queue (or the throttled list) */
     struct gs_map inflight; /* key -> (void *)1 while a batch is fetching it */
     struct gs_ra_scan *scans; /* tenant scans taking their listings as they arrive */
+    struct ra_hold *holds;  /* walks holding the job listings brought for them */
     /* adaptive concurrency (AIMD): window of batches in flight, grown by one
      * per batch Graph answered in full, halved when it throttles */
     double window;
@@ -257,6 +266,26 @@ static void deliver_locked(struct gs_readahead *ra, const char *key, struct gs_d
         gs_map_puts(&s->docs, key, d, NULL);
         if (++s->held > s->held_max)
             s->held_max = s->held;
+    }
+    gs_doc_unref(own);
+}
+
+/* Keeps a job listing for every walk's hold (ra->lock held): doc as stored,
+ * or when NULL (it was fresh already) the cached one. */
+static void hold_locked(struct gs_readahead *ra, const char *key, struct gs_doc *doc)
+{
+    struct gs_doc *own = NULL;
+    for (struct ra_hold *h = ra->holds; h; h = h->next) {
+        if (gs_map_gets(&h->docs, key))
+            continue;
+        if (!doc && !own && gs_cache_peek(ra->fs->cache, key, &own) != 0)
+            return;
+        struct gs_doc *d = doc ? doc : own;
+        if (gs_map_puts(&h->docs, key, d, NULL) != 0)
+            continue;
+        gs_doc_ref(d);
+        if (++h->held > h->held_max)
+            h->held_max = h->held;
     }
     gs_doc_unref(own);
 }
@@ -497,8 +526,10 @@ static void finish_locked(struct gs_readahead *ra, struct item **taken, size_t n
         }
         if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_JOBS && it->walk)
             queue_job_docs_locked(ra, it->key, it->stats);
-        if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_JOBS)
+        if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_JOBS) {
             deliver_locked(ra, it->key, o->stored[i]);
+            hold_locked(ra, it->key, o->stored[i]);
+        }
         else if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_TEMPLATES)
             queue_template_schemas(ra, it->key);
         free(it);
@@ -626,6 +657,8 @@ void gs_readahead_stop(struct gs_readahead *ra)
         ra->dhead = it->next;
         free(it);
     }
+    while (ra->holds)
+        gs_readahead_hold_end(ra, ra->holds->owner);
     gs_map_destroy(&ra->queued);
     gs_map_destroy(&ra->inflight);
     pthread_cond_destroy(&ra->work);
@@ -829,6 +862,71 @@ void gs_readahead_fetch_keys(struct gs_fs *fs, const enum gs_kind *kinds, char *
             ;
     ra->urgent--;
     pthread_mutex_unlock(&ra->lock);
+}
+
+/* --- walks' holds --- */
+
+static void drop_doc(void *ctx, const void *key, size_t klen, void *value);
+
+void gs_readahead_hold_begin(struct gs_readahead *ra, long owner)
+{
+    if (!ra || !owner)
+        return;
+    struct ra_hold *h = calloc(1, sizeof(*h));
+    if (!h || gs_map_init(&h->docs) != 0) {
+        free(h);
+        return; /* not held: only fetched again if evicted */
+    }
+    h->owner = owner;
+    pthread_mutex_lock(&ra->lock);
+    struct ra_hold *o = ra->holds;
+    while (o && o->owner != owner)
+        o = o->next;
+    if (!o) {
+        h->next = ra->holds;
+        ra->holds = h;
+    }
+    pthread_mutex_unlock(&ra->lock);
+    if (o) {
+        gs_map_destroy(&h->docs);
+        free(h);
+    }
+}
+
+void gs_readahead_hold_drop(struct gs_readahead *ra, long owner, const char *key)
+{
+    if (!ra || !owner || !key)
+        return;
+    struct gs_doc *d = NULL;
+    pthread_mutex_lock(&ra->lock);
+    for (struct ra_hold *h = ra->holds; h && !d; h = h->next) {
+        if (h->owner == owner && (d = gs_map_dels(&h->docs, key)))
+            h->held--;
+    }
+    pthread_mutex_unlock(&ra->lock);
+    gs_doc_unref(d);
+}
+
+void gs_readahead_hold_end(struct gs_readahead *ra, long owner)
+{
+    if (!ra || !owner)
+        return;
+    struct ra_hold *h = NULL;
+    pthread_mutex_lock(&ra->lock);
+    for (struct ra_hold **p = &ra->holds; *p; p = &(*p)->next) {
+        if ((*p)->owner == owner) {
+            h = *p;
+            *p = h->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&ra->lock);
+    if (!h)
+        return;
+    gs_debug("walk of process %ld: %zu job listings held at most until read", owner, h->held_max);
+    gs_map_each(&h->docs, drop_doc, NULL);
+    gs_map_destroy(&h->docs);
+    free(h);
 }
 
 /* --- tenant scans --- */

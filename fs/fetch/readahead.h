@@ -82,6 +82,17 @@ int gs_readahead_scan_take(struct gs_fs *fs, struct gs_ra_scan *s, const char *k
 void gs_readahead_scan_empty_changed(struct gs_fs *fs, struct gs_ra_scan *s, struct timespec *latest);
 void gs_readahead_scan_end(struct gs_fs *fs, struct gs_ra_scan *s);
 
+/* A hold for a walk (owner: its process, walk_scan.h): every job listing a
+ * batch brings while the hold is on is kept (a reference) until hold_drop of
+ * its key (the walk read it) or hold_end, so that the cache's bound cannot
+ * evict, before the walk reaches it, what the walk's read-ahead brought (it
+ * was then fetched again, 20 per miss). hold_begin on an owner held already
+ * keeps its hold. Job listings are small (most are empty); documents and
+ * templates are not held. */
+void gs_readahead_hold_begin(struct gs_readahead *ra, long owner);
+void gs_readahead_hold_drop(struct gs_readahead *ra, long owner, const char *key);
+void gs_readahead_hold_end(struct gs_readahead *ra, long owner);
+
 /* Stores one job listing answer: the listing and each job in it (expired
  * when changed after mark, from gs_cache_mark). */
 void gs_readahead_store_jobs(struct gs_fs *fs, const char *jobs_key, const char *body, size_t len,

@@ -110,6 +110,8 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
                              : gs_cache_stored_within(fs->cache, key, fs->cfg.listing_recent);
     if (kind == GS_K_JOBS && ((usable && gs_cache_get(fs->cache, key, GS_TTL_STATUS, GS_GET_CACHED_ONLY, doc, NULL) == 0) ||
                               gs_walk_scan_get(fs, key, doc) == 0)) {
+        if (for_readdir)
+            gs_walk_scan_read(fs, key);
         free(key); /* (or as the calling process's walk has it: walk_scan.h) */
         return 0;
     }
@@ -130,6 +132,8 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
     }
     if (r == 0 && gs_node_kind(dir) == GS_K_SPS && for_readdir)
         queue_readahead(fs, *doc);
+    if (r == 0 && kind == GS_K_JOBS && for_readdir)
+        gs_walk_scan_read(fs, key);
     gs_error_clear(&err);
     free(key);
     return r;

@@ -147,3 +147,27 @@ def test_a_view_a_walk_built_from_its_listings_is_not_fresh_for_another_process(
     with open(mnt / "status.tsv") as fh:
         fh.read()
     assert log.count("GET", JOBS) >= M, log.describe()
+
+
+@pytest.mark.mount(tenant="large:%d:%d" % (5 * N, 20), time_scale=60.0, options=["cache_size=8M", "dir_timeout=30"])
+@pytest.mark.timeout(300)
+def test_a_walk_under_a_small_cache_fetches_each_job_listing_once(mnt):
+    # listing servicePrincipals/ reads every job listing ahead, and the walk's visits read each
+    # one's templates (large items) ahead: under a small cache bound the job listings read ahead
+    # were evicted before the find reached them and fetched again, 20 per miss (3,738 job
+    # listings for these 200). They are held for the walk until it visits their service principal.
+    log = mnt.request_log()
+    subprocess.run(["find", str(mnt.path / "servicePrincipals")], stdout=subprocess.DEVNULL, check=True,
+                   timeout=240)
+    assert log.count("GET", JOBS) == 5 * N, log.describe()
+
+
+@pytest.mark.mount(tenant="large:%d:%d" % (5 * N, 20), time_scale=60.0, options=["cache_size=8M", "dir_timeout=30"])
+@pytest.mark.timeout(300)
+def test_du_under_a_small_cache_fetches_each_job_listing_once(mnt):
+    # the same for du, which stats every file and so reads templates, secrets and job documents
+    # ahead with the listings: more for the cache bound to evict
+    log = mnt.request_log()
+    subprocess.run(["du", "-s", str(mnt.path / "servicePrincipals")], stdout=subprocess.DEVNULL, check=True,
+                   timeout=240)
+    assert log.count("GET", JOBS) == 5 * N, log.describe()
