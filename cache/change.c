@@ -65,8 +65,11 @@ static int put_doc(struct gs_cache *c, enum gs_ttl_class cls, struct gs_doc_impl
     return r;
 }
 
-int gs_cache_put_take(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
-                      cJSON *json, const char *request_id, uint64_t mark, struct gs_doc **out)
+/* The doc a put of json (taken, freed on failure) stores under key, made at
+ * *now (the cache's clock); *out cleared for the put's answer. */
+static int new_put_doc(struct gs_cache *c, const char *key, enum gs_ttl_class cls, cJSON *json,
+                       const char *request_id, struct gs_doc **out, struct timespec *now,
+                       struct gs_doc_impl **d)
 {
     if (out)
         *out = NULL;
@@ -74,26 +77,25 @@ int gs_cache_put_take(struct gs_cache *c, const char *key, enum gs_ttl_class cls
         cJSON_Delete(json);
         return -EINVAL;
     }
+    gs_cache_realtime(c, now);
+    return gs_doc_create(key, json, request_id, now, d);
+}
+
+int gs_cache_put_take(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
+                      cJSON *json, const char *request_id, uint64_t mark, struct gs_doc **out)
+{
     struct timespec now;
-    gs_cache_realtime(c, &now);
     struct gs_doc_impl *d = NULL;
-    int r = gs_doc_create(key, json, request_id, &now, &d);
+    int r = new_put_doc(c, key, cls, json, request_id, out, &now, &d);
     return r != 0 ? r : put_doc(c, cls, d, mark, out);
 }
 
 int gs_cache_put_listing_since(struct gs_cache *c, const char *key, enum gs_ttl_class cls, cJSON *json,
                                const char *request_id, uint64_t mark, struct gs_doc **out)
 {
-    if (out)
-        *out = NULL;
-    if (!c || !key || !json || (unsigned)cls >= GS_TTL_NCLASS) {
-        cJSON_Delete(json);
-        return -EINVAL;
-    }
     struct timespec now;
-    gs_cache_realtime(c, &now);
     struct gs_doc_impl *d = NULL;
-    int r = gs_doc_create(key, json, request_id, &now, &d);
+    int r = new_put_doc(c, key, cls, json, request_id, out, &now, &d);
     if (r != 0)
         return r;
     gs_doc_ref(&d->pub); /* for its items, whatever the bound does meanwhile */

@@ -15,6 +15,13 @@ N, M = 40, 8
 JOBS = r".*/synchronization/jobs"
 
 
+def walked(mnt, argv, timeout=240):
+    """The request log of a walk: argv run to its end, its output dropped."""
+    log = mnt.request_log()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, check=True, timeout=timeout)
+    return log
+
+
 @pytest.mark.mount(tenant="large:%d:%d" % (N, M), time_scale=60.0, options=["dir_timeout=1", "status_timeout=1"])
 def test_a_slow_walk_of_jobs_looks_names_up_without_a_rescan(mnt):
     names = os.listdir(mnt / "jobs")
@@ -78,8 +85,7 @@ def test_find_fetches_each_job_listing_once_however_long_the_walk(mnt):
     # find walks servicePrincipals/ (the read-ahead brings every job listing), then lists jobs/ (a
     # tenant scan): one walk, each job listing fetched once; before, what expired after
     # status_timeout was fetched again by the scan of jobs/ (214 of 200 here)
-    log = mnt.request_log()
-    subprocess.run(["find", str(mnt.path)], stdout=subprocess.DEVNULL, check=True, timeout=240)
+    log = walked(mnt, ["find", str(mnt.path)])
     assert log.count("GET", JOBS) == 5 * N, log.describe()
     assert log.count("GET", JOBS + r"/[^/]+") == 0, log.describe()
 
@@ -90,8 +96,7 @@ def test_find_fetches_each_job_listing_once_however_long_the_walk(mnt):
 def test_du_fetches_each_job_listing_once_however_long_the_walk(mnt):
     # du stats every file (a walk of servicePrincipals/), then status.tsv, the monitoring files
     # and jobs/ (tenant scans): one walk, each job listing fetched once
-    log = mnt.request_log()
-    subprocess.run(["du", "-s", str(mnt.path)], stdout=subprocess.DEVNULL, check=True, timeout=240)
+    log = walked(mnt, ["du", "-s", str(mnt.path)])
     assert log.count("GET", JOBS) == 5 * N, log.describe()
     assert log.count("GET", JOBS + r"/[^/]+") == 0, log.describe()
 
@@ -107,9 +112,7 @@ def test_a_walk_that_finds_everything_fresh_goes_on_past_dir_timeout(mnt):
     # everything fresh did not count, the walk ended idle after dir_timeout and the rest of
     # the job listings were fetched again (7,718 of 10,000 in the bench's find at 150 ms,
     # whose walk ended 60 s in)
-    log = mnt.request_log()
-    subprocess.run(["find", str(mnt.path / "servicePrincipals")], stdout=subprocess.DEVNULL, check=True,
-                   timeout=240)
+    log = walked(mnt, ["find", str(mnt.path / "servicePrincipals")])
     assert log.count("GET", JOBS) == 20 * N, log.describe()
 
 
@@ -122,9 +125,7 @@ def test_the_memory_keeper_keeps_what_a_walk_reads_next(mnt):
     # not those a live walk reads: before, past that share the ones the find had not reached
     # yet were dropped and fetched again (1,821 GETs for these 400; 3,026 of 10,000 in a find
     # at N=10,000, 150 ms)
-    log = mnt.request_log()
-    subprocess.run(["find", str(mnt.path / "servicePrincipals")], stdout=subprocess.DEVNULL, check=True,
-                   timeout=150)
+    log = walked(mnt, ["find", str(mnt.path / "servicePrincipals")], timeout=150)
     assert log.count("GET", JOBS) == 10 * N, log.describe()
 
 
@@ -156,9 +157,7 @@ def test_a_walk_under_a_small_cache_fetches_each_job_listing_once(mnt):
     # one's templates (large items) ahead: under a small cache bound the job listings read ahead
     # were evicted before the find reached them and fetched again, 20 per miss (3,738 job
     # listings for these 200). They are held for the walk until it visits their service principal.
-    log = mnt.request_log()
-    subprocess.run(["find", str(mnt.path / "servicePrincipals")], stdout=subprocess.DEVNULL, check=True,
-                   timeout=240)
+    log = walked(mnt, ["find", str(mnt.path / "servicePrincipals")])
     assert log.count("GET", JOBS) == 5 * N, log.describe()
 
 
@@ -167,7 +166,5 @@ def test_a_walk_under_a_small_cache_fetches_each_job_listing_once(mnt):
 def test_du_under_a_small_cache_fetches_each_job_listing_once(mnt):
     # the same for du, which stats every file and so reads templates, secrets and job documents
     # ahead with the listings: more for the cache bound to evict
-    log = mnt.request_log()
-    subprocess.run(["du", "-s", str(mnt.path / "servicePrincipals")], stdout=subprocess.DEVNULL, check=True,
-                   timeout=240)
+    log = walked(mnt, ["du", "-s", str(mnt.path / "servicePrincipals")])
     assert log.count("GET", JOBS) == 5 * N, log.describe()
