@@ -137,8 +137,9 @@ static char *render(void)
           "past its time-to-live is served only when Graph gives nothing usable;\n"
           "last_error and the user.graphsyncfs.stale attribute then say which and why.\n"
           "Memory: cache_size (default 64M) bounds the cache; the daemon stays under\n"
-          "cache_size + 32 MiB, plus about 2 KiB per service principal while status.tsv\n"
-          "or jobs/ is built, and gives memory back once what it fetched has expired.\n"
+          "cache_size + 32 MiB, plus the job listings a scan (status.tsv, jobs/) or a\n"
+          "walk of servicePrincipals/ still has to read, and gives memory back once\n"
+          "what it fetched has expired.\n"
           "Logs need AuditLog.Read.All; log reads share 5 requests per 10 s (log_rate).\n"
           "\n"
           "See graphsyncfs(1).\n", f);
