@@ -7,7 +7,8 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-/* Returns a malloc'd NUL-terminated string and its length (without NUL).
+/* Returns a malloc'd NUL-terminated string and its length (without NUL);
+ * item NULL renders as "null\n".
  * Numbers are printed as Graph sent them when the parsed double is an
  * integer of up to 2^53; other numbers with %.17g trimmed. NULL on ENOMEM. */
 char *gs_json_render(const cJSON *item, size_t *len_out);

@@ -24,13 +24,18 @@
 #include "fs/fetch/stale.h"
 #include "fs/model/node_error.h"
 
+/* What of doc the file shows: its member (NULL when Graph omitted it, which
+ * renders as "null"), or the whole document when member is NULL. */
+static const cJSON *shown(const struct gs_doc *doc, const char *member)
+{
+    return member ? cJSON_GetObjectItemCaseSensitive(doc->json, member) : doc->json;
+}
+
 /* The member of doc (the whole document when NULL) as the file shows it. */
 static struct gs_blob *render(const struct gs_doc *doc, const char *member)
 {
-    const cJSON *part = member ? cJSON_GetObjectItemCaseSensitive(doc->json, member) : doc->json;
-    size_t len = 5;
-    /* "null": Graph omitted the member */
-    char *text = part ? gs_json_render(part, &len) : strdup("null\n");
+    size_t len = 0;
+    char *text = gs_json_render(shown(doc, member), &len);
     struct gs_blob *b = text ? gs_blob_new(text, len) : NULL;
     free(text);
     return b;
@@ -194,8 +199,7 @@ static int measure_graph(struct gs_fs *fs, struct gs_node *n, size_t *size, stru
     *mtime = n->mtime;
     pthread_mutex_unlock(&fs->lock);
     if (!known && !rendered) {
-        const cJSON *part = member ? cJSON_GetObjectItemCaseSensitive(doc->json, member) : doc->json;
-        size_t len = part ? gs_json_rendered_len(part) : 5; /* "null\n": Graph omitted the member */
+        size_t len = gs_json_rendered_len(shown(doc, member));
         pthread_mutex_lock(&fs->lock);
         if (!n->content) {
             n->mtime = doc->changed_at;
