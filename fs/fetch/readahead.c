@@ -245,49 +245,64 @@ static int scan_wants(const struct gs_readahead *ra, const char *key)
     return 0;
 }
 
-/* Hands a job listing to the scans waiting for it (ra->lock held): doc as
- * stored, or when NULL (it was fresh already) the cached one. */
-static void deliver_locked(struct gs_readahead *ra, const char *key, struct gs_doc *doc)
+/* A job listing a batch brought, for the scans and walks' holds that take
+ * it: doc as stored, or when NULL (it was fresh already) the cached one,
+ * peeked once for all of them (own: that reference). */
+struct brought {
+    const char *key;
+    struct gs_doc *doc;
+    struct gs_doc *own;
+    int peeked;
+};
+
+/* b's doc, NULL when it is neither stored nor cached (ra->lock held). */
+static struct gs_doc *brought_doc(struct gs_readahead *ra, struct brought *b)
 {
-    struct gs_doc *own = NULL;
+    if (!b->doc && !b->peeked) {
+        b->peeked = 1;
+        if (gs_cache_peek(ra->fs->cache, b->key, &b->own) == 0)
+            b->doc = b->own;
+    }
+    return b->doc;
+}
+
+/* Hands a job listing to the scans waiting for it (ra->lock held). */
+static void deliver_locked(struct gs_readahead *ra, struct brought *b)
+{
     for (struct gs_ra_scan *s = ra->scans; s; s = s->next) {
-        if (gs_map_gets(&s->docs, key) != &wanted)
+        if (gs_map_gets(&s->docs, b->key) != &wanted)
             continue;
-        if (!doc && !own && gs_cache_peek(ra->fs->cache, key, &own) != 0)
+        struct gs_doc *d = brought_doc(ra, b);
+        if (!d)
             return;
-        struct gs_doc *d = doc ? doc : own;
         if (listing_empty(d)) {
             if (d->changed_at.tv_sec > s->empty_changed.tv_sec)
                 s->empty_changed = d->changed_at;
-            gs_map_puts(&s->docs, key, &no_jobs, NULL); /* replaces an existing key: cannot fail */
+            gs_map_puts(&s->docs, b->key, &no_jobs, NULL); /* replaces an existing key: cannot fail */
             continue;
         }
         gs_doc_ref(d);
-        gs_map_puts(&s->docs, key, d, NULL);
+        gs_map_puts(&s->docs, b->key, d, NULL);
         if (++s->held > s->held_max)
             s->held_max = s->held;
     }
-    gs_doc_unref(own);
 }
 
-/* Keeps a job listing for every walk's hold (ra->lock held): doc as stored,
- * or when NULL (it was fresh already) the cached one. */
-static void hold_locked(struct gs_readahead *ra, const char *key, struct gs_doc *doc)
+/* Keeps a job listing for every walk's hold (ra->lock held). */
+static void hold_locked(struct gs_readahead *ra, struct brought *b)
 {
-    struct gs_doc *own = NULL;
     for (struct ra_hold *h = ra->holds; h; h = h->next) {
-        if (gs_map_gets(&h->docs, key))
+        if (gs_map_gets(&h->docs, b->key))
             continue;
-        if (!doc && !own && gs_cache_peek(ra->fs->cache, key, &own) != 0)
+        struct gs_doc *d = brought_doc(ra, b);
+        if (!d)
             return;
-        struct gs_doc *d = doc ? doc : own;
-        if (gs_map_puts(&h->docs, key, d, NULL) != 0)
+        if (gs_map_puts(&h->docs, b->key, d, NULL) != 0)
             continue;
         gs_doc_ref(d);
         if (++h->held > h->held_max)
             h->held_max = h->held;
     }
-    gs_doc_unref(own);
 }
 
 /* Queues key + suffix for each item of the listing at list_key (ra->lock held). */
@@ -527,8 +542,10 @@ static void finish_locked(struct gs_readahead *ra, struct item **taken, size_t n
         if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_JOBS && it->walk)
             queue_job_docs_locked(ra, it->key, it->stats);
         if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_JOBS) {
-            deliver_locked(ra, it->key, o->stored[i]);
-            hold_locked(ra, it->key, o->stored[i]);
+            struct brought b = {.key = it->key, .doc = o->stored[i]};
+            deliver_locked(ra, &b);
+            hold_locked(ra, &b);
+            gs_doc_unref(b.own);
         }
         else if (!o->retry[i] && !o->failed[i] && it->kind == GS_K_TEMPLATES)
             queue_template_schemas(ra, it->key);
