@@ -6,7 +6,7 @@ import copy
 from tests.emulator import credentials, expressions, functions as fn_catalog, tenant as model
 from tests.emulator.envelope import GraphError, Response, bad_request, context_url
 from tests.emulator.schemas import normalize_schema
-from tests.emulator.util import iso7, new_guid
+from tests.emulator.util import iso7, json_copy, new_guid
 
 
 def _ctx(route, tail):
@@ -77,8 +77,8 @@ def delete_job(app, route, job):
 def _schema_json(route, schema, version, owner):
     body = {"@odata.context": _ctx(route, f"{owner}/schema/$entity")}
     body["version"] = version
-    body["directories"] = copy.deepcopy(schema["directories"])
-    body["synchronizationRules"] = copy.deepcopy(schema["synchronizationRules"])
+    body["directories"] = json_copy(schema["directories"])
+    body["synchronizationRules"] = json_copy(schema["synchronizationRules"])
     return body
 
 
@@ -195,8 +195,8 @@ def list_templates(app, route):
 
 def _template_json(app, route, state):
     t = model.template_state_json(state, route.application.app_id, route.version)
-    t["schema"] = {"directories": copy.deepcopy(state.current_schema()["directories"]),
-                   "synchronizationRules": copy.deepcopy(state.current_schema()["synchronizationRules"]),
+    t["schema"] = {"directories": json_copy(state.current_schema()["directories"]),
+                   "synchronizationRules": json_copy(state.current_schema()["synchronizationRules"]),
                    "version": state.version}
     return t
 

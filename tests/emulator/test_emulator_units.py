@@ -110,3 +110,17 @@ def test_a_once_rule_serves_a_request_that_waited_its_retry_after(monkeypatch):
     assert f.describe()[0]["early"] == 1
     with pytest.raises(ValueError):
         f.replace([{"status": 429, "once": True}])
+
+
+def test_json_copy_is_deep_and_equal_and_takes_what_marshal_does_not():
+    from tests.emulator.util import json_copy
+    schema = catalog.TEMPLATES["salesforce"].schema()
+    copied = json_copy(schema)
+    assert copied == schema
+    copied["synchronizationRules"][0]["name"] = "changed"
+    assert schema["synchronizationRules"][0]["name"] != "changed"
+
+    class Odd(dict):
+        pass
+    odd = {"a": [Odd(b=1)]}
+    assert json_copy(odd) == odd and json_copy(odd)["a"][0] is not odd["a"][0]

@@ -1,7 +1,9 @@
 """Small helpers shared by the emulator's modules: time formats, ids, JSON."""
 
+import copy
 import datetime
 import json
+import marshal
 import random
 import re
 import uuid
@@ -89,3 +91,13 @@ def deep_merge(dst, src):
         else:
             dst[k] = v
     return dst
+
+
+def json_copy(obj):
+    """A deep copy of JSON-shaped data (dicts, lists, strings, numbers, None) made in C: a
+    schema or template copied for each answer with copy.deepcopy cost the emulator more CPU than
+    the filesystem under test spent on a whole-tenant walk (tests/bench, issue 14)."""
+    try:
+        return marshal.loads(marshal.dumps(obj))
+    except ValueError:   # something marshal does not know: copy it the slow way
+        return copy.deepcopy(obj)
