@@ -5,6 +5,7 @@
 
 #include "fs/actions/scratch.h"
 #include "fs/fetch/readahead.h"
+#include "fs/kernel/dirlist.h"
 #include "fs/kernel/inval.h"
 #include "fs/kernel/ops_internal.h"
 #include "fs/model/errors.h"
@@ -38,6 +39,8 @@ static void free_parts(struct gs_fs *fs)
     fs->scratch = NULL;
     gs_errors_free(fs->errors);
     fs->errors = NULL;
+    gs_dirlists_free(fs->dirlists);
+    fs->dirlists = NULL;
 }
 
 int gs_filesystem_start(struct gs_fs *fs, const struct gs_fs_config *cfg,
@@ -53,7 +56,8 @@ int gs_filesystem_start(struct gs_fs *fs, const struct gs_fs_config *cfg,
         gs_sp_index_new(&fs->sp_index) != 0 || gs_tenant_views_new(&fs->views) != 0 ||
         gs_monitor_new(&fs->monitor) != 0 ||
         gs_rules_pending_new(&fs->rules) != 0 || gs_logs_new(logs, &fs->logs) != 0 ||
-        gs_walk_new(&fs->walk) != 0 || gs_walk_scan_new(&fs->walk_scan) != 0) {
+        gs_walk_new(&fs->walk) != 0 || gs_walk_scan_new(&fs->walk_scan) != 0 ||
+        gs_dirlists_new(&fs->dirlists) != 0) {
         r = -ENOMEM;
         goto fail;
     }

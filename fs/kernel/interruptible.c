@@ -7,12 +7,13 @@
 #include <string.h>
 
 #include "fs/kernel/ops.h"
+#include "fs/kernel/ops_dir.h"
 #include "fs/kernel/request_pool.h"
 
 static const struct fuse_lowlevel_ops *inner; /* set once, before the session starts */
 static struct fuse_lowlevel_ops wrapped;
 
-enum op { OP_LOOKUP, OP_GETATTR, OP_READLINK, OP_OPENDIR, OP_READDIR, OP_READDIRPLUS,
+enum op { OP_LOOKUP, OP_GETATTR, OP_READLINK, OP_READDIR, OP_READDIRPLUS,
           OP_OPEN, OP_READ, OP_GETXATTR, OP_LISTXATTR,
           /* calls that may change Graph (plain jobs) */
           OP_CREATE, OP_WRITE, OP_SETATTR, OP_FLUSH, OP_FSYNC, OP_RELEASE, OP_UNLINK,
@@ -27,7 +28,6 @@ static void run_job(struct gs_rq_job *j)
     case OP_LOOKUP: inner->lookup(req, j->ino, j->name); break;
     case OP_GETATTR: inner->getattr(req, j->ino, fi); break;
     case OP_READLINK: inner->readlink(req, j->ino); break;
-    case OP_OPENDIR: inner->opendir(req, j->ino, fi); break;
     case OP_READDIR: inner->readdir(req, j->ino, j->size, j->off, fi); break;
     case OP_READDIRPLUS: inner->readdirplus(req, j->ino, j->size, j->off, fi); break;
     case OP_OPEN: inner->open(req, j->ino, fi); break;
@@ -121,12 +121,6 @@ static void w_getattr(fuse_req_t req, fuse_ino_t i, struct fuse_file_info *fi)
 static void w_readlink(fuse_req_t req, fuse_ino_t i)
 {
     submit(req, OP_READLINK, i, NULL, 0, 0, NULL);
-}
-
-static void w_opendir(fuse_req_t req, fuse_ino_t i, struct fuse_file_info *fi)
-{
-    if (!gs_ops_opendir_now(req, i, fi))
-        submit(req, OP_OPENDIR, i, NULL, 0, 0, fi);
 }
 
 static void w_readdir(fuse_req_t req, fuse_ino_t i, size_t s, off_t o, struct fuse_file_info *fi)
@@ -264,7 +258,6 @@ const struct fuse_lowlevel_ops *gs_interruptible_ops(const struct fuse_lowlevel_
     USE(lookup);
     USE(getattr);
     USE(readlink);
-    USE(opendir);
     USE(readdir);
     USE(readdirplus);
     USE(open);

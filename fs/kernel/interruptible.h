@@ -18,8 +18,9 @@
  * deadline, and an INTERRUPT does not cut a save or an action.
  * Calls answered from what is cached are answered at once on libfuse's
  * thread, with every wait on Graph refused (common/interrupt.h
- * gs_interrupt_set_nowait): readdir(plus) of a handle whose entries are
- * made, lookup, getattr and opendir when what they need is cached fresh, a
+ * gs_interrupt_set_nowait): readdir(plus) that continues a listing, or
+ * lists a rules tree's directory, lookup and getattr when what they need
+ * is cached fresh, opendir and releasedir (no handle: ops_dir.c), a
  * read-only open of a document cached fresh, the reads and the release of a
  * read-only handle (ops.h gs_ops_readdir_now, gs_ops_lookup_now,
  * gs_ops_open_now ...); the others, and these when they would fetch, go to

@@ -3,6 +3,7 @@
  * the worker thread that serves them; no lock is held while they do. */
 #include "fs/actions/rules/rules.h"
 #include "fs/kernel/ops.h"
+#include "fs/kernel/ops_dir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,15 +28,6 @@
 #include "fs/actions/document.h"
 #include "fs/model/errors.h"
 #include "fs/actions/scratch.h"
-
-struct gs_dh {
-    struct gs_open link;    /* first: in fs->open_handles */
-    struct gs_dirent *entries;
-    size_t n;
-    int listed;             /* entries made (at opendir, or the first readdir:
-                             * gs_tree_list_later; readdirs of one handle come
-                             * one at a time) */
-};
 
 /* Looks up and pins a node by inode number. */
 struct gs_node *gs_ops_get_node(struct gs_fs *fs, fuse_ino_t ino)
@@ -133,7 +125,7 @@ static int fill_attr_as(struct gs_fs *fs, struct gs_node *n, const struct gs_nod
 
 static void gs_init(void *userdata, struct fuse_conn_info *conn)
 {
-    (void)userdata;
+    gs_ops_dir_init(userdata, conn);
     conn->time_gran = 1000000000; /* Graph times have second resolution at best */
     if (conn->capable & FUSE_CAP_READDIRPLUS)
         conn->want |= FUSE_CAP_READDIRPLUS;
@@ -244,220 +236,20 @@ static void gs_readlink(fuse_req_t req, fuse_ino_t ino)
     gs_ops_put_node(fs, n);
 }
 
-static void free_dh(struct gs_fs *fs, struct gs_dh *dh)
-{
-    pthread_mutex_lock(&fs->lock);
-    gs_open_unlink(fs, &dh->link);
-    pthread_mutex_unlock(&fs->lock);
-    for (size_t i = 0; i < dh->n; i++)
-        gs_dirent_clear(&dh->entries[i]);
-    free(dh->entries);
-    free(dh);
-}
-
-/* The handle dh of the pinned directory n, answered; the node stays pinned
- * until releasedir. */
-static void reply_opendir(struct gs_fs *fs, fuse_req_t req, struct gs_node *n, struct gs_dh *dh,
-                          struct fuse_file_info *fi)
-{
-    fi->fh = (uintptr_t)dh;
-    fi->cache_readdir = 0;
-    pthread_mutex_lock(&fs->lock);
-    gs_open_link(fs, &dh->link, 1);
-    pthread_mutex_unlock(&fs->lock);
-    if (fuse_reply_open(req, fi) != 0) {
-        free_dh(fs, dh);
-        gs_ops_put_node(fs, n);
-    }
-}
-
-static void gs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-    struct gs_fs *fs = FS(req);
-    struct gs_node *n = gs_ops_node_or_enoent(req, ino);
-    if (!n)
-        return;
-    struct gs_dh *dh = calloc(1, sizeof(*dh));
-    int later = gs_tree_list_later(n);
-    int r = !dh ? -ENOMEM : later ? gs_tree_probe(fs, n) : gs_tree_list(fs, n, &dh->entries, &dh->n);
-    if (dh)
-        dh->listed = !later;
-    if (r < 0) {
-        free(dh);
-        gs_ops_put_node(fs, n);
-        fuse_reply_err(req, -r);
-        return;
-    }
-    reply_opendir(fs, req, n, dh, fi);
-}
-
-/* readdir(3) skips entries whose d_ino is 0: give the inode number the
- * kernel knows the name by, or a stable stand-in until it looks it up. */
-static uint64_t dirent_ino(struct gs_fs *fs, struct gs_node *dir, const char *name)
-{
-    pthread_mutex_lock(&fs->lock);
-    struct gs_node *n = gs_node_find(fs, dir, name);
-    uint64_t ino = n ? n->ino : 0;
-    pthread_mutex_unlock(&fs->lock);
-    if (ino)
-        return ino;
-    uint64_t h = 1469598103934665603ULL ^ dir->ino;
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        h = (h ^ *p) * 1099511628211ULL;
-    return h | (1ULL << 63); /* never one of ours, which count up from 1 */
-}
-
-/* Entry i of a listing (0 ".", 1 "..", then the directory handle's entries)
- * as readdir(plus) tells it; *counted when it made the kernel hold a lookup. */
-static const char *dirent_at(struct gs_fs *fs, struct gs_dh *dh, struct gs_node *dir, off_t i,
-                             int plus, struct fuse_entry_param *ep, int *counted)
-{
-    memset(ep, 0, sizeof(*ep));
-    *counted = 0;
-    if (i < 2) {
-        ep->attr.st_ino = i == 0 ? dir->ino : (dir->parent ? dir->parent->ino : dir->ino);
-        ep->attr.st_mode = S_IFDIR;
-        return i == 0 ? "." : "..";
-    }
-    const struct gs_dirent *e = &dh->entries[i - 2];
-    /* attributes that cost a request (a document not fetched yet, a log query,
-     * a tenant scan): a listing leaves them to a lookup, which only tools that
-     * stat send (views/content.h gs_content_attr_free) */
-    int costly = !gs_content_attr_free(fs, e);
-    if (plus && !costly && gs_ops_make_entry(fs, dir, e, ep) == 0) {
-        *counted = 1;
-        return e->name;
-    }
-    /* plain readdir, or still listed when its attributes failed: they come with lookup */
-    memset(ep, 0, sizeof(*ep));
-    ep->attr.st_mode = gs_kind_info(e->kind)->type;
-    if (!plus || costly)
-        ep->attr.st_ino = dirent_ino(fs, dir, e->name);
-    return e->name;
-}
-
-/* The buffer a readdir reply is built in: one per thread, kept for the
- * thread's next reply. The kernel asks for up to 128 KiB at a time; a heap
- * block of that size per call cost a find more than the entries did (glibc
- * consolidates its free lists before each such malloc). */
-static pthread_key_t reply_key;
-static pthread_once_t reply_once = PTHREAD_ONCE_INIT;
-static int reply_key_made;
-
-struct reply_buf {
-    size_t cap;
-    char data[];
-};
-
-static void make_reply_key(void)
-{
-    reply_key_made = pthread_key_create(&reply_key, free) == 0;
-}
-
-static char *reply_buffer(size_t size)
-{
-    pthread_once(&reply_once, make_reply_key);
-    if (!reply_key_made)
-        return NULL;
-    struct reply_buf *b = pthread_getspecific(reply_key);
-    if (b && b->cap >= size)
-        return b->data;
-    struct reply_buf *nb = malloc(sizeof(*nb) + size);
-    if (!nb || pthread_setspecific(reply_key, nb) != 0) {
-        free(nb);
-        return NULL;
-    }
-    free(b);
-    nb->cap = size;
-    return nb->data;
-}
-
-static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-                       struct fuse_file_info *fi, int plus)
-{
-    struct gs_fs *fs = FS(req);
-    struct gs_dh *dh = (struct gs_dh *)(uintptr_t)fi->fh;
-    struct gs_node *dir = gs_ops_node_or_enoent(req, ino);
-    if (!dir)
-        return;
-    int r = dh->listed ? 0 : gs_tree_list(fs, dir, &dh->entries, &dh->n);
-    if (r < 0) {
-        gs_ops_put_node(fs, dir);
-        fuse_reply_err(req, -r);
-        return;
-    }
-    dh->listed = 1;
-    char *buf = reply_buffer(size);
-    if (!buf) {
-        gs_ops_put_node(fs, dir);
-        fuse_reply_err(req, ENOMEM);
-        return;
-    }
-    size_t used = 0;
-    /* offsets: 1 = after ".", 2 = after "..", 2 + i + 1 = after entry i */
-    for (off_t i = off; i < (off_t)dh->n + 2; i++) {
-        struct fuse_entry_param ep;
-        int counted;
-        const char *name = dirent_at(fs, dh, dir, i, plus, &ep, &counted);
-        size_t rest = size - used;
-        size_t need = plus ? fuse_add_direntry_plus(req, buf + used, rest, name, &ep, i + 1)
-                           : fuse_add_direntry(req, buf + used, rest, name, &ep.attr, i + 1);
-        if (need > rest) {
-            if (counted) {
-                /* not sent: give the lookup back */
-                pthread_mutex_lock(&fs->lock);
-                struct gs_node *c = gs_node_by_ino(fs, ep.ino);
-                if (c)
-                    gs_node_forget(fs, c, 1);
-                pthread_mutex_unlock(&fs->lock);
-            }
-            break;
-        }
-        used += need;
-    }
-    gs_ops_put_node(fs, dir);
-    fuse_reply_buf(req, buf, used);
-}
-
-static void gs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
-{
-    do_readdir(req, ino, size, off, fi, 0);
-}
-
-static void gs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
-{
-    do_readdir(req, ino, size, off, fi, 1);
-}
-
 /* On libfuse's thread: no wait on Graph at all (common/interrupt.h
  * gs_interrupt_set_nowait), and should anything wait still, its deadline is
  * now. */
-static void now_begin(void)
+void gs_ops_now_begin(void)
 {
     gs_interrupt_arm(NULL);
     gs_interrupt_set_deadline(gs_now());
     gs_interrupt_set_nowait(1);
 }
 
-static void now_end(void)
+void gs_ops_now_end(void)
 {
     gs_interrupt_set_nowait(0);
     gs_interrupt_arm(NULL);
-}
-
-int gs_ops_readdir_now(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi, int plus)
-{
-    const struct gs_dh *dh = (const struct gs_dh *)(uintptr_t)fi->fh;
-    if (!dh->listed)
-        return 0; /* the listing may fetch: the pool's */
-    /* what is left asks Graph for nothing: readdirplus fills the attributes
-     * of the entries whose documents are fresh (gs_content_attr_free) only.
-     * Should one expire in between, its wait ends at once (the deadline is
-     * now) and the entry goes without attributes, as a costly one does. */
-    now_begin();
-    do_readdir(req, ino, size, off, fi, plus);
-    now_end();
-    return 1;
 }
 
 /* Whether a node of this kind has attributes made from cached documents
@@ -476,7 +268,7 @@ static int attr_from_cache(enum gs_kind kind)
 
 /* A directory whose listing and lookups read one cached schema: the rules
  * tree's, but its expression test directory (an object lookup). */
-static int lists_from_cache(enum gs_kind kind)
+int gs_ops_lists_from_cache(enum gs_kind kind)
 {
     return gs_kind_has(kind, GS_KF_RULES_DIR) && kind != GS_K_ATTR_TEST;
 }
@@ -489,8 +281,8 @@ int gs_ops_lookup_now(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
         return 0;
     int r = -EWOULDBLOCK;
     struct fuse_entry_param ep;
-    if (lists_from_cache(gs_node_kind(parent))) {
-        now_begin();
+    if (gs_ops_lists_from_cache(gs_node_kind(parent))) {
+        gs_ops_now_begin();
         struct gs_dirent e;
         r = gs_tree_lookup(fs, parent, name, &e);
         if (r == 0) {
@@ -498,7 +290,7 @@ int gs_ops_lookup_now(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
             r = r == -ENOENT ? -EWOULDBLOCK : r; /* ENOENT from make_entry: a race, the pool's */
             gs_dirent_clear(&e);
         }
-        now_end();
+        gs_ops_now_end();
     }
     gs_ops_put_node(fs, parent);
     if (r == -ENOENT) /* the fresh schema has no such name */
@@ -517,50 +309,14 @@ int gs_ops_getattr_now(fuse_req_t req, fuse_ino_t ino)
     struct stat st;
     int r = -EWOULDBLOCK;
     if (attr_from_cache(gs_node_kind(n))) {
-        now_begin();
+        gs_ops_now_begin();
         r = gs_ops_fill_attr(fs, n, &st);
-        now_end();
+        gs_ops_now_end();
     }
     gs_ops_put_node(fs, n);
     if (r == 0)
         fuse_reply_attr(req, &st, fs->cfg.attr_timeout);
     return r == 0;
-}
-
-int gs_ops_opendir_now(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-    struct gs_fs *fs = FS(req);
-    struct gs_node *n = gs_ops_get_node(fs, ino);
-    if (!n)
-        return 0;
-    struct gs_dh *dh = lists_from_cache(gs_node_kind(n)) ? calloc(1, sizeof(*dh)) : NULL;
-    int r = -EWOULDBLOCK;
-    if (dh) {
-        now_begin();
-        r = gs_tree_list(fs, n, &dh->entries, &dh->n);
-        now_end();
-    }
-    if (r < 0) {
-        free(dh);
-        gs_ops_put_node(fs, n);
-        return 0;
-    }
-    dh->listed = 1;
-    reply_opendir(fs, req, n, dh, fi);
-    return 1;
-}
-
-static void gs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-    struct gs_fs *fs = FS(req);
-    struct gs_dh *dh = (struct gs_dh *)(uintptr_t)fi->fh;
-    free_dh(fs, dh);
-    pthread_mutex_lock(&fs->lock);
-    struct gs_node *n = gs_node_by_ino(fs, ino);
-    if (n)
-        gs_node_unpin(fs, n);
-    pthread_mutex_unlock(&fs->lock);
-    fuse_reply_err(req, 0);
 }
 
 /* What handle fh holds, and fh, freed once it left fs->open_handles and
@@ -919,10 +675,7 @@ void gs_ops_free_open_handles(struct gs_fs *fs)
 {
     while (fs->open_handles) {
         struct gs_open *o = fs->open_handles;
-        if (o->is_dir)
-            free_dh(fs, (struct gs_dh *)o);
-        else
-            gs_ops_free_fh(fs, (struct gs_fh *)o);
+        gs_ops_free_fh(fs, (struct gs_fh *)o); /* directories have no handle of ours */
     }
 }
 
@@ -933,10 +686,10 @@ const struct fuse_lowlevel_ops gs_ops = {
     .forget_multi = gs_forget_multi,
     .getattr = gs_getattr,
     .readlink = gs_readlink,
-    .opendir = gs_opendir,
-    .readdir = gs_readdir,
-    .readdirplus = gs_readdirplus,
-    .releasedir = gs_releasedir,
+    .opendir = gs_ops_opendir,
+    .readdir = gs_ops_readdir,
+    .readdirplus = gs_ops_readdirplus,
+    .releasedir = gs_ops_releasedir,
     .open = gs_open,
     .read = gs_read,
     .release = gs_release,
@@ -974,9 +727,9 @@ int gs_ops_open_now(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         return 0;
     int r = -EWOULDBLOCK;
     if (attr_from_cache(gs_node_kind(n)) && gs_pagecache_eligible(n, 0)) {
-        now_begin();
+        gs_ops_now_begin();
         r = gs_ops_open_node(fs, n, fi, 1);
-        now_end();
+        gs_ops_now_end();
     }
     if (r < 0) { /* the pool opens it again, and tells a failure */
         gs_ops_put_node(fs, n);

@@ -6,25 +6,17 @@
 
 extern const struct fuse_lowlevel_ops gs_ops;
 
-/* readdir (plus: readdirplus) of a directory handle whose entries are made
- * already (at opendir, or by an earlier readdir): answered on the calling
- * (libfuse's) thread, since it asks Graph for nothing; a walk's commonest
- * request then costs no hand-over to the request pool. 1 when answered, 0
- * when the call may fetch and belongs to the pool (interruptible.h). */
-int gs_ops_readdir_now(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi, int plus);
-
-/* lookup, getattr and opendir answered on the calling (libfuse's) thread
+/* lookup and getattr answered on the calling (libfuse's) thread
  * when what they need is cached and fresh: no wait on Graph at all
  * (common/interrupt.h gs_interrupt_set_nowait), and no hand-over to the
  * request pool, which cost a find or a du more than the answers did. Only
  * kinds whose answer can come from cached documents alone are tried: lookup
- * and opendir in a rules tree (one cached schema), getattr of directories,
+ * in a rules tree (one cached schema), getattr of directories,
  * links and files rendered from one document. 1 when answered; 0 when the
  * call needs a fetch, or failed (then the pool does it again and tells the
  * error), and nothing was answered. */
 int gs_ops_lookup_now(fuse_req_t req, fuse_ino_t parent, const char *name);
 int gs_ops_getattr_now(fuse_req_t req, fuse_ino_t ino);
-int gs_ops_opendir_now(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 
 /* open, read and release answered on the calling (libfuse's) thread: a
  * read-only open of a document cached fresh (its page cache kept when the

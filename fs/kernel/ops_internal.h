@@ -52,6 +52,14 @@ int gs_ops_make_entry(struct gs_fs *fs, struct gs_node *parent, const struct gs_
  * of the inode may then be invalidated before this returns. */
 int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info *fi, int may_cache);
 void gs_ops_free_fh(struct gs_fs *fs, struct gs_fh *fh);
+/* Around work on libfuse's thread: no wait on Graph at all
+ * (common/interrupt.h gs_interrupt_set_nowait), and should anything wait
+ * still, its deadline is now. */
+void gs_ops_now_begin(void);
+void gs_ops_now_end(void);
+/* A directory whose listing and lookups read one cached schema: the rules
+ * tree's, but its expression test directory (an object lookup). */
+int gs_ops_lists_from_cache(enum gs_kind kind);
 /* Frees the handles the kernel never released (after the session ended). */
 void gs_ops_free_open_handles(struct gs_fs *fs);
 

@@ -112,7 +112,8 @@ struct gs_node {
  *   never across network I/O, and no other lock is taken while one is held.
  * - Set before the session starts and then only read, without a lock: cfg,
  *   client, cache, se, inval, errors, scratch, readahead, sp_index, views, monitor,
- *   rules, logs, walk, keeper, started, root (the pointer). The parts lock themselves (their headers). */
+ *   rules, logs, walk, keeper, dirlists, kernel_opens_dirs (at FUSE init, before
+ *   any other request), started, root (the pointer). The parts lock themselves (their headers). */
 struct gs_fs {
     struct gs_fs_config cfg;
     struct gs_client *client;
@@ -130,6 +131,8 @@ struct gs_fs {
     struct gs_walk *walk;           /* where the walks of the tree are (views/walk.h) */
     struct gs_walk_scan *walk_scan; /* what each walk's scan fetched (actions/walk_scan.h) */
     struct gs_keeper *keeper;       /* gives back what expired (views/keeper.h) */
+    struct gs_dirlists *dirlists;   /* listings readdirs continue (kernel/dirlist.h) */
+    int kernel_opens_dirs;          /* FUSE_CAP_NO_OPENDIR_SUPPORT (kernel/ops_dir.c) */
     struct timespec started;
     uint64_t content_changes;       /* atomic: cached content changed (views compare it) */
     double graph_down_until;  /* monotonic seconds; atomic: a transport failure of the

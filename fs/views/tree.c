@@ -509,19 +509,6 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
     return r < 0 ? r : es.err;
 }
 
-int gs_tree_list_later(const struct gs_node *dir)
-{
-    return lists_sps(gs_node_kind(dir));
-}
-
-int gs_tree_probe(struct gs_fs *fs, struct gs_node *dir)
-{
-    struct gs_doc *doc = NULL;
-    int r = get_listing(fs, dir, 0, &doc);
-    gs_doc_unref(doc);
-    return r;
-}
-
 int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_dirent **out, size_t *n)
 {
     if (gs_kind_has(gs_node_kind(dir), GS_KF_RULES_DIR))

@@ -7,21 +7,14 @@
 
 #include "fs/model/fs.h"
 
-
 /* All entries of a directory node (not "." and ".."). The node must be
  * pinned by the caller; fs->lock not held. *out is an array of *n entries
- * (free each with gs_dirent_clear, then the array). 0 or negative errno. */
+ * (free each with gs_dirent_clear, then the array). 0 or negative errno.
+ * Called at a directory's first readdir, never at its open (kernel/ops_dir.c):
+ * fts (find, du, rm -r) opens the parent again after each subdirectory it
+ * leaves and reads nothing from it, and a listing of servicePrincipals/ at
+ * each open cost O(N) per visit, O(N^2) a walk. */
 int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_dirent **out, size_t *n);
-
-/* 1 when dir's entries are listed at the first readdir, not at opendir: a
- * directory of the whole service-principal listing (servicePrincipals/,
- * by-name/, by-appId/: tens of thousands of entries). fts (find, du, rm -r)
- * opens the parent again after each subdirectory it leaves and reads
- * nothing from it: listing at each open cost O(N) per visit, O(N^2) a walk. */
-int gs_tree_list_later(const struct gs_node *dir);
-/* What opendir of such a directory checks: that its listing can be read
- * (fetched when not fresh), with the error a listing would have. */
-int gs_tree_probe(struct gs_fs *fs, struct gs_node *dir);
 
 /* One entry by name. Fixed directories answer unknown names with -ENOENT
  * without any request. */

@@ -240,3 +240,19 @@ def test_forbidden_is_eperm_with_last_error(mnt):
     rid = [e for e in mnt.emu.requests() if e["path"].endswith("/schema") and e["status"] == 403]
     assert rid, log.describe()
     assert "request-id" in text.lower()
+
+
+@pytest.mark.mount(options=["dir_timeout=0", "status_timeout=0"])
+def test_a_directory_listed_again_at_once_is_listed_anew(mnt):
+    """The kernel opens directories itself (FUSE_CAP_NO_OPENDIR_SUPPORT: two round trips less for
+    each directory a find reads) and then keeps what a listing returned (FOPEN_CACHE_DIR): a
+    listing read to its end drops that copy, so the next one, even within the kernel's attribute
+    time, asks the daemon, which lists what Graph has now (a job listing lives status_timeout)."""
+    sp = mu.sp_with_jobs(mnt)
+    jobs = mnt / "servicePrincipals" / sp["id"] / "jobs"
+    gone = sp["jobs"][0]
+    for _ in range(3):
+        assert gone in os.listdir(jobs)
+    r = mnt.emu.delete("servicePrincipals/%s/synchronization/jobs/%s" % (sp["id"], gone))
+    assert r.status == 204, r
+    assert gone not in os.listdir(jobs)
