@@ -16,7 +16,7 @@
 
 /* Service principals queued ahead of a walk that follows the listing, and
  * at a first (or out of order) visit. */
-#define WALK_AHEAD 96
+#define WALK_AHEAD 240
 #define WALK_FIRST 20
 /* Jobs next to one whose document is read, whose same document is read
  * ahead, in the direction the reads go (a glob tests names in reverse). */
