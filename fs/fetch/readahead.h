@@ -45,6 +45,12 @@ int gs_readahead_jobs_usable(struct gs_fs *fs, const char *key);
 void gs_readahead_queue(struct gs_readahead *ra, const enum gs_kind *kinds, char *const *keys, size_t n,
                         int stats);
 
+/* Between gather(ra, 1) and gather(ra, 0) the queue goes only in full
+ * batches (or for a reader waiting): what a caller queues in several calls
+ * (a walk's next service principals, the documents of their jobs) goes
+ * together, not its first part alone to an idle worker. */
+void gs_readahead_gather(struct gs_readahead *ra, int begin);
+
 /* Queues the schema of every job in the cached jobs listing at jobs_key that
  * is not fresh, and with stats its functions and filterOperators. */
 void gs_readahead_queue_job_docs(struct gs_readahead *ra, const char *jobs_key, int stats);

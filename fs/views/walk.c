@@ -114,6 +114,8 @@ static void queue_sps(struct gs_fs *fs, char **ids, size_t n)
 {
     int docs = wants_docs(fs);
     struct keys k = {calloc(3 * n + 1, sizeof(enum gs_kind)), calloc(3 * n + 1, sizeof(char *)), 0};
+    /* add_key queues the documents of the jobs listed already: they go with the rest */
+    gs_readahead_gather(fs->readahead, 1);
     for (size_t i = 0; i < n; i++) {
         if (k.kinds && k.keys) {
             if (docs)
@@ -124,6 +126,7 @@ static void queue_sps(struct gs_fs *fs, char **ids, size_t n)
         free(ids[i]);
     }
     gs_readahead_queue(fs->readahead, k.kinds, k.keys, k.n, docs);
+    gs_readahead_gather(fs->readahead, 0);
     for (size_t i = 0; i < k.n; i++)
         free(k.keys[i]);
     free(k.kinds);
