@@ -118,6 +118,21 @@ def test_du_fills_its_batches(mnt):
     assert alone <= 2, alone   # not by reading alone what a batch did not bring
 
 
+@pytest.mark.mount(tenant="large:%d:%d" % (10 * N, M), time_scale=1e6)
+def test_a_walk_that_follows_the_listing_reads_far_ahead(mnt):
+    # a walk visiting service principals in listing order reads ahead of it as far as the
+    # cache's bound (64M here) holds their template schemas, up to 192 service principals:
+    # each one's templates, then their schemas, come two answers after the visit that queues
+    # them. Before, 96 ahead, which du at 150 ms caught up with (54 waits for a batch in
+    # flight in a walk of 2,000)
+    log = mnt.request_log()
+    names = os.listdir(mnt / "servicePrincipals")
+    for name in names[:30]:
+        os.listdir(mnt / "servicePrincipals" / name)
+    mu.quiesce(mnt)
+    assert log.count("GET", r".*/synchronization/templates") >= 30 + 150, log.describe()
+
+
 @pytest.mark.mount(tenant="large:%d:%d" % (20 * N, M), time_scale=60.0, latency_ms=150,
                    options=["dir_timeout=1", "status_timeout=1"])
 @pytest.mark.timeout(300)
