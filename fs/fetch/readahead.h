@@ -6,7 +6,10 @@
  * Graph throttled are batched again after their Retry-After, and no batch
  * starts before it. A read that needs a listing puts it at the
  * front of the queue (gs_readahead_fetch_now) and waits for that batch, or
- * for the one already fetching it; a key is never fetched twice at once. */
+ * for the one already fetching it; a key is never fetched twice at once.
+ * A batch goes with 20 items, or with fewer only when a reader waits for
+ * one of them or no batch is in flight (an answer queues more: the schemas
+ * of the templates and jobs it listed). */
 #ifndef GS_READAHEAD_H
 #define GS_READAHEAD_H
 
