@@ -183,6 +183,7 @@ static void fs_config(const struct gs_options *o, struct gs_fs_config *fc)
         .thresholds = o->thresholds,
         .backup_keep = o->backup_keep,
         .strict = o->strict,
+        .cache_bytes = o->cache_bytes,
     };
 }
 

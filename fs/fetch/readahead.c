@@ -33,6 +33,7 @@ struct item {
     int stats;          /* for a walk that stats files (du): functions.json and
                          * filterOperators.json too */
     int scan;           /* when taken: a running tenant scan waits for it */
+    int urgent;         /* queued, and a reader waits for it (counted in ra->nurgent) */
     uint64_t src_gen;   /* a job listing queued from the service principal listing of this
                          * generation (0: for a reader, or a running scan): dropped, not
                          * sent, once a newer listing replaced that one */
@@ -83,7 +84,8 @@ struct gs_readahead {
     size_t nqueued;         /* items from head to tail */
     int listing;            /* scans whose service principal listing is still coming: the
                              * queue goes only in full batches meanwhile (more keys follow) */
-    int urgent;             /* readers waiting for a key: the queue goes as it is */
+    size_t nurgent;         /* queued items a reader waits for: the queue goes as it is */
+    int gathering;          /* callers queueing what belongs together: full batches only */
     struct item *dhead, *dtail; /* throttled items in not_before order, each batched again then */
     struct gs_map queued;   /* key -> its item in the queue (or the throttled list) */
     struct gs_map inflight; /* key -> (void *)1 while a batch is fetching it */
@@ -215,6 +217,19 @@ static int push(struct gs_readahead *ra, enum gs_kind kind, const char *key, int
     }
     link_item(ra, it, front);
     return 0;
+}
+
+/* A reader waits for key (ra->lock held): queued (again) at the front, and
+ * the queue goes as it is until a batch takes it, with what is queued
+ * behind it. A throttled key keeps its Retry-After. */
+static void want_locked(struct gs_readahead *ra, enum gs_kind kind, const char *key)
+{
+    push(ra, kind, key, 1);
+    struct item *it = gs_map_gets(&ra->queued, key);
+    if (it && it->not_before == 0 && !it->urgent) {
+        it->urgent = 1;
+        ra->nurgent++;
+    }
 }
 
 /* The generation of the cached service principal listing (0: none); no lock held. */
@@ -429,12 +444,17 @@ static void adapt_locked(struct gs_readahead *ra, const struct outcome *o, uint6
     }
 }
 
-/* 1 when the queue may go now (ra->lock held): while a scan's listing is
- * still coming, only in full batches (its next page brings more keys: a
- * batch of what is there would cost a request more), unless a reader waits. */
+/* 1 when the queue may go now (ra->lock held): a full batch always, one a
+ * reader waits for as it is; a partial one only when no batch is in flight
+ * (Nagle's rule: an answer brings more to queue, the schemas of the
+ * templates and jobs it listed, and the walk queues its next service
+ * principals; partial batches sent as soon as a worker was idle averaged 13
+ * items in du's walk), nor a scan's listing still coming (its next page
+ * brings more keys), nor a caller gathering what it queues. */
 static int queue_ready(const struct gs_readahead *ra)
 {
-    return ra->head && (ra->nqueued >= GS_BATCH_MAX || !ra->listing || ra->urgent);
+    return ra->head && (ra->nqueued >= GS_BATCH_MAX || ra->nurgent ||
+                        (!ra->listing && !ra->gathering && ra->busy == 0));
 }
 
 /* The next item to batch: a throttled one whose Retry-After has passed
@@ -466,6 +486,9 @@ static size_t take_locked(struct gs_readahead *ra, struct item **taken)
     struct item *it;
     while (n < GS_BATCH_MAX && (it = next_due(ra, now, queue_ok))) {
         gs_map_dels(&ra->queued, it->key);
+        if (it->urgent)
+            ra->nurgent--;
+        it->urgent = 0;
         if (gs_map_puts(&ra->inflight, it->key, (void *)1, NULL) != 0) {
             free(it); /* out of memory: a read fetches it itself */
             continue;
@@ -756,6 +779,17 @@ void gs_readahead_queue(struct gs_readahead *ra, const enum gs_kind *kinds, char
     pthread_mutex_unlock(&ra->lock);
 }
 
+void gs_readahead_gather(struct gs_readahead *ra, int begin)
+{
+    if (!ra)
+        return;
+    pthread_mutex_lock(&ra->lock);
+    ra->gathering += begin ? 1 : -1;
+    if (!ra->gathering)
+        pthread_cond_broadcast(&ra->work);
+    pthread_mutex_unlock(&ra->lock);
+}
+
 static int pending(struct gs_readahead *ra, const char *key)
 {
     return gs_map_gets(&ra->queued, key) || gs_map_gets(&ra->inflight, key);
@@ -780,14 +814,12 @@ void gs_readahead_await(struct gs_readahead *ra, const char *key)
         return;
     pthread_mutex_lock(&ra->lock);
     struct item *it = gs_map_gets(&ra->queued, key);
-    ra->urgent++;
     if (it) {
-        push(ra, it->kind, key, 1); /* a reader waits for it: it goes first */
+        want_locked(ra, it->kind, key); /* a reader waits for it: it goes first */
         pthread_cond_broadcast(&ra->work);
     }
     while (!ra->stop && pending(ra, key) && wait_done(ra) == 0)
         ;
-    ra->urgent--;
     pthread_mutex_unlock(&ra->lock);
 }
 
@@ -839,8 +871,7 @@ void gs_readahead_fetch_now(struct gs_fs *fs, struct gs_readahead *ra, const cha
         /* pushed to the front in reverse, so they run in listing order; a key
          * a batch is already fetching is waited for, not fetched again */
         for (size_t i = nk; i-- > 0;)
-            push(ra, GS_K_JOBS, keys[i], 1);
-        ra->urgent++;
+            want_locked(ra, GS_K_JOBS, keys[i]);
         pthread_cond_broadcast(&ra->work);
         /* batches finish roughly in queue order: check from the first
          * key still pending onwards */
@@ -854,7 +885,6 @@ void gs_readahead_fetch_now(struct gs_fs *fs, struct gs_readahead *ra, const cha
             gs_interrupt_poll_deadline(&ts);
             pthread_cond_timedwait(&ra->done, &ra->lock, &ts);
         }
-        ra->urgent--;
         pthread_mutex_unlock(&ra->lock);
     }
     for (size_t i = 0; i < nk; i++)
@@ -871,13 +901,11 @@ void gs_readahead_fetch_keys(struct gs_fs *fs, const enum gs_kind *kinds, char *
     }
     pthread_mutex_lock(&ra->lock);
     for (size_t i = n; i-- > 0;)
-        push(ra, kinds[i], keys[i], 1);
-    ra->urgent++;
+        want_locked(ra, kinds[i], keys[i]);
     pthread_cond_broadcast(&ra->work);
     for (size_t i = 0; i < n; i++)
         while (!ra->stop && pending(ra, keys[i]) && wait_done(ra) == 0)
             ;
-    ra->urgent--;
     pthread_mutex_unlock(&ra->lock);
 }
 
@@ -1065,12 +1093,13 @@ int gs_readahead_scan_take(struct gs_fs *fs, struct gs_ra_scan *s, const char *k
         return -ENOENT;
     pthread_mutex_lock(&ra->lock);
     void *v = gs_map_gets(&s->docs, key);
-    ra->urgent++; /* another scan's listing holding the queue for full batches does not hold this one */
-    if (v == &wanted && ra->listing && ra->urgent == 1)
+    struct item *it = v == &wanted ? gs_map_gets(&ra->queued, key) : NULL;
+    if (it) { /* a scan's listing still coming (this one's or another's) does not hold it */
+        want_locked(ra, it->kind, key);
         pthread_cond_broadcast(&ra->work);
+    }
     while (v == &wanted && pending(ra, key) && !ra->stop && wait_done(ra) == 0)
         v = gs_map_gets(&s->docs, key);
-    ra->urgent--;
     if (v)
         gs_map_dels(&s->docs, key);
     if (v && v != &wanted && v != &no_jobs)

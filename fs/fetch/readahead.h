@@ -6,7 +6,10 @@
  * Graph throttled are batched again after their Retry-After, and no batch
  * starts before it. A read that needs a listing puts it at the
  * front of the queue (gs_readahead_fetch_now) and waits for that batch, or
- * for the one already fetching it; a key is never fetched twice at once. */
+ * for the one already fetching it; a key is never fetched twice at once.
+ * A batch goes with 20 items, or with fewer only when a reader waits for
+ * one of them or no batch is in flight (an answer queues more: the schemas
+ * of the templates and jobs it listed). */
 #ifndef GS_READAHEAD_H
 #define GS_READAHEAD_H
 
@@ -44,6 +47,12 @@ int gs_readahead_jobs_usable(struct gs_fs *fs, const char *key);
  * stats files: du) their functions and filterOperators too. */
 void gs_readahead_queue(struct gs_readahead *ra, const enum gs_kind *kinds, char *const *keys, size_t n,
                         int stats);
+
+/* Between gather(ra, 1) and gather(ra, 0) the queue goes only in full
+ * batches (or for a reader waiting): what a caller queues in several calls
+ * (a walk's next service principals, the documents of their jobs) goes
+ * together, not its first part alone to an idle worker. */
+void gs_readahead_gather(struct gs_readahead *ra, int begin);
 
 /* Queues the schema of every job in the cached jobs listing at jobs_key that
  * is not fresh, and with stats its functions and filterOperators. */

@@ -45,6 +45,7 @@ struct gs_fs_config {
     int backup_keep;        /* backups kept per job; older ones are removed */
     int strict;             /* a tenant-wide view that cannot be built whole fails with
                              * EIO instead of showing what could not be read */
+    size_t cache_bytes;     /* the cache's memory bound (cache_size): how far a walk reads ahead */
 };
 
 /* An open file or directory, listed so that handles the kernel never

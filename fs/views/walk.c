@@ -15,8 +15,15 @@
 #include "fs/actions/walk_scan.h"
 
 /* Service principals queued ahead of a walk that follows the listing, and
- * at a first (or out of order) visit. */
-#define WALK_AHEAD 240
+ * at a first (or out of order) visit. Ahead: as many as the cache's bound
+ * holds template schemas (about 60 KB each, one per service principal) in
+ * a fifth of it, within these. At 96 du caught up with the schemas its
+ * read-ahead was bringing (54 waits for a batch in flight, 5 s of a walk of
+ * 2,000 service principals at 150 ms: the schemas come two answers after
+ * the visit that queues them); at 192, 7 waits, 0.7 s. */
+#define WALK_AHEAD_MIN 96
+#define WALK_AHEAD_MAX 192
+#define WALK_AHEAD_BYTES (5 * 64 * 1024)
 #define WALK_FIRST 20
 /* Jobs next to one whose document is read, whose same document is read
  * ahead, in the direction the reads go (a glob tests names in reverse). */
@@ -114,6 +121,8 @@ static void queue_sps(struct gs_fs *fs, char **ids, size_t n)
 {
     int docs = wants_docs(fs);
     struct keys k = {calloc(3 * n + 1, sizeof(enum gs_kind)), calloc(3 * n + 1, sizeof(char *)), 0};
+    /* add_key queues the documents of the jobs listed already: they go with the rest */
+    gs_readahead_gather(fs->readahead, 1);
     for (size_t i = 0; i < n; i++) {
         if (k.kinds && k.keys) {
             if (docs)
@@ -124,6 +133,7 @@ static void queue_sps(struct gs_fs *fs, char **ids, size_t n)
         free(ids[i]);
     }
     gs_readahead_queue(fs->readahead, k.kinds, k.keys, k.n, docs);
+    gs_readahead_gather(fs->readahead, 0);
     for (size_t i = 0; i < k.n; i++)
         free(k.keys[i]);
     free(k.kinds);
@@ -144,8 +154,15 @@ static void catch_up_locked(struct gs_walk *w, size_t rank, size_t *from, size_t
         *to = w->frontier + 1;
 }
 
+/* How many service principals a walk that follows the listing reads ahead. */
+static size_t walk_ahead(const struct gs_fs *fs)
+{
+    size_t n = fs->cfg.cache_bytes / WALK_AHEAD_BYTES;
+    return n < WALK_AHEAD_MIN ? WALK_AHEAD_MIN : n > WALK_AHEAD_MAX ? WALK_AHEAD_MAX : n;
+}
+
 /* The ranks of the listing to queue for a visit of rank (walk lock taken here). */
-static void plan(struct gs_walk *w, uint64_t gen, size_t rank, size_t *from, size_t *to)
+static void plan(struct gs_walk *w, size_t ahead, uint64_t gen, size_t rank, size_t *from, size_t *to)
 {
     pthread_mutex_lock(&w->lock);
     if (w->any && w->gen == gen && rank == w->last) {
@@ -160,8 +177,8 @@ static void plan(struct gs_walk *w, uint64_t gen, size_t rank, size_t *from, siz
     }
     int seq = w->any && w->gen == gen && rank > w->last && rank <= w->frontier + 1;
     *from = seq && w->frontier + 1 > rank ? w->frontier + 1 : rank;
-    *to = rank + (seq ? WALK_AHEAD : WALK_FIRST);
-    if (seq && w->frontier >= rank + WALK_AHEAD / 2)
+    *to = rank + (seq ? ahead : WALK_FIRST);
+    if (seq && w->frontier >= rank + ahead / 2)
         *to = *from; /* far enough ahead: refilled in chunks, so batches stay full */
     if (seq)
         catch_up_locked(w, rank, from, to);
@@ -196,7 +213,7 @@ void gs_walk_sp(struct gs_fs *fs, const char *sp)
     size_t n = 0, rank = 0, from, to;
     if (gs_sp_index_listed_after(fs->sp_index, listing, sp, 0, 0, &ids, &n, &rank) == 0) {
         free(ids);
-        plan(fs->walk, listing->generation, rank, &from, &to);
+        plan(fs->walk, walk_ahead(fs), listing->generation, rank, &from, &to);
         gs_debug("walk: %s rank %zu: queue %zu..%zu", sp, rank, from, to);
         if (to > from &&
             gs_sp_index_listed_after(fs->sp_index, listing, sp, from - rank, to - from, &ids, &n, &rank) == 0)
