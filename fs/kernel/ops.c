@@ -487,21 +487,22 @@ int gs_ops_lookup_now(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
     struct gs_node *parent = gs_ops_get_node(fs, parent_ino);
     if (!parent)
         return 0;
-    int r = -EWOULDBLOCK;
     struct fuse_entry_param ep;
-    if (lists_from_cache(gs_node_kind(parent))) {
-        now_begin();
-        struct gs_dirent e;
-        r = gs_tree_lookup(fs, parent, name, &e);
-        if (r == 0) {
-            r = attr_from_cache(e.kind) ? gs_ops_make_entry(fs, parent, &e, &ep) : -EWOULDBLOCK;
-            r = r == -ENOENT ? -EWOULDBLOCK : r; /* ENOENT from make_entry: a race, the pool's */
-            gs_dirent_clear(&e);
-        }
-        now_end();
+    struct gs_dirent e;
+    enum gs_kind kind = gs_node_kind(parent);
+    now_begin();
+    /* a rules directory's names come from one cached schema; the other
+     * directories' names that need nothing else (gs_tree_lookup_cached):
+     * the ones a warm walk or cat looks up again at entry_timeout */
+    int r = lists_from_cache(kind) ? gs_tree_lookup(fs, parent, name, &e) : gs_tree_lookup_cached(fs, parent, name, &e);
+    if (r == 0) {
+        r = attr_from_cache(e.kind) ? gs_ops_make_entry(fs, parent, &e, &ep) : -EWOULDBLOCK;
+        r = r == -ENOENT ? -EWOULDBLOCK : r; /* ENOENT from make_entry: a race, the pool's */
+        gs_dirent_clear(&e);
     }
+    now_end();
     gs_ops_put_node(fs, parent);
-    if (r == -ENOENT) /* the fresh schema has no such name */
+    if (r == -ENOENT) /* the fresh schema, or the fixed directory, has no such name */
         fuse_reply_err(req, ENOENT);
     else if (r == 0)
         fuse_reply_entry(req, &ep);
