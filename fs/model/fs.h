@@ -94,6 +94,11 @@ struct gs_node {
     /* fs->lock: rendered content (files) */
     struct gs_blob *content;
     uint64_t content_gen;
+    double fresh_until;     /* content renders the cache's doc of generation fresh_gen,
+                             * fresh until then (gs_cache_now seconds) while the cache's
+                             * epoch stays fresh_epoch: an open takes content without
+                             * asking the cache (views/content.c kept_fresh) */
+    uint64_t fresh_gen, fresh_epoch;
     size_t size_len;        /* without content: the length its rendering of the */
     uint64_t size_gen;      /* document of this generation would have (0: none) */
     struct timespec mtime;
