@@ -160,6 +160,9 @@ struct gs_fs {
     uint64_t next_ino;
     struct gs_node *root;
     struct gs_open *open_handles;
+    struct gs_open *spare_handles; /* fs->lock: freed file handles kept for the next
+                                    * opens (kernel/ops.c fh_new), chained by next */
+    unsigned nspare;
     pthread_cond_t fh_returned;   /* waited on with fs->lock: a borrowed handle was given back */
 };
 
