@@ -143,6 +143,36 @@ int gs_cache_is_fresh(struct gs_cache *c, const char *key)
     return fresh;
 }
 
+void gs_cache_changed_locked(struct gs_cache *c)
+{
+    __atomic_store_n(&c->epoch, c->epoch + 1, __ATOMIC_RELEASE);
+}
+
+void gs_cache_set_class_locked(struct gs_cache *c, struct gs_entry *e, enum gs_ttl_class cls)
+{
+    if (e->cls != cls)
+        gs_cache_changed_locked(c);
+    gs_table_set_class(&c->table, e, cls);
+}
+
+uint64_t gs_cache_epoch(struct gs_cache *c)
+{
+    return __atomic_load_n(&c->epoch, __ATOMIC_ACQUIRE);
+}
+
+double gs_cache_fresh_until(struct gs_cache *c, const char *key, uint64_t generation)
+{
+    if (!c || !key)
+        return 0;
+    pthread_mutex_lock(&c->lock);
+    struct gs_entry *e = gs_table_find(&c->table, key);
+    double until = 0;
+    if (e && gs_entry_fresh_locked(c, e) && e->doc->pub.generation == generation)
+        until = e->stored_at + c->ttl[e->cls];
+    pthread_mutex_unlock(&c->lock);
+    return until;
+}
+
 int gs_cache_stored_within(struct gs_cache *c, const char *key, double seconds)
 {
     if (!c || !key)

@@ -109,6 +109,16 @@ double gs_cache_ttl(const struct gs_cache *c, enum gs_ttl_class cls);
 /* 1 when the key has an entry whose TTL still holds. */
 int gs_cache_is_fresh(struct gs_cache *c, const char *key);
 
+/* Counts every change of what a get may return: a doc stored or dropped, an
+ * invalidation, a key's time-to-live class changed. Read without the lock:
+ * a caller that read it before learning something of a key (its doc, how
+ * long that stays fresh) knows the cache as it was while the count stays. */
+uint64_t gs_cache_epoch(struct gs_cache *c);
+/* Until when (gs_cache_now seconds) the key's doc of this generation stays
+ * fresh, unless the epoch moves first; 0 when it is not fresh now, or the
+ * key holds another generation. */
+double gs_cache_fresh_until(struct gs_cache *c, const char *key, uint64_t generation);
+
 /* The doc stored for key, fresh or not (*out NULL when none), without
  * counting a hit or making it recently used. Every fetch that answers stores
  * a new doc, so comparing with what gs_cache_get returns afterwards tells

@@ -39,6 +39,7 @@ struct gs_cache {
     size_t ndocs;               /* entries holding a doc */
     uint64_t last_generation;   /* generations are unique across keys */
     uint64_t change_seq;        /* counts puts and invalidations, see entry->changed_seq */
+    uint64_t epoch;             /* atomic, written under the lock: gs_cache_epoch */
     uint64_t hits, misses, fetches, coalesced, evictions, swept;
     uint64_t evict_looked;      /* entries eviction looked at */
     gs_cache_fetch_fn fetch;
@@ -62,6 +63,12 @@ void gs_cache_realtime(struct gs_cache *c, struct timespec *ts);
  * `now`, from gs_cache_mono). */
 int gs_entry_fresh_locked(struct gs_cache *c, const struct gs_entry *e);
 int gs_entry_fresh_at(const struct gs_cache *c, const struct gs_entry *e, double now);
+
+/* Under the lock: what a get may return changed (gs_cache_epoch). */
+void gs_cache_changed_locked(struct gs_cache *c);
+/* Under the lock: e's class becomes cls (a change moves the epoch: the
+ * doc's time-to-live is another). */
+void gs_cache_set_class_locked(struct gs_cache *c, struct gs_entry *e, enum gs_ttl_class cls);
 
 /* Takes e's doc out of the accounting; returns it (its reference passes to
  * the caller, who drops it outside the lock). */

@@ -120,6 +120,7 @@ static void expire_locked(struct gs_cache *c, struct gs_entry *e)
 {
     e->invalidated = 1;
     e->changed_seq = ++c->change_seq;
+    gs_cache_changed_locked(c);
 }
 
 void gs_cache_invalidate(struct gs_cache *c, const char *key)
@@ -189,6 +190,7 @@ void gs_cache_remove(struct gs_cache *c, const char *key)
         /* a fetch in flight no longer finds its entry: its result is not stored */
         d = gs_cache_take_doc_locked(c, e);
         gs_table_unlink(&c->table, e);
+        gs_cache_changed_locked(c);
     }
     pthread_mutex_unlock(&c->lock);
     free(e);

@@ -209,7 +209,7 @@ static int start_flight_locked(struct gs_cache *c, const char *key, enum gs_ttl_
         free(f);
         return r;
     }
-    gs_table_set_class(&c->table, e, cls);
+    gs_cache_set_class_locked(c, e, cls);
     e->flight = f;
     f->refs = 1;
     f->start_seq = c->change_seq;
@@ -302,7 +302,7 @@ static int get_once(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
     pthread_mutex_lock(&c->lock);
     struct gs_entry *e = gs_table_find(&c->table, key);
     if (e)
-        gs_table_set_class(&c->table, e, cls);
+        gs_cache_set_class_locked(c, e, cls);
     double now = gs_cache_mono(c); /* one clock read for a hit's two uses */
     if (e && e->doc && ((flags & GS_GET_CACHED_ONLY) || gs_entry_fresh_at(c, e, now))) {
         c->hits++;

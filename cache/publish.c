@@ -26,6 +26,7 @@ struct gs_doc_impl *gs_cache_take_doc_locked(struct gs_cache *c, struct gs_entry
         c->bytes -= d->bytes;
         c->ndocs--;
         e->doc = NULL;
+        gs_cache_changed_locked(c);
     }
     return d;
 }
@@ -67,7 +68,8 @@ int gs_pub_install_locked(struct gs_cache *c, struct gs_pub *p, enum gs_ttl_clas
     c->bytes += d->bytes;
     c->ndocs++;
     e->stored_at = gs_cache_mono(c);
-    gs_table_set_class(&c->table, e, cls);
+    gs_cache_set_class_locked(c, e, cls);
+    gs_cache_changed_locked(c);
     e->invalidated = e->changed_seq > origin->since_seq;
     if (origin->supersedes)
         e->changed_seq = ++c->change_seq;
@@ -90,6 +92,7 @@ static int evict_one(struct gs_cache *c, struct gs_entry *e, int unread_too, str
     c->bytes -= e->doc->bytes;
     c->ndocs--;
     c->evictions++;
+    gs_cache_changed_locked(c);
     e->hnext = *dropped;
     *dropped = e;
     return 1;

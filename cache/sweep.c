@@ -44,6 +44,7 @@ static void compact_locked(struct gs_cache *c, struct kept *k, struct gs_doc_imp
             continue;
         (*old)[i] = e->doc;
         e->doc = copy;
+        gs_cache_changed_locked(c);
     }
 }
 
@@ -74,6 +75,7 @@ size_t gs_cache_sweep(struct gs_cache *c, double min_age)
             continue;
         }
         gs_table_unlink(&c->table, e);
+        gs_cache_changed_locked(c);
         freed += e->doc->bytes;
         c->bytes -= e->doc->bytes;
         c->ndocs--;

@@ -279,21 +279,22 @@ int gs_ops_lookup_now(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
     struct gs_node *parent = gs_ops_get_node(fs, parent_ino);
     if (!parent)
         return 0;
-    int r = -EWOULDBLOCK;
     struct fuse_entry_param ep;
-    if (gs_ops_lists_from_cache(gs_node_kind(parent))) {
-        gs_ops_now_begin();
-        struct gs_dirent e;
-        r = gs_tree_lookup(fs, parent, name, &e);
-        if (r == 0) {
-            r = attr_from_cache(e.kind) ? gs_ops_make_entry(fs, parent, &e, &ep) : -EWOULDBLOCK;
-            r = r == -ENOENT ? -EWOULDBLOCK : r; /* ENOENT from make_entry: a race, the pool's */
-            gs_dirent_clear(&e);
-        }
-        gs_ops_now_end();
+    struct gs_dirent e;
+    enum gs_kind kind = gs_node_kind(parent);
+    gs_ops_now_begin();
+    /* a rules directory's names come from one cached schema; the other
+     * directories' names that need nothing else (gs_tree_lookup_cached):
+     * the ones a warm walk or cat looks up again at entry_timeout */
+    int r = gs_ops_lists_from_cache(kind) ? gs_tree_lookup(fs, parent, name, &e) : gs_tree_lookup_cached(fs, parent, name, &e);
+    if (r == 0) {
+        r = attr_from_cache(e.kind) ? gs_ops_make_entry(fs, parent, &e, &ep) : -EWOULDBLOCK;
+        r = r == -ENOENT ? -EWOULDBLOCK : r; /* ENOENT from make_entry: a race, the pool's */
+        gs_dirent_clear(&e);
     }
+    gs_ops_now_end();
     gs_ops_put_node(fs, parent);
-    if (r == -ENOENT) /* the fresh schema has no such name */
+    if (r == -ENOENT) /* the fresh schema, or the fixed directory, has no such name */
         fuse_reply_err(req, ENOENT);
     else if (r == 0)
         fuse_reply_entry(req, &ep);
@@ -319,13 +320,55 @@ int gs_ops_getattr_now(fuse_req_t req, fuse_ino_t ino)
     return r == 0;
 }
 
+/* Released handles kept for the next opens: with malloc's per-thread
+ * caches off (malloc_tune.h), each warm open and close cost an allocation
+ * and a free in a shared arena (bench warm). */
+#define SPARE_HANDLES 32
+
+/* A zeroed handle with its lock made: a spare one, else a new one. */
+static struct gs_fh *fh_new(struct gs_fs *fs)
+{
+    pthread_mutex_lock(&fs->lock);
+    struct gs_open *o = fs->spare_handles;
+    if (o) {
+        fs->spare_handles = o->next;
+        fs->nspare--;
+    }
+    pthread_mutex_unlock(&fs->lock);
+    struct gs_fh *fh = o ? (struct gs_fh *)(void *)o : malloc(sizeof(*fh));
+    if (!fh)
+        return NULL;
+    memset(fh, 0, sizeof(*fh));
+    pthread_mutex_init(&fh->lock, NULL);
+    return fh;
+}
+
+/* What handle fh holds, let go once it left fs->open_handles. */
+static void fh_clear(struct gs_fh *fh)
+{
+    gs_blob_unref(fh->blob);
+    fh->blob = NULL;
+    free(fh->buf);
+    fh->buf = NULL;
+    pthread_mutex_destroy(&fh->lock);
+}
+
+/* The memory of a cleared handle: kept as a spare (1), or to be freed (0). */
+static int fh_keep_locked(struct gs_fs *fs, struct gs_fh *fh)
+{
+    if (fs->nspare >= SPARE_HANDLES)
+        return 0;
+    fh->link.next = fs->spare_handles;
+    fs->spare_handles = &fh->link;
+    fs->nspare++;
+    return 1;
+}
+
 /* What handle fh holds, and fh, freed once it left fs->open_handles and
  * the page-cache count. */
 static void fh_destroy(struct gs_fh *fh)
 {
-    gs_blob_unref(fh->blob);
-    free(fh->buf);
-    pthread_mutex_destroy(&fh->lock);
+    fh_clear(fh);
     free(fh);
 }
 
@@ -407,20 +450,32 @@ static int fh_fill(struct gs_fs *fs, struct gs_node *n, struct gs_fh *fh, int ac
     return 0;
 }
 
-/* The page-cache policy of a filled handle (pagecache.h); 1 when the kernel
- * believes another size than the handle's bytes and should ask again. */
-static int fh_cache_policy(struct gs_fs *fs, struct gs_node *n, struct gs_fh *fh, int may_cache)
+/* With fs->lock: 1 when a handle reading outside the page cache has other
+ * bytes than the size the kernel was told. */
+static int fh_size_stale_locked(const struct gs_node *n, const struct gs_fh *fh)
 {
+    return fh->blob && fh->pc_mode < 0 && n->reported_size != (int64_t)fh->blob->len;
+}
+
+/* A filled handle of n becomes one of the open handles, with its page-cache
+ * policy (pagecache.h), in one hold of fs->lock; 1 when the kernel believes
+ * another size than the handle's bytes and should ask again. */
+static int fh_publish(struct gs_fs *fs, struct gs_node *n, struct gs_fh *fh, int may_cache)
+{
+    pthread_mutex_lock(&fs->lock);
     if (may_cache && fh->blob && gs_pagecache_eligible(n, fh->writing))
-        fh->pc_mode = (int)gs_pagecache_open(fs, n, fh->blob);
-    if (fh->pc_mode == GS_PC_ADOPT)
-        drop_kernel_view(fs, fh);
-    int stale = 0;
-    if (fh->blob && fh->pc_mode < 0) {
-        pthread_mutex_lock(&fs->lock);
-        stale = n->reported_size != (int64_t)fh->blob->len;
-        pthread_mutex_unlock(&fs->lock);
-    }
+        fh->pc_mode = (int)gs_pagecache_open_locked(n, fh->blob);
+    gs_open_link(fs, &fh->link, 0);
+    if (fh->writing && gs_kind_has(fh->kind, GS_KF_CONTROL))
+        n->ctl_fh = fh; /* a timestamp update without a handle acts through it */
+    int stale = fh_size_stale_locked(n, fh);
+    pthread_mutex_unlock(&fs->lock);
+    if (fh->pc_mode != GS_PC_ADOPT)
+        return stale;
+    drop_kernel_view(fs, fh); /* on failure the handle reads directly */
+    pthread_mutex_lock(&fs->lock);
+    stale = fh_size_stale_locked(n, fh);
+    pthread_mutex_unlock(&fs->lock);
     return stale;
 }
 
@@ -431,10 +486,9 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
     int r = open_allowed(fs, n, kind, acc);
     if (r < 0)
         return r;
-    struct gs_fh *fh = calloc(1, sizeof(*fh));
+    struct gs_fh *fh = fh_new(fs);
     if (!fh)
         return -ENOMEM;
-    pthread_mutex_init(&fh->lock, NULL);
     fh->writing = acc != O_RDONLY;
     fh->kind = kind;
     fh->pc_mode = -1;
@@ -444,13 +498,8 @@ int gs_ops_open_node(struct gs_fs *fs, struct gs_node *n, struct fuse_file_info 
         return r;
     }
     fh->node = n;
-    int stale = fh_cache_policy(fs, n, fh, may_cache);
+    int stale = fh_publish(fs, n, fh, may_cache);
     int control = gs_kind_has(kind, GS_KF_CONTROL);
-    pthread_mutex_lock(&fs->lock);
-    gs_open_link(fs, &fh->link, 0);
-    if (fh->writing && control)
-        n->ctl_fh = fh; /* a timestamp update without a handle acts through it */
-    pthread_mutex_unlock(&fs->lock);
     fi->fh = (uintptr_t)fh;
     /* Every read is served from this handle's snapshot. Outside the page-cache
      * policy (pagecache.h) that means direct I/O: the kernel's idea of the
@@ -673,6 +722,12 @@ static void gs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 
 void gs_ops_free_open_handles(struct gs_fs *fs)
 {
+    while (fs->spare_handles) {
+        struct gs_open *o = fs->spare_handles;
+        fs->spare_handles = o->next;
+        free(o);
+    }
+    fs->nspare = 0;
     while (fs->open_handles) {
         struct gs_open *o = fs->open_handles;
         gs_ops_free_fh(fs, (struct gs_fh *)o); /* directories have no handle of ours */
@@ -764,13 +819,16 @@ static void release_reader(struct gs_fs *fs, struct gs_fh *fh)
     struct gs_node *n = fh->node;
     pthread_mutex_lock(&fh->lock); /* a read still replying: see gs_release */
     pthread_mutex_unlock(&fh->lock);
+    fh_clear(fh); /* nothing else reads it: only the shutdown walks fs->open_handles */
     pthread_mutex_lock(&fs->lock);
     gs_open_unlink(fs, &fh->link);
     int refresh = fh->pc_mode >= 0 && gs_pagecache_release_locked(n, (enum gs_pc_open)fh->pc_mode);
     if (!refresh)
         gs_node_unpin(fs, n);
+    int kept = fh_keep_locked(fs, fh);
     pthread_mutex_unlock(&fs->lock);
-    fh_destroy(fh);
+    if (!kept)
+        free(fh);
     if (refresh) { /* the node stays pinned while its inode is queued */
         gs_inval_push_ino(fs->inval, n->ino);
         gs_ops_put_node(fs, n);

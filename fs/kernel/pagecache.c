@@ -17,8 +17,15 @@ int gs_pagecache_eligible(const struct gs_node *n, int writing)
 
 enum gs_pc_open gs_pagecache_open(struct gs_fs *fs, struct gs_node *n, struct gs_blob *b)
 {
-    enum gs_pc_open mode = GS_PC_DIRECT;
     pthread_mutex_lock(&fs->lock);
+    enum gs_pc_open mode = gs_pagecache_open_locked(n, b);
+    pthread_mutex_unlock(&fs->lock);
+    return mode;
+}
+
+enum gs_pc_open gs_pagecache_open_locked(struct gs_node *n, struct gs_blob *b)
+{
+    enum gs_pc_open mode = GS_PC_DIRECT;
     if (n->pc_open == 0) {
         if (n->pc_blob && !n->pc_tainted && gs_blob_equal(n->pc_blob, b)) {
             mode = GS_PC_KEEP;
@@ -36,7 +43,6 @@ enum gs_pc_open gs_pagecache_open(struct gs_fs *fs, struct gs_node *n, struct gs
     }
     if (mode == GS_PC_ADOPT)
         n->pc_adopting++;
-    pthread_mutex_unlock(&fs->lock);
     return mode;
 }
 

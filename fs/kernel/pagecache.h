@@ -31,6 +31,8 @@ enum gs_pc_open {
 int gs_pagecache_eligible(const struct gs_node *n, int writing);
 /* Decides an eligible open reading snapshot b; counts it when not direct. */
 enum gs_pc_open gs_pagecache_open(struct gs_fs *fs, struct gs_node *n, struct gs_blob *b);
+/* gs_pagecache_open with fs->lock held. */
+enum gs_pc_open gs_pagecache_open_locked(struct gs_node *n, struct gs_blob *b);
 /* After a GS_PC_ADOPT open: the kernel's pages and attributes of the inode
  * were dropped (ok), or could not be (the handle then reads directly and is
  * no longer counted). Opens of the same bytes adopt too until then. */

@@ -33,9 +33,10 @@ struct caller {
 static struct {
     pthread_mutex_t lock;     /* leaf; guards the members below and the jobs' pool fields */
     pthread_cond_t work;      /* with lock: the queue got a job, or stop */
-    pthread_cond_t queued;    /* with lock: the queue was empty and got a job, or stop */
+    pthread_cond_t queued;    /* with lock: a job was queued beyond the idle threads, or stop */
     pthread_cond_t gone;      /* with lock: an extra thread ended */
     unsigned idle;            /* threads waiting for a job */
+    unsigned nqueued;         /* jobs in the queue */
     unsigned extra;           /* extra threads running */
     pthread_t overseer;       /* starts the extra threads */
     int overseeing;           /* the overseer runs (set before the session loop) */
@@ -89,6 +90,7 @@ static void unqueue_locked(struct gs_rq_job *j)
     if (pool.tail == j)
         pool.tail = prev;
     j->queued = 0;
+    pool.nqueued--;
 }
 
 /* The caller got a signal. libfuse calls this holding the request's lock,
@@ -245,8 +247,12 @@ void gs_rq_submit(struct gs_rq_job *j)
             pool.head = j;
         pool.tail = j;
         j->next = NULL;
+        pool.nqueued++;
         pthread_cond_signal(&pool.work);
-        if (pool.head == j)
+        /* the overseer only when a job may wait for a thread: a thread
+         * waiting for each queued job takes it (waking the overseer for
+         * every call cost a warm lookup a second thread's wake-up) */
+        if (pool.nqueued > pool.idle)
             pthread_cond_signal(&pool.queued);
     }
     pthread_mutex_unlock(&pool.lock);

@@ -95,6 +95,11 @@ struct gs_node {
     /* fs->lock: rendered content (files) */
     struct gs_blob *content;
     uint64_t content_gen;
+    double fresh_until;     /* content renders the cache's doc of generation fresh_gen,
+                             * fresh until then (gs_cache_now seconds) while the cache's
+                             * epoch stays fresh_epoch: an open takes content without
+                             * asking the cache (views/content.c kept_fresh) */
+    uint64_t fresh_gen, fresh_epoch;
     size_t size_len;        /* without content: the length its rendering of the */
     uint64_t size_gen;      /* document of this generation would have (0: none) */
     struct timespec mtime;
@@ -159,6 +164,9 @@ struct gs_fs {
     uint64_t next_ino;
     struct gs_node *root;
     struct gs_open *open_handles;
+    struct gs_open *spare_handles; /* fs->lock: freed file handles kept for the next
+                                    * opens (kernel/ops.c fh_new), chained by next */
+    unsigned nspare;
     pthread_cond_t fh_returned;   /* waited on with fs->lock: a borrowed handle was given back */
 };
 

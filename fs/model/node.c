@@ -188,6 +188,7 @@ int gs_node_move(struct gs_fs *fs, struct gs_node *n, const char *name, enum gs_
     free(n->stale);
     n->stale = NULL;
     n->content_gen = 0;
+    n->fresh_until = 0;
     n->size_gen = 0;
     n->reported_size = -1;
     gs_node_forget_pagecache_locked(n);

@@ -140,17 +140,60 @@ static int graph_doc(struct gs_fs *fs, struct gs_node *n, const struct gs_node_i
     return 0;
 }
 
+/* n's content when it renders the cache's fresh doc, as remember_fresh
+ * noted, and nothing in the cache changed since (gs_cache_epoch): what
+ * graph_doc and keep_rendered would give, without a cache look-up (a warm
+ * open: bench warm). 1 with *out and *mtime, else 0. */
+static int kept_fresh(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
+{
+    uint64_t epoch = gs_cache_epoch(fs->cache);
+    double now = gs_cache_now(fs->cache);
+    int kept = 0;
+    pthread_mutex_lock(&fs->lock);
+    if (n->content && !n->stale && n->content_gen == n->fresh_gen && n->fresh_epoch == epoch &&
+        now < n->fresh_until) {
+        *out = gs_blob_ref(n->content);
+        *mtime = n->mtime;
+        kept = 1;
+    }
+    pthread_mutex_unlock(&fs->lock);
+    return kept;
+}
+
+/* After n's content became the rendering of doc (fresh: no staleness
+ * line), notes until when the cache keeps doc fresh, as the cache was at
+ * `epoch` (read before doc was got: any change since leaves kept_fresh
+ * the cache's look-up). */
+static void remember_fresh(struct gs_fs *fs, struct gs_node *n, const char *key, const struct gs_doc *doc,
+                           uint64_t epoch)
+{
+    double until = gs_cache_fresh_until(fs->cache, key, doc->generation);
+    pthread_mutex_lock(&fs->lock);
+    if (n->content && n->content_gen == doc->generation) {
+        n->fresh_until = until;
+        n->fresh_gen = doc->generation;
+        n->fresh_epoch = epoch;
+    }
+    pthread_mutex_unlock(&fs->lock);
+}
+
 static int render_graph(struct gs_fs *fs, struct gs_node *n, struct gs_blob **out, struct timespec *mtime)
 {
     const struct gs_node_id *id = gs_node_id(n); /* one record, whatever a rename does meanwhile */
     if (!id->key)
         return -ENOMEM; /* the node table could not index it (node.c key_link) */
+    if (kept_fresh(fs, n, out, mtime))
+        return 0;
+    uint64_t epoch = gs_cache_epoch(fs->cache);
     struct gs_doc *doc = NULL;
     char *stale = NULL;
     int r = graph_doc(fs, n, id, &doc, &stale);
     if (r < 0)
         return r;
+    int fresh = !stale;
     r = keep_rendered(fs, n, doc, gs_kind_info(id->kind)->member, stale, out, mtime);
+    if (r == 0 && fresh)
+        remember_fresh(fs, n, id->key, doc, epoch);
     gs_doc_unref(doc);
     return r;
 }

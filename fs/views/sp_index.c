@@ -215,6 +215,16 @@ static int current(struct gs_sp_index *x, enum gs_kind kind, struct gs_doc *list
     return 0;
 }
 
+/* The id of name in slot s (x->lock held): 0, -ENOENT or -ENOMEM. */
+static int find_in_slot(const struct slot *s, const char *name, char **id_out)
+{
+    uintptr_t i = (uintptr_t)gs_map_gets(&s->by_name, name);
+    if (!i)
+        return -ENOENT;
+    *id_out = strdup(s->v[i - 1].id);
+    return *id_out ? 0 : -ENOMEM;
+}
+
 int gs_sp_index_find(struct gs_sp_index *x, enum gs_kind kind, struct gs_doc *listing,
                      const char *name, char **id_out)
 {
@@ -222,13 +232,22 @@ int gs_sp_index_find(struct gs_sp_index *x, enum gs_kind kind, struct gs_doc *li
     *id_out = NULL;
     pthread_mutex_lock(&x->lock);
     int r = current(x, kind, listing, &s);
-    if (r == 0) {
-        uintptr_t i = (uintptr_t)gs_map_gets(&s->by_name, name);
-        if (!i)
-            r = -ENOENT;
-        else if (!(*id_out = strdup(s->v[i - 1].id)))
-            r = -ENOMEM;
-    }
+    if (r == 0)
+        r = find_in_slot(s, name, id_out);
+    pthread_mutex_unlock(&x->lock);
+    return r;
+}
+
+int gs_sp_index_find_built(struct gs_sp_index *x, enum gs_kind kind, struct gs_doc *listing,
+                           const char *name, char **id_out)
+{
+    *id_out = NULL;
+    const struct slot *s = slot_of(x, kind);
+    if (!s)
+        return -EINVAL;
+    if (pthread_mutex_trylock(&x->lock) != 0)
+        return -EWOULDBLOCK; /* being built, or dropped by the memory keeper */
+    int r = s->built && s->generation == listing->generation ? find_in_slot(s, name, id_out) : -EWOULDBLOCK;
     pthread_mutex_unlock(&x->lock);
     return r;
 }

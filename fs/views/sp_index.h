@@ -36,6 +36,10 @@ struct gs_sp_name {
  * *id_out is malloc'd. 0, -ENOENT or -ENOMEM (-EINVAL for another kind). */
 int gs_sp_index_find(struct gs_sp_index *x, enum gs_kind kind, struct gs_doc *listing,
                      const char *name, char **id_out);
+/* gs_sp_index_find without building: -EWOULDBLOCK when the index of this
+ * listing generation is not built, or another thread holds it. */
+int gs_sp_index_find_built(struct gs_sp_index *x, enum gs_kind kind, struct gs_doc *listing,
+                           const char *name, char **id_out);
 
 /* Every entry, in listing order: *out is a malloc'd array of malloc'd
  * names and ids (free with gs_sp_names_free). */

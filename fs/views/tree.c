@@ -550,6 +550,26 @@ static int lookup_sp_direct(struct gs_fs *fs, struct gs_node *dir, const char *i
     return r;
 }
 
+/* The entry of name in servicePrincipals/, by-name/ or by-appId/ (dir),
+ * which the listing's index found for service principal id (taken). */
+static int sp_listing_entry(struct gs_node *dir, const char *name, char *id, struct gs_dirent *out)
+{
+    out->name = strdup(name);
+    if (gs_node_kind(dir) == GS_K_SPS) {
+        out->kind = GS_K_SP;
+        out->sp = out->name;
+    } else {
+        out->kind = GS_K_LINK;
+        out->target = sp_link_target(id);
+    }
+    free(id);
+    if (!out->name || (gs_node_kind(dir) != GS_K_SPS && !out->target)) {
+        gs_dirent_clear(out);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 /* A name in servicePrincipals/, by-name/ or by-appId/: one hash lookup in
  * the listing's index. */
 static int lookup_in_sp_listing(struct gs_fs *fs, struct gs_node *dir, const char *name,
@@ -562,22 +582,8 @@ static int lookup_in_sp_listing(struct gs_fs *fs, struct gs_node *dir, const cha
         r = gs_sp_index_find(fs->sp_index, gs_node_kind(dir), doc, name, &id);
         gs_doc_unref(doc);
     }
-    if (r == 0) {
-        out->name = strdup(name);
-        if (gs_node_kind(dir) == GS_K_SPS) {
-            out->kind = GS_K_SP;
-            out->sp = out->name;
-        } else {
-            out->kind = GS_K_LINK;
-            out->target = sp_link_target(id);
-        }
-        free(id);
-        if (!out->name || (gs_node_kind(dir) != GS_K_SPS && !out->target)) {
-            gs_dirent_clear(out);
-            return -ENOMEM;
-        }
-        return 0;
-    }
+    if (r == 0)
+        return sp_listing_entry(dir, name, id, out);
     if (gs_node_kind(dir) == GS_K_SPS && r != -ENOMEM && looks_like_guid(name)) {
         /* the listing may be older than the service principal (or failed) */
         r = lookup_sp_direct(fs, dir, name);
@@ -707,6 +713,46 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
     if (kind == GS_K_JOBS && lookup_cached_job(fs, dir, name, out) != -ENOENT)
         return out->name ? 0 : -ENOMEM;
     return lookup_listed(fs, dir, name, out);
+}
+
+/* lookup_in_sp_listing's answer when the listing is fresh and its index
+ * built and free: -EWOULDBLOCK otherwise, and for a name it lacks (the
+ * pool asks Graph for an id the listing may be older than). */
+static int lookup_in_fresh_sp_listing(struct gs_fs *fs, struct gs_node *dir, const char *name,
+                                      struct gs_dirent *out)
+{
+    char *key = gs_kind_key(gs_node_kind(dir), dir->sp, dir->job, dir->tpl);
+    struct gs_doc *doc = NULL;
+    char *id = NULL;
+    int r = key ? gs_cache_get(fs->cache, key, gs_kind_info(gs_node_kind(dir))->ttl, GS_GET_FRESH_ONLY, &doc, NULL)
+                : -ENOMEM;
+    free(key);
+    if (r == 0) {
+        r = gs_sp_index_find_built(fs->sp_index, gs_node_kind(dir), doc, name, &id);
+        gs_doc_unref(doc);
+    }
+    if (r == 0)
+        return sp_listing_entry(dir, name, id, out);
+    return r == -ENOMEM ? r : -EWOULDBLOCK;
+}
+
+int gs_tree_lookup_cached(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_dirent *out)
+{
+    const enum gs_kind *kids;
+    size_t nkids;
+    enum gs_kind kind = gs_node_kind(dir);
+    memset(out, 0, sizeof(*out));
+    if (gs_kind_has(kind, GS_KF_RULES_DIR))
+        return -EWOULDBLOCK;
+    if (fixed_kids(kind, &kids, &nkids))
+        return lookup_fixed(fs, dir, kids, nkids, name, out);
+    if (!gs_name_is_safe(name))
+        return -ENOENT;
+    if (lists_sps(kind))
+        return lookup_in_fresh_sp_listing(fs, dir, name, out);
+    if (kind == GS_K_JOBS && lookup_cached_job(fs, dir, name, out) != -ENOENT)
+        return out->name ? 0 : -ENOMEM;
+    return -EWOULDBLOCK;
 }
 
 void gs_tree_fill_sp(struct gs_fs *fs, const char *sp)

@@ -19,6 +19,13 @@ int gs_tree_list(struct gs_fs *fs, struct gs_node *dir, struct gs_dirent **out, 
 /* One entry by name. Fixed directories answer unknown names with -ENOENT
  * without any request. */
 int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_dirent *out);
+/* gs_tree_lookup's answer when it needs nothing but what is cached and
+ * does nothing else (no fetch, read-ahead, index build or record): a name
+ * of a fixed directory (or -ENOENT), a job the cached listing of jobs/ has,
+ * a name in the fresh listing of servicePrincipals/ (by-name/, by-appId/)
+ * whose index is built; else -EWOULDBLOCK (gs_tree_lookup answers it).
+ * Rules directories: -EWOULDBLOCK. */
+int gs_tree_lookup_cached(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_dirent *out);
 
 /* Stores the listing's item for this service principal under its own key
  * (when the listing is fresh and the item is not), so servicePrincipal.json

@@ -357,6 +357,23 @@ def parse_readloop(text):
     return dict(kv.split("=", 1) for kv in text.split())
 
 
+def daemon_cpu_ns(pid):
+    """CPU time of every thread of process pid so far (/proc/PID/task/*/schedstat), nanoseconds;
+    a thread that ended meanwhile is not counted (the daemons' threads live as long as they do)."""
+    total = 0
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return 0
+    for tid in tids:
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
 def bench_warm(emu, args, workdir, tools):
     rounds, reps = args.warm_rounds, args.warm_reps
     jobs = [(sp["id"], j) for sp in emu.tenant()["servicePrincipals"] for j in sp.get("jobs", [])]
@@ -373,7 +390,7 @@ def bench_warm(emu, args, workdir, tools):
         mkmnt = workdir / "mnt-minimal-keep-cache"
         # cached entries must stay fresh for the whole measurement
         keep = ["status_timeout=%d" % args.warm_ttl, "dir_timeout=%d" % args.warm_ttl]
-        with Daemon("graphsyncfs-warm", graphsyncfs_argv(args.build, emu.url, gmnt, keep), gmnt, workdir):
+        with Daemon("graphsyncfs-warm", graphsyncfs_argv(args.build, emu.url, gmnt, keep), gmnt, workdir) as gd:
             # the same bytes on tmpfs, from the mount itself (this read is the warm-up)
             tree = shm / "tree"
             for r in rel:
@@ -382,12 +399,16 @@ def bench_warm(emu, args, workdir, tools):
                 dst.write_bytes((gmnt / r).read_bytes())
             # those lookups started the tenant read-ahead: let it finish before measuring
             log("warm: waited %.1f s for the daemon to go quiet" % settle(emu))
-            with Daemon("minimal_fs", [tools["minimal_fs"], tree, "-f", mmnt], mmnt, workdir), \
-                    Daemon("minimal_fs_flush", [tools["minimal_fs"], "--flush", tree, "-f", mfmnt], mfmnt, workdir), \
+            with Daemon("minimal_fs", [tools["minimal_fs"], tree, "-f", mmnt], mmnt, workdir) as md, \
+                    Daemon("minimal_fs_flush", [tools["minimal_fs"], "--flush", tree, "-f", mfmnt], mfmnt,
+                           workdir) as mfd, \
                     Daemon("minimal_fs_keep_cache", [tools["minimal_fs"], "--keep-cache", tree, "-f", mkmnt],
-                           mkmnt, workdir):
+                           mkmnt, workdir) as mkd:
                 backends = [("graphsyncfs", gmnt), ("minimal_fs", mmnt), ("minimal_fs_flush", mfmnt),
                             ("minimal_fs_keep_cache", mkmnt), ("tmpfs", tree)]
+                pids = {"graphsyncfs": gd.proc.pid, "minimal_fs": md.proc.pid, "minimal_fs_flush": mfd.proc.pid,
+                        "minimal_fs_keep_cache": mkd.proc.pid}
+                cpu = {name: [] for name in pids}
                 lists = {}
                 for name, root in backends:
                     lists[name] = workdir / ("list-%s" % name)
@@ -396,12 +417,16 @@ def bench_warm(emu, args, workdir, tools):
                 results = {name: [] for name, _ in backends}
                 for rep in range(reps):
                     for name, _ in backends:
+                        cpu0 = daemon_cpu_ns(pids[name]) if name in pids else 0
                         r = subprocess.run([str(tools["readloop"]), str(lists[name]), str(rounds)],
                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                            timeout=600)
                         if r.returncode != 0:
                             raise RuntimeError("readloop on %s failed: %s %s" % (name, r.stdout, r.stderr))
                         results[name].append(parse_readloop(r.stdout))
+                        if name in pids:
+                            # the warm-up round and every measured one
+                            cpu[name].append((daemon_cpu_ns(pids[name]) - cpu0) / ((rounds + 1) * len(rel)))
                 warm_requests = count_requests(emu)[0]
     finally:
         shutil.rmtree(shm, ignore_errors=True)
@@ -424,6 +449,12 @@ def bench_warm(emu, args, workdir, tools):
     # graphsyncfs keeps the page cache while bytes stay the same: this is its own floor
     out("warm.ratio.graphsyncfs/minimal_fs_keep_cache", "%.2f" % (us["graphsyncfs"] / us["minimal_fs_keep_cache"]))
     out("warm.ratio.graphsyncfs/tmpfs", "%.2f" % (us["graphsyncfs"] / us["tmpfs"]))
+    # what each daemon's threads spent on the CPU per file: moves less with the machine's load
+    cpu_us = {name: sorted(v)[len(v) // 2] / 1000.0 for name, v in cpu.items()}
+    for name in ("graphsyncfs", "minimal_fs", "minimal_fs_flush", "minimal_fs_keep_cache"):
+        out("warm.%s.daemon_cpu_us_per_file" % name, "%.2f (median of %d runs)" % (cpu_us[name], reps))
+    out("warm.ratio.daemon_cpu.graphsyncfs/minimal_fs_keep_cache",
+        "%.2f" % (cpu_us["graphsyncfs"] / cpu_us["minimal_fs_keep_cache"]))
 
 
 # ------------------------------------------------------------------ 3. peak RSS

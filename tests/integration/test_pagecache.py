@@ -115,6 +115,33 @@ def test_a_reader_keeps_its_bytes_and_size_while_the_file_changes(mnt):
         os.close(fd)
 
 
+def read_until(path, marker, seconds=15):
+    """Reads path until its bytes have marker (or seconds passed); returns the last read."""
+    deadline = time.monotonic() + seconds
+    data = mu.read_file(path)
+    while marker not in data and time.monotonic() < deadline:
+        time.sleep(0.1)
+        data = mu.read_file(path)
+    return data
+
+
+@pytest.mark.mount(options=["status_timeout=2"])
+def test_a_file_opened_again_and_again_shows_a_change_once_its_time_to_live_ended(mnt):
+    """An open of a file whose document the cache keeps fresh takes the rendering its node
+    keeps, without asking the cache (views/content.c kept_fresh); that lasts only while the
+    document's time-to-live does: then an open fetches it again and shows the change."""
+    sid, jid, job = mu.first_job(mnt)
+    path = job / "status.json"
+    set_url(mnt, sid, jid, "https://before.example/")
+    before = read_until(path, b"before.example")
+    assert b"before.example" in before
+    for _ in range(50):
+        assert mu.read_file(path) == before
+    set_url(mnt, sid, jid, "https://after.example/")
+    after = read_until(path, b"after.example")
+    assert b"after.example" in after and json.loads(after)
+
+
 @pytest.mark.mount(options=["status_timeout=600"])
 def test_documents_that_are_written_never_use_the_page_cache(mnt):
     _, _, job = mu.first_job(mnt)

@@ -255,8 +255,58 @@ static void test_fresh_only(void)
     fake_destroy(&f);
 }
 
+/* What a node's kept rendering relies on (views/content.c kept_fresh): the
+ * epoch moves with every change of what a get returns, and fresh_until
+ * is when the doc's time-to-live ends, for its generation only. */
+static void test_epoch_and_fresh_until(void)
+{
+    struct fake f;
+    fake_init(&f);
+    struct gs_cache *c = fake_cache(&f, 60, 5, 300, 0);
+    fake_answer(&f, "/s", "{\"a\":1}");
+    fake_answer(&f, "/t", "{\"b\":1}");
+    uint64_t e0 = gs_cache_epoch(c);
+    struct gs_doc *d = must_get(c, "/s", GS_TTL_STATUS, 0);
+    uint64_t gen = d->generation;
+    uint64_t e1 = gs_cache_epoch(c);
+    CHECK(e1 != e0); /* stored */
+    double stored = gs_cache_now(c);
+    CHECK(gs_cache_fresh_until(c, "/s", gen) == stored + 5);
+    CHECK(gs_cache_fresh_until(c, "/s", gen + 1000) == 0);
+    CHECK(gs_cache_fresh_until(c, "/none", gen) == 0);
+    /* hits, and another key's fetch in flight, change nothing of /s... */
+    gs_doc_unref(must_get(c, "/s", GS_TTL_STATUS, 0));
+    gs_doc_unref(must_get(c, "/s", GS_TTL_STATUS, GS_GET_FRESH_ONLY));
+    CHECK(gs_cache_epoch(c) == e1);
+    /* ...storing another key moves the epoch all the same */
+    gs_doc_unref(must_get(c, "/t", GS_TTL_STATUS, 0));
+    uint64_t e2 = gs_cache_epoch(c);
+    CHECK(e2 != e1);
+    /* another class: another time-to-live */
+    gs_doc_unref(must_get(c, "/s", GS_TTL_DIR, GS_GET_CACHED_ONLY));
+    uint64_t e3 = gs_cache_epoch(c);
+    CHECK(e3 != e2);
+    CHECK(gs_cache_fresh_until(c, "/s", gen) == stored + 60);
+    gs_doc_unref(must_get(c, "/s", GS_TTL_STATUS, GS_GET_CACHED_ONLY));
+    CHECK(gs_cache_epoch(c) != e3);
+    /* expired: not fresh, whatever the epoch */
+    fake_advance(&f, 5.1);
+    CHECK(gs_cache_fresh_until(c, "/s", gen) == 0);
+    gs_doc_unref(must_get(c, "/s", GS_TTL_STATUS, 0)); /* fetched again */
+    uint64_t e4 = gs_cache_epoch(c);
+    gs_cache_invalidate(c, "/s");
+    CHECK(gs_cache_epoch(c) != e4);
+    uint64_t e5 = gs_cache_epoch(c);
+    gs_cache_remove(c, "/t");
+    CHECK(gs_cache_epoch(c) != e5);
+    gs_doc_unref(d);
+    gs_cache_free(c);
+    fake_destroy(&f);
+}
+
 int main(void)
 {
+    test_epoch_and_fresh_until();
     test_fresh_only();
     test_peek();
     test_fresh_since();

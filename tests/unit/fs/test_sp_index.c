@@ -122,6 +122,33 @@ static void test_generation(void)
     gs_sp_index_free(x);
 }
 
+/* The look-up libfuse's thread makes (gs_tree_lookup_cached): only an index
+ * built for this generation answers; it never builds one. */
+static void test_find_built(void)
+{
+    struct gs_sp_index *x = NULL;
+    CHECK(gs_sp_index_new(&x) == 0);
+    struct gs_doc *one = listing("[{\"id\":\"a1\",\"displayName\":\"Alpha\"}]", 3);
+    struct gs_doc *two = listing("[{\"id\":\"b2\",\"displayName\":\"Beta\"}]", 4);
+    char *id = NULL;
+    CHECK(gs_sp_index_find_built(x, GS_K_SPS, one, "a1", &id) == -EWOULDBLOCK);
+    CHECK(id == NULL);
+    expect_find(x, GS_K_SPS, one, "a1", "a1"); /* builds it */
+    CHECK(gs_sp_index_find_built(x, GS_K_SPS, one, "a1", &id) == 0);
+    CHECK_STR(id, "a1");
+    free(id);
+    id = NULL;
+    CHECK(gs_sp_index_find_built(x, GS_K_SPS, one, "zz", &id) == -ENOENT);
+    /* another directory's index, another generation: not built */
+    CHECK(gs_sp_index_find_built(x, GS_K_BYNAME, one, "Alpha", &id) == -EWOULDBLOCK);
+    CHECK(gs_sp_index_find_built(x, GS_K_SPS, two, "b2", &id) == -EWOULDBLOCK);
+    CHECK(gs_sp_index_find_built(x, GS_K_SP, one, "a1", &id) == -EINVAL);
+    CHECK(id == NULL);
+    gs_doc_unref(one);
+    gs_doc_unref(two);
+    gs_sp_index_free(x);
+}
+
 /* What a glob reads next: the ids after one in name order, not listing order. */
 static void test_following(void)
 {
@@ -189,6 +216,7 @@ int main(void)
 {
     test_three_directories();
     test_generation();
+    test_find_built();
     test_following();
     test_large();
     return check_report("test_sp_index");
