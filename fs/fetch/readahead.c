@@ -23,6 +23,13 @@
 /* A batch with at least this many items, all throttled, cuts it. */
 #define MIN_CUT_ITEMS 5
 
+/* The queue's three parts, head first: what a reader or a scan waits for
+ * (front), what a walk reads next (walk), and the plain read-ahead behind
+ * them (the job listings of a whole service principal listing: hundreds of
+ * batches at tenant scale, which a walk's templates queued behind waited
+ * for at its start). */
+enum { LANE_PLAIN, LANE_WALK, LANE_FRONT };
+
 /* One document or listing to fetch. The queue is doubly linked so that a
  * read that needs a queued key can move it to the front. */
 struct item {
@@ -34,6 +41,7 @@ struct item {
                          * filterOperators.json too */
     int scan;           /* when taken: a running tenant scan waits for it */
     int urgent;         /* queued, and a reader waits for it (counted in ra->nurgent) */
+    int lane;           /* where it was queued: LANE_PLAIN, LANE_WALK or LANE_FRONT */
     uint64_t src_gen;   /* a job listing queued from the service principal listing of this
                          * generation (0: for a reader, or a running scan): dropped, not
                          * sent, once a newer listing replaced that one */
@@ -81,6 +89,7 @@ struct gs_readahead {
     pthread_cond_t work;    /* items queued, window grown, stopping */
     pthread_cond_t done;    /* a batch finished */
     struct item *head, *tail;
+    struct item *wtail;     /* the last item of the walk lane (NULL: none queued) */
     size_t nqueued;         /* items from head to tail */
     int listing;            /* scans whose service principal listing is still coming: the
                              * queue goes only in full batches meanwhile (more keys follow) */
@@ -158,6 +167,8 @@ static void store_answer(struct gs_fs *fs, const struct item *it, struct gs_batc
 
 static void unlink_item(struct gs_readahead *ra, struct item *it)
 {
+    if (ra->wtail == it)
+        ra->wtail = it->prev && it->prev->lane == LANE_WALK ? it->prev : NULL;
     if (it->prev)
         it->prev->next = it->next;
     else
@@ -170,39 +181,55 @@ static void unlink_item(struct gs_readahead *ra, struct item *it)
     ra->nqueued--;
 }
 
-static void link_item(struct gs_readahead *ra, struct item *it, int front)
+/* Inserts it after `after` (NULL: at the head). */
+static void link_after(struct gs_readahead *ra, struct item *it, struct item *after)
 {
-    it->prev = it->next = NULL;
-    ra->nqueued++;
-    if (front) {
-        it->next = ra->head;
-        if (ra->head)
-            ra->head->prev = it;
-        ra->head = it;
-        if (!ra->tail)
-            ra->tail = it;
-    } else {
-        it->prev = ra->tail;
-        if (ra->tail)
-            ra->tail->next = it;
+    it->prev = after;
+    it->next = after ? after->next : ra->head;
+    if (it->next)
+        it->next->prev = it;
+    else
         ra->tail = it;
-        if (!ra->head)
-            ra->head = it;
+    if (after)
+        after->next = it;
+    else
+        ra->head = it;
+    ra->nqueued++;
+}
+
+/* Queues it in its lane: the front at the head, the walk's after the walk
+ * lane (behind the front), the plain read-ahead at the tail. */
+static void link_item(struct gs_readahead *ra, struct item *it, int lane)
+{
+    it->lane = lane;
+    if (lane == LANE_FRONT) {
+        link_after(ra, it, NULL);
+    } else if (lane == LANE_WALK) {
+        struct item *after = ra->wtail;
+        if (!after) /* behind the front part */
+            for (struct item *p = ra->head; p && p->lane == LANE_FRONT; p = p->next)
+                after = p;
+        link_after(ra, it, after);
+        ra->wtail = it;
+    } else {
+        link_after(ra, it, ra->tail);
     }
 }
 
-/* Queues one key (ra->lock held) unless it is queued or in flight already;
- * front: ahead of the plain read-ahead, and a queued key moves there. */
-static int push(struct gs_readahead *ra, enum gs_kind kind, const char *key, int front)
+/* Queues one key (ra->lock held) in a lane (LANE_*) unless it is queued or
+ * in flight already; a queued key moves up to a lane ahead of its own (a
+ * throttled item keeps its place and time). */
+static int push_lane(struct gs_readahead *ra, enum gs_kind kind, const char *key, int lane)
 {
     if (gs_map_gets(&ra->inflight, key))
         return 0;
     struct item *it = gs_map_gets(&ra->queued, key);
-    if (it && (!front || it->not_before > 0))
-        return 0; /* queued already (a throttled item keeps its place and time) */
+    if (it && (lane <= it->lane || it->not_before > 0))
+        return 0;
     if (it) {
         unlink_item(ra, it);
-        it->src_gen = 0; /* a reader or a scan wants it now, whatever the listing */
+        if (lane == LANE_FRONT)
+            it->src_gen = 0; /* a reader or a scan wants it now, whatever the listing */
     } else {
         size_t len = strlen(key);
         it = calloc(1, sizeof(*it) + len + 1);
@@ -215,8 +242,14 @@ static int push(struct gs_readahead *ra, enum gs_kind kind, const char *key, int
             return -ENOMEM;
         }
     }
-    link_item(ra, it, front);
+    link_item(ra, it, lane);
     return 0;
+}
+
+/* push_lane: front, ahead of the plain read-ahead; else at its tail. */
+static int push(struct gs_readahead *ra, enum gs_kind kind, const char *key, int front)
+{
+    return push_lane(ra, kind, key, front ? LANE_FRONT : LANE_PLAIN);
 }
 
 /* A reader waits for key (ra->lock held): queued (again) at the front, and
@@ -320,7 +353,8 @@ static void hold_locked(struct gs_readahead *ra, struct brought *b)
     }
 }
 
-/* Queues key + suffix for each item of the listing at list_key (ra->lock held). */
+/* Queues key + suffix for each item of the listing at list_key (ra->lock
+ * held), in the walk lane: a walk brought the listing and reads them next. */
 static void queue_items(struct gs_readahead *ra, const char *list_key, enum gs_kind kind,
                         const char *suffix)
 {
@@ -333,7 +367,7 @@ static void queue_items(struct gs_readahead *ra, const char *list_key, enum gs_k
         char *esc = cJSON_IsString(id) ? gs_path("%s", id->valuestring) : NULL;
         char *key = NULL;
         if (esc && asprintf(&key, "%s/%s%s", list_key, esc, suffix) >= 0 && !gs_cache_is_fresh(ra->fs->cache, key))
-            push(ra, kind, key, 0);
+            push_lane(ra, kind, key, LANE_WALK);
         free(esc);
         free(key);
     }
@@ -768,7 +802,7 @@ void gs_readahead_queue(struct gs_readahead *ra, const enum gs_kind *kinds, char
         return;
     pthread_mutex_lock(&ra->lock);
     for (size_t i = 0; i < n; i++) {
-        push(ra, kinds[i], keys[i], 0);
+        push_lane(ra, kinds[i], keys[i], LANE_WALK);
         struct item *it = gs_map_gets(&ra->queued, keys[i]);
         if (it) {
             it->walk = 1;

@@ -200,3 +200,26 @@ def test_du_under_a_small_cache_fetches_each_job_listing_once(mnt):
     # ahead with the listings: more for the cache bound to evict
     log = walked(mnt, ["du", "-s", str(mnt.path / "servicePrincipals")])
     assert log.count("GET", JOBS) == 5 * N, log.describe()
+
+
+@pytest.mark.mount(tenant="large:1000:20", time_scale=1e6, latency_ms=100, options=["dir_timeout=60"])
+@pytest.mark.timeout(120)
+def test_a_walks_reads_go_ahead_of_the_listings_read_ahead(mnt):
+    # listing servicePrincipals/ queues the job listings of every service principal for status.tsv
+    # (50 batches here, 500 at N=10,000); the templates a walk queued for the service principals
+    # it visits next went behind all of them, and find at N=10,000 waited for them at its start
+    log = mnt.request_log()
+    sps = os.listdir(mnt / "servicePrincipals")
+    os.listdir(mnt / "servicePrincipals" / sps[0])      # the walk visits the first one
+    want = "/%s/synchronization/templates" % sps[5]    # read ahead for it, not asked by a reader
+    deadline = time.monotonic() + 60
+    while True:
+        items = [e["path"] for e in log.entries() if e.get("batch_item")]
+        at = next((i for i, p in enumerate(items) if p.endswith(want)), None)
+        if at is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert at is not None, log.describe()
+    jobs_before = sum(1 for p in items[:at] if p.endswith("/synchronization/jobs"))
+    # before: behind the job listings of all 1,000
+    assert jobs_before < 500, (jobs_before, len(items))
