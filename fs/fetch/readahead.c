@@ -181,19 +181,26 @@ static void unlink_item(struct gs_readahead *ra, struct item *it)
     ra->nqueued--;
 }
 
-/* Inserts it after `after` (NULL: at the head). */
-static void link_after(struct gs_readahead *ra, struct item *it, struct item *after)
+/* Inserts it after `after` (NULL: at the head) in the list from *head to
+ * *tail: the queue, or the throttled list. */
+static void insert_after(struct item **head, struct item **tail, struct item *it, struct item *after)
 {
     it->prev = after;
-    it->next = after ? after->next : ra->head;
+    it->next = after ? after->next : *head;
     if (it->next)
         it->next->prev = it;
     else
-        ra->tail = it;
+        *tail = it;
     if (after)
         after->next = it;
     else
-        ra->head = it;
+        *head = it;
+}
+
+/* Inserts it in the queue after `after` (NULL: at the head). */
+static void link_after(struct gs_readahead *ra, struct item *it, struct item *after)
+{
+    insert_after(&ra->head, &ra->tail, it, after);
     ra->nqueued++;
 }
 
@@ -572,16 +579,7 @@ static void defer_locked(struct gs_readahead *ra, struct item *it)
     struct item *after = ra->dtail;
     while (after && after->not_before > it->not_before)
         after = after->prev;
-    it->prev = after;
-    it->next = after ? after->next : ra->dhead;
-    if (it->next)
-        it->next->prev = it;
-    else
-        ra->dtail = it;
-    if (after)
-        after->next = it;
-    else
-        ra->dhead = it;
+    insert_after(&ra->dhead, &ra->dtail, it, after);
 }
 
 static void finish_locked(struct gs_readahead *ra, struct item **taken, size_t n, const struct outcome *o)
