@@ -31,9 +31,7 @@ int gs_dirlists_new(struct gs_dirlists **out)
 
 static void listing_free(struct gs_dirlist *l)
 {
-    for (size_t i = 0; i < l->n; i++)
-        gs_dirent_clear(&l->entries[i]);
-    free(l->entries);
+    gs_dirents_free(l->entries, l->n);
     free(l);
 }
 
@@ -53,10 +51,7 @@ int gs_dirlist_add(struct gs_dirlists *t, uint64_t ino, struct gs_dirent *entrie
 {
     struct gs_dirlist *l = calloc(1, sizeof(*l));
     if (!l) {
-        struct gs_dirlist tmp = {.entries = entries, .n = n};
-        for (size_t i = 0; i < n; i++)
-            gs_dirent_clear(&tmp.entries[i]);
-        free(entries);
+        gs_dirents_free(entries, n);
         return -ENOMEM;
     }
     l->entries = entries;
@@ -98,8 +93,7 @@ void gs_dirlist_done(struct gs_dirlists *t, struct gs_dirlist *l)
 {
     pthread_mutex_lock(&t->lock);
     struct gs_dirlist **s = &t->slot[l->gen % GS_DIRLIST_SLOTS];
-    int dropped = *s == l;
-    if (dropped) {
+    if (*s == l) {
         *s = NULL;
         l->refs--; /* the caller's reference keeps it */
     }

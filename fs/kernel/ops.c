@@ -465,7 +465,7 @@ static int fh_publish(struct gs_fs *fs, struct gs_node *n, struct gs_fh *fh, int
     pthread_mutex_lock(&fs->lock);
     if (may_cache && fh->blob && gs_pagecache_eligible(n, fh->writing))
         fh->pc_mode = (int)gs_pagecache_open_locked(n, fh->blob);
-    gs_open_link(fs, &fh->link, 0);
+    gs_open_link(fs, &fh->link);
     if (fh->writing && gs_kind_has(fh->kind, GS_KF_CONTROL))
         n->ctl_fh = fh; /* a timestamp update without a handle acts through it */
     int stale = fh_size_stale_locked(n, fh);

@@ -48,12 +48,12 @@ struct gs_fs_config {
     size_t cache_bytes;     /* the cache's memory bound (cache_size): how far a walk reads ahead */
 };
 
-/* An open file or directory, listed so that handles the kernel never
+/* An open file (directories have no handle of ours: kernel/ops_dir.c),
+ * listed so that handles the kernel never
  * released (an unmount with files open) are freed at the end. */
 struct gs_open {
     struct gs_open *prev, *next;
     int linked;
-    int is_dir;
 };
 
 /* The last result of an action, readable from its control file. */
@@ -229,9 +229,11 @@ void gs_node_each_with_key(struct gs_fs *fs, const char *key,
                            void (*fn)(void *ctx, struct gs_node *n), void *ctx);
 
 void gs_dirent_clear(struct gs_dirent *e);
+/* Clears each of the n entries of v, then frees v. */
+void gs_dirents_free(struct gs_dirent *v, size_t n);
 
 /* Lists and unlists an open handle (fs->lock held). */
-void gs_open_link(struct gs_fs *fs, struct gs_open *o, int is_dir);
+void gs_open_link(struct gs_fs *fs, struct gs_open *o);
 void gs_open_unlink(struct gs_fs *fs, struct gs_open *o);
 
 #endif

@@ -258,9 +258,8 @@ void gs_node_each_with_key(struct gs_fs *fs, const char *key,
         fn(ctx, n);
 }
 
-void gs_open_link(struct gs_fs *fs, struct gs_open *o, int is_dir)
+void gs_open_link(struct gs_fs *fs, struct gs_open *o)
 {
-    o->is_dir = is_dir;
     o->prev = NULL;
     o->next = fs->open_handles;
     if (o->next)
@@ -288,6 +287,13 @@ void gs_dirent_clear(struct gs_dirent *e)
     free(e->target);
     e->name = NULL;
     e->target = NULL;
+}
+
+void gs_dirents_free(struct gs_dirent *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        gs_dirent_clear(&v[i]);
+    free(v);
 }
 
 int gs_fs_init(struct gs_fs *fs, const struct gs_fs_config *cfg,

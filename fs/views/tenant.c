@@ -40,13 +40,6 @@ struct gs_tenant_views {
     double links_since;     /* cache time the scan behind link_v began (links.build held) */
 };
 
-static void clear_links(struct gs_dirent *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        gs_dirent_clear(&v[i]);
-    free(v);
-}
-
 int gs_tenant_views_new(struct gs_tenant_views **out)
 {
     struct gs_tenant_views *v = calloc(1, sizeof(*v));
@@ -63,7 +56,7 @@ void gs_tenant_views_free(struct gs_tenant_views *v)
     if (!v)
         return;
     gs_blob_unref(v->tsv_blob);
-    clear_links(v->link_v, v->link_n);
+    gs_dirents_free(v->link_v, v->link_n);
     pthread_mutex_destroy(&v->tsv.build);
     pthread_mutex_destroy(&v->links.build);
     free(v);
@@ -452,7 +445,7 @@ static int copy_links(const struct gs_dirent *v, size_t n, struct gs_dirent **ou
         c[i].name = strdup(v[i].name);
         c[i].target = v[i].target ? strdup(v[i].target) : NULL;
         if (!c[i].name || (v[i].target && !c[i].target)) {
-            clear_links(c, i + 1);
+            gs_dirents_free(c, i + 1);
             return -ENOMEM;
         }
     }
@@ -530,9 +523,9 @@ int gs_tenant_job_links(struct gs_fs *fs, int for_lookup, struct gs_dirent **out
         if (r >= 0 && l.n)
             qsort(l.v, l.n, sizeof(*l.v), by_link_name);
         if (r < 0) {
-            clear_links(l.v, l.n);
+            gs_dirents_free(l.v, l.n);
         } else {
-            clear_links(v->link_v, v->link_n);
+            gs_dirents_free(v->link_v, v->link_n);
             v->link_v = l.v;
             v->link_n = l.n;
             v->links_since = since;
@@ -589,7 +582,7 @@ int gs_tenant_job_lookup(struct gs_fs *fs, const char *name, struct gs_dirent *o
         e->name = NULL;
         e->target = NULL;
     }
-    clear_links(all, n);
+    gs_dirents_free(all, n);
     return e ? 0 : -ENOENT;
 }
 

@@ -120,9 +120,7 @@ static int list_cb(const cJSON *schema, const cJSON *fresh, const struct timespe
 
 static void list_free(struct list *l)
 {
-    for (size_t i = 0; i < l->n; i++)
-        gs_dirent_clear(&l->v[i]);
-    free(l->v);
+    gs_dirents_free(l->v, l->n);
     gs_rules_path_clear(&l->path);
 }
 
