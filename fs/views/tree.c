@@ -503,9 +503,7 @@ static int list_dir(struct gs_fs *fs, struct gs_node *dir, int for_readdir, stru
         *n = es.n;
         return 0;
     }
-    for (size_t i = 0; i < es.n; i++)
-        gs_dirent_clear(&es.v[i]);
-    free(es.v);
+    gs_dirents_free(es.v, es.n);
     return r < 0 ? r : es.err;
 }
 
@@ -684,35 +682,8 @@ static int lookup_listed(struct gs_fs *fs, struct gs_node *dir, const char *name
     } else {
         r = -ENOENT;
     }
-    for (size_t i = 0; i < n; i++)
-        gs_dirent_clear(&v[i]);
-    free(v);
+    gs_dirents_free(v, n);
     return r;
-}
-
-int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_dirent *out)
-{
-    const enum gs_kind *kids;
-    size_t nkids;
-    enum gs_kind kind = gs_node_kind(dir);
-    memset(out, 0, sizeof(*out));
-    if (gs_kind_has(kind, GS_KF_RULES_DIR))
-        return gs_rules_lookup(fs, dir, name, out);
-    if (fixed_kids(kind, &kids, &nkids))
-        return lookup_fixed(fs, dir, kids, nkids, name, out);
-    if (!gs_name_is_safe(name))
-        return -ENOENT;
-    /* backups are served from disk: only names the listing shows */
-    if (kind == GS_K_BACKUPS && !strstr(name, ".json") &&
-        strcmp(name, gs_kind_info(GS_K_BACKUP_INDEX)->name) != 0)
-        return -ENOENT;
-    if (lists_sps(kind))
-        return lookup_in_sp_listing(fs, dir, name, out);
-    if (kind == GS_K_TENANT_JOBS)
-        return gs_tenant_job_lookup(fs, name, out);
-    if (kind == GS_K_JOBS && lookup_cached_job(fs, dir, name, out) != -ENOENT)
-        return out->name ? 0 : -ENOMEM;
-    return lookup_listed(fs, dir, name, out);
 }
 
 /* lookup_in_sp_listing's answer when the listing is fresh and its index
@@ -736,23 +707,41 @@ static int lookup_in_fresh_sp_listing(struct gs_fs *fs, struct gs_node *dir, con
     return r == -ENOMEM ? r : -EWOULDBLOCK;
 }
 
-int gs_tree_lookup_cached(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_dirent *out)
+/* gs_tree_lookup, or with cached: gs_tree_lookup_cached (the same checks in
+ * the same order; what needs a fetch then gives -EWOULDBLOCK). */
+static int lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_dirent *out, int cached)
 {
     const enum gs_kind *kids;
     size_t nkids;
     enum gs_kind kind = gs_node_kind(dir);
     memset(out, 0, sizeof(*out));
     if (gs_kind_has(kind, GS_KF_RULES_DIR))
-        return -EWOULDBLOCK;
+        return cached ? -EWOULDBLOCK : gs_rules_lookup(fs, dir, name, out);
     if (fixed_kids(kind, &kids, &nkids))
         return lookup_fixed(fs, dir, kids, nkids, name, out);
     if (!gs_name_is_safe(name))
         return -ENOENT;
+    /* backups are served from disk: only names the listing shows */
+    if (kind == GS_K_BACKUPS && !strstr(name, ".json") &&
+        strcmp(name, gs_kind_info(GS_K_BACKUP_INDEX)->name) != 0)
+        return -ENOENT;
     if (lists_sps(kind))
-        return lookup_in_fresh_sp_listing(fs, dir, name, out);
+        return cached ? lookup_in_fresh_sp_listing(fs, dir, name, out) : lookup_in_sp_listing(fs, dir, name, out);
+    if (kind == GS_K_TENANT_JOBS)
+        return cached ? -EWOULDBLOCK : gs_tenant_job_lookup(fs, name, out);
     if (kind == GS_K_JOBS && lookup_cached_job(fs, dir, name, out) != -ENOENT)
         return out->name ? 0 : -ENOMEM;
-    return -EWOULDBLOCK;
+    return cached ? -EWOULDBLOCK : lookup_listed(fs, dir, name, out);
+}
+
+int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_dirent *out)
+{
+    return lookup(fs, dir, name, out, 0);
+}
+
+int gs_tree_lookup_cached(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_dirent *out)
+{
+    return lookup(fs, dir, name, out, 1);
 }
 
 void gs_tree_fill_sp(struct gs_fs *fs, const char *sp)

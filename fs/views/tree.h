@@ -23,7 +23,8 @@ int gs_tree_lookup(struct gs_fs *fs, struct gs_node *dir, const char *name, stru
  * does nothing else (no fetch, read-ahead, index build or record): a name
  * of a fixed directory (or -ENOENT), a job the cached listing of jobs/ has,
  * a name in the fresh listing of servicePrincipals/ (by-name/, by-appId/)
- * whose index is built; else -EWOULDBLOCK (gs_tree_lookup answers it).
+ * whose index is built, -ENOENT for a name backups/ cannot have; else
+ * -EWOULDBLOCK (gs_tree_lookup answers it).
  * Rules directories: -EWOULDBLOCK. */
 int gs_tree_lookup_cached(struct gs_fs *fs, struct gs_node *dir, const char *name, struct gs_dirent *out);
 
