@@ -226,7 +226,7 @@ static void link_item(struct gs_readahead *ra, struct item *it, int lane)
 /* Queues one key (ra->lock held) in a lane (LANE_*) unless it is queued or
  * in flight already; a queued key moves up to a lane ahead of its own (a
  * throttled item keeps its place and time). */
-static int push_lane(struct gs_readahead *ra, enum gs_kind kind, const char *key, int lane)
+static int push(struct gs_readahead *ra, enum gs_kind kind, const char *key, int lane)
 {
     if (gs_map_gets(&ra->inflight, key))
         return 0;
@@ -253,18 +253,12 @@ static int push_lane(struct gs_readahead *ra, enum gs_kind kind, const char *key
     return 0;
 }
 
-/* push_lane: front, ahead of the plain read-ahead; else at its tail. */
-static int push(struct gs_readahead *ra, enum gs_kind kind, const char *key, int front)
-{
-    return push_lane(ra, kind, key, front ? LANE_FRONT : LANE_PLAIN);
-}
-
 /* A reader waits for key (ra->lock held): queued (again) at the front, and
  * the queue goes as it is until a batch takes it, with what is queued
  * behind it. A throttled key keeps its Retry-After. */
 static void want_locked(struct gs_readahead *ra, enum gs_kind kind, const char *key)
 {
-    push(ra, kind, key, 1);
+    push(ra, kind, key, LANE_FRONT);
     struct item *it = gs_map_gets(&ra->queued, key);
     if (it && it->not_before == 0 && !it->urgent) {
         it->urgent = 1;
@@ -374,7 +368,7 @@ static void queue_items(struct gs_readahead *ra, const char *list_key, enum gs_k
         char *esc = cJSON_IsString(id) ? gs_path("%s", id->valuestring) : NULL;
         char *key = NULL;
         if (esc && asprintf(&key, "%s/%s%s", list_key, esc, suffix) >= 0 && !gs_cache_is_fresh(ra->fs->cache, key))
-            push_lane(ra, kind, key, LANE_WALK);
+            push(ra, kind, key, LANE_WALK);
         free(esc);
         free(key);
     }
@@ -783,7 +777,7 @@ void gs_readahead_queue_sps(struct gs_readahead *ra, const char *const *sp_ids, 
     uint64_t gen = sps_generation(ra->fs);
     pthread_mutex_lock(&ra->lock);
     for (size_t i = 0; i < nk; i++) {
-        push(ra, GS_K_JOBS, keys[i], 0);
+        push(ra, GS_K_JOBS, keys[i], LANE_PLAIN);
         stamp(ra, keys[i], gen);
     }
     pthread_cond_broadcast(&ra->work);
@@ -800,7 +794,7 @@ void gs_readahead_queue(struct gs_readahead *ra, const enum gs_kind *kinds, char
         return;
     pthread_mutex_lock(&ra->lock);
     for (size_t i = 0; i < n; i++) {
-        push_lane(ra, kinds[i], keys[i], LANE_WALK);
+        push(ra, kinds[i], keys[i], LANE_WALK);
         struct item *it = gs_map_gets(&ra->queued, keys[i]);
         if (it) {
             it->walk = 1;
@@ -1089,7 +1083,7 @@ void gs_readahead_scan_add(struct gs_fs *fs, struct gs_ra_scan *s, const char *c
     pthread_mutex_lock(&ra->lock);
     for (size_t i = 0; i < nk; i++)
         if (!gs_map_gets(&s->docs, keys[i]) && gs_map_puts(&s->docs, keys[i], &wanted, NULL) == 0)
-            push(ra, GS_K_JOBS, keys[i], 1);
+            push(ra, GS_K_JOBS, keys[i], LANE_FRONT);
     pthread_cond_broadcast(&ra->work);
     pthread_mutex_unlock(&ra->lock);
     for (size_t i = 0; i < nk; i++)
