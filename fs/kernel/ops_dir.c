@@ -176,7 +176,8 @@ static void reply_entries(fuse_req_t req, struct gs_fs *fs, struct gs_node *dir,
 
 /* The listing a readdir at off continues, with a reference, and the
  * position to go on from; at offset 0, or when the listing is gone, a new
- * one (now: from what is cached and fresh alone, else -EWOULDBLOCK). */
+ * one (now: on libfuse's thread, between gs_ops_now_begin and _end, from
+ * what is cached and fresh alone, else -EWOULDBLOCK). */
 static int listing_at(struct gs_fs *fs, struct gs_node *dir, off_t off, int now, struct gs_dirlist **l,
                       size_t *next)
 {
@@ -194,12 +195,8 @@ static int listing_at(struct gs_fs *fs, struct gs_node *dir, off_t off, int now,
         return -ETIMEDOUT; /* waited behind a listing that timed out (dirlist.h) */
     struct gs_dirent *entries = NULL;
     size_t n = 0;
-    if (now)
-        gs_ops_now_begin();
     int r = gs_tree_list(fs, dir, &entries, &n);
-    if (now)
-        gs_ops_now_end();
-    if (r == -ETIMEDOUT)
+    if (r == -ETIMEDOUT && !now) /* a time bound of its own ran out, not libfuse's "now" */
         gs_dirlist_timed_out(fs->dirlists, dir->ino, gs_now());
     if (r < 0)
         return r;
@@ -246,17 +243,15 @@ int gs_ops_readdir_now(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
         return 0;
     struct gs_dirlist *l = NULL;
     size_t next;
+    /* nothing here asks Graph: readdirplus fills the attributes of the
+     * entries whose documents are fresh (gs_content_attr_free) only. Should
+     * one expire in between, its wait ends at once (the deadline is now)
+     * and the entry goes without attributes, as a costly one does. */
+    gs_ops_now_begin();
     int r = listing_at(fs, dir, off, 1, &l, &next);
-    if (r == 0) {
-        /* what is left asks Graph for nothing: readdirplus fills the
-         * attributes of the entries whose documents are fresh
-         * (gs_content_attr_free) only. Should one expire in between, its
-         * wait ends at once (the deadline is now) and the entry goes
-         * without attributes, as a costly one does. */
-        gs_ops_now_begin();
+    if (r == 0)
         reply_entries(req, fs, dir, l, next, size, plus);
-        gs_ops_now_end();
-    }
+    gs_ops_now_end();
     gs_dirlist_unref(fs->dirlists, l);
     gs_ops_put_node(fs, dir);
     return r == 0; /* any failure: the pool's, which tells it */
