@@ -416,7 +416,8 @@ def bench_warm(emu, args, workdir, tools):
                 emu.clear_requests()
                 results = {name: [] for name, _ in backends}
                 for rep in range(reps):
-                    for name, _ in backends:
+                    # each run starts with another backend, so none is always measured first
+                    for name, _ in backends[rep % len(backends):] + backends[:rep % len(backends)]:
                         cpu0 = daemon_cpu_ns(pids[name]) if name in pids else 0
                         r = subprocess.run([str(tools["readloop"]), str(lists[name]), str(rounds)],
                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -636,8 +637,9 @@ def bench_tenant(args, workdir):
                 continue
             r = timed_mount_cmd(emu, args, workdir, name, cmd, to)
             r["timeout"] = to
+            peak = "; daemon peak RSS %.1f MiB" % (r["hwm"] / 1024.0) if r.get("hwm") else ""
             wall_line("tenant.%s.wall_s" % key, r, floor, key, target, minimum,
-                      extra="; output %s" % (r["out"].strip() or "-"))
+                      extra="; output %s%s" % (r["out"].strip() or "-", peak))
         if "monitor" in args.tenant_parts:
             bench_monitor(emu, args, workdir, n, m)
         if "throttled" in args.tenant_parts:
@@ -748,7 +750,8 @@ def parse_args(argv):
                    "(relative to the repository; default build-bench)")
     p.add_argument("--warm-files", type=int, default=100, help="status files read warm (default 100)")
     p.add_argument("--warm-rounds", type=int, help="rounds over them per run (default 200)")
-    p.add_argument("--warm-reps", type=int, default=3, help="runs per backend, interleaved (default 3)")
+    p.add_argument("--warm-reps", type=int, default=5,
+                   help="runs per backend, interleaved, each starting with another backend (default 5)")
     p.add_argument("--warm-ttl", type=int, default=3600,
                    help="status_timeout and dir_timeout of the warm mount (default 3600)")
     p.add_argument("--rss-timeout", type=int, help="time limit of the RSS scan, seconds (default 300)")
