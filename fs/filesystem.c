@@ -8,6 +8,7 @@
 #include "fs/kernel/dirlist.h"
 #include "fs/kernel/inval.h"
 #include "fs/kernel/ops_internal.h"
+#include "fs/kernel/trim.h"
 #include "fs/model/errors.h"
 #include "fs/views/keeper.h"
 #include "fs/views/sp_index.h"
@@ -67,8 +68,12 @@ int gs_filesystem_start(struct gs_fs *fs, const struct gs_fs_config *cfg,
     struct gs_inval *iv = NULL;
     r = gs_keeper_start(fs, &fs->keeper);
     if (r == 0)
+        r = gs_trim_start(fs, &fs->trim);
+    if (r == 0)
         r = gs_inval_start(fs, &iv);
     if (r != 0) {
+        gs_trim_stop(fs->trim);
+        fs->trim = NULL;
         gs_keeper_stop(fs->keeper);
         fs->keeper = NULL;
         gs_readahead_stop(fs->readahead);
@@ -87,6 +92,8 @@ void gs_filesystem_stop(struct gs_fs *fs)
 {
     struct gs_inval *iv = __atomic_exchange_n(&fs->inval, NULL, __ATOMIC_ACQ_REL);
     gs_inval_stop(iv);
+    gs_trim_stop(fs->trim);
+    fs->trim = NULL;
     gs_keeper_stop(fs->keeper);
     fs->keeper = NULL;
     gs_readahead_stop(fs->readahead);

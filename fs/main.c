@@ -184,6 +184,7 @@ static void fs_config(const struct gs_options *o, struct gs_fs_config *fc)
         .backup_keep = o->backup_keep,
         .strict = o->strict,
         .cache_bytes = o->cache_bytes,
+        .max_names = (size_t)o->max_names,
     };
 }
 
@@ -224,6 +225,7 @@ static int serve(struct fuse_session *se, struct gs_fs *fs, const struct gs_opti
     int ret = 1;
     struct gs_fs_config fc;
     fs_config(o, &fc);
+    fc.mountpoint = copts->mountpoint;
     fs->se = se;
     if (gs_cache_new(client, &kc, on_cache_change, fs, &cache) != 0) {
         gs_error_log("cannot create the cache");

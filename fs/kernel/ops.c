@@ -610,14 +610,23 @@ static void gs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     fuse_reply_err(req, 0);
 }
 
+/* df -i tells the names the daemon holds for the kernel (used) against
+ * max_names (total; model/subtrees.h); blocks are not counted. */
 static void gs_statfs(fuse_req_t req, fuse_ino_t ino)
 {
     (void)ino;
+    struct gs_fs *fs = FS(req);
     struct statvfs sv;
     memset(&sv, 0, sizeof(sv));
     sv.f_bsize = 4096;
     sv.f_frsize = 4096;
     sv.f_namemax = 255;
+    pthread_mutex_lock(&fs->lock);
+    size_t held = fs->by_ino.count;
+    pthread_mutex_unlock(&fs->lock);
+    size_t total = fs->cfg.max_names > held ? fs->cfg.max_names : held;
+    sv.f_files = total;
+    sv.f_ffree = sv.f_favail = total - held;
     fuse_reply_statfs(req, &sv);
 }
 

@@ -44,6 +44,7 @@ static const struct fuse_opt opts[] = {
     OPT("warn_stale=%s", warn_stale),
     OPT("crit_stale=%s", crit_stale),
     OPT("backup_keep=%d", backup_keep),
+    OPT("max_names=%d", max_names),
     OPT("syslog_socket=%s", syslog_socket),
     OPT("log_window=%s", log_window),
     OPT("log_poll=%s", log_poll),
@@ -240,6 +241,7 @@ static void set_defaults(struct gs_options *o)
     o->max_conns = 32;
     o->backup_keep = 100;
     o->cache_bytes = 64u << 20;
+    o->max_names = 100000;
 }
 
 /* Where Graph is: cloud, graph_url, authority, api, auth. */
@@ -339,6 +341,10 @@ static int parse_sizes(struct gs_options *o)
     }
     if (o->cache_size && gs_parse_size(o->cache_size, &o->cache_bytes) != 0) {
         fprintf(stderr, "graphsyncfs: cache_size '%s' is not a size (e.g. 64M)\n", o->cache_size);
+        return -EINVAL;
+    }
+    if (o->max_names != 0 && (o->max_names < 100 || o->max_names > 100000000)) {
+        fprintf(stderr, "graphsyncfs: max_names must be 0 (never forget) or 100 to 100000000\n");
         return -EINVAL;
     }
     return 0;
@@ -446,6 +452,8 @@ void gs_options_usage(const char *progname)
            "    -o status_timeout=S     jobs and status time-to-live (default 5)\n"
            "    -o doc_timeout=S        documents time-to-live (default 300)\n"
            "    -o cache_size=SIZE      memory bound of the cache (default 64M)\n"
+           "    -o max_names=N          names held before the kernel is asked to forget\n"
+           "                            those used longest ago; 0: never (default 100000)\n"
            "    -o stale_timeout=S      serve cached content this long past its time-to-live\n"
            "                            while Graph is unreachable; 0: never (default 3600)\n"
            "    -o backup_dir=DIR       where replaced schemas are kept, or none\n"

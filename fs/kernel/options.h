@@ -54,6 +54,7 @@ struct gs_options {
     char *mountpoint;
     int nonopts;
     size_t cache_bytes; /* parsed cache_size */
+    int max_names;      /* names held before the kernel is asked to forget (0: never) */
     /* monitoring thresholds (warn_escrow= ...) as given, and parsed */
     char *warn_escrow, *crit_escrow, *warn_stale, *crit_stale;
     struct gs_thresholds thresholds;

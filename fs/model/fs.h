@@ -5,6 +5,7 @@
 #define GS_FS_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -12,6 +13,7 @@
 #include "cache/cache.h"
 #include "fs/model/blob.h"
 #include "fs/model/kinds.h"
+#include "fs/model/subtrees.h"
 #include "fs/model/thresholds.h"
 #include "common/map.h"
 
@@ -28,6 +30,7 @@ struct gs_rules_pending;
 struct gs_logs;
 struct gs_walk;
 struct gs_walk_scan;
+struct gs_trim;
 
 struct gs_fs_config {
     double entry_timeout;   /* kernel dentry cache, seconds */
@@ -46,6 +49,9 @@ struct gs_fs_config {
     int strict;             /* a tenant-wide view that cannot be built whole fails with
                              * EIO instead of showing what could not be read */
     size_t cache_bytes;     /* the cache's memory bound (cache_size): how far a walk reads ahead */
+    const char *mountpoint; /* absolute (libfuse resolved it), or NULL */
+    size_t max_names;       /* names held past which the kernel is asked to forget the
+                             * subtrees used longest ago (model/subtrees.h); 0: never */
 };
 
 /* An open file (directories have no handle of ours: kernel/ops_dir.c),
@@ -91,7 +97,8 @@ struct gs_node {
     uint64_t nlookup;       /* lookups the kernel holds */
     unsigned pins;          /* open handles, children and callers in flight */
     struct gs_node *parent; /* NULL once detached (its name went to another node) */
-    struct gs_node *key_next; /* other nodes with the same key */
+    struct gs_node *key_next, *key_prev; /* other nodes with the same key (a rules
+                                          * tree's hundreds share their schema's) */
     /* fs->lock: rendered content (files) */
     struct gs_blob *content;
     uint64_t content_gen;
@@ -111,6 +118,8 @@ struct gs_node {
     struct gs_fh *ctl_fh;   /* a control file's latest handle open for writing */
     char *stale;            /* the content last served is a copy past its time-to-live:
                              * which one and why (fetch/stale.h), or NULL */
+    struct gs_subtree *sub; /* fs->lock: a second-level directory's count of the names
+                             * held below it (model/subtrees.h), or NULL */
 };
 
 /* The filesystem. Locking contract (lock order: HACKING.md "Locks"):
@@ -118,7 +127,7 @@ struct gs_node {
  *   never across network I/O, and no other lock is taken while one is held.
  * - Set before the session starts and then only read, without a lock: cfg,
  *   client, cache, se, inval, errors, scratch, readahead, sp_index, views, monitor,
- *   rules, logs, walk, keeper, dirlists, kernel_opens_dirs (at FUSE init, before
+ *   rules, logs, walk, keeper, dirlists, trim, kernel_opens_dirs (at FUSE init, before
  *   any other request), started, root (the pointer). The parts lock themselves (their headers). */
 struct gs_fs {
     struct gs_fs_config cfg;
@@ -138,6 +147,7 @@ struct gs_fs {
     struct gs_walk_scan *walk_scan; /* what each walk's scan fetched (actions/walk_scan.h) */
     struct gs_keeper *keeper;       /* gives back what expired (views/keeper.h) */
     struct gs_dirlists *dirlists;   /* listings readdirs continue (kernel/dirlist.h) */
+    struct gs_trim *trim;           /* past max_names, the kernel forgets (kernel/trim.h) */
     int kernel_opens_dirs;          /* FUSE_CAP_NO_OPENDIR_SUPPORT (kernel/ops_dir.c) */
     struct timespec started;
     uint64_t content_changes;       /* atomic: cached content changed (views compare it) */
@@ -168,6 +178,9 @@ struct gs_fs {
                                     * opens (kernel/ops.c fh_new), chained by next */
     unsigned nspare;
     pthread_cond_t fh_returned;   /* waited on with fs->lock: a borrowed handle was given back */
+    struct gs_subtrees subtrees;  /* fs->lock: the names held by subtree (model/subtrees.h) */
+    sem_t names_over;             /* posted (with fs->lock held: a semaphore is no lock) when
+                                   * the names held pass cfg.max_names: kernel/trim.c waits */
 };
 
 /* The node's current name, kind and key: one record, valid while n is pinned. */

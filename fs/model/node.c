@@ -32,12 +32,16 @@ static void key_link(struct gs_fs *fs, struct gs_node *n, struct gs_node_id *id)
         return;
     struct gs_node *first = gs_map_gets(&fs->by_key, id->key);
     n->key_next = first;
+    n->key_prev = NULL;
     if (gs_map_puts(&fs->by_key, id->key, n, NULL) != 0) {
         /* cannot index: the node simply gets no kernel invalidations */
         free(id->key);
         id->key = NULL;
         n->key_next = NULL;
+        return;
     }
+    if (first)
+        first->key_prev = n;
 }
 
 static void key_unlink(struct gs_fs *fs, struct gs_node *n)
@@ -45,19 +49,15 @@ static void key_unlink(struct gs_fs *fs, struct gs_node *n)
     const char *key = gs_node_key(n);
     if (!key)
         return;
-    struct gs_node *first = gs_map_gets(&fs->by_key, key);
-    if (first == n) {
-        if (n->key_next)
-            gs_map_puts(&fs->by_key, key, n->key_next, NULL);
-        else
-            gs_map_dels(&fs->by_key, key);
-        return;
-    }
-    for (struct gs_node *p = first; p; p = p->key_next)
-        if (p->key_next == n) {
-            p->key_next = n->key_next;
-            return;
-        }
+    if (n->key_next)
+        n->key_next->key_prev = n->key_prev;
+    if (n->key_prev)
+        n->key_prev->key_next = n->key_next;
+    else if (n->key_next) /* n was the first: the map points at the next */
+        gs_map_puts(&fs->by_key, key, n->key_next, NULL);
+    else
+        gs_map_dels(&fs->by_key, key);
+    n->key_next = n->key_prev = NULL;
 }
 
 static void id_free(struct gs_node_id *id)
@@ -104,6 +104,7 @@ static void node_free(struct gs_node *n)
     free(n->owner);
     free(n->target);
     free(n->stale);
+    free(n->sub);
     free(n);
 }
 
@@ -138,8 +139,10 @@ struct gs_node *gs_node_child(struct gs_fs *fs, struct gs_node *parent, const st
         /* same name, different object (a display name now points elsewhere) */
         int same = gs_node_kind(n) == e->kind &&
                    (!e->target || (n->target && strcmp(n->target, e->target) == 0));
-        if (same)
+        if (same) {
+            gs_subtree_touch(fs, n, 0);
             return n;
+        }
         gs_map_del(&fs->by_name, k, klen);
         n->parent = NULL; /* detached: lives on while the kernel holds it */
         gs_node_unpin(fs, parent);
@@ -155,6 +158,10 @@ struct gs_node *gs_node_child(struct gs_fs *fs, struct gs_node *parent, const st
     }
     key_link(fs, n, n->id_);
     gs_node_pin(parent); /* a child keeps its parent */
+    if (gs_subtree_touch(fs, n, 1) && !fs->subtrees.posted) {
+        fs->subtrees.posted = 1;
+        sem_post(&fs->names_over);
+    }
     return n;
 }
 
@@ -230,6 +237,7 @@ static void node_release(struct gs_fs *fs, struct gs_node *n)
                 gs_map_del(&fs->by_name, k, klen);
         }
         key_unlink(fs, n);
+        gs_subtree_forget(fs, n);
         node_free(n);
         if (!parent)
             break;
@@ -308,6 +316,7 @@ int gs_fs_init(struct gs_fs *fs, const struct gs_fs_config *cfg,
     pthread_mutex_init(&fs->lock, NULL);
     pthread_mutex_init(&fs->extra_lock, NULL);
     pthread_cond_init(&fs->fh_returned, NULL);
+    sem_init(&fs->names_over, 0, 0);
     if (gs_map_init(&fs->by_ino) || gs_map_init(&fs->by_name) || gs_map_init(&fs->by_key) ||
         gs_map_init(&fs->results) || gs_map_init(&fs->hidden)) {
         gs_fs_destroy(fs);
@@ -371,6 +380,7 @@ void gs_fs_destroy(struct gs_fs *fs)
     gs_map_each(&fs->hidden, free_value_cb, NULL);
     gs_map_destroy(&fs->hidden);
     pthread_cond_destroy(&fs->fh_returned);
+    sem_destroy(&fs->names_over);
     pthread_mutex_destroy(&fs->extra_lock);
     pthread_mutex_destroy(&fs->lock);
 }

@@ -139,9 +139,9 @@ static char *render(void)
           "Memory: cache_size (default 64M) bounds the cache; the daemon stays under\n"
           "cache_size + 32 MiB, plus the job listings a scan (status.tsv, jobs/) or a\n"
           "walk of servicePrincipals/ still has to read, plus ~0.85 KiB per name the\n"
-          "kernel holds (a find of every rules tree: 1.1 GiB at 10,000 service\n"
-          "principals, until the kernel forgets them), and gives memory back once\n"
-          "what it fetched has expired.\n"
+          "kernel holds; past max_names (default 100000) the kernel is asked to forget\n"
+          "the subtrees used longest ago (df -i shows the names held), and memory goes\n"
+          "back once what was fetched has expired.\n"
           "Logs need AuditLog.Read.All; log reads share 5 requests per 10 s (log_rate).\n"
           "\n"
           "See graphsyncfs(1).\n", f);
