@@ -91,6 +91,17 @@ int gs_cache_put_take(struct gs_cache *c, const char *key, enum gs_ttl_class cls
 int gs_cache_put_listing_since(struct gs_cache *c, const char *key, enum gs_ttl_class cls, cJSON *json,
                                const char *request_id, uint64_t mark, struct gs_doc **out);
 
+/* Stores item, one item of listing (a doc the cache holds under its key),
+ * as the cache's entry at key, as old as the listing: fetched when it was
+ * and fresh only as long as it is, however long after the listing it is
+ * stored (a walk fills a service principal's document from the listing it
+ * walks: gs_cache_get_fresh_since serves it, other readers fetch it anew
+ * once the listing's time-to-live has passed). Nothing is stored over a
+ * copy as new or newer. 0, -ESTALE when the cache holds another listing
+ * at its key now, -ENOMEM, -EINVAL. */
+int gs_cache_put_item_of(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
+                         const cJSON *item, const struct gs_doc *listing);
+
 /* Marks an entry expired (next get refetches; CACHED_ONLY still sees it).
  * Calls on_change. */
 void gs_cache_invalidate(struct gs_cache *c, const char *key);

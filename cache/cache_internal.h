@@ -90,6 +90,8 @@ struct gs_pub_origin {
                                    * after this point (UINT64_MAX: never) */
     int supersedes;               /* counts as a put for fetches in flight on the key */
     int taken;                    /* the putter takes a reference: it reads it (not unread) */
+    double stored_at;             /* when its content was fetched, on the cache's clock
+                                   * (an item of a listing fetched then), or 0: now */
 };
 
 /* Reads, under the lock, what each doc would replace, then compares without

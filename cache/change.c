@@ -43,14 +43,15 @@ int gs_cache_put_since_ref(struct gs_cache *c, const char *key, enum gs_ttl_clas
     return gs_cache_put_take(c, key, cls, copy, request_id, mark, out);
 }
 
-/* Stores doc (the caller's reference passes to the cache), as a put since mark. */
-static int put_doc(struct gs_cache *c, enum gs_ttl_class cls, struct gs_doc_impl *doc, uint64_t mark,
-                   struct gs_doc **out)
+/* Stores doc (the caller's reference passes to the cache), as a put since
+ * mark, stored at stored_at (0: now). */
+static int put_doc_at(struct gs_cache *c, enum gs_ttl_class cls, struct gs_doc_impl *doc, uint64_t mark,
+                      double stored_at, struct gs_doc **out)
 {
     struct gs_pub p = {.doc = doc};
     gs_pub_compare(c, &p, 1);
     const struct gs_pub_origin origin = {.own = NULL, .since_seq = mark, .supersedes = 1,
-                                         .taken = out != NULL};
+                                         .taken = out != NULL, .stored_at = stored_at};
     pthread_mutex_lock(&c->lock);
     int r = gs_pub_install_locked(c, &p, cls, &origin);
     struct gs_entry *evicted = gs_cache_evict_locked(c);
@@ -63,6 +64,36 @@ static int put_doc(struct gs_cache *c, enum gs_ttl_class cls, struct gs_doc_impl
     gs_pub_finish(c, &p, 1);
     gs_cache_free_entries(evicted);
     return r;
+}
+
+static int put_doc(struct gs_cache *c, enum gs_ttl_class cls, struct gs_doc_impl *doc, uint64_t mark,
+                   struct gs_doc **out)
+{
+    return put_doc_at(c, cls, doc, mark, 0, out);
+}
+
+int gs_cache_put_item_of(struct gs_cache *c, const char *key, enum gs_ttl_class cls,
+                         const cJSON *item, const struct gs_doc *listing)
+{
+    if (!c || !key || !item || !listing || (unsigned)cls >= GS_TTL_NCLASS)
+        return -EINVAL;
+    uint64_t mark = gs_cache_mark(c);
+    pthread_mutex_lock(&c->lock);
+    struct gs_entry *le = gs_table_find(&c->table, listing->key);
+    int held = le && le->doc && &le->doc->pub == listing;
+    double stored_at = held ? le->stored_at : 0;
+    struct gs_entry *e = held ? gs_table_find(&c->table, key) : NULL;
+    int newer = e && e->doc && !e->invalidated && e->stored_at >= stored_at;
+    pthread_mutex_unlock(&c->lock);
+    if (!held)
+        return -ESTALE;
+    if (newer)
+        return 0;
+    cJSON *copy = gs_json_copy(item);
+    struct gs_doc_impl *d = NULL;
+    if (!copy || gs_doc_create(key, copy, listing->request_id, &listing->fetched_at, &d) != 0)
+        return -ENOMEM; /* gs_doc_create freed the copy */
+    return put_doc_at(c, cls, d, mark, stored_at, NULL);
 }
 
 /* The doc a put of json (taken, freed on failure) stores under key, made at

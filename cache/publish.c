@@ -67,7 +67,7 @@ int gs_pub_install_locked(struct gs_cache *c, struct gs_pub *p, enum gs_ttl_clas
     e->doc = d;
     c->bytes += d->bytes;
     c->ndocs++;
-    e->stored_at = gs_cache_mono(c);
+    e->stored_at = origin->stored_at > 0 ? origin->stored_at : gs_cache_mono(c);
     gs_cache_set_class_locked(c, e, cls);
     gs_cache_changed_locked(c);
     e->invalidated = e->changed_seq > origin->since_seq;

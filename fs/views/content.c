@@ -102,6 +102,8 @@ static int fresh_or_scanned(struct gs_fs *fs, struct gs_node *n, const struct gs
                             struct gs_doc **doc)
 {
     unsigned flags = gs_kind_get_flags(id->kind) | GS_GET_FRESH_ONLY;
+    if (id->kind == GS_K_SP_JSON) /* from the listing (a walk's: as old as it) */
+        gs_tree_fill_sp(fs, n->sp);
     if (gs_interrupt_nowait()) {
         if (gs_cache_get(fs->cache, id->key, gs_kind_info(id->kind)->ttl, flags, doc, NULL) == 0 ||
             gs_walk_scan_get(fs, id->key, doc) == 0)
@@ -111,8 +113,6 @@ static int fresh_or_scanned(struct gs_fs *fs, struct gs_node *n, const struct gs
             return 0;
         gs_walk_need(fs, n);
     }
-    if (id->kind == GS_K_SP_JSON)
-        gs_tree_fill_sp(fs, n->sp);
     return -EWOULDBLOCK;
 }
 

@@ -115,8 +115,16 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
         free(key); /* (or as the calling process's walk has it: walk_scan.h) */
         return 0;
     }
-    if (kind == GS_K_SPS && for_readdir) /* a walk of servicePrincipals/ begins */
+    if (kind == GS_K_SPS && for_readdir) { /* a walk of servicePrincipals/ begins */
         gs_walk_scan_begin(fs, GS_WALK_LISTS_SPS, gs_cache_now(fs->cache));
+    } else if (lists_sps(kind) && !for_readdir && gs_walk_scan_get(fs, key, doc) == 0) {
+        /* a walk looks its names up in the listing it walks, however old: a
+         * find lists servicePrincipals/ once and looks each name up as it
+         * descends, and a listing fetched again at dir_timeout (55 pages in
+         * sequence at 50,000) would also drop the read-ahead queued for it */
+        free(key);
+        return 0;
+    }
     if (kind == GS_K_JOBS && fs->readahead && !gs_fs_graph_down(fs) &&
         !gs_cache_is_fresh(fs->cache, key))
         fetch_jobs_ahead(fs, dir->sp);
@@ -749,11 +757,16 @@ void gs_tree_fill_sp(struct gs_fs *fs, const char *sp)
     char *key = gs_kind_key(GS_K_SP_JSON, sp, NULL, NULL);
     char *lkey = gs_kind_key(GS_K_SPS, NULL, NULL, NULL);
     struct gs_doc *listing = NULL;
-    if (key && lkey && !gs_cache_is_fresh(fs->cache, key) && gs_cache_is_fresh(fs->cache, lkey) &&
-        gs_cache_get(fs->cache, lkey, GS_TTL_DIR, GS_GET_CACHED_ONLY, &listing, NULL) == 0) {
+    /* the fresh listing, or the one the calling process's walk lists however
+     * old: the document is as old as the listing (gs_cache_put_item_of), so
+     * it is fresh for others no longer than the listing was */
+    if (key && lkey && !gs_cache_is_fresh(fs->cache, key) &&
+        ((gs_cache_is_fresh(fs->cache, lkey) &&
+          gs_cache_get(fs->cache, lkey, GS_TTL_DIR, GS_GET_CACHED_ONLY, &listing, NULL) == 0) ||
+         gs_walk_scan_get(fs, lkey, &listing) == 0)) {
         cJSON *item = gs_sp_index_item(fs->sp_index, listing, sp);
         if (item)
-            gs_cache_put(fs->cache, key, GS_TTL_DIR, item, listing->request_id);
+            gs_cache_put_item_of(fs->cache, key, GS_TTL_DIR, item, listing);
         cJSON_Delete(item);
         gs_doc_unref(listing);
     }

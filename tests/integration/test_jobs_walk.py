@@ -2,6 +2,7 @@
 names it looks up are the ones the scan listed, answered from that view, never by a new scan of
 the tenant. Counts requests; timings are measured by tests/bench/bench.py."""
 
+import json
 import math
 import os
 import subprocess
@@ -116,6 +117,41 @@ def test_du_fills_its_batches(mnt):
     # (58 batches here before, for 809 items: 41 at least; the last ones of the walk go partial)
     assert batches <= math.ceil(items / 20 * 1.1) + 3, (batches, items)
     assert alone <= 2, alone   # not by reading alone what a batch did not bring
+
+
+@pytest.mark.mount(tenant="large:%d:%d" % (20 * N, M), time_scale=60.0, latency_ms=150,
+                   options=["dir_timeout=1", "status_timeout=1"])
+@pytest.mark.timeout(300)
+def test_a_walk_looks_service_principals_up_in_the_listing_it_walks(mnt):
+    # find lists servicePrincipals/ once, then looks each one up as it descends into it
+    # (the kernel's entry timeout passed long since): the names come from the listing its
+    # walk lists, however old. Before, each lookup past dir_timeout fetched the listing
+    # again (11 pages in sequence at N=10,000, once a minute, and a new listing's generation
+    # drops the read-ahead queued for the old one): 8 listings in this find
+    log = walked(mnt, ["find", str(mnt.path / "servicePrincipals")])
+    assert log.count("GET", r".*/servicePrincipals", batch_items=False) == 1, log.describe()
+
+
+@pytest.mark.mount(tenant="large:%d:%d" % (20 * N, M), time_scale=60.0, latency_ms=150,
+                   options=["dir_timeout=1", "status_timeout=1"])
+@pytest.mark.timeout(300)
+def test_du_stats_service_principals_from_the_listing_it_walks(mnt):
+    # du stats every servicePrincipal.json: its size comes from the listing du walks, however
+    # old (the document is stored as old as that listing, so no other reader takes it for
+    # fresh). When lookups first used the walk's listing, the document was filled only from a
+    # fresh one, and du fetched each alone: 1,322 single GETs at N=10,000
+    sp = sorted(os.listdir(mnt / "servicePrincipals"))[0]
+    log = walked(mnt, ["du", "-s", str(mnt.path / "servicePrincipals")])
+    # (none when the listing above is still fresh as du lists it)
+    assert log.count("GET", r".*/servicePrincipals", batch_items=False) <= 1, log.describe()
+    assert log.count("GET", r".*/servicePrincipals/[^/]+") == 0, log.describe()
+    # another process, after the listing's time-to-live, is not shown du's copy as fresh
+    time.sleep(1.5)
+    log = mnt.request_log()
+    out = subprocess.run(["cat", str(mnt.path / "servicePrincipals" / sp / "servicePrincipal.json")],
+                         stdout=subprocess.PIPE, check=True, timeout=60).stdout
+    assert json.loads(out)["id"] == sp
+    assert log.count("GET", r".*/servicePrincipals(/[^/]+)?") >= 1, log.describe()
 
 
 @pytest.mark.mount(tenant="large:%d:%d" % (10 * N, M), time_scale=1e6)

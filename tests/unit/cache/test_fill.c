@@ -134,8 +134,60 @@ static void test_invalidation_during_listing_fetch(void)
     fake_destroy(&f);
 }
 
+/* gs_cache_put_item_of: an item stored long after its listing is as old as
+ * the listing: fresh for everyone only while the listing is, and served to a
+ * scan that began while the listing was fresh (gs_cache_get_fresh_since) */
+static void test_item_of_an_older_listing(void)
+{
+    struct fake f;
+    fake_init(&f);
+    struct gs_cache *c = fake_cache(&f, 60, 5, 300, 0);
+    fake_answer(&f, "/sps", "{\"value\":[{\"id\":\"s1\",\"n\":1}]}");
+    double walk = gs_cache_now(c);
+    struct gs_doc *list = must_get(c, "/sps", GS_TTL_DIR, GS_GET_COLLECTION);
+    const cJSON *item = cJSON_GetArrayItem(cJSON_GetObjectItem(list->json, "value"), 0);
+
+    fake_advance(&f, 50); /* stored 50 s after the listing: fresh 10 s more, not 60 */
+    CHECK_INT(gs_cache_put_item_of(c, "/sps/s1", GS_TTL_DIR, item, list), ==, 0);
+    CHECK(gs_cache_is_fresh(c, "/sps/s1"));
+    struct gs_doc *d = NULL;
+    CHECK_INT(gs_cache_get(c, "/sps/s1", GS_TTL_DIR, GS_GET_CACHED_ONLY, &d, NULL), ==, 0);
+    CHECK(d && d->fetched_at.tv_sec == list->fetched_at.tv_sec);
+    CHECK(d && strcmp(d->request_id, list->request_id) == 0);
+    gs_doc_unref(d);
+    fake_advance(&f, 11);
+    CHECK(!gs_cache_is_fresh(c, "/sps/s1"));
+
+    /* past the listing's time-to-live: expired for everyone at once, served to the walk */
+    gs_cache_remove(c, "/sps/s1");
+    CHECK_INT(gs_cache_put_item_of(c, "/sps/s1", GS_TTL_DIR, item, list), ==, 0);
+    CHECK(!gs_cache_is_fresh(c, "/sps/s1"));
+    CHECK_INT(gs_cache_get_fresh_since(c, "/sps/s1", walk, &d), ==, 0);
+    gs_doc_unref(d);
+    CHECK_INT(gs_cache_get_fresh_since(c, "/sps/s1", gs_cache_now(c), &d), ==, -ENOENT);
+
+    /* a newer copy (fetched on its own) is not replaced by the listing's */
+    fake_answer(&f, "/sps/s1", "{\"id\":\"s1\",\"n\":2}");
+    struct gs_doc *own = must_get(c, "/sps/s1", GS_TTL_DIR, 0);
+    CHECK_INT(gs_cache_put_item_of(c, "/sps/s1", GS_TTL_DIR, item, list), ==, 0);
+    CHECK_INT(gs_cache_get(c, "/sps/s1", GS_TTL_DIR, GS_GET_CACHED_ONLY, &d, NULL), ==, 0);
+    CHECK(d == own);
+    gs_doc_unref(d);
+    gs_doc_unref(own);
+
+    /* a listing the cache no longer holds at its key tells nothing of its age */
+    fake_answer(&f, "/sps", "{\"value\":[]}");
+    struct gs_doc *list2 = must_get(c, "/sps", GS_TTL_DIR, GS_GET_COLLECTION);
+    CHECK_INT(gs_cache_put_item_of(c, "/sps/s2", GS_TTL_DIR, item, list), ==, -ESTALE);
+    gs_doc_unref(list2);
+    gs_doc_unref(list);
+    gs_cache_free(c);
+    fake_destroy(&f);
+}
+
 int main(void)
 {
+    test_item_of_an_older_listing();
     test_listing_fills_items();
     test_without_fill_flag();
     test_invalidation_during_listing_fetch();
