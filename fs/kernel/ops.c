@@ -21,6 +21,7 @@
 #include "fs/model/fs.h"
 #include "fs/kernel/inval.h"
 #include "fs/kernel/pagecache.h"
+#include "fs/kernel/trim.h"
 #include "fs/views/tree.h"
 #include "fs/kernel/ops_internal.h"
 #include "fs/actions/audit.h"
@@ -194,16 +195,25 @@ static void gs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
     fuse_reply_none(req);
 }
 
+/* The kernel's forgets come thousands at a time once it let a walk's
+ * subtrees go (kernel/trim.c): fs->lock is let go every FORGETS_PER_HOLD of
+ * them, and the nodes are freed outside it, so the walk's lookups go on. */
+#define FORGETS_PER_HOLD 128
+
 static void gs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
 {
     struct gs_fs *fs = FS(req);
-    pthread_mutex_lock(&fs->lock);
-    for (size_t i = 0; i < count; i++) {
-        struct gs_node *n = gs_node_by_ino(fs, forgets[i].ino);
-        if (n)
-            gs_node_forget(fs, n, forgets[i].nlookup);
+    for (size_t i = 0; i < count;) {
+        struct gs_node *dead = NULL;
+        pthread_mutex_lock(&fs->lock);
+        for (size_t end = i + FORGETS_PER_HOLD; i < count && i < end; i++) {
+            struct gs_node *n = gs_node_by_ino(fs, forgets[i].ino);
+            if (n)
+                gs_node_forget_later(fs, n, forgets[i].nlookup, &dead);
+        }
+        pthread_mutex_unlock(&fs->lock);
+        gs_node_free_dead(dead);
     }
-    pthread_mutex_unlock(&fs->lock);
     fuse_reply_none(req);
 }
 
@@ -273,12 +283,52 @@ int gs_ops_lists_from_cache(enum gs_kind kind)
     return gs_kind_has(kind, GS_KF_RULES_DIR) && kind != GS_K_ATTR_TEST;
 }
 
+/* The trimmer's lookup of a name the kernel kept (kernel/trim.c): the node
+ * it still holds, from the node table alone; ENOENT when it is gone. */
+static void lookup_kept(fuse_req_t req, struct gs_fs *fs, struct gs_node *parent, const char *name)
+{
+    pthread_mutex_lock(&fs->lock);
+    struct gs_node *n = gs_node_find(fs, parent, name);
+    if (n)
+        gs_node_pin(n);
+    pthread_mutex_unlock(&fs->lock);
+    struct fuse_entry_param ep;
+    memset(&ep, 0, sizeof(ep));
+    int r = n ? gs_ops_fill_attr(fs, n, &ep.attr) : -ENOENT;
+    pthread_mutex_lock(&fs->lock);
+    if (r == 0)
+        n->nlookup++;
+    if (n)
+        gs_node_unpin(fs, n);
+    pthread_mutex_unlock(&fs->lock);
+    if (r < 0) {
+        fuse_reply_err(req, -r);
+        return;
+    }
+    ep.ino = n->ino;
+    ep.generation = 1;
+    ep.entry_timeout = fs->cfg.entry_timeout;
+    ep.attr_timeout = fs->cfg.attr_timeout;
+    if (fuse_reply_entry(req, &ep) != 0) {
+        pthread_mutex_lock(&fs->lock);
+        gs_node_forget(fs, n, 1);
+        pthread_mutex_unlock(&fs->lock);
+    }
+}
+
 int gs_ops_lookup_now(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
 {
     struct gs_fs *fs = FS(req);
     struct gs_node *parent = gs_ops_get_node(fs, parent_ino);
     if (!parent)
         return 0;
+    if (gs_trim_is_relook(fuse_req_ctx(req)->pid)) {
+        gs_ops_now_begin();
+        lookup_kept(req, fs, parent, name);
+        gs_ops_now_end();
+        gs_ops_put_node(fs, parent);
+        return 1;
+    }
     struct fuse_entry_param ep;
     struct gs_dirent e;
     enum gs_kind kind = gs_node_kind(parent);

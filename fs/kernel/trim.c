@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "common/log.h"
@@ -47,17 +48,26 @@ struct relook {
     char *paths[];
 };
 
-static int relooking; /* atomic: one relook thread at a time */
+static int relooking;      /* atomic: one relook thread at a time */
+static pid_t relook_tid;   /* atomic: its thread id while it looks up (trim.h) */
+
+int gs_trim_is_relook(pid_t tid)
+{
+    pid_t t = __atomic_load_n(&relook_tid, __ATOMIC_ACQUIRE);
+    return t && t == tid;
+}
 
 static void *relook_run(void *arg)
 {
     struct relook *r = arg;
     struct stat st;
+    __atomic_store_n(&relook_tid, gettid(), __ATOMIC_RELEASE);
     for (int i = 0; i < r->n; i++) {
         (void)stat(r->paths[i], &st); /* the kernel finds its kept name again */
         free(r->paths[i]);
     }
     free(r);
+    __atomic_store_n(&relook_tid, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&relooking, 0, __ATOMIC_RELEASE);
     return NULL;
 }

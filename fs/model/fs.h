@@ -237,6 +237,12 @@ void gs_node_unpin(struct gs_fs *fs, struct gs_node *n);
 void gs_node_forget_pagecache_locked(struct gs_node *n);
 /* The kernel forgot nlookup references (fs->lock held). */
 void gs_node_forget(struct gs_fs *fs, struct gs_node *n, uint64_t nlookup);
+/* gs_node_forget that leaves the freeing of what it released to
+ * gs_node_free_dead, called without fs->lock: a batch of forgets after the
+ * kernel let a walk's subtrees go (kernel/trim.c) frees thousands, and the
+ * walk's lookups wait for fs->lock meanwhile. */
+void gs_node_forget_later(struct gs_fs *fs, struct gs_node *n, uint64_t nlookup, struct gs_node **dead);
+void gs_node_free_dead(struct gs_node *dead);
 /* Calls fn for every node with this cache key (fs->lock held). */
 void gs_node_each_with_key(struct gs_fs *fs, const char *key,
                            void (*fn)(void *ctx, struct gs_node *n), void *ctx);

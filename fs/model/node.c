@@ -225,7 +225,10 @@ void gs_node_pin(struct gs_node *n)
     n->pins++;
 }
 
-static void node_release(struct gs_fs *fs, struct gs_node *n)
+/* Frees n and what it left unpinned up its chain, under fs->lock; with dead
+ * non-NULL the freeing itself is left to the caller (gs_node_free_dead,
+ * after it dropped the lock): n is out of every index already. */
+static void node_release(struct gs_fs *fs, struct gs_node *n, struct gs_node **dead)
 {
     while (n && n != fs->root && n->nlookup == 0 && n->pins == 0) {
         struct gs_node *parent = n->parent;
@@ -238,7 +241,12 @@ static void node_release(struct gs_fs *fs, struct gs_node *n)
         }
         key_unlink(fs, n);
         gs_subtree_forget(fs, n);
-        node_free(n);
+        if (dead) {
+            n->key_next = *dead; /* unlinked above: free for the list */
+            *dead = n;
+        } else {
+            node_free(n);
+        }
         if (!parent)
             break;
         parent->pins--;
@@ -250,13 +258,28 @@ void gs_node_unpin(struct gs_fs *fs, struct gs_node *n)
 {
     if (n->pins > 0)
         n->pins--;
-    node_release(fs, n);
+    node_release(fs, n, NULL);
 }
 
 void gs_node_forget(struct gs_fs *fs, struct gs_node *n, uint64_t nlookup)
 {
     n->nlookup = nlookup > n->nlookup ? 0 : n->nlookup - nlookup;
-    node_release(fs, n);
+    node_release(fs, n, NULL);
+}
+
+void gs_node_forget_later(struct gs_fs *fs, struct gs_node *n, uint64_t nlookup, struct gs_node **dead)
+{
+    n->nlookup = nlookup > n->nlookup ? 0 : n->nlookup - nlookup;
+    node_release(fs, n, dead);
+}
+
+void gs_node_free_dead(struct gs_node *dead)
+{
+    while (dead) {
+        struct gs_node *next = dead->key_next;
+        node_free(dead);
+        dead = next;
+    }
 }
 
 void gs_node_each_with_key(struct gs_fs *fs, const char *key,

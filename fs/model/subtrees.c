@@ -88,11 +88,7 @@ void gs_subtree_forget(struct gs_fs *fs, struct gs_node *n)
         unlink_sub(&fs->subtrees, n->sub);
         free(n->sub);
         n->sub = NULL;
-        return;
     }
-    struct gs_node *top = top_of(fs, n);
-    if (top && top->sub && top->sub->names > 1)
-        top->sub->names--;
 }
 
 int gs_subtree_pick(struct gs_fs *fs, size_t excess, double now, double idle_s,
@@ -133,6 +129,7 @@ int gs_subtree_pick(struct gs_fs *fs, size_t excess, double now, double idle_s,
         v[n].name = v[n].path + dlen + 1;
         n++;
         got += s->names;
+        s->names = 1; /* counted as forgotten, all but the top (see names) */
         /* passed over until the kernel has forgotten it (or it is used again) */
         unlink_sub(&fs->subtrees, s);
         push_newest(&fs->subtrees, s);

@@ -23,8 +23,11 @@ struct gs_node;
 struct gs_subtree {
     struct gs_node *top;
     struct gs_subtree *newer, *older; /* fs->subtrees: most recently used first */
-    size_t names;                     /* nodes in the subtree, itself included (a name
-                                       * detached by a rename stays counted) */
+    size_t names;                     /* names made in the subtree since it was last
+                                       * picked, itself included: an estimate of those
+                                       * held (a free does not walk up to count itself
+                                       * out: a batch of forgets frees thousands, their
+                                       * chains cold in the CPU's caches) */
     double used;                      /* monotonic seconds of the last use */
     unsigned held;                    /* == gs_subtrees.pass: holds an open handle */
 };
@@ -43,8 +46,7 @@ struct gs_subtrees {
 int gs_subtree_touch(struct gs_fs *fs, struct gs_node *n, int made);
 /* Monotonic seconds, coarse (a tick): the clock of `used`. */
 double gs_subtree_now(void);
-/* n is being freed: its subtree holds one name less (and n's own record
- * goes when n is a top). */
+/* n is being freed: when n is a top, its subtree's record goes. */
 void gs_subtree_forget(struct gs_fs *fs, struct gs_node *n);
 
 /* A subtree the kernel is asked to forget: its top's parent and name, and

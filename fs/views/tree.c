@@ -117,11 +117,13 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
     }
     if (kind == GS_K_SPS && for_readdir) { /* a walk of servicePrincipals/ begins */
         gs_walk_scan_begin(fs, GS_WALK_LISTS_SPS, gs_cache_now(fs->cache));
-    } else if (lists_sps(kind) && !for_readdir && gs_walk_scan_get(fs, key, doc) == 0) {
+    } else if (lists_sps(kind) && gs_walk_scan_get(fs, key, doc) == 0) {
         /* a walk looks its names up in the listing it walks, however old: a
          * find lists servicePrincipals/ once and looks each name up as it
          * descends, and a listing fetched again at dir_timeout (55 pages in
-         * sequence at 50,000) would also drop the read-ahead queued for it */
+         * sequence at 50,000) would also drop the read-ahead queued for it;
+         * by-name/ and by-appId/, which a walk lists after servicePrincipals/,
+         * are the same listing (a du at N=10,000 fetched its 11 pages again) */
         free(key);
         return 0;
     }
@@ -138,8 +140,13 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
         /* a copy past its time-to-live: last_error says which and why */
         gs_stale_record(fs, dir->owner, *doc, ki->ttl, &err);
     }
-    if (r == 0 && gs_node_kind(dir) == GS_K_SPS && for_readdir)
+    if (r == 0 && gs_node_kind(dir) == GS_K_SPS && for_readdir) {
+        /* the walk looks its names up in it, however long it lasts: the
+         * cache's bound must not drop it meanwhile (it was fetched again,
+         * 11 pages in sequence, in a du at N=10,000) */
+        gs_walk_scan_hold(fs, *doc);
         queue_readahead(fs, *doc);
+    }
     if (r == 0 && kind == GS_K_JOBS && for_readdir)
         gs_walk_scan_read(fs, key);
     gs_error_clear(&err);

@@ -260,8 +260,11 @@ def settle(emu, quiet_s=2.0, limit_s=300.0):
     return time.monotonic() - t0
 
 
+EXTRA_OPTS = []  # --mount-opt: added to every graphsyncfs mount (to compare settings)
+
+
 def graphsyncfs_argv(build, url, mountpoint, options=()):
-    opts = ["graph_url=%s" % url, "auth=none", "backup_dir=none"] + list(options)
+    opts = ["graph_url=%s" % url, "auth=none", "backup_dir=none"] + list(options) + EXTRA_OPTS
     return [build / "fs" / "graphsyncfs", "-f", "-o", ",".join(opts), mountpoint]
 
 
@@ -767,6 +770,8 @@ def parse_args(argv):
     p.add_argument("--tenant-parts", default="status,find,du,grep,cat,monitor,throttled,big",
                    help="issue 14 parts to run (comma list; default all)")
     p.add_argument("--max-conns", type=int, default=32, help="the daemon's max_conns, for the floors (32)")
+    p.add_argument("--mount-opt", action="append", default=[],
+                   help="a -o option added to every graphsyncfs mount, e.g. max_names=0 (repeatable)")
     p.add_argument("--skip", action="append", default=[], choices=["scan", "warm", "rss", "tenant"],
                    help="leave out a part (repeatable)")
     p.add_argument("--quick", action="store_true", help="small N, low latency: a smoke test of this script")
@@ -792,6 +797,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    EXTRA_OPTS[:] = args.mount_opt
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
     workdir = Path(tempfile.mkdtemp(prefix="graphsyncfs-bench-"))

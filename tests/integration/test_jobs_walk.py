@@ -154,6 +154,30 @@ def test_du_stats_service_principals_from_the_listing_it_walks(mnt):
     assert log.count("GET", r".*/servicePrincipals(/[^/]+)?") >= 1, log.describe()
 
 
+SAME_LISTING_WALKER = r"""
+import os, sys, time
+sps = os.path.join(sys.argv[1], "servicePrincipals")
+names = os.listdir(sps)                            # a walk begins
+end = time.monotonic() + 1.5                       # it goes on past dir_timeout
+while time.monotonic() < end:
+    for name in names:
+        os.listdir(os.path.join(sps, name))
+    time.sleep(0.1)
+print(len(os.listdir(os.path.join(sys.argv[1], "by-name"))), len(os.listdir(os.path.join(sys.argv[1], "by-appId"))))
+"""
+
+
+@pytest.mark.mount(tenant="large:%d:%d" % (N, M), time_scale=60.0, options=["dir_timeout=1"])
+def test_a_walk_lists_by_name_from_the_listing_it_walks(mnt):
+    # by-name/ and by-appId/ list the same listing as servicePrincipals/, and du and find reach
+    # them after it: a du of the whole mount at N=10,000 fetched its 11 pages again there
+    log = mnt.request_log()
+    out = subprocess.run([sys.executable, "-c", SAME_LISTING_WALKER, str(mnt.path)], stdout=subprocess.PIPE,
+                         check=True, timeout=60, text=True).stdout.split()
+    assert out == [str(N), str(N)]
+    assert log.count("GET", r".*/servicePrincipals", batch_items=False) == 1, log.describe()
+
+
 @pytest.mark.mount(tenant="large:%d:%d" % (10 * N, M), time_scale=1e6)
 def test_a_walk_that_follows_the_listing_reads_far_ahead(mnt):
     # a walk visiting service principals in listing order reads ahead of it as far as the
