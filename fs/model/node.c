@@ -1,6 +1,7 @@
 /* The node table: inode numbers, names, lookup counts and pins. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,62 @@
 #include "fs/model/fs.h"
 #include "fs/model/errors.h"
 #include "fs/model/kinds.h"
+
+/* A node's ids (sp, job, tpl, owner) are shared with its parent when they
+ * are the same, as most are: a rules tree's hundreds of names all carry
+ * their service principal's and template's. Each node holds one count of
+ * each; the count is atomic because nodes are freed outside fs->lock
+ * (gs_node_free_dead). */
+struct shared_str {
+    unsigned refs;
+    char s[];
+};
+
+static struct shared_str *sstr_of(const char *s)
+{
+    return (struct shared_str *)(void *)(s - offsetof(struct shared_str, s));
+}
+
+static char *sstr_new(const char *s)
+{
+    size_t len = strlen(s);
+    struct shared_str *x = malloc(sizeof(*x) + len + 1);
+    if (!x)
+        return NULL;
+    x->refs = 1;
+    memcpy(x->s, s, len + 1);
+    return x->s;
+}
+
+/* The parent's string when it is the same (one count more), else a new one. */
+static char *sstr_share(const char *parent_s, const char *s)
+{
+    if (!s)
+        return NULL;
+    if (parent_s && strcmp(parent_s, s) == 0) {
+        __atomic_add_fetch(&sstr_of(parent_s)->refs, 1, __ATOMIC_RELAXED);
+        return (char *)parent_s;
+    }
+    return sstr_new(s);
+}
+
+static void sstr_unref(char *s)
+{
+    if (s && __atomic_sub_fetch(&sstr_of(s)->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        free(sstr_of(s));
+}
+
+/* The owner (errors.h) of a node with these ids: its parent's when the ids
+ * it depends on are the parent's, else a new one. */
+static char *owner_share(const struct gs_node *parent, const struct gs_node *n)
+{
+    if (parent && parent->owner && n->sp == parent->sp && n->job == parent->job)
+        return sstr_share(parent->owner, parent->owner);
+    char *o = gs_errors_owner(n->sp, n->job);
+    char *shared = o ? sstr_new(o) : NULL;
+    free(o);
+    return shared;
+}
 
 static char *dupnull(const char *s)
 {
@@ -98,10 +155,10 @@ static void node_free(struct gs_node *n)
     gs_blob_unref(n->content);
     gs_blob_unref(n->pc_blob);
     id_free(n->id_);
-    free(n->sp);
-    free(n->job);
-    free(n->tpl);
-    free(n->owner);
+    sstr_unref(n->sp);
+    sstr_unref(n->job);
+    sstr_unref(n->tpl);
+    sstr_unref(n->owner);
     free(n->target);
     free(n->stale);
     free(n->sub);
@@ -116,10 +173,10 @@ static struct gs_node *node_new(struct gs_fs *fs, struct gs_node *parent, const 
     n->ino = fs->next_ino++;
     n->parent = parent;
     n->id_ = id_new(e->kind, e->name, e->sp, e->job, e->tpl);
-    n->sp = dupnull(e->sp);
-    n->job = dupnull(e->job);
-    n->tpl = dupnull(e->tpl);
-    n->owner = gs_errors_owner(e->sp, e->job);
+    n->sp = sstr_share(parent ? parent->sp : NULL, e->sp);
+    n->job = sstr_share(parent ? parent->job : NULL, e->job);
+    n->tpl = sstr_share(parent ? parent->tpl : NULL, e->tpl);
+    n->owner = owner_share(parent, n);
     n->target = dupnull(e->target);
     n->reported_size = -1;
     if (!n->id_ || !n->owner || (e->sp && !n->sp) || (e->job && !n->job) ||
@@ -348,7 +405,7 @@ int gs_fs_init(struct gs_fs *fs, const struct gs_fs_config *cfg,
     fs->next_ino = 2; /* FUSE_ROOT_ID is 1 */
     fs->root = calloc(1, sizeof(*fs->root));
     if (!fs->root || !(fs->root->id_ = id_new(GS_K_ROOT, "", NULL, NULL, NULL)) ||
-        !(fs->root->owner = gs_errors_owner(NULL, NULL))) {
+        !(fs->root->owner = owner_share(NULL, fs->root))) {
         gs_fs_destroy(fs);
         return -ENOMEM;
     }
