@@ -3,8 +3,8 @@
  * names, and how long ago a name in each was last made or looked up.
  *
  * A walk of the whole tree (find, du, grep -r) makes the kernel hold every
- * name it read, and each keeps a node here (about 0.85 KiB) until the kernel
- * forgets it, which it does only under memory pressure: 1.1 GiB for a find
+ * name it read, and each keeps a node here (about 0.7 KiB) until the kernel
+ * forgets it, which it does only under memory pressure: 1.0 GiB for a find
  * of a 10,000-service-principal tenant. Past max_names, the kernel is asked
  * to forget the subtrees used longest ago (kernel/trim.c), so a walk holds
  * about max_names names however large the tenant.

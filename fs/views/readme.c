@@ -138,7 +138,7 @@ static char *render(void)
           "last_error and the user.graphsyncfs.stale attribute then say which and why.\n"
           "Memory: cache_size (default 64M) bounds the cache; the daemon stays under\n"
           "cache_size + 32 MiB, plus the job listings a scan (status.tsv, jobs/) or a\n"
-          "walk of servicePrincipals/ still has to read, plus ~0.85 KiB per name the\n"
+          "walk of servicePrincipals/ still has to read, plus ~0.7 KiB per name the\n"
           "kernel holds; past max_names (default 100000) the kernel is asked to forget\n"
           "the subtrees used longest ago (df -i shows the names held), and memory goes\n"
           "back once what was fetched has expired.\n"
