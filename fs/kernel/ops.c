@@ -135,17 +135,10 @@ static void gs_init(void *userdata, struct fuse_conn_info *conn)
         conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 }
 
-/* Builds the reply for a child entry: creates the node, counts the lookup. */
-int gs_ops_make_entry(struct gs_fs *fs, struct gs_node *parent, const struct gs_dirent *e,
-                      struct fuse_entry_param *ep)
+/* The entry of child, pinned by the caller: its attributes, and one lookup
+ * more the kernel holds; the pin is let go. */
+static int entry_of(struct gs_fs *fs, struct gs_node *child, struct fuse_entry_param *ep)
 {
-    pthread_mutex_lock(&fs->lock);
-    struct gs_node *child = gs_node_child(fs, parent, e);
-    if (child)
-        gs_node_pin(child);
-    pthread_mutex_unlock(&fs->lock);
-    if (!child)
-        return -ENOMEM;
     memset(ep, 0, sizeof(*ep));
     int r = gs_ops_fill_attr(fs, child, &ep->attr);
     if (r == 0) {
@@ -160,6 +153,18 @@ int gs_ops_make_entry(struct gs_fs *fs, struct gs_node *parent, const struct gs_
     gs_node_unpin(fs, child);
     pthread_mutex_unlock(&fs->lock);
     return r;
+}
+
+/* Builds the reply for a child entry: creates the node, counts the lookup. */
+int gs_ops_make_entry(struct gs_fs *fs, struct gs_node *parent, const struct gs_dirent *e,
+                      struct fuse_entry_param *ep)
+{
+    pthread_mutex_lock(&fs->lock);
+    struct gs_node *child = gs_node_child(fs, parent, e);
+    if (child)
+        gs_node_pin(child);
+    pthread_mutex_unlock(&fs->lock);
+    return child ? entry_of(fs, child, ep) : -ENOMEM;
 }
 
 static void gs_lookup(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
@@ -293,22 +298,11 @@ static void lookup_kept(fuse_req_t req, struct gs_fs *fs, struct gs_node *parent
         gs_node_pin(n);
     pthread_mutex_unlock(&fs->lock);
     struct fuse_entry_param ep;
-    memset(&ep, 0, sizeof(ep));
-    int r = n ? gs_ops_fill_attr(fs, n, &ep.attr) : -ENOENT;
-    pthread_mutex_lock(&fs->lock);
-    if (r == 0)
-        n->nlookup++;
-    if (n)
-        gs_node_unpin(fs, n);
-    pthread_mutex_unlock(&fs->lock);
+    int r = n ? entry_of(fs, n, &ep) : -ENOENT;
     if (r < 0) {
         fuse_reply_err(req, -r);
         return;
     }
-    ep.ino = n->ino;
-    ep.generation = 1;
-    ep.entry_timeout = fs->cfg.entry_timeout;
-    ep.attr_timeout = fs->cfg.attr_timeout;
     if (fuse_reply_entry(req, &ep) != 0) {
         pthread_mutex_lock(&fs->lock);
         gs_node_forget(fs, n, 1);
