@@ -105,27 +105,22 @@ static void relook_kept(struct gs_trim *t, const int *kept, int nkept)
     __atomic_store_n(&relooking, 0, __ATOMIC_RELEASE);
 }
 
-/* Under fs->lock: what to forget now; *again: over max_names, and some were
- * picked, so the next pass comes after TRIM_IDLE_S even if no name is made
- * (a walk that just ended left its last subtrees too recent to pick). */
-static int pick(struct gs_fs *fs, struct gs_subtree_victim **v, int *again)
+/* Under fs->lock: what to forget now. */
+static int pick(struct gs_fs *fs, struct gs_subtree_victim **v)
 {
     size_t held = fs->by_ino.count;
     size_t low = fs->cfg.max_names / 100 * TRIM_LOW_PERCENT;
     fs->subtrees.posted = 0; /* names made from here on wake the next pass */
-    *again = 0;
     if (held <= low)
         return 0;
     fs->subtrees.pass++;
     for (struct gs_open *o = fs->open_handles; o; o = o->next)
         gs_subtree_hold(fs, ((struct gs_fh *)o)->node); /* link is gs_fh's first member */
-    int n = gs_subtree_pick(fs, held - low, gs_subtree_now(), TRIM_IDLE_S, v);
-    *again = n > 0 && held > fs->cfg.max_names; /* none to pick: wait for new names */
-    return n;
+    return gs_subtree_pick(fs, held - low, gs_subtree_now(), TRIM_IDLE_S, v);
 }
 
 /* Waits for the names to pass max_names, or until TRIM_IDLE_S from now when
- * the last pass left them over it. */
+ * the last pass picked some. */
 static void wait_wake(struct gs_fs *fs, int again)
 {
     if (!again) {
@@ -154,7 +149,9 @@ static void *run(void *arg)
 {
     struct gs_trim *t = arg;
     struct gs_fs *fs = t->fs;
-    int again = 0;
+    int again = 0; /* the last pass picked some: the next comes after TRIM_IDLE_S
+                    * even if no name is made, to look up what the kernel kept
+                    * and to take what a walk that just ended left too recent */
     for (;;) {
         wait_wake(fs, again);
         if (__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE))
@@ -166,7 +163,7 @@ static void *run(void *arg)
         for (int i = 0; kept && i < t->nlast; i++)
             if (gs_subtree_kept(fs, &t->last[i]))
                 kept[nkept++] = i;
-        int n = pick(fs, &v, &again);
+        int n = pick(fs, &v);
         pthread_mutex_unlock(&fs->lock);
         relook_kept(t, kept, nkept);
         free(kept);
@@ -175,7 +172,7 @@ static void *run(void *arg)
             forget(fs, &v[i]);
         t->last = v;
         t->nlast = n;
-        again = again || n > 0; /* the next pass also looks at what these kept */
+        again = n > 0;
         if (n > 0)
             gs_debug("asked the kernel to forget %d subtrees (max_names %zu)", n, fs->cfg.max_names);
         struct timespec pause = {0, TRIM_PAUSE_NS};

@@ -71,12 +71,9 @@ int gs_subtree_touch(struct gs_fs *fs, struct gs_node *n, int made)
             s->names = 1; /* the top itself, made before memory allowed */
     } else if (fs->subtrees.newest != s) {
         unlink_sub(&fs->subtrees, s);
-    } else {
-        s->used = gs_subtree_now();
-        s->names += made;
-        return made && fs->by_ino.count > fs->cfg.max_names;
     }
-    push_newest(&fs->subtrees, s);
+    if (fs->subtrees.newest != s)
+        push_newest(&fs->subtrees, s);
     s->used = gs_subtree_now();
     s->names += made;
     return made && fs->by_ino.count > fs->cfg.max_names;

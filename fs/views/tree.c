@@ -142,8 +142,8 @@ static int get_listing(struct gs_fs *fs, struct gs_node *dir, int for_readdir, s
     }
     if (r == 0 && gs_node_kind(dir) == GS_K_SPS && for_readdir) {
         /* the walk looks its names up in it, however long it lasts: the
-         * cache's bound must not drop it meanwhile (it was fetched again,
-         * 11 pages in sequence, in a du at N=10,000) */
+         * cache's bound must not drop it meanwhile (dropped, its 11 pages
+         * at N=10,000 would be fetched again in sequence) */
         gs_walk_scan_hold(fs, *doc);
         queue_readahead(fs, *doc);
     }
