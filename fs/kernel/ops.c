@@ -41,6 +41,16 @@ struct gs_node *gs_ops_get_node(struct gs_fs *fs, fuse_ino_t ino)
     return n;
 }
 
+struct gs_node *gs_ops_get_child(struct gs_fs *fs, struct gs_node *parent, const char *name)
+{
+    pthread_mutex_lock(&fs->lock);
+    struct gs_node *n = gs_node_find(fs, parent, name);
+    if (n)
+        gs_node_pin(n);
+    pthread_mutex_unlock(&fs->lock);
+    return n;
+}
+
 struct gs_node *gs_ops_node_or_enoent(fuse_req_t req, fuse_ino_t ino)
 {
     struct gs_node *n = gs_ops_get_node(FS(req), ino);
@@ -292,11 +302,7 @@ int gs_ops_lists_from_cache(enum gs_kind kind)
  * it still holds, from the node table alone; ENOENT when it is gone. */
 static void lookup_kept(fuse_req_t req, struct gs_fs *fs, struct gs_node *parent, const char *name)
 {
-    pthread_mutex_lock(&fs->lock);
-    struct gs_node *n = gs_node_find(fs, parent, name);
-    if (n)
-        gs_node_pin(n);
-    pthread_mutex_unlock(&fs->lock);
+    struct gs_node *n = gs_ops_get_child(fs, parent, name);
     struct fuse_entry_param ep;
     int r = n ? entry_of(fs, n, &ep) : -ENOENT;
     if (r < 0) {

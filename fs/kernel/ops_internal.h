@@ -40,6 +40,8 @@ struct gs_fh {
 };
 
 struct gs_node *gs_ops_get_node(struct gs_fs *fs, fuse_ino_t ino);
+/* The node the table holds for name in parent, pinned (gs_ops_put_node), or NULL. */
+struct gs_node *gs_ops_get_child(struct gs_fs *fs, struct gs_node *parent, const char *name);
 void gs_ops_put_node(struct gs_fs *fs, struct gs_node *n);
 /* gs_ops_get_node for a request: when the kernel's inode is gone, replies
  * ENOENT and returns NULL. */

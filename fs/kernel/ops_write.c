@@ -526,11 +526,7 @@ static int rename_backup(struct gs_fs *fs, struct gs_node *dir, const char *from
     int r = gs_tree_lookup(fs, dir, from, &e);
     struct gs_blob *b = NULL;
     if (r == 0) {
-        pthread_mutex_lock(&fs->lock);
-        struct gs_node *n = gs_node_find(fs, dir, from);
-        if (n)
-            gs_node_pin(n);
-        pthread_mutex_unlock(&fs->lock);
+        struct gs_node *n = gs_ops_get_child(fs, dir, from);
         struct timespec mt;
         r = n ? gs_content_get(fs, n, &b, &mt) : -ENOENT;
         if (n)
