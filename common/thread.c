@@ -1,7 +1,10 @@
 /* Background threads' start and stop (thread.h). */
 #include "common/thread.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 void gs_cond_init_monotonic(pthread_cond_t *cond)
 {
@@ -37,4 +40,11 @@ void gs_thread_stop(pthread_t thread, pthread_mutex_t *lock, pthread_cond_t *con
     pthread_join(thread, NULL);
     pthread_cond_destroy(cond);
     pthread_mutex_destroy(lock);
+}
+
+void gs_thread_background(const char *name)
+{
+    (void)pthread_setname_np(pthread_self(), name);
+    /* PRIO_PROCESS with a thread id sets that thread's nice alone */
+    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), GS_BACKGROUND_NICE);
 }

@@ -27,8 +27,17 @@ void gs_malloc_tune(char *argv[])
         free(saved);
         return;
     }
-    if (setenv("GLIBC_TUNABLES", v, 1) == 0)
-        execv("/proc/self/exe", argv);
+    /* run by its own path, not /proc/self/exe, whose name ("exe") would be
+     * the process's: pgrep graphsyncfs, ps -C and top would not find it */
+    char self[4096];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (len > 0)
+        self[len] = '\0';
+    if (setenv("GLIBC_TUNABLES", v, 1) == 0) {
+        if (len > 0)
+            execv(self, argv);
+        execv("/proc/self/exe", argv); /* the file was replaced since it started */
+    }
     /* not run again (no /proc?): on as it was, with the caches */
     if (saved)
         setenv("GLIBC_TUNABLES", saved, 1);

@@ -632,6 +632,7 @@ static size_t to_fetch(struct gs_readahead *ra, struct item **taken, size_t n, s
 static void *worker(void *arg)
 {
     struct gs_readahead *ra = arg;
+    gs_thread_background("gs-readahead");
     pthread_mutex_lock(&ra->lock);
     while (wait_turn(ra) == 0) {
         struct item *taken[GS_BATCH_MAX], *fetch[GS_BATCH_MAX];

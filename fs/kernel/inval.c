@@ -94,17 +94,29 @@ static void collect_cb(void *ctx, struct gs_node *n)
     c->inos[c->n++] = n->ino;
 }
 
-static void notify(struct gs_inval *iv, uint64_t ino)
+static void notify_inode(struct fuse_session *se, uint64_t ino)
 {
-    int r = fuse_lowlevel_notify_inval_inode(iv->fs->se, ino, 0, 0);
+    int r = fuse_lowlevel_notify_inval_inode(se, ino, 0, 0);
     /* the kernel may have forgotten the inode, or be unmounting */
     if (r < 0 && r != -ENOENT && r != -EBADF && r != -ENODEV && r != -ENOTCONN)
         gs_debug("invalidate inode %llu: %s", (unsigned long long)ino, strerror(-r));
 }
 
+static void notify(struct gs_inval *iv, uint64_t ino)
+{
+    notify_inode(iv->fs->se, ino);
+}
+
+void gs_inval_listing_done(struct fuse_session *se, uint64_t ino)
+{
+    if (se)
+        notify_inode(se, ino);
+}
+
 static void *run(void *arg)
 {
     struct gs_inval *iv = arg;
+    gs_thread_background("gs-inval");
     pthread_mutex_lock(&iv->lock);
     for (;;) {
         while (!iv->head && !iv->stop)

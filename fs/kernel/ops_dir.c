@@ -163,15 +163,16 @@ static void reply_entries(fuse_req_t req, struct gs_fs *fs, struct gs_node *dir,
         }
         used += need;
     }
-    if (next >= l->n + 2) {
-        /* the end: the listing is done, and the kernel's copy of it
-         * (FOPEN_CACHE_DIR, which it takes when it opens directories
-         * itself) goes, so that the next reader asks again */
+    int end = next >= l->n + 2;
+    if (end)
         gs_dirlist_done(fs->dirlists, l);
-        if (fs->kernel_opens_dirs)
-            gs_inval_push_ino(__atomic_load_n(&fs->inval, __ATOMIC_ACQUIRE), dir->ino);
-    }
     fuse_reply_buf(req, buf, used);
+    /* the end: the listing is done, and the kernel's copy of it
+     * (FOPEN_CACHE_DIR, which it takes when it opens directories itself)
+     * goes, so that the next reader asks again: at once, after the reply,
+     * which the reader waits for (inval.h) */
+    if (end && fs->kernel_opens_dirs)
+        gs_inval_listing_done(fs->se, dir->ino);
 }
 
 /* The listing a readdir at off continues, with a reference, and the

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/thread.h"
 #include "fs/kernel/ops_internal.h"
 #include "fs/model/fs.h"
 
@@ -148,6 +149,7 @@ static void forget(struct gs_fs *fs, const struct gs_subtree_victim *v)
 static void *run(void *arg)
 {
     struct gs_trim *t = arg;
+    gs_thread_background("gs-trim");
     struct gs_fs *fs = t->fs;
     int again = 0; /* the last pass picked some: the next comes after TRIM_IDLE_S
                     * even if no name is made, to look up what the kernel kept
