@@ -23,12 +23,16 @@
 /* A batch with at least this many items, all throttled, cuts it. */
 #define MIN_CUT_ITEMS 5
 
-/* The queue's three parts, head first: what a reader or a scan waits for
- * (front), what a walk reads next (walk), and the plain read-ahead behind
- * them (the job listings of a whole service principal listing: hundreds of
- * batches at tenant scale, which a walk's templates queued behind waited
- * for at its start). */
-enum { LANE_PLAIN, LANE_WALK, LANE_FRONT };
+/* The queue's four parts, head first: what a reader or a scan waits for
+ * (front), the documents a listing the walk asked for brought (walk_docs:
+ * its templates' and jobs' schemas), what a walk reads next (walk: the
+ * listings of the service principals ahead of it), and the plain
+ * read-ahead behind them (the job listings of a whole service principal
+ * listing: hundreds of batches at tenant scale, which a walk's templates
+ * queued behind waited for at its start). The schemas a listing brings go
+ * before the listings queued after it: behind them, the walk caught up
+ * with schemas still in flight (du at N=10,000: 60 waits, 5.3 s). */
+enum { LANE_PLAIN, LANE_WALK, LANE_WALK_DOCS, LANE_FRONT };
 
 /* One document or listing to fetch. The queue is doubly linked so that a
  * read that needs a queued key can move it to the front. */
@@ -41,7 +45,7 @@ struct item {
                          * filterOperators.json too */
     int scan;           /* when taken: a running tenant scan waits for it */
     int urgent;         /* queued, and a reader waits for it (counted in ra->nurgent) */
-    int lane;           /* where it was queued: LANE_PLAIN, LANE_WALK or LANE_FRONT */
+    int lane;           /* where it was queued: LANE_PLAIN, LANE_WALK, LANE_WALK_DOCS or LANE_FRONT */
     uint64_t src_gen;   /* a job listing queued from the service principal listing of this
                          * generation (0: for a reader, or a running scan): dropped, not
                          * sent, once a newer listing replaced that one */
@@ -90,6 +94,7 @@ struct gs_readahead {
     pthread_cond_t done;    /* a batch finished */
     struct item *head, *tail;
     struct item *wtail;     /* the last item of the walk lane (NULL: none queued) */
+    struct item *wdtail;    /* the last item of the walk_docs lane (NULL: none queued) */
     size_t nqueued;         /* items from head to tail */
     int listing;            /* scans whose service principal listing is still coming: the
                              * queue goes only in full batches meanwhile (more keys follow) */
@@ -169,6 +174,8 @@ static void unlink_item(struct gs_readahead *ra, struct item *it)
 {
     if (ra->wtail == it)
         ra->wtail = it->prev && it->prev->lane == LANE_WALK ? it->prev : NULL;
+    if (ra->wdtail == it)
+        ra->wdtail = it->prev && it->prev->lane == LANE_WALK_DOCS ? it->prev : NULL;
     if (it->prev)
         it->prev->next = it->next;
     else
@@ -204,18 +211,28 @@ static void link_after(struct gs_readahead *ra, struct item *it, struct item *af
     ra->nqueued++;
 }
 
-/* Queues it in its lane: the front at the head, the walk's after the walk
- * lane (behind the front), the plain read-ahead at the tail. */
+/* The last item of the front lane, or NULL. */
+static struct item *front_end(const struct gs_readahead *ra)
+{
+    struct item *after = NULL;
+    for (struct item *p = ra->head; p && p->lane == LANE_FRONT; p = p->next)
+        after = p;
+    return after;
+}
+
+/* Queues it in its lane: the front at the head, the walk's documents and
+ * then the walk's listings each at the end of their lane (behind the front),
+ * the plain read-ahead at the tail. */
 static void link_item(struct gs_readahead *ra, struct item *it, int lane)
 {
     it->lane = lane;
     if (lane == LANE_FRONT) {
         link_after(ra, it, NULL);
+    } else if (lane == LANE_WALK_DOCS) {
+        link_after(ra, it, ra->wdtail ? ra->wdtail : front_end(ra));
+        ra->wdtail = it;
     } else if (lane == LANE_WALK) {
-        struct item *after = ra->wtail;
-        if (!after) /* behind the front part */
-            for (struct item *p = ra->head; p && p->lane == LANE_FRONT; p = p->next)
-                after = p;
+        struct item *after = ra->wtail ? ra->wtail : ra->wdtail ? ra->wdtail : front_end(ra);
         link_after(ra, it, after);
         ra->wtail = it;
     } else {
@@ -355,7 +372,8 @@ static void hold_locked(struct gs_readahead *ra, struct brought *b)
 }
 
 /* Queues key + suffix for each item of the listing at list_key (ra->lock
- * held), in the walk lane: a walk brought the listing and reads them next. */
+ * held), in the walk_docs lane: a walk brought the listing and reads them
+ * next, before the listings it queued after this one. */
 static void queue_items(struct gs_readahead *ra, const char *list_key, enum gs_kind kind,
                         const char *suffix)
 {
@@ -368,7 +386,7 @@ static void queue_items(struct gs_readahead *ra, const char *list_key, enum gs_k
         char *esc = cJSON_IsString(id) ? gs_path("%s", id->valuestring) : NULL;
         char *key = NULL;
         if (esc && asprintf(&key, "%s/%s%s", list_key, esc, suffix) >= 0 && !gs_cache_is_fresh(ra->fs->cache, key))
-            push(ra, kind, key, LANE_WALK);
+            push(ra, kind, key, LANE_WALK_DOCS);
         free(esc);
         free(key);
     }
