@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "common/thread.h"
@@ -26,9 +27,12 @@ struct gs_inval {
     pthread_cond_t cond;
     struct item *head, *tail;
     int stop;
+    int asleep; /* the thread waits with nothing queued: any push wakes it */
 };
 
-static void push(struct gs_inval *iv, struct item *it)
+/* Queues it; a lazy one wakes the thread only when it sleeps with nothing
+ * queued (it lingers for more before it sleeps so: run). */
+static void push(struct gs_inval *iv, struct item *it, int lazy)
 {
     pthread_mutex_lock(&iv->lock);
     if (iv->stop) {
@@ -42,7 +46,8 @@ static void push(struct gs_inval *iv, struct item *it)
     else
         iv->head = it;
     iv->tail = it;
-    pthread_cond_signal(&iv->cond);
+    if (!lazy || iv->asleep)
+        pthread_cond_signal(&iv->cond);
     pthread_mutex_unlock(&iv->lock);
 }
 
@@ -58,10 +63,10 @@ void gs_inval_push_key(struct gs_inval *iv, const char *key)
     }
     it->ino = 0;
     memcpy(it->key, key, len + 1);
-    push(iv, it);
+    push(iv, it, 0);
 }
 
-void gs_inval_push_ino(struct gs_inval *iv, uint64_t ino)
+static void push_ino(struct gs_inval *iv, uint64_t ino, int lazy)
 {
     if (!iv)
         return;
@@ -72,7 +77,17 @@ void gs_inval_push_ino(struct gs_inval *iv, uint64_t ino)
     }
     it->ino = ino;
     it->key[0] = '\0';
-    push(iv, it);
+    push(iv, it, lazy);
+}
+
+void gs_inval_push_ino(struct gs_inval *iv, uint64_t ino)
+{
+    push_ino(iv, ino, 0);
+}
+
+void gs_inval_push_listing_done(struct gs_inval *iv, uint64_t ino)
+{
+    push_ino(iv, ino, 1);
 }
 
 struct collect {
@@ -113,14 +128,35 @@ void gs_inval_listing_done(struct fuse_session *se, uint64_t ino)
         notify_inode(se, ino);
 }
 
+/* With iv->lock: waits GS_INVAL_LINGER_MS for more (a push that is not
+ * lazy, or stop, ends it early); 1 when something came. */
+static int linger(struct gs_inval *iv)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += GS_INVAL_LINGER_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    while (!iv->head && !iv->stop)
+        if (pthread_cond_timedwait(&iv->cond, &iv->lock, &until) == ETIMEDOUT)
+            break;
+    return iv->head != NULL;
+}
+
 static void *run(void *arg)
 {
     struct gs_inval *iv = arg;
     gs_thread_background("gs-inval");
     pthread_mutex_lock(&iv->lock);
     for (;;) {
-        while (!iv->head && !iv->stop)
-            pthread_cond_wait(&iv->cond, &iv->lock);
+        if (!iv->head && !iv->stop && !linger(iv)) {
+            iv->asleep = 1;
+            while (!iv->head && !iv->stop)
+                pthread_cond_wait(&iv->cond, &iv->lock);
+            iv->asleep = 0;
+        }
         if (iv->stop)
             break;
         struct item *it = iv->head;
@@ -153,7 +189,7 @@ int gs_inval_start(struct gs_fs *fs, struct gs_inval **out)
     if (!iv)
         return -ENOMEM;
     iv->fs = fs;
-    int r = gs_thread_start(&iv->thread, &iv->lock, &iv->cond, 0, run, iv);
+    int r = gs_thread_start(&iv->thread, &iv->lock, &iv->cond, 1, run, iv);
     if (r != 0) {
         free(iv);
         return r;

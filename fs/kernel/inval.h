@@ -23,6 +23,15 @@ void gs_inval_push_ino(struct gs_inval *iv, uint64_t ino);
  * whose lock no caller holds while it waits for this daemon (libfuse's
  * warning is about entries: notify_inval_entry). */
 void gs_inval_listing_done(struct fuse_session *se, uint64_t ino);
+/* The same, queued for the thread without waking it: it lingers up to
+ * GS_INVAL_LINGER_MS after its last item and takes those queued meanwhile
+ * with it (a walk ends one such listing every few hundred microseconds).
+ * Only for a listing the daemon would answer the same for longer than
+ * that, whose every change drops the kernel's copy at once (a rules tree's
+ * directory: its schema fresh in the cache; gs_inval_push_key when the
+ * schema or a staged edit changes it). */
+void gs_inval_push_listing_done(struct gs_inval *iv, uint64_t ino);
+#define GS_INVAL_LINGER_MS 3
 /* Drains nothing more, joins the thread, frees. */
 void gs_inval_stop(struct gs_inval *iv);
 

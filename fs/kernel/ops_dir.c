@@ -91,6 +91,24 @@ static const char *dirent_at(struct gs_fs *fs, const struct gs_dirlist *l, struc
     return e->name;
 }
 
+/* 1 when what dir lists stays the same until well after the kernel's copy
+ * of its listing may linger (inval.h gs_inval_push_listing_done): a rules
+ * tree's directory whose schema stays fresh in the cache that long. A
+ * change of the schema, or a staged edit, drops every copy of its tree at
+ * once (their nodes share its key). */
+static int listing_stays(struct gs_fs *fs, struct gs_node *dir)
+{
+    const char *key = gs_node_key(dir);
+    if (!key || !gs_kind_has(gs_node_kind(dir), GS_KF_RULES_DIR))
+        return 0;
+    struct gs_doc *doc = NULL;
+    if (gs_cache_peek(fs->cache, key, &doc) != 0 || !doc)
+        return 0;
+    double until = gs_cache_fresh_until(fs->cache, key, doc->generation);
+    gs_doc_unref(doc);
+    return until > gs_cache_now(fs->cache) + 10 * GS_INVAL_LINGER_MS / 1000.0;
+}
+
 /* The buffer a readdir reply is built in: one per thread, kept for the
  * thread's next reply. The kernel asks for up to 128 KiB at a time; a heap
  * block of that size per call cost a find more than the entries did (glibc
@@ -171,8 +189,12 @@ static void reply_entries(fuse_req_t req, struct gs_fs *fs, struct gs_node *dir,
      * (FOPEN_CACHE_DIR, which it takes when it opens directories itself)
      * goes, so that the next reader asks again: at once, after the reply,
      * which the reader waits for (inval.h) */
-    if (end && fs->kernel_opens_dirs)
-        gs_inval_listing_done(fs->se, dir->ino);
+    if (end && fs->kernel_opens_dirs) {
+        if (listing_stays(fs, dir))
+            gs_inval_push_listing_done(__atomic_load_n(&fs->inval, __ATOMIC_ACQUIRE), dir->ino);
+        else
+            gs_inval_listing_done(fs->se, dir->ino);
+    }
 }
 
 /* The listing a readdir at off continues, with a reference, and the

@@ -212,6 +212,23 @@ def test_grep_diff_and_cp_across_two_apps(rmnt):
         assert [p["key"] for p in m["source"]["parameters"]] == ["separator", "source", "source"]
 
 
+def test_a_rules_listing_a_discard_changes_is_listed_anew_at_once(rmnt):
+    """The kernel keeps what a listing returned (FOPEN_CACHE_DIR). A rules tree's directory,
+    whose schema is fresh, lets that copy go a few milliseconds after its listing ended, with
+    others (a walk ends hundreds of thousands of them: ops_dir.c listing_stays); a staged edit
+    or its discard drops every copy of the tree at once, so the next listing shows it."""
+    sf = jobs(rmnt)["salesforce"]
+    a = attrs(sf, SF_OM)
+    os.mkdir(a / "City")
+    write(a / "City" / "expression", "[city]\n")
+    for _ in range(3):
+        assert "City" in os.listdir(a)
+    touch(sf / "discard")
+    assert "City" not in os.listdir(a)
+    os.mkdir(a / "City")
+    assert "City" in os.listdir(a)
+
+
 def test_mkdir_and_rmdir_of_attribute_mappings(rmnt):
     sf = jobs(rmnt)["salesforce"]
     a = attrs(sf, SF_OM)
