@@ -1,6 +1,7 @@
 /* Background threads' start and stop (thread.h). */
 #include "common/thread.h"
 
+#include <errno.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -45,6 +46,14 @@ void gs_thread_stop(pthread_t thread, pthread_mutex_t *lock, pthread_cond_t *con
 void gs_thread_background(const char *name)
 {
     (void)pthread_setname_np(pthread_self(), name);
-    /* PRIO_PROCESS with a thread id sets that thread's nice alone */
-    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), GS_BACKGROUND_NICE);
+    /* PRIO_PROCESS with a thread id reads and sets that thread's nice alone;
+     * relative to the daemon's own (started with nice 10, its background
+     * runs at 15, not at a higher priority than the rest) */
+    id_t tid = (id_t)syscall(SYS_gettid);
+    errno = 0;
+    int now = getpriority(PRIO_PROCESS, tid);
+    if (now == -1 && errno != 0)
+        return;
+    int nice = now + GS_BACKGROUND_NICE;
+    (void)setpriority(PRIO_PROCESS, tid, nice > 19 ? 19 : nice);
 }

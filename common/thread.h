@@ -20,7 +20,7 @@ int gs_thread_start(pthread_t *thread, pthread_mutex_t *lock, pthread_cond_t *co
 void gs_thread_stop(pthread_t thread, pthread_mutex_t *lock, pthread_cond_t *cond, int *stop);
 
 /* Names the calling thread (top -H, ps -L; at most 15 bytes) and lowers its
- * priority to GS_BACKGROUND_NICE (Linux: nice is per thread). The threads
+ * priority by GS_BACKGROUND_NICE (Linux: nice is per thread). The threads
  * that answer the kernel keep theirs: on a machine with few CPUs a walk
  * (find, du) waits for one reply at a time, and a background thread of
  * ours woken beside it (read-ahead parsing a batch, the trimmer, kernel
