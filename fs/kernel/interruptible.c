@@ -159,7 +159,8 @@ static void w_listxattr(fuse_req_t req, fuse_ino_t i, size_t s)
 
 static void w_flush(fuse_req_t req, fuse_ino_t i, struct fuse_file_info *fi)
 {
-    submit(req, OP_FLUSH, i, NULL, 0, 0, fi);
+    if (!gs_ops_flush_now(req, i, fi))
+        submit(req, OP_FLUSH, i, NULL, 0, 0, fi);
 }
 
 static void w_fsync(fuse_req_t req, fuse_ino_t i, int datasync, struct fuse_file_info *fi)

@@ -26,5 +26,9 @@ int gs_ops_getattr_now(fuse_req_t req, fuse_ino_t ino);
 int gs_ops_open_now(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 int gs_ops_read_now(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
 int gs_ops_release_now(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+/* A reader's flush (each close(2) of a file opened to read, as cat does):
+ * it commits nothing, and handing it to the pool cost a wake-up and a
+ * context switch per file of a warm read (ops_write.c). */
+int gs_ops_flush_now(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "fs/kernel/ops.h"
 #include "fs/actions/rules/rules.h"
 #include "fs/views/content.h"
 #include "fs/actions/act.h"
@@ -179,6 +180,16 @@ void gs_ops_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     (void)ino;
     int r = commit_point(FS(req), (struct gs_fh *)(uintptr_t)fi->fh);
     fuse_reply_err(req, -r);
+}
+
+int gs_ops_flush_now(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    (void)ino;
+    const struct gs_fh *fh = (const struct gs_fh *)(uintptr_t)fi->fh;
+    if (fh->writing)
+        return 0;
+    fuse_reply_err(req, 0); /* a reader's close commits nothing (commit_point) */
+    return 1;
 }
 
 void gs_ops_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
